@@ -1,0 +1,1 @@
+"""Pure ladder rules: no I/O, no asyncio, no discord, no SQL. Plain dataclasses and functions."""

@@ -1,0 +1,92 @@
+"""Every error a user can cause, typed, each with one clear message.
+
+The bot maps these to their message; anything that is not a ``LadderError`` is a bug and gets a
+reference id instead. Messages live here (one place) so they can be translated.
+"""
+
+from __future__ import annotations
+
+
+class LadderError(Exception):
+    """Base of the domain's expected failures. ``message`` is safe to show the user."""
+
+    message: str = "That did not work."
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+
+class ValidationError(LadderError):
+    """Input broke a rule; ``field`` names the input for forms that highlight it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class NotFound(LadderError):
+    message = "That was not found."
+
+
+class PlayerNotFound(NotFound):
+    message = "You have no ladder record yet. Use /termsofservice to start."
+
+
+class MatchNotFound(NotFound):
+    message = "That match does not exist."
+
+
+class Banned(LadderError):
+    message = "Your account is banned from the ladder. Contact an admin if you think this is wrong."
+
+
+class TermsNotAccepted(LadderError):
+    message = "Please accept the terms of service first with /termsofservice."
+
+
+class SetupIncomplete(LadderError):
+    message = "Please finish /setup before you queue."
+
+
+class NotActivated(LadderError):
+    message = "Your account is not activated yet. Use /activate with the code an admin gave you."
+
+
+class WrongState(LadderError):
+    message = "You can't do that right now."
+
+
+class AlreadyQueued(WrongState):
+    message = "You are already in the queue."
+
+
+class NotQueued(WrongState):
+    message = "You are not in the queue."
+
+
+class InMatch(WrongState):
+    message = "You are in a match. Finish or abort it first."
+
+
+class NoAbortsLeft(LadderError):
+    message = "You have no aborts left this month."
+
+
+class IllegalTransition(LadderError):
+    """A match action that its current state does not allow; nothing was changed."""
+
+    message = "This match can no longer be changed that way."
+
+
+class ConcurrentUpdate(LadderError):
+    message = "Someone changed this at the same moment. Please try again."
+
+
+class NotAuthorized(LadderError):
+    message = "You are not allowed to do that."
+
+
+class InvalidActivationCode(LadderError):
+    message = "That activation code is not valid or was already used."

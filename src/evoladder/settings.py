@@ -1,0 +1,141 @@
+"""The one typed settings object, read from environment variables and an optional ``.env``.
+
+Every variable is prefixed ``EVOLADDER_`` except ``DISCORD_TOKEN`` and ``DATABASE_URL``, which
+operators and PaaS platforms (Railway, Heroku) set under those well-known names. Secrets are
+``SecretStr``: they never appear in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError as SourceError
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./data/evoladder.db"
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="EVOLADDER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "EVOLADDER_DISCORD_TOKEN")
+    )
+    database_url: str = Field(
+        default=DEFAULT_SQLITE_URL,
+        repr=False,  # may carry a password; use ``database_url_safe`` in logs
+        validation_alias=AliasChoices("DATABASE_URL", "EVOLADDER_DATABASE_URL"),
+    )
+    db_pool_min: int = Field(default=2, ge=1)
+    db_pool_max: int = Field(default=15, ge=1)
+    player_cache_ttl_seconds: float = Field(default=900.0, ge=0)
+    owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    admin_log_channel_id: int | None = None
+    staff_role_id: int | None = None
+    dm_only: bool = True
+    activation_required: bool = False
+    terms_urls: Annotated[tuple[str, ...], NoDecode] = ("https://example.org/evoladder/terms",)
+    replay_storage: str = "./data/replays"
+    replay_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    replay_workers: int = Field(default=2, ge=1)
+    replay_parse_timeout_seconds: float = Field(default=20.0, gt=0)
+    replay_parse_memory_mb: int = Field(default=512, ge=64)
+    reporting_deadline_seconds: int = Field(default=3 * 3600, ge=60)
+    confirm_timeout_seconds: int = Field(default=60, ge=5)
+    wave_interval_seconds: int = Field(default=45, ge=1)
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+    game_data_dir: Path | None = None
+    command_log_flush_ms: int = Field(default=200, ge=10)
+    command_log_batch: int = Field(default=500, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "text"
+    sync_guild_id: int | None = None
+    sandbox_players: int = Field(default=8, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        # PaaS platforms hand out postgres:// URLs; use the async driver for them.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        return value
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return frozenset(int(v) for v in value.replace(",", " ").split())
+            except ValueError:
+                raise ValueError("must be Discord user ids separated by commas") from None
+        if isinstance(value, int):
+            return frozenset((value,))
+        return value
+
+    @field_validator("terms_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _pool_order(self) -> Settings:
+        if self.db_pool_min > self.db_pool_max:
+            raise ValueError("EVOLADDER_DB_POOL_MIN must not exceed EVOLADDER_DB_POOL_MAX")
+        return self
+
+    @property
+    def database_url_safe(self) -> str:
+        """The database URL with any password masked, for logs and start-up lines."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+_ALIASES = {"discord_token": "DISCORD_TOKEN", "database_url": "DATABASE_URL"}
+
+
+def env_name(field: str) -> str:
+    """The environment variable an operator sets for ``field``."""
+    return _ALIASES.get(field, f"EVOLADDER_{field.upper()}")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = [str(p) for p in err["loc"]]
+            field = loc[0] if loc else "settings"
+            name = env_name(field) if field in Settings.model_fields else field
+            lines.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(lines)) from None
+    except SourceError as exc:
+        raise SettingsError(f"invalid settings: {exc}") from None

@@ -1,0 +1,248 @@
+"""The ladder's tables (SQLAlchemy Core). Alembic migrations are generated from this metadata.
+
+Naming: ``*_1v1`` tables hold the 1v1 ladder so a later team mode can sit beside them. Discord ids
+are BIGINT. Every timestamp is ``UTCDateTime``. Result codes follow DESIGN section 4:
+report NULL/0/1/2, -1 aborted (not at fault), -3 this player aborted, -4 did not confirm;
+match_result NULL (open), 0 draw, 1/2 winner, -1 aborted/abandoned/invalidated, -2 conflict.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from evoladder.store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+players = Table(
+    "players",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("discord_uid", BigInteger, nullable=False, unique=True),
+    Column("discord_username", String(64), nullable=False),
+    Column("main_id", String(32)),
+    Column("battletag", String(64)),
+    Column("alt_ids", JSON, nullable=False, default=list),
+    Column("country", String(2)),
+    Column("region", String(8)),
+    Column("terms_accepted_at", UTCDateTime),
+    Column("terms_declined_at", UTCDateTime),
+    Column("completed_setup_date", UTCDateTime),
+    Column("activated_at", UTCDateTime),
+    Column("quickstart_acknowledged_at", UTCDateTime),
+    Column("is_banned", Boolean, nullable=False, default=False),
+    Column("ban_reason", Text),
+    Column("aborts_left", SmallInteger, nullable=False, default=3),
+    Column("aborts_period", Integer, nullable=False, default=0),  # YYYYMM the count belongs to
+    Column("state", String(16), nullable=False, default="idle"),
+    Column("current_match_id", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    CheckConstraint("state IN ('idle', 'queueing', 'in_match')", name="state"),
+    Index("ix_players_discord_username", "discord_username"),
+)
+
+player_action_logs = Table(
+    "player_action_logs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("discord_uid", BigInteger, nullable=False, index=True),
+    Column("field", String(32), nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("changed_by", String(8), nullable=False),  # player | system | admin
+    Column("changed_by_uid", BigInteger),
+    Column("changed_at", UTCDateTime, nullable=False, index=True),
+    CheckConstraint("changed_by IN ('player', 'system', 'admin')", name="changed_by"),
+)
+
+command_calls = Table(
+    "command_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("discord_uid", BigInteger, nullable=False, index=True),
+    Column("command", String(64), nullable=False, index=True),
+    Column("called_at", UTCDateTime, nullable=False, index=True),
+    Column("guild_id", BigInteger),
+    Column("call_id", String(32), unique=True),  # idempotency key: a replayed batch inserts nothing
+)
+
+mmrs_1v1 = Table(
+    "mmrs_1v1",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("discord_uid", BigInteger, nullable=False, index=True),
+    Column("race", String(16), nullable=False, index=True),
+    Column("mmr", Integer, nullable=False, index=True),
+    Column("games_played", Integer, nullable=False, default=0),
+    Column("games_won", Integer, nullable=False, default=0),
+    Column("games_lost", Integer, nullable=False, default=0),
+    Column("games_drawn", Integer, nullable=False, default=0),
+    Column("last_played", UTCDateTime),
+    UniqueConstraint("discord_uid", "race"),
+)
+# The leaderboard's order: mmr desc, last_played desc, id (DESIGN section 5).
+Index(
+    "ix_mmrs_1v1_leaderboard",
+    mmrs_1v1.c.mmr.desc(),
+    mmrs_1v1.c.last_played.desc(),
+    mmrs_1v1.c.id,
+)
+
+matches_1v1 = Table(
+    "matches_1v1",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("player_1_discord_uid", BigInteger, nullable=False, index=True),
+    Column("player_2_discord_uid", BigInteger, nullable=False, index=True),
+    Column("player_1_race", String(16), nullable=False),
+    Column("player_2_race", String(16), nullable=False),
+    Column("player_1_mmr", Integer, nullable=False),  # snapshot when the match was made
+    Column("player_2_mmr", Integer, nullable=False),
+    Column("player_1_report", SmallInteger),
+    Column("player_2_report", SmallInteger),
+    Column("match_result", SmallInteger),
+    Column("mmr_change", Integer),  # the delta applied to player 1 (player 2 got -delta)
+    Column("map_played", String(128), nullable=False),
+    Column("server_choice", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("played_at", UTCDateTime, nullable=False, index=True),  # when the match was made
+    Column("confirm_deadline", UTCDateTime),
+    Column("player_1_confirmed_at", UTCDateTime),
+    Column("player_2_confirmed_at", UTCDateTime),
+    Column("confirmed_at", UTCDateTime),
+    Column("report_deadline", UTCDateTime),
+    Column("player_1_reported_at", UTCDateTime),
+    Column("player_2_reported_at", UTCDateTime),
+    Column("finalized_at", UTCDateTime),
+    Column("resolved_by", BigInteger),
+    Column("wave_at", UTCDateTime),
+    Column("version", Integer, nullable=False, default=1),
+    CheckConstraint("player_1_discord_uid <> player_2_discord_uid", name="two_players"),
+    Index("ix_matches_1v1_status", "status"),
+)
+
+preferences_1v1 = Table(
+    "preferences_1v1",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("discord_uid", BigInteger, nullable=False, unique=True),
+    Column("last_chosen_races", JSON, nullable=False, default=list),
+    Column("last_chosen_vetoes", JSON, nullable=False, default=list),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+replays = Table(
+    "replays",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("match_id", Integer, ForeignKey("matches_1v1.id"), index=True),
+    Column("uploader_uid", BigInteger, nullable=False, index=True),
+    Column("hash", String(128), nullable=False, unique=True),
+    Column("storage_key", Text, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False, index=True),
+    Column("date", UTCDateTime, index=True),  # the game's own start time from the replay
+    Column("map_name", String(128)),
+    Column("official", Boolean),
+    Column("critical_ok", Boolean),
+    Column("winner_uid", BigInteger),
+    Column("parsed", JSON),
+    Column("checks", JSON),
+)
+
+admin_actions = Table(
+    "admin_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("admin_discord_uid", BigInteger, nullable=False, index=True),
+    Column("action_type", String(32), nullable=False, index=True),
+    Column("target_player_uid", BigInteger, index=True),
+    Column("target_match_id", Integer, index=True),
+    Column("reason", Text, nullable=False),
+    Column("details", JSON),
+    Column("performed_at", UTCDateTime, nullable=False, index=True),
+)
+
+queue_entries = Table(
+    "queue_entries",
+    metadata,
+    Column("discord_uid", BigInteger, primary_key=True, autoincrement=False),
+    Column("bw_race", String(16)),
+    Column("sc2_race", String(16)),
+    Column("vetoes", JSON, nullable=False, default=list),
+    Column("waits", Integer, nullable=False, default=0),
+    Column("joined_at", UTCDateTime, nullable=False),
+    CheckConstraint("bw_race IS NOT NULL OR sc2_race IS NOT NULL", name="one_race"),
+)
+
+scheduled_jobs = Table(
+    "scheduled_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("match_id", Integer, index=True),
+    Column("discord_uid", BigInteger),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+    Column("payload", JSON),
+    UniqueConstraint("kind", "match_id", "discord_uid"),
+    Index("ix_scheduled_jobs_pending", "done_at", "due_at"),
+)
+
+activation_codes = Table(
+    "activation_codes",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("batch", String(32), nullable=False, index=True),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("redeemed_by", BigInteger, unique=True),
+    Column("redeemed_at", UTCDateTime),
+)
+
+admins = Table(
+    "admins",
+    metadata,
+    Column("discord_uid", BigInteger, primary_key=True, autoincrement=False),
+    Column("role", String(8), nullable=False),  # admin | owner
+    Column("added_by", BigInteger),
+    Column("added_at", UTCDateTime, nullable=False),
+    CheckConstraint("role IN ('admin', 'owner')", name="role"),
+)
+
+bot_messages = Table(
+    "bot_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False, unique=True),
+    Column("discord_uid", BigInteger, nullable=False, index=True),
+    Column("match_id", Integer, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("deleted_at", UTCDateTime),
+)
