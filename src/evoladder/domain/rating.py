@@ -24,7 +24,7 @@ class Outcome(IntEnum):
 
 def expected_score(rating_a: int, rating_b: int) -> float:
     """Probability-like expectation of A against B with the ladder's divisor of 500."""
-    return 1.0 / (1.0 + 10.0 ** ((rating_b - rating_a) / DIVISOR))
+    return 1.0 / (1.0 + float(10.0 ** ((rating_b - rating_a) / DIVISOR)))
 
 
 def _round_half_away(x: float) -> int:

@@ -85,7 +85,7 @@ def _field(file: str, entry: str, obj: Any, key: str, kind: type = str) -> Any:
     if not isinstance(obj, dict) or key not in obj:
         raise GameDataError(file, entry, f"missing field {key!r}")
     value = obj[key]
-    if not isinstance(value, kind) or (kind is str and not value.strip()):
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
         raise GameDataError(file, entry, f"field {key!r} must be a non-empty {kind.__name__}")
     return value
 

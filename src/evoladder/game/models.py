@@ -6,10 +6,10 @@ sees once the files are loaded and validated, so nobody else parses JSON or trus
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from collections.abc import Mapping
 from typing import TypeVar
 
 

@@ -1,0 +1,3 @@
+from evoladder.cli import main
+
+raise SystemExit(main())

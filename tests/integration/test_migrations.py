@@ -1,0 +1,65 @@
+"""Migrations: in step with the schema, repeatable, and every expected index present."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+from evoladder.cli import main
+from evoladder.store.engine import create_engine
+from evoladder.store.indexes import index_report
+from evoladder.store.migrations import current_revision, head_revision, upgrade
+from evoladder.store.schema import metadata
+
+
+def _diff(sync_conn: Connection) -> list[object]:
+    return list(compare_metadata(MigrationContext.configure(sync_conn), metadata))
+
+
+async def test_migrated_database_matches_the_schema(db_url: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(_diff)
+    finally:
+        await engine.dispose()
+    assert diff == [], "schema.py and the migrations disagree: write a migration"
+
+
+async def test_upgrade_twice_is_harmless_and_every_index_is_present(db_url: str) -> None:
+    await asyncio.to_thread(upgrade, db_url)
+    await asyncio.to_thread(upgrade, db_url)
+    assert await asyncio.to_thread(current_revision, db_url) == head_revision()
+    engine = create_engine(db_url)
+    try:
+        report = await index_report(engine)
+    finally:
+        await engine.dispose()
+    missing = [s.name for s in report if not s.present]
+    assert missing == []
+    names = {s.name for s in report}
+    assert {"ix_mmrs_1v1_leaderboard", "uq_mmrs_1v1_discord_uid_race", "uq_players_discord_uid",
+            "ix_players_discord_username", "uq_replays_hash", "ix_command_calls_called_at"} <= names
+
+
+def test_cli_indexes_reports_and_creates_a_dropped_index(db_url: str, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    async def drop() -> None:
+        engine = create_engine(db_url)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP INDEX ix_mmrs_1v1_leaderboard"))
+        await engine.dispose()
+
+    asyncio.run(drop())
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["db", "indexes"]) == 1
+    out = capsys.readouterr().out
+    assert "MISSING       mmrs_1v1" in out and "ix_mmrs_1v1_leaderboard" in out
+    assert main(["db", "indexes", "--create"]) == 0
+    out = capsys.readouterr().out
+    assert "created ix_mmrs_1v1_leaderboard" in out
+    assert "MISSING" not in out

@@ -1,0 +1,110 @@
+"""The packaged game data loads, and a broken file fails naming the file and the entry."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evoladder.game import Game, GameDataError, load_game_data
+from evoladder.game.loader import packaged_data_dir
+
+
+def test_packaged_data_matches_the_design() -> None:
+    data = load_game_data()
+    assert len(data.races) == 6
+    assert {r.game for r in data.races.values()} == {Game.BW, Game.SC2}
+    assert len(data.regions) == 16
+    assert len(data.servers) == 9
+    assert len(data.server_table) == 136
+    assert len(data.countries) == 251
+    common = {c.code for c in data.common_countries()}
+    assert len(common) == 50 and "ZZ" in common and "XX" not in common
+    assert "XX" in data.countries
+    assert data.current_season == "season_1"
+    assert len(data.season.maps) == 9
+    assert set(data.mod.handles) == {"AM", "EU", "AS"}
+
+
+def test_server_table_is_symmetric_with_a_documented_default() -> None:
+    data = load_game_data()
+    assert data.server_for("EUW", "KRJ") == data.server_for("KRJ", "EUW")
+    assert data.server_for("NAW", "NAW").code == "USW"
+    assert data.server_for(None, "KRJ").code == data.default_server
+
+
+def test_aliases_are_kept() -> None:
+    assert "스1 저그" in load_game_data().races["bw_zerg"].aliases
+
+
+def _broken(tmp_path: Path, name: str, edit: Callable[[Any], None]) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(packaged_data_dir(), folder)
+    payload = json.loads((folder / name).read_text(encoding="utf-8"))
+    edit(payload)
+    (folder / name).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def _set_game(payload: Any) -> None:
+    payload["seasons"]["season_1"][0]["game"] = "wc3"
+
+
+def _drop_pair(payload: Any) -> None:
+    payload["server_table"] = [r for r in payload["server_table"] if r["regions"] != ["EUW", "KRJ"]]
+
+
+def _dup_race(payload: Any) -> None:
+    payload["races"].append(dict(payload["races"][0]))
+
+
+def _dup_country(payload: Any) -> None:
+    payload["countries"].append({"code": "KR", "name": "Korea again", "common": False})
+
+
+def _unknown_server(payload: Any) -> None:
+    payload["server_table"][0]["server"] = "MARS"
+
+
+def _missing_handles(payload: Any) -> None:
+    del payload["handles"]["EU"]
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "entry"),
+    [
+        ("maps.json", _set_game, "season_1/[SC:Evo] Death Valley"),
+        ("regions.json", _drop_pair, "EUW x KRJ"),
+        ("races.json", _dup_race, "bw_terran"),
+        ("countries.json", _dup_country, "KR"),
+        ("regions.json", _unknown_server, "MARS"),
+        ("mod.json", _missing_handles, "handles.EU"),
+    ],
+)
+def test_broken_file_names_file_and_entry(
+    tmp_path: Path, name: str, edit: Callable[[Any], None], entry: str
+) -> None:
+    with pytest.raises(GameDataError) as info:
+        load_game_data(_broken(tmp_path, name, edit))
+    assert info.value.file == name
+    assert entry in str(info.value)
+
+
+def test_invalid_json_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(packaged_data_dir(), folder)
+    (folder / "races.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(GameDataError, match="races.json: .*not valid JSON"):
+        load_game_data(folder)
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(packaged_data_dir(), folder)
+    (folder / "countries.json").unlink()
+    with pytest.raises(GameDataError, match="countries.json: .*not found"):
+        load_game_data(folder)
