@@ -116,3 +116,27 @@ async def db(db_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many storage tests ran on each backend, so a run shows both were exercised."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            counted = report.when == "call" or (report.when == "setup" and outcome != "passed")
+            backend = next((b for b in ("sqlite", "postgres") if _has_param(nodeid, b)), None)
+            if counted and backend:
+                per = counts.setdefault(backend, {})
+                per[outcome] = per.get(outcome, 0) + 1
+    if counts:
+        terminalreporter.section("storage backends")
+        for backend in ("sqlite", "postgres"):
+            per = counts.get(backend, {})
+            text = ", ".join(f"{n} {o}" for o, n in sorted(per.items()) if n) or "none"
+            terminalreporter.write_line(f"{backend}: {text}")
+
+
+def _has_param(nodeid: str, value: str) -> bool:
+    params = nodeid.partition("[")[2].rstrip("]")
+    return value in params.split("-")
