@@ -196,6 +196,10 @@ queue_entries = Table(
     Column("vetoes", JSON, nullable=False, default=list),
     Column("waits", Integer, nullable=False, default=0),
     Column("joined_at", UTCDateTime, nullable=False),
+    # Facts about the player's history taken once at join (they cannot change while queued), so
+    # a wave needs no history query: the last opponent (no immediate rematch) and recent maps.
+    Column("last_opponent", BigInteger),
+    Column("recent_maps", JSON, nullable=False, default=list),
     CheckConstraint("bw_race IS NOT NULL OR sc2_race IS NOT NULL", name="one_race"),
 )
 

@@ -210,6 +210,8 @@ def upgrade() -> None:
     sa.Column('vetoes', sa.JSON(), nullable=False),
     sa.Column('waits', sa.Integer(), nullable=False),
     sa.Column('joined_at', evoladder.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_opponent', sa.BigInteger(), nullable=True),
+    sa.Column('recent_maps', sa.JSON(), nullable=False),
     sa.CheckConstraint('bw_race IS NOT NULL OR sc2_race IS NOT NULL', name=op.f('ck_queue_entries_one_race')),
     sa.PrimaryKeyConstraint('discord_uid', name=op.f('pk_queue_entries'))
     )
