@@ -90,3 +90,54 @@ class NotAuthorized(LadderError):
 
 class InvalidActivationCode(LadderError):
     message = "That activation code is not valid or was already used."
+
+
+# --- Matches (the lifecycle of DESIGN section 4). Each is an IllegalTransition or an authorization
+# failure: the state machine raises them before anything is written, so nothing changes.
+
+
+class NotAPlayer(NotAuthorized):
+    message = "You are not a player in this match."
+
+
+class AlreadyConfirmed(IllegalTransition):
+    message = "You already confirmed this match."
+
+
+class ConfirmationExpired(IllegalTransition):
+    message = "The time to confirm this match has run out."
+
+
+class NotConfirmedYet(IllegalTransition):
+    message = "Both players must confirm the match before a result can be reported."
+
+
+class AlreadyReported(IllegalTransition):
+    message = "You already reported the result of this match."
+
+
+class ReportingClosed(IllegalTransition):
+    message = "The time to report this match has run out; it is being closed."
+
+
+class AbortNotAllowed(IllegalTransition):
+    message = (
+        "A result was already reported, so the match can no longer be aborted. "
+        "Report the result or ask an admin."
+    )
+
+
+class MatchClosed(IllegalTransition):
+    message = "This match is already over."
+
+
+class NotDue(IllegalTransition):
+    message = "That deadline has not passed yet."
+
+
+class AlreadyResolved(IllegalTransition):
+    message = "The match already has that result."
+
+
+class ReasonRequired(LadderError):
+    message = "Please give a reason; every admin action is audited."
