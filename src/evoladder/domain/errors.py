@@ -141,3 +141,66 @@ class AlreadyResolved(IllegalTransition):
 
 class ReasonRequired(LadderError):
     message = "Please give a reason; every admin action is audited."
+
+
+# --- accounts, admin tools and read models (issue 3) -------------------------------------------
+
+
+class UnknownCountry(ValidationError):
+    """A country code that is not one of the 251 of the game data."""
+
+    def __init__(self) -> None:
+        super().__init__("country", "That country is not in the list. Pick one from the suggestions.")
+
+
+class UnknownRegion(ValidationError):
+    def __init__(self) -> None:
+        super().__init__("region", "That region is not in the list. Pick one from the menu.")
+
+
+class UnknownRace(ValidationError):
+    def __init__(self) -> None:
+        super().__init__("race", "That race does not exist on this ladder.")
+
+
+class UnknownRankLetter(ValidationError):
+    def __init__(self) -> None:
+        super().__init__("rank", "A rank is one of the letters S, A, B, C, D, E, F.")
+
+
+class MmrOutOfRange(ValidationError):
+    def __init__(self, low: int, high: int) -> None:
+        super().__init__("mmr", f"The MMR must be a whole number from {low} to {high}.")
+
+
+class CodeCountOutOfRange(ValidationError):
+    def __init__(self, high: int) -> None:
+        super().__init__("count", f"You can create 1 to {high} activation codes at a time.")
+
+
+class AlreadyActivated(LadderError):
+    message = "Your account is already activated."
+
+
+class TargetPlayerNotFound(NotFound):
+    """An admin named a player that has no record (the player-facing ``PlayerNotFound`` says "you")."""
+
+    message = "No player matches that Discord id or name."
+
+
+class AlreadyBanned(LadderError):
+    message = "That player is already banned."
+
+
+class NotBanned(LadderError):
+    message = "That player is not banned."
+
+
+class NotAnAdmin(NotFound):
+    message = "That user is not an admin."
+
+
+class OwnerIsFixed(LadderError):
+    """Owners come from the operator's settings; the bot cannot add or remove them."""
+
+    message = "Owners are set by the operator (EVOLADDER_OWNER_IDS) and cannot be changed here."

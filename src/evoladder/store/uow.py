@@ -22,6 +22,7 @@ from evoladder.store.repositories.admin import AdminRepository
 from evoladder.store.repositories.command_calls import CommandCallRepository
 from evoladder.store.repositories.mmrs import MmrRepository
 from evoladder.store.repositories.players import PlayerRepository
+from evoladder.store.repositories.stats import StatsRepository
 
 
 class UnitOfWork:
@@ -49,6 +50,10 @@ class UnitOfWork:
     @cached_property
     def command_calls(self) -> CommandCallRepository:
         return CommandCallRepository(self.conn)
+
+    @cached_property
+    def stats(self) -> StatsRepository:
+        return StatsRepository(self.conn)
 
 
 class Database:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
-from evoladder.domain.players import ChangedBy, Player, PlayerState
+from evoladder.domain.players import ABORTS_PER_MONTH, ChangedBy, Player, PlayerState, month_key
 from evoladder.store.repositories.base import Repository
 from evoladder.store.schema import player_action_logs, players
 
@@ -39,6 +41,30 @@ def player_from_row(row: RowMapping) -> Player:
         updated_at=row["updated_at"],
         version=row["version"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerIdentity:
+    """What the leaderboard shows of a player: built at start-up for every player."""
+
+    discord_uid: int
+    discord_username: str
+    main_id: str | None
+    country: str | None
+    is_banned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerCounts:
+    """Ladder-wide counts for the admin snapshot (one aggregate query)."""
+
+    total: int
+    terms_accepted: int
+    setup_complete: int
+    activated: int
+    banned: int
+    queueing: int
+    in_match: int
 
 
 class PlayerRepository(Repository):
@@ -78,6 +104,93 @@ class PlayerRepository(Repository):
         player = await self.get(discord_uid)
         assert player is not None
         return player
+
+    async def insert_if_absent(self, discord_uid: int, username: str, now: datetime) -> bool:
+        """Create the record unless it exists; True when this call created it.
+
+        ``ON CONFLICT DO NOTHING`` makes two first contacts at the same instant (two interactions
+        of a new player) safe: one inserts, the other sees the row, neither fails.
+        """
+        values = {
+            "discord_uid": discord_uid,
+            "discord_username": username,
+            "alt_ids": [],
+            "is_banned": False,
+            "aborts_left": ABORTS_PER_MONTH,
+            "aborts_period": month_key(now),
+            "state": PlayerState.IDLE.value,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = dialect_insert(players).values(**values).on_conflict_do_nothing(
+            index_elements=["discord_uid"]
+        )
+        result = await self.conn.execute(stmt)
+        return bool(result.rowcount)
+
+    async def find_by_name(self, name: str) -> list[Player]:
+        """Players whose Discord username or main id equals ``name``, ignoring case (admin lookup)."""
+        folded = name.lower()
+        stmt = (
+            select(players)
+            .where(
+                or_(
+                    func.lower(players.c.discord_username) == folded,
+                    func.lower(players.c.main_id) == folded,
+                )
+            )
+            .order_by(players.c.discord_uid)
+            .limit(25)
+        )
+        return [player_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
+
+    async def stream_identities(self, batch: int = 10_000) -> AsyncIterator[PlayerIdentity]:
+        """Every player's display identity, streamed (the leaderboard build at start-up)."""
+        stmt = select(
+            players.c.discord_uid, players.c.discord_username, players.c.main_id,
+            players.c.country, players.c.is_banned,
+        ).execution_options(yield_per=batch)
+        result = await self.conn.stream(stmt)
+        async for uid, username, main_id, country, banned in result:
+            yield PlayerIdentity(int(uid), username, main_id, country, bool(banned))
+
+    async def counts(self) -> PlayerCounts:
+        def count_if(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        stmt = select(
+            func.count(),
+            count_if(players.c.terms_accepted_at.is_not(None)),
+            count_if(players.c.completed_setup_date.is_not(None)),
+            count_if(players.c.activated_at.is_not(None)),
+            count_if(players.c.is_banned.is_(True)),
+            count_if(players.c.state == PlayerState.QUEUEING.value),
+            count_if(players.c.state == PlayerState.IN_MATCH.value),
+        ).select_from(players)
+        row = (await self.conn.execute(stmt)).one()
+        return PlayerCounts(*(int(v) for v in row))
+
+    async def consume_abort(self, discord_uid: int, now: datetime) -> bool:
+        """Use one abort of the current UTC month, applying the monthly reset in the same UPDATE.
+
+        False when none is left. One statement, so two aborts racing cannot both take the last one;
+        a stored count from an earlier month counts as a full allowance (the lazy reset).
+        """
+        period = month_key(now)
+        same_month = players.c.aborts_period == period
+        result = await self.conn.execute(
+            update(players)
+            .where(players.c.discord_uid == discord_uid, or_(~same_month, players.c.aborts_left > 0))
+            .values(
+                aborts_left=case((same_month, players.c.aborts_left - 1), else_=ABORTS_PER_MONTH - 1),
+                aborts_period=period,
+                updated_at=now,
+                version=players.c.version + 1,
+            )
+        )
+        return result.rowcount == 1
 
     async def update(self, discord_uid: int, now: datetime, **fields: Any) -> None:
         """Change fields and bump the row version (so concurrent writers can be detected)."""
