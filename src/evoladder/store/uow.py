@@ -20,8 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from evoladder.store.repositories.activation import ActivationCodeRepository
 from evoladder.store.repositories.admin import AdminRepository
 from evoladder.store.repositories.command_calls import CommandCallRepository
+from evoladder.store.repositories.jobs import JobRepository
+from evoladder.store.repositories.matches import MatchRepository
 from evoladder.store.repositories.mmrs import MmrRepository
 from evoladder.store.repositories.players import PlayerRepository
+from evoladder.store.repositories.preferences import PreferenceRepository
+from evoladder.store.repositories.queue import QueueRepository
 from evoladder.store.repositories.stats import StatsRepository
 
 
@@ -54,6 +58,22 @@ class UnitOfWork:
     @cached_property
     def stats(self) -> StatsRepository:
         return StatsRepository(self.conn)
+
+    @cached_property
+    def matches(self) -> MatchRepository:
+        return MatchRepository(self.conn)
+
+    @cached_property
+    def queue(self) -> QueueRepository:
+        return QueueRepository(self.conn)
+
+    @cached_property
+    def jobs(self) -> JobRepository:
+        return JobRepository(self.conn)
+
+    @cached_property
+    def preferences(self) -> PreferenceRepository:
+        return PreferenceRepository(self.conn)
 
 
 class Database:

@@ -1,0 +1,183 @@
+"""1v1 matches, and the player-state side of their lifecycle (in_match <-> idle).
+
+A match row changes only through ``update_cas``: it writes the fields a transition changed and
+bumps ``version``, *only if* the version is still the one that was read. Together with the row
+lock taken by ``get(..., for_update=True)`` (PostgreSQL) or the database write lock of
+``BEGIN IMMEDIATE`` (SQLite), this makes every change of a match one serialised step: a second
+writer either waits and then sees the new state, or (if it read without the lock) updates nothing.
+
+Players enter and leave matches here rather than in ``PlayerRepository`` so that the rule "a player
+is released only from the match that holds them" lives in one WHERE clause
+(``current_match_id = :match``) next to the match writes; the row version is bumped as any other
+player write does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+
+from evoladder.domain.match_state import MatchState, MatchStatus
+from evoladder.domain.players import PlayerState
+from evoladder.store.repositories.base import Repository
+from evoladder.store.schema import matches_1v1, players
+
+# MatchState field -> matches_1v1 column (fields not listed have the column's own name).
+COLUMN_OF = {
+    "player_1": "player_1_discord_uid",
+    "player_2": "player_2_discord_uid",
+    "race_1": "player_1_race",
+    "race_2": "player_2_race",
+    "mmr_1": "player_1_mmr",
+    "mmr_2": "player_2_mmr",
+    "report_1": "player_1_report",
+    "report_2": "player_2_report",
+    "result": "match_result",
+    "map_name": "map_played",
+    "server": "server_choice",
+    "confirmed_1_at": "player_1_confirmed_at",
+    "confirmed_2_at": "player_2_confirmed_at",
+    "reported_1_at": "player_1_reported_at",
+    "reported_2_at": "player_2_reported_at",
+}
+FIELDS = tuple(f.name for f in fields(MatchState))
+IMMUTABLE = frozenset({"id", "version"})
+
+
+def match_from_row(row: RowMapping) -> MatchState:
+    values: dict[str, Any] = {name: row[COLUMN_OF.get(name, name)] for name in FIELDS}
+    values["status"] = MatchStatus(values["status"])
+    return MatchState(**values)
+
+
+def match_to_row(state: MatchState) -> dict[str, Any]:
+    """Columns for an INSERT (without ``id``)."""
+    row = {COLUMN_OF.get(name, name): getattr(state, name) for name in FIELDS if name != "id"}
+    row["status"] = state.status.value
+    return row
+
+
+class MatchRepository(Repository):
+    async def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert matches in one statement; their ids in the order of ``rows``."""
+        if not rows:
+            return []
+        stmt = insert(matches_1v1).returning(matches_1v1.c.id, sort_by_parameter_order=True)
+        result = await self.conn.execute(stmt, [dict(r) for r in rows])
+        return [int(i) for i in result.scalars()]
+
+    async def get(self, match_id: int, *, for_update: bool = False) -> MatchState | None:
+        stmt = select(matches_1v1).where(matches_1v1.c.id == match_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).mappings().first()
+        return match_from_row(row) if row else None
+
+    async def update_cas(self, before: MatchState, after: MatchState) -> bool:
+        """Write what changed from ``before`` to ``after`` if the row is still at ``before.version``."""
+        changed = {
+            COLUMN_OF.get(name, name): getattr(after, name)
+            for name in FIELDS
+            if name not in IMMUTABLE and getattr(after, name) != getattr(before, name)
+        }
+        if "status" in changed:
+            changed["status"] = after.status.value
+        result = await self.conn.execute(
+            update(matches_1v1)
+            .where(matches_1v1.c.id == before.id, matches_1v1.c.version == before.version)
+            .values(**changed, version=matches_1v1.c.version + 1)
+        )
+        return result.rowcount == 1
+
+    async def open_for_player(self, discord_uid: int) -> list[MatchState]:
+        stmt = (
+            select(matches_1v1)
+            .where(
+                _involves(discord_uid),
+                matches_1v1.c.status.in_([MatchStatus.FOUND.value, MatchStatus.CONFIRMED.value]),
+            )
+            .order_by(matches_1v1.c.id)
+        )
+        return [match_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
+
+    async def open_ids(self) -> list[int]:
+        stmt = select(matches_1v1.c.id).where(
+            matches_1v1.c.status.in_([MatchStatus.FOUND.value, MatchStatus.CONFIRMED.value])
+        )
+        return [int(i) for i in (await self.conn.execute(stmt)).scalars()]
+
+    async def history(self, discord_uid: int, limit: int) -> list[MatchState]:
+        """The player's newest matches first (any state)."""
+        stmt = (
+            select(matches_1v1)
+            .where(_involves(discord_uid))
+            .order_by(matches_1v1.c.id.desc())
+            .limit(limit)
+        )
+        return [match_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
+
+    async def players_since(self, since: datetime) -> set[int]:
+        """Players of every match made at or after ``since``."""
+        stmt = select(matches_1v1.c.player_1_discord_uid, matches_1v1.c.player_2_discord_uid).where(
+            matches_1v1.c.played_at >= since
+        )
+        out: set[int] = set()
+        for one, two in (await self.conn.execute(stmt)).all():
+            out.update((int(one), int(two)))
+        return out
+
+    async def count(self, status: MatchStatus | None = None) -> int:
+        stmt = select(func.count()).select_from(matches_1v1)
+        if status is not None:
+            stmt = stmt.where(matches_1v1.c.status == status.value)
+        return int((await self.conn.execute(stmt)).scalar_one())
+
+    # --- the players' side ----------------------------------------------------------------
+
+    async def put_players_in_matches(self, assignments: Iterable[tuple[int, int]], now: datetime) -> None:
+        """``(discord_uid, match_id)`` pairs: each player goes from queueing to in_match."""
+        params = [{"uid": uid, "mid": mid} for uid, mid in assignments]
+        if not params:
+            return
+        await self.conn.execute(
+            update(players)
+            .where(players.c.discord_uid == bindparam("uid"))
+            .values(
+                state=PlayerState.IN_MATCH.value,
+                current_match_id=bindparam("mid"),
+                updated_at=now,
+                version=players.c.version + 1,
+            )
+            .execution_options(synchronize_session=False),
+            params,
+        )
+
+    async def release_players(self, match_id: int, discord_uids: Iterable[int], now: datetime) -> list[int]:
+        """Back to idle every given player that this match still holds; returns who was released."""
+        released = []
+        for uid in sorted(discord_uids):
+            result = await self.conn.execute(
+                update(players)
+                .where(players.c.discord_uid == uid, players.c.current_match_id == match_id)
+                .values(
+                    state=PlayerState.IDLE.value,
+                    current_match_id=None,
+                    updated_at=now,
+                    version=players.c.version + 1,
+                )
+            )
+            if result.rowcount:
+                released.append(uid)
+        return released
+
+
+def _involves(discord_uid: int) -> Any:
+    return or_(
+        matches_1v1.c.player_1_discord_uid == discord_uid,
+        matches_1v1.c.player_2_discord_uid == discord_uid,
+    )
