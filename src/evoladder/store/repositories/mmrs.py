@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from evoladder.domain.players import MmrRow
@@ -85,6 +85,22 @@ class MmrRepository(Repository):
             update(mmrs_1v1)
             .where(mmrs_1v1.c.discord_uid == discord_uid, mmrs_1v1.c.race == race)
             .values(**values)
+        )
+
+    async def touch_last_played(self, discord_uid: int, race: str, played_at: datetime) -> None:
+        """Move ``last_played`` forward to ``played_at``, never back.
+
+        A result decided late (a conflict an admin resolves next week) must not make a player who
+        played since look inactive, so this is a max(), not an assignment.
+        """
+        await self.conn.execute(
+            update(mmrs_1v1)
+            .where(
+                mmrs_1v1.c.discord_uid == discord_uid,
+                mmrs_1v1.c.race == race,
+                or_(mmrs_1v1.c.last_played.is_(None), mmrs_1v1.c.last_played < played_at),
+            )
+            .values(last_played=played_at)
         )
 
     async def set_mmr(self, discord_uid: int, race: str, mmr: int) -> None:
