@@ -57,6 +57,10 @@ DEFAULT_TIMEOUT_SECONDS = 20.0
 DEFAULT_MEMORY_MB = 512
 DEFAULT_MAX_JOBS_PER_WORKER = 500  # recycle now and then: sc2reader keeps caches per process
 JOIN_SECONDS = 5.0
+# A damaged upload is the player's business (INFO); a worker killed or dying is the operator's.
+_USER_ERRORS = frozenset(
+    {ParseFailureKind.EMPTY, ParseFailureKind.NOT_A_REPLAY, ParseFailureKind.CORRUPT}
+)
 
 
 @dataclass
@@ -245,7 +249,8 @@ class ReplayPool:
     ) -> None:
         ms = round((time.perf_counter() - started) * 1000, 1)
         if isinstance(outcome, ParseFailure):
-            event(log, "replay_pool.parse_failed", logging.WARNING, slot=slot.index,
+            level = logging.INFO if outcome.kind in _USER_ERRORS else logging.WARNING
+            event(log, "replay_pool.parse_failed", level, slot=slot.index,
                   pid=worker.pid, kind=outcome.kind.value, ms=ms, bytes=size,
                   detail=outcome.detail[:200])
         else:
