@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import select
+import signal
 import time
 from functools import cache
 from pathlib import Path
@@ -166,6 +168,19 @@ async def test_a_worker_that_dies_is_answered_and_replaced() -> None:
         assert "code 7" in outcome.detail
         assert isinstance(await pool.parse(sample()), ParsedReplay)
     assert pool.stats.crashes == 1 and pool.stats.workers_started == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs pidfd_open (Linux 5.3+)")
+async def test_a_worker_killed_while_idle_costs_the_next_upload_nothing() -> None:
+    async with ReplayPool(races(), workers=1) as pool:
+        (pid,) = pool.worker_pids
+        pidfd = os.pidfd_open(pid)
+        os.kill(pid, signal.SIGKILL)
+        select.select([pidfd], [], [])  # readable once the process has ended
+        os.close(pidfd)
+        assert isinstance(await pool.parse(sample()), ParsedReplay)
+        assert pool.worker_pids != [pid]
+    assert pool.stats.failures == 0
 
 
 async def test_workers_are_recycled_after_their_job_quota() -> None:

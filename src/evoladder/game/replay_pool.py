@@ -100,6 +100,7 @@ class _Timeout:
 @dataclass(frozen=True)
 class _Died:
     detail: str
+    sent: bool  # False: the worker was gone before it received the file
 
 
 class ReplayPool:
@@ -196,19 +197,16 @@ class ReplayPool:
     # -- one job ---------------------------------------------------------------------------------
 
     async def _run(self, slot: _Slot, data: bytes) -> ParseOutcome:
-        worker = await self._live_worker(slot)
-        if worker is None:
-            return self._count(ParseFailure(ParseFailureKind.UNAVAILABLE, "no worker could start"))
         started = time.perf_counter()
-        future = asyncio.get_running_loop().run_in_executor(
-            self._threads, _exchange, worker.conn, data, self._timeout
-        )
-        try:
-            reply = await asyncio.shield(future)
-        except asyncio.CancelledError:
-            slot.worker = None  # the worker is mid-job: it cannot serve the next one
-            self._spawn_background(self._retire(worker, "cancelled", future))
-            raise
+        attempt = await self._attempt(slot, data)
+        if attempt is not None and isinstance(attempt[1], _Died) and not attempt[1].sent:
+            # It died before it got the file (killed while idle): not the file's fault, retry once.
+            slot.worker = None
+            await self._retire(attempt[0], "died_idle", None)
+            attempt = await self._attempt(slot, data)
+        if attempt is None:
+            return self._count(ParseFailure(ParseFailureKind.UNAVAILABLE, "no worker could start"))
+        worker, reply = attempt
         outcome, retire = self._interpret(reply, worker)
         worker.jobs += 1
         if retire is None and worker.jobs >= self._max_jobs:
@@ -221,6 +219,23 @@ class ReplayPool:
             outcome = ParseFailure(ParseFailureKind.CRASHED, f"worker exited ({exit_text})")
         self._log_job(slot, worker, outcome, started, len(data))
         return self._count(outcome)
+
+    async def _attempt(self, slot: _Slot, data: bytes) -> tuple[_Worker, object] | None:
+        worker = await self._live_worker(slot)
+        if worker is None:
+            return None
+        return worker, await self._exchange(slot, worker, data)
+
+    async def _exchange(self, slot: _Slot, worker: _Worker, data: bytes) -> object:
+        future = asyncio.get_running_loop().run_in_executor(
+            self._threads, _exchange, worker.conn, data, self._timeout
+        )
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            slot.worker = None  # the worker is mid-job: it cannot serve the next one
+            self._spawn_background(self._retire(worker, "cancelled", future))
+            raise
 
     def _interpret(self, reply: object, worker: _Worker) -> tuple[ParseOutcome, str | None]:
         if isinstance(reply, _Timeout):
@@ -266,8 +281,12 @@ class ReplayPool:
         if worker is not None:  # died while idle (e.g. killed from outside)
             slot.worker = None
             await self._retire(worker, "died_idle", None)
+        spawning = asyncio.get_running_loop().run_in_executor(self._threads, self._spawn)
         try:
-            worker = await asyncio.get_running_loop().run_in_executor(self._threads, self._spawn)
+            worker = await asyncio.shield(spawning)
+        except asyncio.CancelledError:
+            spawning.add_done_callback(lambda f: self._adopt(slot, f))
+            raise
         except OSError as exc:
             event(log, "replay_pool.worker_start_failed", logging.ERROR, slot=slot.index,
                   error=f"{type(exc).__name__}: {exc}")
@@ -276,6 +295,18 @@ class ReplayPool:
         self.stats.workers_started += 1
         event(log, "replay_pool.worker_started", slot=slot.index, pid=worker.pid)
         return worker
+
+    def _adopt(self, slot: _Slot, spawned: asyncio.Future[_Worker]) -> None:
+        """A worker whose start outlived the caller: give it to its slot, or stop it."""
+        if spawned.cancelled() or spawned.exception() is not None:
+            return
+        worker = spawned.result()
+        if slot.worker is None and not self._closed:
+            slot.worker = worker
+            self.stats.workers_started += 1
+            return
+        worker.process.kill()  # forkserver (or multiprocessing's own cleanup) reaps it
+        worker.conn.close()
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
@@ -333,11 +364,14 @@ def _exchange(conn: Connection, data: bytes, timeout: float) -> object:
     deadline = time.monotonic() + timeout
     try:
         conn.send_bytes(data)
+    except OSError as exc:
+        return _Died(f"{type(exc).__name__}: {exc}", sent=False)
+    try:
         if not conn.poll(max(0.0, deadline - time.monotonic())):
             return _Timeout()
         return conn.recv_bytes()
     except (EOFError, OSError) as exc:
-        return _Died(f"{type(exc).__name__}: {exc}")
+        return _Died(f"{type(exc).__name__}: {exc}", sent=True)
 
 
 def _encode(outcome: ParseOutcome) -> bytes:
