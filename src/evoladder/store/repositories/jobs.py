@@ -96,6 +96,16 @@ class JobRepository(Repository):
             stmt = stmt.where(scheduled_jobs.c.match_id == match_id)
         return [job_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
 
+    async def pending_page(self, limit: int) -> list[Job]:
+        """The next ``limit`` pending jobs by due time (what a scheduler waits for)."""
+        stmt = (
+            select(scheduled_jobs)
+            .where(scheduled_jobs.c.done_at.is_(None))
+            .order_by(scheduled_jobs.c.due_at, scheduled_jobs.c.id)
+            .limit(limit)
+        )
+        return [job_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
+
     async def for_match(self, match_id: int) -> list[Job]:
         stmt = (
             select(scheduled_jobs)

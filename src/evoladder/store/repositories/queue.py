@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, union, update
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
-from evoladder.store.schema import mmrs_1v1, players, queue_entries
+from evoladder.store.schema import command_calls, matches_1v1, mmrs_1v1, players, queue_entries
 
 # Bound parameters per statement stay far below SQLite's (32766) and asyncpg's (32767) limits.
 CHUNK = 5_000
@@ -155,6 +155,17 @@ class QueueRepository(Repository):
         uids = await self.uids()
         await self.conn.execute(delete(queue_entries))
         return uids
+
+    async def active_players(self, since: datetime) -> int:
+        """Distinct players queued now, matched since ``since``, or who used a command since then."""
+        m = matches_1v1.c
+        everyone = union(
+            select(queue_entries.c.discord_uid.label("uid")),
+            select(m.player_1_discord_uid.label("uid")).where(m.played_at >= since),
+            select(m.player_2_discord_uid.label("uid")).where(m.played_at >= since),
+            select(command_calls.c.discord_uid.label("uid")).where(command_calls.c.called_at >= since),
+        ).subquery()
+        return int((await self.conn.execute(select(func.count()).select_from(everyone))).scalar_one())
 
     async def counts(self) -> QueueCounts:
         stmt = select(

@@ -1,0 +1,389 @@
+"""Match use cases: confirm, abort, report, deadlines and admin resolve, each applied exactly once.
+
+Every change of a match follows one path, ``_change``:
+
+1. **In process**, the match's ``KeyedLocks`` lock is held from before the read until the events
+   are handed to the notifier (so players see events in commit order). The lock entry lives as
+   long as anyone holds or awaits it; it is never pruned while in use.
+2. **In the database**, one transaction: the match row is read ``FOR UPDATE`` (PostgreSQL; on SQLite
+   the transaction began with ``BEGIN IMMEDIATE`` and holds the write lock), the pure state machine
+   (``domain.match_state``) decides the transition or raises a typed error (rolled back: nothing
+   changed), and the row is written by a *version compare-and-set*. Another process, another
+   engine, a restarted bot: whoever comes second waits for the first commit and then sees the new
+   state, or (reading without the lock) updates zero rows and gets ``ConcurrentUpdate``.
+3. **MMR** moves in that same transaction, as the difference between what the match contributes
+   now (``mmr_change`` of a final match) and what it will contribute (``RatingPlan``), with
+   ``mmr = mmr + x`` in SQL. A match's result is therefore applied exactly once, and re-resolving
+   a finalized match reverses it without ever resetting a rating to its pre-match snapshot.
+   Counters (games/W/L/D) move the same way for the race each player actually played;
+   ``last_played`` only moves forward, to the time the match was made (``played_at``, the same
+   moment the profile statistics use).
+4. Players are released (``in_match`` -> ``idle``) only from the match that holds them, aborts are
+   charged with the atomic ``consume_abort``, jobs are cancelled/added/moved, and admin actions
+   audited, all in the same transaction.
+5. After the commit: read models (``player_changed``, ``mmr_changed``), then the events.
+
+Deadlines and reminders are ``scheduled_jobs`` rows (see ``scheduler``); their handlers here claim
+the job row in the same transaction as their effect, so a job has its effect exactly once even if
+two schedulers, a restart or a racing player action get to it.
+
+Bans: the accounts service calls ``abandon_for_ban(uid)`` (and ``QueueService.remove``) when it
+bans a player, so a banned player keeps neither a queue entry nor an open match. Authorization of
+admin actions (who is an admin) is the caller's job; this service records who did it and why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from enum import StrEnum
+
+from evoladder.domain import match_state as ms
+from evoladder.domain.errors import (
+    ConcurrentUpdate,
+    IllegalTransition,
+    LadderError,
+    MatchClosed,
+    MatchNotFound,
+    NoAbortsLeft,
+    NotDue,
+    ReasonRequired,
+)
+from evoladder.domain.match_state import MatchState, MatchTimings, Resolution, Step, Transition
+from evoladder.domain.players import MmrRow, aborts_left_now
+from evoladder.domain.rating import Outcome
+from evoladder.game import GameData
+from evoladder.logging_setup import event
+from evoladder.services.events import ConfirmationReminder, DeadlineWarning, DetailsRevealed, LadderEvent
+from evoladder.services.match_events import Written, details_for, events_for
+from evoladder.services.match_locks import KeyedLocks
+from evoladder.services.ports import Clock, Notifier, ReadModelSink
+from evoladder.store.repositories.jobs import Job, NewJob
+from evoladder.store.uow import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Decide = Callable[[MatchState, datetime], Transition]
+JobHandler = Callable[[Job], Awaitable[None]]
+
+
+class JobKind(StrEnum):
+    CONFIRM_REMINDER = "match.confirm_reminder"
+    CONFIRM_DEADLINE = "match.confirm_deadline"
+    REPORT_WARNING = "match.report_warning"
+    REPORT_DEADLINE = "match.report_deadline"
+
+
+def confirmation_jobs(state: MatchState, timings: MatchTimings) -> list[NewJob]:
+    """The jobs a new match needs: the reminder and the confirmation deadline."""
+    assert state.confirm_deadline is not None
+    return [
+        NewJob(JobKind.CONFIRM_REMINDER, state.played_at + timings.confirm_reminder_after, state.id),
+        NewJob(JobKind.CONFIRM_DEADLINE, state.confirm_deadline, state.id),
+    ]
+
+
+def reporting_jobs(state: MatchState, timings: MatchTimings) -> list[NewJob]:
+    """The jobs of a confirmed match: the deadline warning and the reporting deadline."""
+    assert state.report_deadline is not None
+    return [
+        NewJob(JobKind.REPORT_WARNING, state.report_deadline - timings.report_warning_before, state.id),
+        NewJob(JobKind.REPORT_DEADLINE, state.report_deadline, state.id),
+    ]
+
+
+class MatchService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        game: GameData,
+        notifier: Notifier,
+        read_models: ReadModelSink,
+        timings: MatchTimings | None = None,
+        *,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._game = game
+        self._notifier = notifier
+        self._read_models = read_models
+        self.timings = timings or MatchTimings()
+        self._wake = wake or (lambda: None)
+        self.locks = KeyedLocks()
+
+    def set_wake(self, wake: Callable[[], None]) -> None:
+        """Tell the scheduler when jobs were added or moved (wired by the composition root)."""
+        self._wake = wake
+
+    # --- reads ---------------------------------------------------------------------------
+
+    async def get(self, match_id: int) -> MatchState:
+        async with self._db.read() as uow:
+            state = await uow.matches.get(match_id)
+        if state is None:
+            raise MatchNotFound()
+        return state
+
+    async def current_for(self, discord_uid: int) -> MatchState | None:
+        """The player's open match, if any."""
+        async with self._db.read() as uow:
+            open_matches = await uow.matches.open_for_player(discord_uid)
+        return open_matches[-1] if open_matches else None
+
+    # --- player actions --------------------------------------------------------------------
+
+    async def confirm(self, match_id: int, discord_uid: int) -> MatchState:
+        return await self._act(match_id, lambda s, now: ms.confirm(s, discord_uid, now, self.timings))
+
+    async def abort(self, match_id: int, discord_uid: int) -> MatchState:
+        """Abort before any report; uses one of the player's monthly aborts (``NoAbortsLeft``)."""
+        return await self._act(match_id, lambda s, now: ms.abort(s, discord_uid, now))
+
+    async def report(self, match_id: int, discord_uid: int, outcome: Outcome) -> MatchState:
+        """Report the absolute outcome (player 1 won / player 2 won / draw)."""
+        outcome = Outcome(outcome)
+        return await self._act(match_id, lambda s, now: ms.report(s, discord_uid, outcome, now, self.timings))
+
+    async def report_verified(self, match_id: int, outcome: Outcome | int) -> MatchState:
+        """A verified replay reports for both players (the replay service calls this)."""
+        result = Outcome(outcome)
+        return await self._act(
+            match_id, lambda s, now: ms.report_verified(s, result, now, self.timings), source="replay"
+        )
+
+    # --- admin -----------------------------------------------------------------------------
+
+    async def admin_resolve(
+        self, match_id: int, resolution: Resolution, admin_uid: int, reason: str
+    ) -> MatchState:
+        """Player 1 / player 2 / draw / invalidate, on any match; audited with the reason."""
+        reason = reason.strip()
+        if not reason:
+            raise ReasonRequired()
+        resolution = Resolution(resolution)
+        return await self._act(
+            match_id,
+            lambda s, now: ms.resolve(s, resolution, admin_uid, now),
+            source="admin",
+            reason=reason,
+        )
+
+    async def abandon_for_ban(self, discord_uid: int) -> list[MatchState]:
+        """End every open match of a player who was just banned (no abort used, no MMR).
+
+        The accounts service calls this right after committing the ban (and ``QueueService.remove``
+        for the queue entry). A match that closed meanwhile is simply skipped.
+        """
+        async with self._db.read() as uow:
+            open_matches = await uow.matches.open_for_player(discord_uid)
+        ended = []
+        for match in open_matches:
+            try:
+                ended.append(await self._act(match.id, lambda s, now: ms.cancel_for_ban(s, discord_uid, now)))
+            except MatchClosed:
+                continue
+        return ended
+
+    # --- jobs ------------------------------------------------------------------------------
+
+    def job_handlers(self) -> dict[str, JobHandler]:
+        return {
+            JobKind.CONFIRM_REMINDER: self._on_confirm_reminder,
+            JobKind.CONFIRM_DEADLINE: self._on_confirm_deadline,
+            JobKind.REPORT_WARNING: self._on_report_warning,
+            JobKind.REPORT_DEADLINE: self._on_report_deadline,
+        }
+
+    async def _on_confirm_deadline(self, job: Job) -> None:
+        await self._act_on_job(job, ms.expire_confirmation, source="deadline")
+
+    async def _on_report_deadline(self, job: Job) -> None:
+        await self._act_on_job(job, ms.expire_reporting, source="deadline")
+
+    async def _on_confirm_reminder(self, job: Job) -> None:
+        def remind(state: MatchState) -> list[LadderEvent]:
+            assert state.confirm_deadline is not None
+            deadline = state.confirm_deadline
+            targets = ms.confirmation_reminder_targets(state)
+            return [ConfirmationReminder(uid, state.id, deadline) for uid in targets]
+
+        await self._notify_on_job(job, remind)
+
+    async def _on_report_warning(self, job: Job) -> None:
+        def warn(state: MatchState) -> list[LadderEvent]:
+            assert state.report_deadline is not None
+            out: list[LadderEvent] = []
+            for uid in ms.deadline_warning_targets(state):
+                theirs = state.report(3 - state.slot_of(uid))
+                opponent = Outcome(theirs) if theirs is not None and theirs >= 0 else None
+                out.append(DeadlineWarning(uid, state.id, state.report_deadline, opponent))
+            return out
+
+        await self._notify_on_job(job, warn)
+
+    async def _act_on_job(self, job: Job, decide: Decide, source: str) -> None:
+        """A deadline: claim the job and apply the transition in one transaction.
+
+        A deadline that no longer applies (the match moved on) just completes the job. ``NotDue``
+        (a clock behind the job's) leaves the job pending for a later pass.
+        """
+        assert job.match_id is not None
+        try:
+            await self._change(job.match_id, decide, source=source, job=job)
+        except NotDue:
+            raise
+        except (IllegalTransition, MatchNotFound) as exc:
+            await self._complete_job(job)
+            event(log, "job.noop", kind=job.kind, match_id=job.match_id, why=type(exc).__name__)
+
+    async def _notify_on_job(self, job: Job, targets: Callable[[MatchState], list[LadderEvent]]) -> None:
+        """A reminder: claim the job, read who still needs it, commit, then tell them."""
+        assert job.match_id is not None
+        async with self.locks.hold(job.match_id):
+            now = self._clock.now()
+            async with self._db.transaction() as uow:
+                state = await uow.matches.get(job.match_id, for_update=True)
+                if not await uow.jobs.claim(job.id, now):
+                    return
+                try:
+                    events = targets(state) if state is not None else []
+                except LadderError:
+                    events = []
+            await self._emit(events)
+
+    async def _complete_job(self, job: Job) -> None:
+        async with self._db.transaction() as uow:
+            await uow.jobs.claim(job.id, self._clock.now())
+
+    # --- the one write path -------------------------------------------------------------------
+
+    async def _act(
+        self, match_id: int, decide: Decide, *, source: str = "reports", reason: str | None = None
+    ) -> MatchState:
+        transition = await self._change(match_id, decide, source=source, reason=reason)
+        assert transition is not None
+        return replace(transition.after, version=transition.before.version + 1)
+
+    async def _change(
+        self,
+        match_id: int,
+        decide: Decide,
+        *,
+        source: str,
+        reason: str | None = None,
+        job: Job | None = None,
+    ) -> Transition | None:
+        async with self.locks.hold(match_id):
+            now = self._clock.now()
+            async with self._db.transaction() as uow:
+                before = await uow.matches.get(match_id, for_update=True)
+                if before is None:
+                    raise MatchNotFound()
+                if job is not None and not await uow.jobs.claim(job.id, now):
+                    return None  # done, cancelled or moved by someone else: nothing to do
+                transition = decide(before, now)
+                written = await self._write(uow, transition, now, reason)
+            event(
+                log, "match.transition", match_id=match_id, step=transition.step.value,
+                status=transition.after.status.value, actor=transition.actor, version=before.version + 1,
+            )
+            self._after_commit(transition, written)
+            await self._emit(events_for(transition, written, source, reason))
+            return transition
+
+    async def _write(self, uow: UnitOfWork, t: Transition, now: datetime, reason: str | None) -> Written:
+        if not await uow.matches.update_cas(t.before, t.after):
+            raise ConcurrentUpdate()
+        aborts_left = await self._charge_abort(uow, t, now)
+        mmr_rows = await self._apply_rating(uow, t)
+        released = await uow.matches.release_players(t.after.id, t.after.players, now) if t.released else []
+        jobs_changed = await self._sync_jobs(uow, t, now)
+        revealed: tuple[DetailsRevealed, ...] = ()
+        if t.step is Step.CONFIRMED_BOTH:
+            people = await uow.players.get_many(t.after.players)
+            revealed = details_for(t.after, people, self._game)
+        if t.step is Step.RESOLVED:
+            await self._audit(uow, t, now, reason or "")
+        return Written(tuple(released), mmr_rows, aborts_left, revealed, jobs_changed)
+
+    async def _charge_abort(self, uow: UnitOfWork, t: Transition, now: datetime) -> int | None:
+        if t.charge_abort is None:
+            return None
+        if not await uow.players.consume_abort(t.charge_abort, now):
+            raise NoAbortsLeft()
+        player = await uow.players.get(t.charge_abort)
+        return aborts_left_now(player.aborts_left, player.aborts_period, now) if player else None
+
+    async def _apply_rating(self, uow: UnitOfWork, t: Transition) -> dict[int, MmrRow]:
+        """Move both ratings by the plan's difference, in uid order (a fixed lock order)."""
+        plan, state = t.rating, t.after
+        if plan is None or plan.is_noop:
+            return {}
+        rows: dict[int, MmrRow] = {}
+        for slot in sorted((1, 2), key=state.player):
+            uid, race = state.player(slot), state.race(slot)
+            await uow.mmrs.get_or_create(uid, race)
+            won, lost, drawn = plan.counters(slot)
+            await uow.mmrs.apply_result(uid, race, plan.mmr_shift(slot), won=won, lost=lost, drawn=drawn)
+            if plan.new_outcome is not None:
+                await uow.mmrs.touch_last_played(uid, race, state.played_at)
+            row = await uow.mmrs.get(uid, race)
+            assert row is not None
+            rows[slot] = row
+        return rows
+
+    async def _sync_jobs(self, uow: UnitOfWork, t: Transition, now: datetime) -> bool:
+        before, after = t.before, t.after
+        if not after.is_open:
+            await uow.jobs.cancel_for_match(after.id, now)
+            return False
+        if t.step is Step.CONFIRMED_BOTH:
+            await uow.jobs.cancel_for_match(after.id, now)
+            await uow.jobs.add_many(reporting_jobs(after, self.timings))
+            return True
+        if after.report_deadline != before.report_deadline and after.report_deadline is not None:
+            await uow.jobs.reschedule(after.id, JobKind.REPORT_DEADLINE, after.report_deadline)
+            return True
+        return False
+
+    async def _audit(self, uow: UnitOfWork, t: Transition, now: datetime, reason: str) -> None:
+        assert t.actor is not None and t.rating is not None
+        await uow.admins.audit(
+            t.actor,
+            "resolve_match",
+            reason,
+            now,
+            target_match_id=t.after.id,
+            details={
+                "from_status": t.before.status.value,
+                "from_result": t.before.result,
+                "to_status": t.after.status.value,
+                "to_result": t.after.result,
+                "old_delta": t.rating.old_delta,
+                "new_delta": t.rating.new_delta,
+            },
+        )
+
+    # --- after the commit -----------------------------------------------------------------------
+
+    def _after_commit(self, t: Transition, w: Written) -> None:
+        changed = set(w.released)
+        if t.charge_abort is not None:
+            changed.add(t.charge_abort)
+        for uid in sorted(changed):
+            self._read_models.player_changed(uid)
+        if w.mmr_rows:
+            self._read_models.mmr_changed([w.mmr_rows[slot] for slot in sorted(w.mmr_rows)])
+        if w.jobs_changed:
+            self._wake()
+
+    async def _emit(self, events: Sequence[LadderEvent]) -> None:
+        for item in events:
+            try:
+                await self._notifier.notify(item)
+            except Exception:  # delivery must never undo or hide a committed change
+                log.exception("notify failed for %s", type(item).__name__)
