@@ -110,6 +110,21 @@ class MmrRepository(Repository):
             .values(mmr=mmr)
         )
 
+    async def stream_rankable(self, since: datetime, batch: int = 10_000) -> AsyncIterator[MmrRow]:
+        """Rows with a game at or after ``since``: the only ones the leaderboard can rank.
+
+        The start-up build streams these instead of every row, so an old ladder with many
+        inactive rows starts as fast as a young one.
+        """
+        stmt = (
+            select(mmrs_1v1)
+            .where(mmrs_1v1.c.games_played > 0, mmrs_1v1.c.last_played >= since)
+            .execution_options(yield_per=batch)
+        )
+        result = await self.conn.stream(stmt)
+        async for row in result.mappings():
+            yield mmr_from_row(row)
+
     async def stream_all(self, batch: int = 10_000) -> AsyncIterator[MmrRow]:
         """Every row, in batches (used to build the leaderboard at start-up)."""
         result = await self.conn.stream(select(mmrs_1v1).execution_options(yield_per=batch))

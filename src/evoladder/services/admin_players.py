@@ -1,0 +1,286 @@
+"""The admin's player tools: snapshot, lookup, MMR adjustment, bans, aborts, staff, codes.
+
+Every method takes the acting admin's Discord id first and checks the role in the database on
+each call (admins are rows, so a revoked admin loses access at once, also after a redeploy).
+Every write is audited in ``admin_actions`` with its reason, in the same transaction as the
+change; reads (snapshot, lookup, list) are not audited. Reasons are required: 1 to 500 characters.
+
+Bans: the record is marked banned, the cache entry dropped after the commit (the guard refuses
+the banned player's next command or button), the player's rows leave the leaderboard, and the
+``BanListener`` (the queue service) is told so it can remove a queue entry the player holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from evoladder.domain.errors import (
+    AlreadyBanned,
+    CodeCountOutOfRange,
+    MmrOutOfRange,
+    NotAnAdmin,
+    NotBanned,
+    OwnerIsFixed,
+    ReasonRequired,
+    TargetPlayerNotFound,
+    UnknownRace,
+)
+from evoladder.domain.leaderboard import RankInfo
+from evoladder.domain.players import ABORTS_PER_MONTH, ChangedBy, MmrRow, Player, aborts_left_now, month_key
+from evoladder.game import GameData
+from evoladder.logging_setup import event
+from evoladder.services.accounts import AdminRole, AdminRoster, Audit, PlayerWriter, new_code
+from evoladder.services.leaderboard import LeaderboardService
+from evoladder.services.player_cache import CacheStats, PlayerCache
+from evoladder.services.ports import Clock
+from evoladder.services.read_models import IdentitySink
+from evoladder.store.repositories.players import PlayerCounts
+from evoladder.store.uow import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+REASON_MAX = 500
+MMR_MIN, MMR_MAX = 0, 10_000
+CODES_MAX = 500
+_MENTION = re.compile(r"<@!?(\d+)>")
+
+
+class BanListener(Protocol):
+    """Told after a ban committed (the queue service removes the player's queue entry)."""
+
+    async def player_banned(self, discord_uid: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSnapshot:
+    players: PlayerCounts
+    ranked_rows: int
+    admins: int
+    cache: CacheStats
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerLookup:
+    player: Player
+    ratings: tuple[MmrRow, ...]
+    ranks: Mapping[str, RankInfo | None]
+    aborts_left: int
+
+
+@dataclass(frozen=True, slots=True)
+class MmrAdjustment:
+    discord_uid: int
+    race: str
+    before: int
+    after: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationBatch:
+    batch: str
+    codes: tuple[str, ...]
+
+
+def require_reason(reason: str) -> str:
+    cleaned = reason.strip()
+    if not cleaned or len(cleaned) > REASON_MAX:
+        raise ReasonRequired()
+    return cleaned
+
+
+class AdminPlayerService:
+    def __init__(
+        self,
+        db: Database,
+        roster: AdminRoster,
+        read_models: IdentitySink,
+        leaderboard: LeaderboardService,
+        cache: PlayerCache,
+        clock: Clock,
+        game: GameData,
+        *,
+        ban_listener: BanListener | None = None,
+    ) -> None:
+        self._db = db
+        self._roster = roster
+        self._read_models = read_models
+        self._leaderboard = leaderboard
+        self._cache = cache
+        self._clock = clock
+        self._game = game
+        self._writer = PlayerWriter(db, read_models, clock)
+        self._ban_listener = ban_listener
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    async def snapshot(self, admin_uid: int) -> AdminSnapshot:
+        """Ladder counts from the database, ranked rows from the leaderboard, cache statistics."""
+        await self._roster.require_admin(admin_uid)
+        async with self._db.read() as uow:
+            counts = await uow.players.counts()
+            admins = len(await uow.admins.roles())
+        return AdminSnapshot(counts, self._leaderboard.ranked_total(), admins, self._cache.stats())
+
+    async def lookup(self, admin_uid: int, query: str) -> list[PlayerLookup]:
+        """Players by Discord id (digits or a mention) or by Discord username / main id."""
+        await self._roster.require_admin(admin_uid)
+        text = query.strip()
+        mention = _MENTION.fullmatch(text)
+        uid_text = mention.group(1) if mention else text
+        async with self._db.read() as uow:
+            if uid_text.isdigit():
+                found = await uow.players.get(int(uid_text))
+                players = [found] if found else []
+            else:
+                players = await uow.players.find_by_name(text)
+            ratings = {p.discord_uid: await uow.mmrs.for_player(p.discord_uid) for p in players}
+        now = self._clock.now()
+        return [
+            PlayerLookup(
+                p,
+                tuple(ratings[p.discord_uid]),
+                {r.race: self._leaderboard.rank_of(p.discord_uid, r.race) for r in ratings[p.discord_uid]},
+                aborts_left_now(p.aborts_left, p.aborts_period, now),
+            )
+            for p in players
+        ]
+
+    async def list_admins(self, admin_uid: int) -> dict[int, AdminRole]:
+        await self._roster.require_admin(admin_uid)
+        return await self._roster.roles()
+
+    # -- player writes ---------------------------------------------------------------------------
+
+    async def adjust_mmr(
+        self, admin_uid: int, target_uid: int, race: str, mmr: int, reason: str
+    ) -> MmrAdjustment:
+        """Set one race's rating to ``mmr`` (absolute); audited with before and after."""
+        await self._roster.require_admin(admin_uid)
+        why = require_reason(reason)
+        if race not in self._game.races:
+            raise UnknownRace()
+        if not MMR_MIN <= mmr <= MMR_MAX:
+            raise MmrOutOfRange(MMR_MIN, MMR_MAX)
+        now = self._clock.now()
+        async with self._db.transaction() as uow:
+            if await uow.players.get(target_uid) is None:
+                raise TargetPlayerNotFound()
+            row = await uow.mmrs.get_or_create(target_uid, race)
+            await uow.mmrs.set_mmr(target_uid, race, mmr)
+            await uow.admins.audit(
+                admin_uid, "adjust_mmr", why, now, target_player_uid=target_uid,
+                details={"race": race, "before": row.mmr, "after": mmr},
+            )
+            after = await uow.mmrs.get(target_uid, race)
+        assert after is not None
+        self._read_models.mmr_changed([after])
+        event(log, "admin.adjust_mmr", admin=admin_uid, target=target_uid, race=race,
+              before=row.mmr, after=mmr)
+        return MmrAdjustment(target_uid, race, row.mmr, mmr)
+
+    async def ban(self, admin_uid: int, target_uid: int, reason: str) -> Player:
+        await self._roster.require_admin(admin_uid)
+        why = require_reason(reason)
+
+        async def decide(_uow: UnitOfWork, player: Player, _now: datetime) -> Mapping[str, Any]:
+            if player.is_banned:
+                raise AlreadyBanned()
+            return {"is_banned": True, "ban_reason": why}
+
+        change = await self._admin_change(admin_uid, target_uid, decide, Audit(admin_uid, "ban", why))
+        event(log, "admin.ban", admin=admin_uid, target=target_uid)
+        if self._ban_listener is not None:
+            try:
+                await self._ban_listener.player_banned(target_uid)
+            except Exception:  # the ban is committed; a failing listener must not undo the reply
+                log.exception("ban listener failed", extra={"fields": {"target": target_uid}})
+        return change
+
+    async def unban(self, admin_uid: int, target_uid: int, reason: str) -> Player:
+        await self._roster.require_admin(admin_uid)
+        why = require_reason(reason)
+
+        async def decide(_uow: UnitOfWork, player: Player, _now: datetime) -> Mapping[str, Any]:
+            if not player.is_banned:
+                raise NotBanned()
+            return {"is_banned": False, "ban_reason": None}
+
+        player = await self._admin_change(admin_uid, target_uid, decide, Audit(admin_uid, "unban", why))
+        async with self._db.read() as uow:  # the player's rows come back onto the board
+            rows = await uow.mmrs.for_player(target_uid)
+        self._read_models.mmr_changed(rows)
+        event(log, "admin.unban", admin=admin_uid, target=target_uid)
+        return player
+
+    async def reset_aborts(self, admin_uid: int, target_uid: int, reason: str) -> Player:
+        """Give back the full monthly allowance of aborts for the current UTC month."""
+        await self._roster.require_admin(admin_uid)
+        why = require_reason(reason)
+
+        async def decide(_uow: UnitOfWork, player: Player, now: datetime) -> Mapping[str, Any]:
+            return {"aborts_left": ABORTS_PER_MONTH, "aborts_period": month_key(now)}
+
+        audit = Audit(admin_uid, "reset_aborts", why)
+        return await self._admin_change(admin_uid, target_uid, decide, audit)
+
+    async def _admin_change(self, admin_uid: int, target_uid: int, decide: Any, audit: Audit) -> Player:
+        change = await self._writer.change(
+            target_uid, decide, changed_by=ChangedBy.ADMIN, changed_by_uid=admin_uid,
+            audit=audit, missing=TargetPlayerNotFound,
+        )
+        return change.player
+
+    # -- staff and codes ------------------------------------------------------------------------
+
+    async def add_admin(self, owner_uid: int, target_uid: int, reason: str) -> None:
+        """Owners only. Owners themselves come from the settings and cannot be changed here."""
+        await self._roster.require_owner(owner_uid)
+        why = require_reason(reason)
+        now = self._clock.now()
+        async with self._db.transaction() as uow:
+            if await uow.admins.role_of(target_uid) == AdminRole.OWNER:
+                raise OwnerIsFixed()
+            await uow.admins.put(target_uid, AdminRole.ADMIN.value, owner_uid, now)
+            await uow.admins.audit(owner_uid, "add_admin", why, now, target_player_uid=target_uid)
+        event(log, "admin.add_admin", owner=owner_uid, target=target_uid)
+
+    async def remove_admin(self, owner_uid: int, target_uid: int, reason: str) -> None:
+        await self._roster.require_owner(owner_uid)
+        why = require_reason(reason)
+        now = self._clock.now()
+        async with self._db.transaction() as uow:
+            role = await uow.admins.role_of(target_uid)
+            if role == AdminRole.OWNER:
+                raise OwnerIsFixed()
+            if role is None:
+                raise NotAnAdmin()
+            await uow.admins.remove(target_uid)
+            await uow.admins.audit(owner_uid, "remove_admin", why, now, target_player_uid=target_uid)
+        event(log, "admin.remove_admin", owner=owner_uid, target=target_uid)
+
+    async def create_activation_codes(self, admin_uid: int, count: int, reason: str) -> ActivationBatch:
+        """A batch of single-use codes. The codes are returned once and never logged."""
+        await self._roster.require_admin(admin_uid)
+        why = require_reason(reason)
+        if not 1 <= count <= CODES_MAX:
+            raise CodeCountOutOfRange(CODES_MAX)
+        now = self._clock.now()
+        batch = f"{now:%Y%m%d%H%M%S}-{new_code()[:6]}"
+        codes = tuple(dict.fromkeys(new_code() for _ in range(count)))
+        async with self._db.transaction() as uow:
+            await uow.activation_codes.add_batch(codes, batch, admin_uid, now)
+            await uow.admins.audit(
+                admin_uid, "create_activation_codes", why, now, details={"batch": batch, "count": len(codes)}
+            )
+        event(log, "admin.activation_codes", admin=admin_uid, batch=batch, count=len(codes))
+        return ActivationBatch(batch, codes)
+
+    async def unused_codes(self, admin_uid: int, batch: str) -> Sequence[str]:
+        await self._roster.require_admin(admin_uid)
+        async with self._db.read() as uow:
+            return await uow.activation_codes.unused_in_batch(batch)

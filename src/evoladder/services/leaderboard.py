@@ -1,0 +1,181 @@
+"""The leaderboard read model as a service: built from the database at start, kept current by
+the writers (through ``ReadModels``), queried by /leaderboard, /profile and the admin snapshot.
+
+Filters are plain arguments of each call and are turned into a fresh ``LeaderboardFilter`` value
+per request; the service keeps no per-user or "current" filter state, so one player's choices can
+never show up in another player's view.
+
+Every call first moves the index to the clock's ``now`` (``refresh``), which is how the 14-day
+activity cut-off and the rank letters move with time even when nobody plays.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from evoladder.domain.errors import UnknownCountry, UnknownRace, UnknownRankLetter
+from evoladder.domain.leaderboard import (
+    PAGE_SIZE,
+    IndexRow,
+    LeaderboardFilter,
+    LeaderboardIndex,
+    Page,
+    PlayerInfo,
+    Position,
+    RankInfo,
+)
+from evoladder.domain.players import MmrRow
+from evoladder.domain.ranks import ACTIVITY_WINDOW, LETTERS
+from evoladder.game import GameData
+from evoladder.logging_setup import event
+from evoladder.services.ports import Clock
+from evoladder.store.uow import Database
+
+log = logging.getLogger(__name__)
+
+
+def display_name(main_id: str | None, username: str) -> str:
+    """The name a row shows: the in-game main id once set up, the Discord name before."""
+    return main_id or username
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardView:
+    """One page as the bot renders it, plus where the viewer stands under the same filters."""
+
+    page: Page
+    filters: LeaderboardFilter
+    viewer: Position | None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    players: int
+    ranked_rows: int
+    seconds: float
+
+
+def index_row(row: MmrRow) -> IndexRow:
+    return IndexRow(row.id, row.discord_uid, row.race, row.mmr, row.games_played, row.last_played)
+
+
+class LeaderboardService:
+    def __init__(self, db: Database, clock: Clock, game: GameData, *, page_size: int = PAGE_SIZE) -> None:
+        self._db = db
+        self._clock = clock
+        self._game = game
+        self._page_size = page_size
+        self._index = LeaderboardIndex(page_size)
+        self._during_build: list[Callable[[], None]] | None = None
+
+    # -- build and upkeep ------------------------------------------------------------------------
+
+    async def build(self) -> BuildReport:
+        """Stream every player's identity and every rankable rating row into a fresh index.
+
+        Updates that arrive while the build reads are queued and replayed on the new index (they
+        carry absolute values, so replaying one the snapshot already saw changes nothing).
+        """
+        started = time.perf_counter()
+        self._during_build = []
+        try:
+            now = self._clock.now()
+            players: dict[int, PlayerInfo] = {}
+            rows: list[IndexRow] = []
+            async with self._db.read() as uow:
+                async for ident in uow.players.stream_identities():
+                    players[ident.discord_uid] = PlayerInfo(
+                        ident.country, display_name(ident.main_id, ident.discord_username), ident.is_banned
+                    )
+                async for mmr in uow.mmrs.stream_rankable(now - ACTIVITY_WINDOW):
+                    rows.append(index_row(mmr))
+            self._index = LeaderboardIndex.build(rows, players, now, self._page_size)
+            pending, self._during_build = self._during_build, None
+            for replay in pending:
+                replay()
+        finally:
+            self._during_build = None
+        report = BuildReport(len(players), self._index.ranked_total, time.perf_counter() - started)
+        event(log, "leaderboard.built", players=report.players, ranked_rows=report.ranked_rows,
+              seconds=round(report.seconds, 3))
+        return report
+
+    def apply(self, rows: Sequence[MmrRow]) -> None:
+        """Rating rows after a committed change (a result, a reversal, an admin adjustment)."""
+        if self._during_build is not None:
+            frozen = tuple(rows)
+            self._during_build.append(lambda: self.apply(frozen))
+        now = self._clock.now()
+        for row in rows:
+            self._index.upsert(index_row(row), now)
+
+    def set_player(self, discord_uid: int, country: str | None, name: str, hidden: bool) -> None:
+        """A player's country, shown name or visibility (ban) changed."""
+        if self._during_build is not None:
+            self._during_build.append(lambda: self.set_player(discord_uid, country, name, hidden))
+        self._index.set_player(discord_uid, PlayerInfo(country, name, hidden))
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def page(
+        self,
+        viewer_uid: int | None = None,
+        *,
+        races: Iterable[str] = (),
+        countries: Iterable[str] = (),
+        rank_letter: str | None = None,
+        best_only: bool = False,
+        page: int = 1,
+    ) -> LeaderboardView:
+        """Page ``page`` (1-based, clamped) of the filtered board; ``viewer`` is the caller's place."""
+        flt = self.make_filter(races, countries, rank_letter, best_only)
+        index = self._fresh()
+        viewer = index.position_of(viewer_uid, flt) if viewer_uid is not None else None
+        return LeaderboardView(index.page(flt, page), flt, viewer)
+
+    def my_page(
+        self,
+        viewer_uid: int,
+        *,
+        races: Iterable[str] = (),
+        countries: Iterable[str] = (),
+        rank_letter: str | None = None,
+        best_only: bool = False,
+    ) -> LeaderboardView:
+        """The "my position" jump: the page that holds the viewer's row (page 1 when unranked)."""
+        flt = self.make_filter(races, countries, rank_letter, best_only)
+        index = self._fresh()
+        viewer = index.position_of(viewer_uid, flt)
+        return LeaderboardView(index.page(flt, viewer.page if viewer else 1), flt, viewer)
+
+    def rank_of(self, discord_uid: int, race: str) -> RankInfo | None:
+        return self._fresh().rank_of(discord_uid, race)
+
+    def ranked_total(self) -> int:
+        return self._fresh().ranked_total
+
+    def make_filter(
+        self,
+        races: Iterable[str] = (),
+        countries: Iterable[str] = (),
+        rank_letter: str | None = None,
+        best_only: bool = False,
+    ) -> LeaderboardFilter:
+        """Validate the request's filters into a new value (typed errors for unknown values)."""
+        race_set = frozenset(races)
+        if not race_set <= self._game.races.keys():
+            raise UnknownRace()
+        country_set = frozenset(c.upper() for c in countries)
+        if not country_set <= self._game.countries.keys():
+            raise UnknownCountry()
+        letter = rank_letter.upper() if rank_letter else None
+        if letter is not None and letter not in LETTERS:
+            raise UnknownRankLetter()
+        return LeaderboardFilter(race_set, country_set, letter, best_only)
+
+    def _fresh(self) -> LeaderboardIndex:
+        self._index.refresh(self._clock.now())
+        return self._index

@@ -1,0 +1,138 @@
+"""The cached player record the command guard reads (DESIGN section 3).
+
+Why a cache: the guard runs before every command and every button; reading the player from the
+database each time would cost a round trip per click. Why it is safe: every writer of a player
+(terms, setup, country, activation, aborts, ban, username, state) calls
+``ReadModelSink.player_changed`` after its commit, which lands in ``invalidate`` here, so the next
+read goes to the database. The TTL (``EVOLADDER_PLAYER_CACHE_TTL_SECONDS``, default 900 s, 0 turns
+the cache off) bounds the damage of a write that forgot to invalidate, or of a second process.
+
+A load racing a write: a reader takes a ``ticket`` before it reads the database and hands it back
+with the record; an invalidation in between voids the ticket, so a record read before a commit is
+never stored after that commit's invalidation.
+
+Copies: records are frozen dataclasses; ``get`` still hands out a fresh copy, so no caller can
+reach the cached object itself (not even with ``object.__setattr__``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+from evoladder.domain.players import Player
+
+DEFAULT_MAX_ENTRIES = 200_000
+_PLAYER_FIELDS = tuple(f.name for f in fields(Player))
+_new = object.__new__
+_set = object.__setattr__
+
+
+def copy_player(player: Player) -> Player:
+    """A field-by-field copy (about 3x faster than ``dataclasses.replace`` on 22 fields)."""
+    clone: Player = _new(Player)
+    for name in _PLAYER_FIELDS:
+        _set(clone, name, getattr(player, name))
+    return clone
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    cached_players: int
+    hits: int
+    misses: int
+    ttl_seconds: float
+
+    @property
+    def hit_rate_percent(self) -> float:
+        lookups = self.hits + self.misses
+        return 100.0 * self.hits / lookups if lookups else 0.0
+
+
+class Ticket:
+    """Proof that no invalidation of one player happened since the load began."""
+
+    __slots__ = ("discord_uid",)
+
+    def __init__(self, discord_uid: int) -> None:
+        self.discord_uid = discord_uid
+
+
+class PlayerCache:
+    """uid -> (player, stored_at); entries expire after ``ttl_seconds`` of their own age.
+
+    Entries sit in insertion order (a dict), and a re-store moves an entry to the end, so the
+    oldest entries are at the front: expired ones are trimmed from there in O(1) each, and the
+    size bound evicts the least recently stored.
+    """
+
+    def __init__(
+        self,
+        ttl_seconds: float,
+        *,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        ticker: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._max = max_entries
+        self._ticker = ticker
+        self._entries: dict[int, tuple[Player, float]] = {}
+        self._tickets: dict[int, Ticket] = {}
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl_seconds > 0
+
+    def get(self, discord_uid: int) -> Player | None:
+        """A copy of the fresh cached record, or None (a miss: the caller loads and ``put``s)."""
+        entry = self._entries.get(discord_uid)
+        if entry is not None:
+            if self._ticker() - entry[1] < self.ttl_seconds:
+                self.hits += 1
+                return copy_player(entry[0])
+            del self._entries[discord_uid]
+        self.misses += 1
+        return None
+
+    def ticket(self, discord_uid: int) -> Ticket:
+        """Take before reading the database; pass to ``put`` with what was read."""
+        ticket = Ticket(discord_uid)
+        self._tickets[discord_uid] = ticket
+        return ticket
+
+    def put(self, player: Player, ticket: Ticket) -> bool:
+        """Store ``player`` unless an invalidation happened since ``ticket``; True when stored."""
+        uid = player.discord_uid
+        if self._tickets.get(uid) is not ticket:
+            return False
+        del self._tickets[uid]
+        if not self.enabled:
+            return False
+        now = self._ticker()
+        self._entries.pop(uid, None)
+        self._entries[uid] = (copy_player(player), now)
+        self._trim(now)
+        return True
+
+    def invalidate(self, discord_uid: int) -> None:
+        self._entries.pop(discord_uid, None)
+        self._tickets.pop(discord_uid, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._tickets.clear()
+
+    def stats(self) -> CacheStats:
+        self._trim(self._ticker())
+        return CacheStats(len(self._entries), self.hits, self.misses, self.ttl_seconds)
+
+    def _trim(self, now: float) -> None:
+        entries = self._entries
+        while entries:
+            uid, (_player, stored) = next(iter(entries.items()))
+            if now - stored < self.ttl_seconds and len(entries) <= self._max:
+                return
+            del entries[uid]

@@ -1,0 +1,167 @@
+"""/profile: who the player is, and how each race went (DESIGN section 3, issue 3).
+
+Statistics (W-L-D, win %, last 14/30/90 days, last played) are computed from the final matches in
+``matches_1v1``, not from the per-race counters: the matches are the record, the counters are a
+cache for the leaderboard. The counters are returned beside them (``RaceProfile.counters``) so a
+test, or an admin, can see that they agree. MMR, rank letter and global rank come from the rating
+row and the in-memory leaderboard. Every race of the game data is listed; a race never played
+says so (``played`` False) instead of being left out.
+
+Win % counts draws as games that were not won: wins / (wins + losses + draws).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from evoladder.domain.errors import PlayerNotFound
+from evoladder.domain.players import ABORTS_PER_MONTH, MmrRow, Player, PlayerState, aborts_left_now
+from evoladder.domain.ranks import UNRANKED
+from evoladder.game import GameData
+from evoladder.game.models import Country, Region
+from evoladder.services.leaderboard import LeaderboardService
+from evoladder.services.player_cache import PlayerCache
+from evoladder.services.ports import Clock
+from evoladder.store.repositories.stats import DEFAULT_WINDOWS_DAYS, RaceStats, Record
+from evoladder.store.uow import Database
+
+
+class AccountStatus(StrEnum):
+    """The first thing that stands between the player and the queue, or ACTIVE."""
+
+    BANNED = "banned"
+    TERMS_PENDING = "terms_pending"
+    SETUP_PENDING = "setup_pending"
+    ACTIVATION_PENDING = "activation_pending"
+    ACTIVE = "active"
+
+
+def win_percent(record: Record) -> float | None:
+    """Wins over all games, in percent; None before the first game."""
+    return 100.0 * record.wins / record.games if record.games else None
+
+
+@dataclass(frozen=True, slots=True)
+class RaceProfile:
+    race: str
+    played: bool
+    mmr: int | None  # None: no rating row yet
+    letter: str  # S..F, or U when unranked
+    global_rank: int | None
+    record: Record  # from the matches
+    win_percent: float | None
+    recent: Mapping[int, Record]  # days -> W-L-D in the trailing window
+    last_played: datetime | None
+    counters: Record  # from the rating row (agrees with ``record``)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    discord_uid: int
+    discord_username: str
+    main_id: str | None
+    battletag: str | None
+    alt_ids: tuple[str, ...]
+    country: Country | None
+    region: Region | None
+    races: tuple[RaceProfile, ...]  # every race of the game data, in its order
+    overall: Record
+    overall_win_percent: float | None
+    recent: Mapping[int, Record]
+    last_played: datetime | None
+    aborts_left: int
+    aborts_per_month: int
+    status: AccountStatus
+    state: PlayerState
+    ranked_total: int
+
+
+def account_status(player: Player, activation_required: bool) -> AccountStatus:
+    if player.is_banned:
+        return AccountStatus.BANNED
+    if player.terms_accepted_at is None:
+        return AccountStatus.TERMS_PENDING
+    if player.completed_setup_date is None:
+        return AccountStatus.SETUP_PENDING
+    if activation_required and player.activated_at is None:
+        return AccountStatus.ACTIVATION_PENDING
+    return AccountStatus.ACTIVE
+
+
+class ProfileService:
+    def __init__(
+        self,
+        db: Database,
+        cache: PlayerCache,
+        leaderboard: LeaderboardService,
+        clock: Clock,
+        game: GameData,
+        *,
+        activation_required: bool,
+        windows_days: tuple[int, ...] = DEFAULT_WINDOWS_DAYS,
+    ) -> None:
+        self._db = db
+        self._cache = cache
+        self._leaderboard = leaderboard
+        self._clock = clock
+        self._game = game
+        self._activation_required = activation_required
+        self._windows = windows_days
+
+    async def profile(self, discord_uid: int) -> Profile:
+        """The profile of any player by Discord id; ``PlayerNotFound`` without a record."""
+        now = self._clock.now()
+        cached = self._cache.get(discord_uid)
+        async with self._db.read() as uow:
+            player = cached or await uow.players.get(discord_uid)
+            if player is None:
+                raise PlayerNotFound()
+            ratings = {row.race: row for row in await uow.mmrs.for_player(discord_uid)}
+            stats = {s.race: s for s in await uow.stats.race_stats(discord_uid, now, self._windows)}
+        races = tuple(
+            self._race(discord_uid, race, ratings.get(race), stats.get(race)) for race in self._game.races
+        )
+        overall = sum((r.record for r in races), Record())
+        recent = {d: sum((r.recent[d] for r in races), Record()) for d in self._windows}
+        played_times = [r.last_played for r in races if r.last_played is not None]
+        return Profile(
+            discord_uid=player.discord_uid,
+            discord_username=player.discord_username,
+            main_id=player.main_id,
+            battletag=player.battletag,
+            alt_ids=player.alt_ids,
+            country=self._game.countries.get(player.country) if player.country else None,
+            region=self._game.regions.get(player.region) if player.region else None,
+            races=races,
+            overall=overall,
+            overall_win_percent=win_percent(overall),
+            recent=recent,
+            last_played=max(played_times, default=None),
+            aborts_left=aborts_left_now(player.aborts_left, player.aborts_period, now),
+            aborts_per_month=ABORTS_PER_MONTH,
+            status=account_status(player, self._activation_required),
+            state=player.state,
+            ranked_total=self._leaderboard.ranked_total(),
+        )
+
+    def _race(self, uid: int, race: str, rating: MmrRow | None, stats: RaceStats | None) -> RaceProfile:
+        record = stats.all_time if stats else Record()
+        counters = (
+            Record(rating.games_won, rating.games_lost, rating.games_drawn) if rating else Record()
+        )
+        rank = self._leaderboard.rank_of(uid, race)
+        return RaceProfile(
+            race=race,
+            played=record.games > 0 or counters.games > 0,
+            mmr=rating.mmr if rating else None,
+            letter=rank.letter if rank else UNRANKED,
+            global_rank=rank.global_rank if rank else None,
+            record=record,
+            win_percent=win_percent(record),
+            recent=dict(stats.windows) if stats else {d: Record() for d in self._windows},
+            last_played=stats.last_played if stats else None,
+            counters=counters,
+        )

@@ -1,0 +1,301 @@
+"""Flow timing: how long each command really took, where the time went, and metrics for operators.
+
+A flow starts when the bot *receives* the interaction (the bot passes that moment to ``start``)
+and ends when its reply is handed to Discord (``finish`` right after the send). Timing the
+logging hook instead of the command would give durations near zero that never cross a threshold;
+here the measured span is the command's own. Named checkpoints split it: guard, reads, render,
+send (anything after the last checkpoint is reported as "other").
+
+Per-command thresholds (ms; defaults from the issue) decide the label of the summary line:
+FAST up to half the threshold, OK up to the threshold, SLOW up to twice it, CRITICAL beyond.
+Past the threshold (SLOW, CRITICAL) the line is logged as a WARNING, otherwise at INFO.
+Checkpoints under 0.1 ms are left out of the line. The label has an emoji only when the console's
+encoding can print it (a Windows console in cp1252 gets "[SLOW]" instead of a mojibake turtle).
+
+Metrics: Prometheus-style histograms per command (total and per phase) and a counter per label,
+plus gauges from other components (player cache, command log), rendered by ``render_metrics`` in
+the text exposition format.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from evoladder.services.command_log import CommandLog
+from evoladder.services.player_cache import PlayerCache
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLDS_MS: Mapping[str, float] = MappingProxyType(
+    {
+        "termsofservice": 100,
+        "setcountry": 150,
+        "activate": 200,
+        "profile": 300,
+        "leaderboard": 500,
+        "queue": 500,
+        "setup": 1000,
+    }
+)
+OTHERS_MS = 1000.0
+PHASES = ("guard", "reads", "render", "send")
+OMIT_BELOW_MS = 0.1
+BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Label(StrEnum):
+    FAST = "FAST"
+    OK = "OK"
+    SLOW = "SLOW"
+    CRITICAL = "CRITICAL"
+
+
+EMOJI = {Label.FAST: "⚡", Label.OK: "✅", Label.SLOW: "🐢", Label.CRITICAL: "🔥"}
+
+
+def classify(total_ms: float, threshold_ms: float) -> Label:
+    if total_ms <= threshold_ms / 2:
+        return Label.FAST
+    if total_ms <= threshold_ms:
+        return Label.OK
+    if total_ms <= threshold_ms * 2:
+        return Label.SLOW
+    return Label.CRITICAL
+
+
+def can_print_emoji(encoding: str | None) -> bool:
+    """True when every label emoji encodes in ``encoding`` (the console's)."""
+    try:
+        "".join(EMOJI.values()).encode(encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class FlowReport:
+    command: str
+    total_ms: float
+    threshold_ms: float
+    label: Label
+    phases: tuple[tuple[str, float], ...]  # every checkpoint, in order, in ms
+    line: str  # the summary line as logged
+
+
+@dataclass(frozen=True, slots=True)
+class Gauge:
+    name: str
+    help: str
+    value: float
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+class FlowTimer:
+    """One command's flow; ``checkpoint`` after each phase, ``finish`` after the send."""
+
+    __slots__ = ("_finished", "_last", "_marks", "_owner", "command", "started")
+
+    def __init__(self, owner: FlowTiming, command: str, started: float) -> None:
+        self._owner = owner
+        self.command = command
+        self.started = started
+        self._last = started
+        self._marks: dict[str, float] = {}
+        self._finished = False
+
+    def checkpoint(self, name: str) -> None:
+        """Close the phase ``name`` (seconds since the previous checkpoint; repeated names add)."""
+        now = self._owner.ticker()
+        self._marks[name] = self._marks.get(name, 0.0) + (now - self._last)
+        self._last = now
+
+    def finish(self) -> FlowReport:
+        """End the flow (once): log the summary line, feed the metrics, return the report."""
+        if self._finished:
+            raise RuntimeError(f"flow {self.command} finished twice")
+        self._finished = True
+        now = self._owner.ticker()
+        if now - self._last > 0:
+            self._marks["other"] = self._marks.get("other", 0.0) + (now - self._last)
+        return self._owner.complete(self.command, now - self.started, self._marks)
+
+
+class _Histogram:
+    __slots__ = ("count", "counts", "sum")
+
+    def __init__(self) -> None:
+        self.counts = [0] * len(BUCKETS_S)
+        self.sum = 0.0
+        self.count = 0
+
+    def observe(self, seconds: float) -> None:
+        self.sum += seconds
+        self.count += 1
+        for i, upper in enumerate(BUCKETS_S):
+            if seconds <= upper:
+                self.counts[i] += 1
+                return  # buckets are made cumulative when rendered
+
+
+class FlowTiming:
+    def __init__(
+        self,
+        thresholds_ms: Mapping[str, float] | None = None,
+        *,
+        others_ms: float = OTHERS_MS,
+        ticker: Callable[[], float] = time.perf_counter,
+        encoding: str | None = None,
+        logger: logging.Logger = log,
+    ) -> None:
+        self.thresholds_ms = dict(DEFAULT_THRESHOLDS_MS if thresholds_ms is None else thresholds_ms)
+        self.others_ms = others_ms
+        self.ticker = ticker
+        chosen = encoding if encoding is not None else getattr(sys.stderr, "encoding", None)
+        self.emoji = can_print_emoji(chosen)
+        self._log = logger
+        self._totals: dict[str, _Histogram] = {}
+        self._phases: dict[tuple[str, str], _Histogram] = {}
+        self._labels: dict[tuple[str, Label], int] = {}
+        self._gauges: list[Callable[[], Iterable[Gauge]]] = []
+
+    def start(self, command: str, received_at: float | None = None) -> FlowTimer:
+        """Begin a flow; ``received_at`` is the ``ticker`` time the bot received the command."""
+        return FlowTimer(self, command, self.ticker() if received_at is None else received_at)
+
+    def threshold_ms(self, command: str) -> float:
+        return self.thresholds_ms.get(command, self.others_ms)
+
+    def complete(self, command: str, total_s: float, marks: Mapping[str, float]) -> FlowReport:
+        total_ms = total_s * 1000
+        threshold = self.threshold_ms(command)
+        label = classify(total_ms, threshold)
+        phases = tuple((name, seconds * 1000) for name, seconds in marks.items())
+        line = self.summary_line(command, total_ms, label, phases)
+        level = logging.WARNING if label in (Label.SLOW, Label.CRITICAL) else logging.INFO
+        if self._log.isEnabledFor(level):
+            fields = {"command": command, "total_ms": round(total_ms, 2), "threshold_ms": threshold,
+                      "label": label.value}
+            self._log.log(level, line, extra={"fields": fields})
+        self._observe(command, total_s, marks, label)
+        return FlowReport(command, total_ms, threshold, label, phases, line)
+
+    def summary_line(
+        self, command: str, total_ms: float, label: Label, phases: Iterable[tuple[str, float]]
+    ) -> str:
+        tag = f"{EMOJI[label]} {label.value}" if self.emoji else f"[{label.value}]"
+        shown = [f"{name} {ms:.1f}ms" for name, ms in phases if ms >= OMIT_BELOW_MS]
+        detail = f" ({', '.join(shown)})" if shown else ""
+        return f"{tag} /{command} {total_ms:.1f}ms{detail}"
+
+    def _observe(self, command: str, total_s: float, marks: Mapping[str, float], label: Label) -> None:
+        self._totals.setdefault(command, _Histogram()).observe(total_s)
+        for name, seconds in marks.items():
+            self._phases.setdefault((command, name), _Histogram()).observe(seconds)
+        self._labels[(command, label)] = self._labels.get((command, label), 0) + 1
+
+    # -- metrics ---------------------------------------------------------------------------------
+
+    def add_gauges(self, source: Callable[[], Iterable[Gauge]]) -> None:
+        """Register a component's gauges; ``source`` is called on every ``render_metrics``."""
+        self._gauges.append(source)
+
+    def render_metrics(self) -> str:
+        """Everything in the Prometheus text exposition format (version 0.0.4)."""
+        out: list[str] = []
+        _histograms(
+            out, "evoladder_command_duration_seconds",
+            "Time from receiving a command to handing its reply to Discord.",
+            {(("command", c),): h for c, h in sorted(self._totals.items())},
+        )
+        _histograms(
+            out, "evoladder_command_phase_seconds", "Time spent in each phase of a command.",
+            {(("command", c), ("phase", p)): h for (c, p), h in sorted(self._phases.items())},
+        )
+        out.append("# HELP evoladder_command_flows_total Commands by speed label.")
+        out.append("# TYPE evoladder_command_flows_total counter")
+        for (command, label), count in sorted(self._labels.items()):
+            pairs = (("command", command), ("label", label.value))
+            out.append(f"evoladder_command_flows_total{_labels(pairs)} {count}")
+        seen: set[str] = set()
+        for source in self._gauges:
+            for gauge in source():
+                if gauge.name not in seen:
+                    seen.add(gauge.name)
+                    out.append(f"# HELP {gauge.name} {gauge.help}")
+                    out.append(f"# TYPE {gauge.name} gauge")
+                out.append(f"{gauge.name}{_labels(tuple(gauge.labels.items()))} {_num(gauge.value)}")
+        return "\n".join(out) + "\n"
+
+
+def _histograms(
+    out: list[str], name: str, help_text: str, series: Mapping[tuple[tuple[str, str], ...], _Histogram]
+) -> None:
+    out.append(f"# HELP {name} {help_text}")
+    out.append(f"# TYPE {name} histogram")
+    for labels, hist in series.items():
+        running = 0
+        for upper, count in zip(BUCKETS_S, hist.counts, strict=True):
+            running += count
+            out.append(f"{name}_bucket{_labels((*labels, ('le', _num(upper))))} {running}")
+        out.append(f"{name}_bucket{_labels((*labels, ('le', '+Inf')))} {hist.count}")
+        out.append(f"{name}_sum{_labels(labels)} {_num(hist.sum)}")
+        out.append(f"{name}_count{_labels(labels)} {hist.count}")
+
+
+def _labels(pairs: tuple[tuple[str, str], ...]) -> str:
+    if not pairs:
+        return ""
+    body = ",".join(f'{k}="{_escape(v)}"' for k, v in pairs)
+    return "{" + body + "}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _num(value: float) -> str:
+    """A sample value: integers without a trailing ".0", infinities as Prometheus spells them."""
+    number = float(value)
+    if math.isinf(number):
+        return "+Inf" if number > 0 else "-Inf"
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)
+
+
+def player_cache_gauges(cache: PlayerCache) -> Callable[[], Iterable[Gauge]]:
+    """The cache statistics the admin snapshot shows, as gauges."""
+
+    def read() -> Iterable[Gauge]:
+        s = cache.stats()
+        return (
+            Gauge("evoladder_player_cache_entries", "Player records in the cache.", s.cached_players),
+            Gauge("evoladder_player_cache_hits", "Cache hits since start.", s.hits),
+            Gauge("evoladder_player_cache_misses", "Cache misses since start.", s.misses),
+            Gauge("evoladder_player_cache_hit_rate_percent", "Hits over lookups, in percent.",
+                  s.hit_rate_percent),
+            Gauge("evoladder_player_cache_ttl_seconds", "Time to live of a cached record.", s.ttl_seconds),
+        )
+
+    return read
+
+
+def command_log_gauges(command_log: CommandLog) -> Callable[[], Iterable[Gauge]]:
+    def read() -> Iterable[Gauge]:
+        s = command_log.stats()
+        return (
+            Gauge("evoladder_command_log_pending", "Command calls waiting to be written.", s.pending),
+            Gauge("evoladder_command_log_written", "Command calls written since start.", s.written),
+            Gauge("evoladder_command_log_failed_flushes", "Flushes that failed (retried).",
+                  s.failed_flushes),
+            Gauge("evoladder_command_log_dropped", "Calls dropped (queue full or closed).", s.dropped),
+        )
+
+    return read

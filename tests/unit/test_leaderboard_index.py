@@ -1,0 +1,296 @@
+"""The leaderboard index against a brute-force sort of the same rows (hypothesis).
+
+The model keeps every (player, race) row as plain data and answers each question by sorting from
+scratch with the domain's own rules (``is_ranked``, ``letter_bounds``); the index must give the
+same pages, totals, positions, global ranks and letters after any sequence of builds, result
+updates, country changes, bans, un-bans and the passing of time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evoladder.domain.leaderboard import (
+    IndexRow,
+    LeaderboardFilter,
+    LeaderboardIndex,
+    PlayerInfo,
+)
+from evoladder.domain.ranks import LETTERS, is_ranked, letter_at, letter_bounds
+
+RACES = ("bw_terran", "bw_zerg", "bw_protoss", "sc2_terran", "sc2_zerg", "sc2_protoss")
+COUNTRIES = ("KR", "US", "DE", "CN", "RU", None)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@dataclass
+class Model:
+    rows: dict[int, IndexRow] = field(default_factory=dict)
+    players: dict[int, PlayerInfo] = field(default_factory=dict)
+    now: datetime = T0
+
+    def ranked(self) -> list[IndexRow]:
+        visible = [
+            r for r in self.rows.values()
+            if not self.players.get(r.discord_uid, PlayerInfo(None, "?")).hidden
+            and is_ranked(r.games_played, r.last_played, self.now)
+        ]
+        return sorted(visible, key=lambda r: (-r.mmr, -(r.last_played or T0).timestamp(), r.row_id))
+
+    def query(self, flt: LeaderboardFilter) -> list[tuple[IndexRow, int, str]]:
+        """(row, global 0-based position, letter) of the filtered rows, in order."""
+        ordered = self.ranked()
+        bounds = letter_bounds(len(ordered))
+        placed = [(r, i, letter_at(i, bounds)) for i, r in enumerate(ordered)]
+        if flt.best_only:
+            seen: set[int] = set()
+            best = []
+            for item in placed:
+                if item[0].discord_uid not in seen:
+                    seen.add(item[0].discord_uid)
+                    best.append(item)
+            placed = best
+        out = []
+        for row, pos, letter in placed:
+            country = self.players.get(row.discord_uid, PlayerInfo(None, "?")).country
+            if flt.races and row.race not in flt.races:
+                continue
+            if flt.countries and country not in flt.countries:
+                continue
+            if flt.letter is not None and letter != flt.letter:
+                continue
+            out.append((row, pos, letter))
+        return out
+
+
+def compare(index: LeaderboardIndex, model: Model, flt: LeaderboardFilter) -> None:
+    index.refresh(model.now)
+    expected = model.query(flt)
+    size = index.page_size
+    first = index.page(flt, 1)
+    assert first.total == len(expected)
+    assert first.ranked_total == len(model.ranked())
+    assert first.pages == max(1, -(-len(expected) // size))
+    for page in range(1, first.pages + 1):
+        got = index.page(flt, page)
+        want = expected[(page - 1) * size : page * size]
+        assert [(e.discord_uid, e.race) for e in got.entries] == [
+            (r.discord_uid, r.race) for r, _, _ in want
+        ], (flt, page)
+        for e, (row, pos, letter) in zip(got.entries, want, strict=True):
+            assert e.global_rank == pos + 1
+            assert e.letter == letter
+            assert e.mmr == row.mmr
+            assert e.last_played == row.last_played
+        assert [e.position for e in got.entries] == list(range((page - 1) * size + 1, page * size + 1))[
+            : len(want)
+        ]
+    for uid in {r.discord_uid for r in model.rows.values()}:
+        spot = index.position_of(uid, flt)
+        where = next((i for i, (r, _, _) in enumerate(expected) if r.discord_uid == uid), None)
+        if where is None:
+            assert spot is None, (uid, flt)
+        else:
+            assert spot is not None, (uid, flt)
+            assert spot.position == where + 1
+            assert spot.page == where // size + 1
+            assert spot.race == expected[where][0].race
+
+
+def compare_ranks(index: LeaderboardIndex, model: Model) -> None:
+    ordered = model.ranked()
+    bounds = letter_bounds(len(ordered))
+    where = {(r.discord_uid, r.race): i for i, r in enumerate(ordered)}
+    for row in model.rows.values():
+        info = index.rank_of(row.discord_uid, row.race)
+        pos = where.get((row.discord_uid, row.race))
+        if pos is None:
+            assert info is None
+        else:
+            assert info is not None
+            assert (info.global_rank, info.letter, info.ranked_total) == (
+                pos + 1, letter_at(pos, bounds), len(ordered)
+            )
+
+
+uids = st.integers(1, 14)
+rows_st = st.builds(
+    lambda uid, race, mmr, games, age_h: (uid, race, mmr, games, age_h),
+    uids,
+    st.sampled_from(RACES),
+    st.integers(1400, 1600).map(lambda m: m - m % 7),  # coarse, so ties happen
+    st.integers(0, 3),
+    st.integers(0, 24 * 20),
+)
+filters = st.builds(
+    LeaderboardFilter,
+    races=st.frozensets(st.sampled_from(RACES), max_size=6),
+    countries=st.frozensets(st.sampled_from([c for c in COUNTRIES if c]), max_size=3),
+    letter=st.none() | st.sampled_from(LETTERS),
+    best_only=st.booleans(),
+)
+ops = st.one_of(
+    st.tuples(st.just("result"), rows_st),
+    st.tuples(st.just("country"), uids, st.sampled_from(COUNTRIES)),
+    st.tuples(st.just("ban"), uids, st.booleans()),
+    st.tuples(st.just("time"), st.integers(0, 24 * 6)),
+)
+
+
+class Harness:
+    def __init__(self, page_size: int, merge_rows: int) -> None:
+        self.model = Model()
+        self.ids: dict[tuple[int, str], int] = {}
+        self.page_size = page_size
+        self.merge_rows = merge_rows
+
+    def row(self, spec: tuple[int, str, int, int, int]) -> IndexRow:
+        uid, race, mmr, games, age_h = spec
+        row_id = self.ids.setdefault((uid, race), len(self.ids) + 1)
+        played = self.model.now - timedelta(hours=age_h) if games else None
+        return IndexRow(row_id, uid, race, mmr, games, played)
+
+    def build(self, initial: list[tuple[int, str, int, int, int]]) -> LeaderboardIndex:
+        for uid in range(1, 15):
+            self.model.players[uid] = PlayerInfo(COUNTRIES[uid % len(COUNTRIES)], f"p{uid}")
+        for spec in initial:
+            row = self.row(spec)
+            self.model.rows[row.row_id] = row
+        return LeaderboardIndex.build(
+            self.model.rows.values(), self.model.players, self.model.now, self.page_size, self.merge_rows
+        )
+
+    def apply(self, index: LeaderboardIndex, op: tuple[object, ...]) -> None:
+        model = self.model
+        kind = op[0]
+        if kind == "result":
+            spec = op[1]
+            assert isinstance(spec, tuple)
+            row = self.row(spec)
+            model.rows[row.row_id] = row
+            index.upsert(row, model.now)
+        elif kind == "country":
+            uid, country = op[1], op[2]
+            assert isinstance(uid, int) and (country is None or isinstance(country, str))
+            info = model.players[uid]
+            model.players[uid] = PlayerInfo(country, info.name, info.hidden)
+            index.set_player(uid, model.players[uid])
+        elif kind == "ban":
+            uid, hidden = op[1], op[2]
+            assert isinstance(uid, int) and isinstance(hidden, bool)
+            info = model.players[uid]
+            model.players[uid] = PlayerInfo(info.country, info.name, hidden)
+            index.set_player(uid, model.players[uid])
+            if not hidden:  # the service re-sends the player's rows from the database
+                for row in model.rows.values():
+                    if row.discord_uid == uid:
+                        index.upsert(row, model.now)
+        else:
+            hours = op[1]
+            assert isinstance(hours, int)
+            model.now += timedelta(hours=hours)
+            index.refresh(model.now)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    initial=st.lists(rows_st, max_size=40),
+    steps=st.lists(ops, max_size=25),
+    checks=st.lists(filters, min_size=1, max_size=4),
+    page_size=st.sampled_from([1, 3, 40]),
+    merge_rows=st.sampled_from([0, 40]),
+)
+def test_index_matches_brute_force(
+    initial: list[tuple[int, str, int, int, int]],
+    steps: list[tuple[object, ...]],
+    checks: list[LeaderboardFilter],
+    page_size: int,
+    merge_rows: int,
+) -> None:
+    harness = Harness(page_size, merge_rows)
+    index = harness.build(initial)
+    compare(index, harness.model, LeaderboardFilter())
+    for step in steps:
+        harness.apply(index, step)
+    for flt in [LeaderboardFilter(), *checks]:
+        compare(index, harness.model, flt)
+    compare_ranks(index, harness.model)
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps=st.lists(ops, min_size=1, max_size=40), flt=filters)
+def test_incremental_updates_equal_a_fresh_build(
+    steps: list[tuple[object, ...]], flt: LeaderboardFilter
+) -> None:
+    """Updating in place (O(log n) per change) ends where building from scratch would."""
+    harness = Harness(3, 0)
+    index = harness.build([])
+    for step in steps:
+        harness.apply(index, step)
+    model = harness.model
+    fresh = LeaderboardIndex.build(model.rows.values(), model.players, model.now, 3, 0)
+    for page in range(1, 4):
+        assert index.page(flt, page) == fresh.page(flt, page)
+
+
+def test_inactive_rows_drop_out_with_time_alone() -> None:
+    """Nobody plays; the clock moves; rows leave the ranking and every letter moves with them."""
+    players = {uid: PlayerInfo("KR", f"p{uid}") for uid in range(1, 101)}
+    rows = [
+        IndexRow(uid, uid, "bw_zerg", 1000 + uid, 1, T0 - timedelta(days=uid % 10))
+        for uid in range(1, 101)
+    ]
+    index = LeaderboardIndex.build(rows, players, T0)
+    assert index.ranked_total == 100
+    top = index.page(LeaderboardFilter(), 1).entries[0]
+    assert (top.discord_uid, top.letter, top.global_rank) == (100, "S", 1)
+
+    # Day 14 + 1 second after T0: rows whose last game was at T0 or earlier expire.
+    later = T0 + timedelta(days=14, seconds=1)
+    assert index.refresh(later) == 100
+    assert index.ranked_total == 0
+    assert index.page(LeaderboardFilter(), 1).entries == ()
+    assert index.rank_of(100, "bw_zerg") is None
+
+
+def test_expiry_moves_letters_of_the_rows_that_stay() -> None:
+    players = {uid: PlayerInfo("DE", f"p{uid}") for uid in range(1, 101)}
+    # Players 1..50 played a day ago, 51..100 played 13 days ago; higher uid = higher mmr.
+    rows = [
+        IndexRow(uid, uid, "sc2_terran", 1000 + uid, 3, T0 - timedelta(days=1 if uid <= 50 else 13))
+        for uid in range(1, 101)
+    ]
+    index = LeaderboardIndex.build(rows, players, T0)
+    before = index.rank_of(50, "sc2_terran")
+    assert before is not None and (before.global_rank, before.letter) == (51, "D")
+    assert index.refresh(T0 + timedelta(days=2)) == 50  # nobody played
+    after = index.rank_of(50, "sc2_terran")
+    assert after is not None
+    # 50 ranked rows: no S (1% of 50 floors to 0 and the remainder goes D, C, E), so the top is A.
+    assert (after.global_rank, after.ranked_total, after.letter) == (1, 50, "A")
+
+
+def test_no_cap_on_depth_and_page_clamping() -> None:
+    players = {uid: PlayerInfo("US", f"p{uid}") for uid in range(5000)}
+    rows = [IndexRow(uid + 1, uid, "bw_terran", 3000 - uid // 2, 1, T0) for uid in range(5000)]
+    index = LeaderboardIndex.build(rows, players, T0)
+    last = index.page(LeaderboardFilter(), 10_000)
+    assert last.page == last.pages == 125
+    assert last.entries[-1].global_rank == 5000
+    assert index.page(LeaderboardFilter(), 0).page == 1
+    spot = index.position_of(4999, LeaderboardFilter())
+    assert spot is not None and (spot.position, spot.page) == (5000, 125)
+
+
+def test_unicode_names_and_unknown_filter_values_are_harmless() -> None:
+    players = {1: PlayerInfo("KR", "테란왕"), 2: PlayerInfo("CN", "虫族大师"), 3: PlayerInfo("RU", "Зерг")}
+    rows = [IndexRow(i, i, "sc2_zerg", 1500 + i, 1, T0) for i in (1, 2, 3)]
+    index = LeaderboardIndex.build(rows, players, T0)
+    names = [e.name for e in index.page(LeaderboardFilter(), 1).entries]
+    assert names == ["Зерг", "虫族大师", "테란왕"]
+    assert index.page(LeaderboardFilter(countries=frozenset({"ZZ"})), 1).total == 0
+    assert index.page(LeaderboardFilter(letter="U"), 1).total == 0
