@@ -129,6 +129,7 @@ class Gateway:
         self.identify_count = 0
         self.resume_count = 0
         self.replayed_count = 0
+        self.compressions: list[str | None] = []
         self.connected = asyncio.Event()
 
     # -- dispatch ----------------------------------------------------------------------
@@ -170,6 +171,7 @@ class Gateway:
         await ws.prepare(request)
         query = request.query
         compress = query.get("compress")
+        self.compressions.append(compress)
         if compress not in (None, "zlib-stream"):
             log.info("gateway compression %s not supported: sending JSON text frames", compress)
         conn = Connection(request, ws, Encoder(compress))

@@ -117,6 +117,7 @@ class RestApi:
             log.exception("sandbox bug while serving %s %s", request.method, request.path)
             return self._refuse(request, DiscordHTTPError(500, 0, "500: Internal Server Error"), headers)
         headers = headers | {"Via": "1.1 google"}
+        log.debug("%s %s -> %s", request.method, request.path, 204 if result is NO_CONTENT else 200)
         if result is NO_CONTENT:
             return web.Response(status=204, headers=headers)
         return json_response(result, 200, headers)

@@ -170,6 +170,13 @@ class LocalDiscord:
         """Set while a bot session is connected (after READY or RESUMED)."""
         return self.gateway.connected
 
+    def advance_time(self, seconds: float) -> None:
+        """Move the injected clock forward (expire interactions and tokens without sleeping)."""
+        advance = getattr(self.clock, "advance", None)
+        if advance is None:
+            raise TypeError(f"{type(self.clock).__name__} cannot be advanced")
+        advance(seconds)
+
     # -- setting the scene -----------------------------------------------------------------
 
     def create_user(self, username: str, *, global_name: str | None = None) -> User:

@@ -148,8 +148,12 @@ class World:
         kind: int = 0,
         interaction_id: int | None = None,
     ) -> Message:
-        """Store a new message and announce it (ephemeral ones only to their user)."""
-        self._check_can_post(channel, author_id)
+        """Store a new message and announce it (ephemeral ones only to their user).
+
+        Interaction replies skip the posting checks: the user's action opened the way.
+        """
+        if interaction_id is None:
+            self._check_can_post(channel, author_id)
         message = Message(
             self.state.ids.next(), channel.id, author_id, "", self.state.now(), kind, flags
         )
@@ -183,13 +187,14 @@ class World:
         state = self.state
         if channel.type == DM:
             recipient = state.user(channel.recipient_id or 0)
-            if author_id == state.bot.id and not self._shares_guild(recipient):
+            if author_id == state.bot.id and not self._reachable(recipient):
                 raise errors.cannot_dm_user()
             return
         if channel.guild_id is None or author_id not in state.guilds[channel.guild_id].members:
             raise errors.missing_access()
 
-    def _shares_guild(self, user: User) -> bool:
+    def _reachable(self, user: User) -> bool:
+        """Discord lets a bot DM a user who allows DMs and shares a guild with it."""
         return user.dms_open and any(
             user.id in g.members and self.state.bot.id in g.members
             for g in self.state.guilds.values()
