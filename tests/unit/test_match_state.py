@@ -135,12 +135,13 @@ def test_confirmation_deadline_that_does_not_apply(
 
 
 def test_confirmation_reminder_targets_who_has_not_confirmed() -> None:
-    assert ms.confirmation_reminder_targets(found()) == (P1, P2)
-    assert ms.confirmation_reminder_targets(found(confirmed_2_at=T0)) == (P1,)
+    assert ms.confirmation_reminder_targets(found(), NOW) == (P1, P2)
+    assert ms.confirmation_reminder_targets(found(confirmed_2_at=T0), NOW) == (P1,)
+    assert ms.confirmation_reminder_targets(found(), T0 + timedelta(seconds=60)) == ()  # stale
     with pytest.raises(IllegalTransition):
-        ms.confirmation_reminder_targets(confirmed())
+        ms.confirmation_reminder_targets(confirmed(), NOW)
     with pytest.raises(MatchClosed):
-        ms.confirmation_reminder_targets(final())
+        ms.confirmation_reminder_targets(final(), NOW)
 
 
 # --- abort ------------------------------------------------------------------------------------
@@ -299,11 +300,13 @@ def test_reporting_deadline_that_does_not_apply(
 
 def test_deadline_warning_targets() -> None:
     state = ms.report(confirmed(), P1, Outcome.DRAW, LATER, TIMINGS).after
-    assert ms.deadline_warning_targets(state) == (P2,)
+    assert ms.deadline_warning_targets(state, LATER) == (P2,)
+    assert state.report_deadline is not None
+    assert ms.deadline_warning_targets(state, state.report_deadline) == ()  # stale
     with pytest.raises(NotConfirmedYet):
-        ms.deadline_warning_targets(found())
+        ms.deadline_warning_targets(found(), LATER)
     with pytest.raises(MatchClosed):
-        ms.deadline_warning_targets(final())
+        ms.deadline_warning_targets(final(), LATER)
 
 
 # --- admin resolve -----------------------------------------------------------------------------

@@ -445,17 +445,27 @@ def rating_plan(state: MatchState, new_outcome: Outcome | None) -> RatingPlan:
 # --- notifications that change nothing ----------------------------------------------------
 
 
-def confirmation_reminder_targets(state: MatchState) -> tuple[int, ...]:
-    """Who gets the confirmation reminder: players of a FOUND match who have not confirmed."""
+def confirmation_reminder_targets(state: MatchState, now: datetime) -> tuple[int, ...]:
+    """Who gets the confirmation reminder: players of a FOUND match who have not confirmed.
+
+    Nobody once the deadline has passed (a reminder found overdue after a restart is stale).
+    """
     if state.status is not MatchStatus.FOUND:
         raise MatchClosed() if not state.is_open else IllegalTransition("The match was already confirmed.")
+    if state.confirm_deadline is not None and now >= state.confirm_deadline:
+        return ()
     return state.unconfirmed
 
 
-def deadline_warning_targets(state: MatchState) -> tuple[int, ...]:
-    """Who gets the reporting-deadline warning: players of a CONFIRMED match who have not reported."""
+def deadline_warning_targets(state: MatchState, now: datetime) -> tuple[int, ...]:
+    """Who gets the reporting-deadline warning: players of a CONFIRMED match who have not reported.
+
+    Nobody once the deadline has passed (the deadline job closes the match instead).
+    """
     if state.status is not MatchStatus.CONFIRMED:
         raise MatchClosed() if not state.is_open else NotConfirmedYet()
+    if state.report_deadline is not None and now >= state.report_deadline:
+        return ()
     return state.unreported
 
 

@@ -205,19 +205,19 @@ class MatchService:
         await self._act_on_job(job, ms.expire_reporting, source="deadline")
 
     async def _on_confirm_reminder(self, job: Job) -> None:
-        def remind(state: MatchState) -> list[LadderEvent]:
+        def remind(state: MatchState, now: datetime) -> list[LadderEvent]:
             assert state.confirm_deadline is not None
             deadline = state.confirm_deadline
-            targets = ms.confirmation_reminder_targets(state)
+            targets = ms.confirmation_reminder_targets(state, now)
             return [ConfirmationReminder(uid, state.id, deadline) for uid in targets]
 
         await self._notify_on_job(job, remind)
 
     async def _on_report_warning(self, job: Job) -> None:
-        def warn(state: MatchState) -> list[LadderEvent]:
+        def warn(state: MatchState, now: datetime) -> list[LadderEvent]:
             assert state.report_deadline is not None
             out: list[LadderEvent] = []
-            for uid in ms.deadline_warning_targets(state):
+            for uid in ms.deadline_warning_targets(state, now):
                 theirs = state.report(3 - state.slot_of(uid))
                 opponent = Outcome(theirs) if theirs is not None and theirs >= 0 else None
                 out.append(DeadlineWarning(uid, state.id, state.report_deadline, opponent))
@@ -240,7 +240,9 @@ class MatchService:
             await self._complete_job(job)
             event(log, "job.noop", kind=job.kind, match_id=job.match_id, why=type(exc).__name__)
 
-    async def _notify_on_job(self, job: Job, targets: Callable[[MatchState], list[LadderEvent]]) -> None:
+    async def _notify_on_job(
+        self, job: Job, targets: Callable[[MatchState, datetime], list[LadderEvent]]
+    ) -> None:
         """A reminder: claim the job, read who still needs it, commit, then tell them."""
         assert job.match_id is not None
         async with self.locks.hold(job.match_id):
@@ -250,7 +252,7 @@ class MatchService:
                 if not await uow.jobs.claim(job.id, now):
                     return
                 try:
-                    events = targets(state) if state is not None else []
+                    events = targets(state, now) if state is not None else []
                 except LadderError:
                     events = []
             await self._emit(events)
