@@ -74,6 +74,10 @@ def _missing_handles(payload: Any) -> None:
     del payload["handles"]["EU"]
 
 
+def _bad_dependencies(payload: Any) -> None:
+    payload["seasons"]["season_1"][2]["dependency_handles"] = "7f41411a"
+
+
 @pytest.mark.parametrize(
     ("name", "edit", "entry"),
     [
@@ -83,6 +87,7 @@ def _missing_handles(payload: Any) -> None:
         ("countries.json", _dup_country, "KR"),
         ("regions.json", _unknown_server, "MARS"),
         ("mod.json", _missing_handles, "handles.EU"),
+        ("maps.json", _bad_dependencies, "season_1/Keres Passage SEL/dependency_handles"),
     ],
 )
 def test_broken_file_names_file_and_entry(
@@ -92,6 +97,17 @@ def test_broken_file_names_file_and_entry(
         load_game_data(_broken(tmp_path, name, edit))
     assert info.value.file == name
     assert entry in str(info.value)
+
+
+def test_dependency_handles_are_optional(tmp_path: Path) -> None:
+    def drop(payload: Any) -> None:
+        for maps in payload["seasons"].values():
+            for m in maps:
+                m.pop("dependency_handles", None)
+
+    data = load_game_data(_broken(tmp_path, "maps.json", drop))
+    assert all(not m.dependency_handles for s in data.seasons.values() for m in s.maps)
+    assert load_game_data().map_named("Keres Passage SEL") is not None
 
 
 def test_invalid_json_is_reported(tmp_path: Path) -> None:

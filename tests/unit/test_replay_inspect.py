@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_replay_mod import current_mod, replay_dir
+from test_replay_mod import replay_dir
 
 from evoladder.game import load_game_data
 from evoladder.game.replay_inspect import inspect
@@ -23,19 +22,16 @@ def replays() -> Path:
     return found
 
 
-def run(paths: list[str], as_json: bool, *, current: bool = False) -> tuple[int, str]:
-    data = load_game_data()
-    if current:
-        data = replace(data, mod=current_mod())
+def run(paths: list[str], as_json: bool) -> tuple[int, str]:
     out = io.StringIO()
-    code = inspect(paths, as_json, out, game_data=data, settings=load_settings())
+    code = inspect(paths, as_json, out, game_data=load_game_data(), settings=load_settings())
     return code, out.getvalue()
 
 
 def test_text_report_of_an_official_and_a_fake_replay(replays: Path) -> None:
     official = replays / "[SCEvo] Sylphid (실피드) (Official EU).SC2Replay"
     fake = replays / "[SCEvo] Sylphid (실피드) (Fake EU).SC2Replay"
-    code, text = run([str(official), str(fake)], False, current=True)
+    code, text = run([str(official), str(fake)], False)
     assert code == 0
     first, second = text.strip().split("\n\n")
     assert first.startswith(str(official))
@@ -45,6 +41,18 @@ def test_text_report_of_an_official_and_a_fake_replay(replays: Path) -> None:
     assert "mod        official, region EU" in first
     assert "NOT official" in second and "unexpected https://eu-s2-depot" in second
     assert "dbd216039162661e" in second
+
+
+def test_the_map_dependencies_come_from_the_packaged_data(replays: Path) -> None:
+    # Khione SEL loads 658e520a between the mod and the map: allowed because maps.json lists it.
+    official = replays / "Khione SEL (Official KR).SC2Replay"
+    fake = replays / "Khione SEL (Fake EU).SC2Replay"
+    code, text = run([str(official), str(fake)], True)
+    assert code == 0
+    docs = [json.loads(line)["mod"] for line in text.splitlines()]
+    assert docs[0] == {"official": True, "region": "AS", "unexpected": [], "missing": []}
+    assert not docs[1]["official"] and len(docs[1]["unexpected"]) == 1
+    assert "dbd216039162661e" in docs[1]["unexpected"][0]
 
 
 def test_json_lines_and_a_failing_exit_code_for_a_broken_file(

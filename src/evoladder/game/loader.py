@@ -141,6 +141,9 @@ def _seasons(data: Any) -> tuple[dict[str, Season], str]:
                     author=_field(f, entry, m, "author"),
                     game=Game(game),
                     links=frozen_map(_field(f, entry, m, "links", dict)),
+                    dependency_handles=_handle_list(
+                        f, f"{entry}/dependency_handles", m.get("dependency_handles", [])
+                    ),
                 )
             )
         if not maps:
@@ -214,10 +217,7 @@ def _mod(data: Any, game_regions: dict[str, GameRegion]) -> Mod:
     for key, target in (("handles", handles), ("artmod_handles", artmod)):
         per_region = _field(f, "(root)", data, key, dict)
         for gr in game_regions:
-            values = per_region.get(gr)
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                raise GameDataError(f, f"{key}.{gr}", "must be a list of handle strings")
-            target[gr] = frozenset(values)
+            target[gr] = _handle_list(f, f"{key}.{gr}", per_region.get(gr))
         if key == "handles" and any(not v for v in target.values()):
             raise GameDataError(f, key, "every game region needs its main handle set")
     return Mod(
@@ -227,6 +227,12 @@ def _mod(data: Any, game_regions: dict[str, GameRegion]) -> Mod:
         handles=frozen_map(handles),
         artmod_handles=frozen_map(artmod),
     )
+
+
+def _handle_list(file: str, entry: str, values: Any) -> frozenset[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise GameDataError(file, entry, "must be a list of handle strings")
+    return frozenset(values)
 
 
 def _countries(data: Any) -> dict[str, Country]:

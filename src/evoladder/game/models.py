@@ -39,6 +39,9 @@ class MapInfo:
     author: str
     game: Game
     links: Mapping[str, str]  # game region code (AM/EU/AS) -> battle.net link
+    # The files the map itself loads between the mod and the map file (depot URLs, one per region
+    # depot; the mod verdict compares content hashes). Empty: none known.
+    dependency_handles: frozenset[str] = frozenset()
 
     def link_for(self, game_region: str) -> str:
         return self.links[game_region]
@@ -112,6 +115,13 @@ class GameData:
     @property
     def season(self) -> Season:
         return self.seasons[self.current_season]
+
+    def map_named(self, name: str) -> MapInfo | None:
+        """The map called ``name`` in the current season, else in any season (first listed)."""
+        found = self.season.map_named(name)
+        if found is not None:
+            return found
+        return next((m for s in self.seasons.values() if (m := s.map_named(name)) is not None), None)
 
     def races_of(self, game: Game) -> tuple[Race, ...]:
         return tuple(r for r in self.races.values() if r.game is game)

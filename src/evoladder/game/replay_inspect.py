@@ -1,8 +1,10 @@
 """``evoladder replay inspect FILE... [--json]``: what the ladder reads from replay files.
 
 For the operator: per file, the parsed fields, the mod verdict (official or not, the region, the
-unexpected handles, the main handles missing) and any parse error. Files go through the same
-worker pool as uploads (same time and memory limits), so a hostile file cannot hang the command.
+unexpected handles, the main handles missing; the map's own dependency handles come from the game
+data, the map looked up by the replay's map name in every season) and any parse error. Files go
+through the same worker pool as uploads (same time and memory limits), so a hostile file cannot
+hang the command.
 A directory argument stands for the ``*.SC2Replay`` files under it. ``--json`` prints one JSON
 document per line and file. The exit code is 0 when every file parsed, 1 otherwise.
 """
@@ -97,7 +99,14 @@ async def _inspect_one(pool: ReplayPool, path: str, data: GameData) -> FileRepor
     outcome = await pool.parse(content)
     if isinstance(outcome, ParseFailure):
         return FileReport(path, None, outcome, None)
-    return FileReport(path, outcome, None, mod_verdict(outcome.cache_handles, data.mod))
+    return FileReport(path, outcome, None, replay_mod_verdict(outcome, data))
+
+
+def replay_mod_verdict(parsed: ParsedReplay, data: GameData) -> ModVerdict:
+    """The mod verdict, with the dependency handles of the replay's map (looked up in every season)."""
+    info = data.map_named(parsed.map_name)
+    deps = info.dependency_handles if info is not None else frozenset()
+    return mod_verdict(parsed.cache_handles, data.mod, deps)
 
 
 def _failure_dict(failure: ParseFailure) -> dict[str, str]:
