@@ -111,3 +111,13 @@ async def register(
     await s.accounts.ensure_player(uid, f"user{uid}")
     await s.accounts.accept_terms(uid)
     await s.accounts.complete_setup(uid, name, f"{name}#1234", alt_ids, country, region)
+
+
+async def rated(s: Stack, uid: int, race: str, delta: int, *, won: int = 1, lost: int = 0) -> None:
+    """A committed result for (uid, race), announced to the read models as the match service does."""
+    async with s.db.transaction() as uow:
+        await uow.mmrs.get_or_create(uid, race)
+        await uow.mmrs.apply_result(uid, race, delta, won=won, lost=lost, played_at=s.clock.now())
+        row = await uow.mmrs.get(uid, race)
+    assert row is not None
+    s.read_models.mmr_changed([row])
