@@ -1,21 +1,76 @@
 """The one composition root: builds settings, game data, storage, caches, services and the bot,
 and closes them in reverse order. Nothing else in the package constructs long-lived objects.
+
+Build order (each step only uses what came before it)::
+
+    settings -> game data -> Database (schema checked) -> read models (player cache, leaderboard
+    built from the database) -> command log (write-behind, started) -> outbound queue, message
+    log, notifier -> services (accounts, guard, profiles, admin tools, queue, matches,
+    matchmaker, scheduler) -> interaction wrapper, lifecycle -> bot
+
+and, once the bot is connected, the background loops (scheduler re-arms the deadlines stored in
+the database, matchmaker waves).
+
+Close order is the reverse, driven by one ``AsyncExitStack`` (see :mod:`evoladder.bot.lifecycle`
+for the shutdown story): matchmaker, scheduler, in-flight interactions, outbound queue (drained
+while the HTTP session still exists), bot (gateway and HTTP), command log (drained), database.
+
+The notifier needs the bot to send and the services need the notifier, so the notifier is
+built first and attached to the bot once the bot exists; it cannot send earlier anyway, because
+the outbound queue only starts in the bot's ``setup_hook``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import tempfile
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import discord
+from alembic.runtime.migration import MigrationContext
+
+from evoladder.bot.client import CogFactory, LadderBot
+from evoladder.bot.cogs import FEATURE_COGS
+from evoladder.bot.deps import BotDeps
+from evoladder.bot.interaction import Flows
+from evoladder.bot.lifecycle import Lifecycle, ShutdownSignals
+from evoladder.bot.messages import MessageLog
+from evoladder.bot.notifier import DiscordNotifier
+from evoladder.bot.outbound import Outbound
+from evoladder.bot.transport import point_discord_at
+from evoladder.domain.match_state import MatchTimings
 from evoladder.game import GameData, load_game_data
 from evoladder.logging_setup import configure_logging, event
+from evoladder.services.accounts import AccountService, AdminRoster
+from evoladder.services.admin_players import AdminPlayerService
+from evoladder.services.command_log import CommandLog
+from evoladder.services.guard import CommandGuard
+from evoladder.services.matches import MatchService
+from evoladder.services.matchmaker import Matchmaker
+from evoladder.services.ports import Clock, SystemClock
+from evoladder.services.profile import ProfileService
+from evoladder.services.queue import BanCascade, QueueService
+from evoladder.services.read_models import build_read_models
+from evoladder.services.scheduler import Scheduler
+from evoladder.services.timing import FlowTiming, command_log_gauges, player_cache_gauges
 from evoladder.settings import Settings
 from evoladder.store.engine import create_engine
-from evoladder.store.migrations import upgrade
+from evoladder.store.migrations import head_revision, upgrade
 from evoladder.store.uow import Database
 
 log = logging.getLogger(__name__)
+
+IN_FLIGHT_GRACE_SECONDS = 10.0
+OUTBOUND_GRACE_SECONDS = 10.0
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is not at the code's migration head; the message says what to run."""
 
 
 @dataclass
@@ -37,7 +92,217 @@ async def build_core(settings: Settings, stack: AsyncExitStack) -> Core:
     return Core(settings, game, db)
 
 
+async def check_schema(db: Database) -> None:
+    """Refuse to start on a database that ``evoladder db upgrade`` has not brought to the head.
+
+    Starting on an old schema would fail later, in the middle of a player's command; failing at
+    once with the command to run is kinder to the operator.
+    """
+    async with db.engine.connect() as conn:
+        current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    head = head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database schema is at {current or 'nothing (empty database)'} but this version "
+            f"needs {head}: run `evoladder db upgrade` first"
+        )
+
+
+@dataclass
+class Ladder:
+    """Everything one bot process runs; built by :func:`build_ladder`, closed by its exit stack."""
+
+    core: Core
+    deps: BotDeps
+    bot: LadderBot
+    lifecycle: Lifecycle
+    notifier: DiscordNotifier
+    stack: AsyncExitStack
+    bot_task: asyncio.Task[None] | None = None
+    background_started: bool = field(default=False)
+
+    def start_bot(self, token: str) -> asyncio.Task[None]:
+        """Log in and connect (in a task: ``Client.start`` runs until the bot is closed)."""
+        if self.bot_task is None:
+            self.bot_task = asyncio.get_running_loop().create_task(self.bot.start(token), name="bot")
+        return self.bot_task
+
+    async def start_background(self) -> None:
+        """Re-arm the stored deadlines and start the waves (once the bot can deliver)."""
+        if self.background_started:
+            return
+        self.background_started = True
+        deps = self.deps
+        pending = await deps.scheduler.start()
+        self.stack.push_async_callback(deps.scheduler.stop)
+        await deps.matchmaker.start()
+        self.stack.push_async_callback(deps.matchmaker.stop)
+        event(log, "ladder.background_started", pending_jobs=pending)
+
+    async def serve(self, token: str, stop: asyncio.Event) -> int:
+        """Run until ``stop`` is set or the bot ends by itself; returns the exit code."""
+        bot_task = self.start_bot(token)
+        ready = asyncio.ensure_future(self.bot.ready.wait())
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            done, _ = await asyncio.wait({bot_task, ready, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if ready in done and not stop.is_set() and not bot_task.done():
+                await self.start_background()
+                await asyncio.wait({bot_task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+            stopping.cancel()
+            self.lifecycle.stop_accepting()
+        if not bot_task.done():
+            return 0
+        exc = bot_task.exception()
+        if isinstance(exc, discord.LoginFailure):
+            print(
+                "evoladder run: Discord rejected DISCORD_TOKEN. Check the bot token in the developer portal."
+            )
+            return 2
+        if exc is not None:
+            log.error("bot.crashed", exc_info=exc)
+            return 1
+        return 0
+
+    async def _close_bot(self) -> None:
+        await self.bot.close()
+        if self.bot_task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self.bot_task
+
+
+async def build_ladder(
+    settings: Settings,
+    stack: AsyncExitStack,
+    *,
+    clock: Clock | None = None,
+    cogs: Sequence[CogFactory] = FEATURE_COGS,
+    sync_commands: bool = True,
+    in_flight_grace: float = IN_FLIGHT_GRACE_SECONDS,
+    outbound_grace: float = OUTBOUND_GRACE_SECONDS,
+) -> Ladder:
+    """Build the whole bot process on ``stack`` (closed in reverse when the stack unwinds)."""
+    clock = clock or SystemClock()
+    core = await build_core(settings, stack)
+    game, db = core.game, core.db
+    await check_schema(db)
+
+    read_models = await build_read_models(
+        db, clock, game, player_cache_ttl_seconds=settings.player_cache_ttl_seconds
+    )
+    command_log = CommandLog(
+        db, clock, flush_ms=settings.command_log_flush_ms, batch_size=settings.command_log_batch
+    )
+    command_log.start()
+    stack.push_async_callback(command_log.close)
+    timing = FlowTiming()
+    timing.add_gauges(player_cache_gauges(read_models.players))
+    timing.add_gauges(command_log_gauges(command_log))
+
+    outbound = Outbound()
+    messages = MessageLog(db, clock)
+    notifier = DiscordNotifier(
+        outbound=outbound,
+        messages=messages,
+        game=game,
+        admin_log_channel_id=settings.admin_log_channel_id,
+        staff_role_id=settings.staff_role_id,
+    )
+
+    accounts = AccountService(db, read_models, clock, game)
+    roster = AdminRoster(db, clock)
+    await roster.sync_owners(settings.owner_ids)
+    guard = CommandGuard(accounts, read_models.players, activation_required=settings.activation_required)
+    profiles = ProfileService(
+        db,
+        read_models.players,
+        read_models.leaderboard,
+        clock,
+        game,
+        activation_required=settings.activation_required,
+    )
+    timings = MatchTimings.from_seconds(settings.confirm_timeout_seconds, settings.reporting_deadline_seconds)
+    matches = MatchService(db, clock, game, notifier, read_models, timings)
+    queue = QueueService(db, clock, game, notifier, read_models, wave_interval=settings.wave_interval_seconds)
+    matchmaker = Matchmaker(
+        db, clock, game, notifier, read_models, timings, interval=settings.wave_interval_seconds
+    )
+    scheduler = Scheduler(db, clock)
+    scheduler.register(matches.job_handlers())
+    matches.set_wake(scheduler.wake)
+    matchmaker.set_wake(scheduler.wake)
+    admin_players = AdminPlayerService(
+        db,
+        roster,
+        read_models,
+        read_models.leaderboard,
+        read_models.players,
+        clock,
+        game,
+        ban_listener=BanCascade(queue, matches),
+    )
+
+    deps = BotDeps(
+        settings=settings,
+        game=game,
+        clock=clock,
+        db=db,
+        outbound=outbound,
+        messages=messages,
+        read_models=read_models,
+        player_cache=read_models.players,
+        leaderboard=read_models.leaderboard,
+        command_log=command_log,
+        timing=timing,
+        accounts=accounts,
+        roster=roster,
+        guard=guard,
+        profiles=profiles,
+        admin_players=admin_players,
+        queue=queue,
+        matches=matches,
+        matchmaker=matchmaker,
+        scheduler=scheduler,
+    )
+    lifecycle = Lifecycle()
+    flows = Flows(
+        deps=deps,
+        guard=guard,
+        recorder=command_log,
+        timing=timing,
+        lifecycle=lifecycle,
+        messages=messages,
+        dm_only=settings.dm_only,
+    )
+    bot = LadderBot(
+        deps=deps,
+        flows=flows,
+        outbound=outbound,
+        cogs=cogs,
+        sync_guild_id=settings.sync_guild_id,
+        gateway_url=settings.discord_gateway_url,
+        sync_commands=sync_commands,
+    )
+    notifier.attach(bot)
+    ladder = Ladder(core, deps, bot, lifecycle, notifier, stack)
+    stack.push_async_callback(ladder._close_bot)
+    stack.push_async_callback(outbound.close, outbound_grace)
+    stack.push_async_callback(lifecycle.finish_in_flight, in_flight_grace)
+    event(
+        log,
+        "ladder.built",
+        database=settings.database_url_safe,
+        season=game.current_season,
+        leaderboard_rows=read_models.leaderboard.ranked_total(),
+        cogs=len(cogs),
+    )
+    return ladder
+
+
 async def run_production(settings: Settings) -> int:
+    """``evoladder run``: the real bot against Discord. Never starts the sandbox."""
     configure_logging(settings.log_level, settings.log_format)
     if settings.discord_token is None:
         print(
@@ -45,14 +310,20 @@ async def run_production(settings: Settings) -> int:
             "(or use `evoladder sandbox` to try the ladder locally)."
         )
         return 2
+    token = settings.discord_token.get_secret_value()
+    # discord.py reads its REST base from a class attribute; see evoladder.bot.transport.
+    point_discord_at(settings.discord_api_url)
     async with AsyncExitStack() as stack:
-        core = await build_core(settings, stack)
-        event(log, "start", database=settings.database_url_safe, season=core.game.current_season)
-        print(
-            "evoladder run: the Discord bot is not built yet (issue 5); the database is migrated "
-            "and the game data is valid."
-        )
-        return 0
+        try:
+            ladder = await build_ladder(settings, stack)
+        except SchemaOutOfDate as exc:
+            print(f"evoladder run: {exc}")
+            return 2
+        signals = ShutdownSignals()
+        signals.install()
+        stack.callback(signals.uninstall)
+        event(log, "start", database=settings.database_url_safe, season=ladder.core.game.current_season)
+        return await ladder.serve(token, signals.requested)
 
 
 async def run_sandbox(
@@ -62,21 +333,34 @@ async def run_sandbox(
     database: str | None,
     allow_postgres: bool,
 ) -> int:
+    """``evoladder sandbox``: the local Discord server, this bot on its own database, virtual players.
+
+    It never touches the configured database: without ``--database`` it uses a fresh SQLite file
+    in a temporary directory, and it refuses a PostgreSQL URL unless ``--allow-postgres``.
+    """
+    count = settings.sandbox_players if players is None else players
+    print(
+        f"evoladder SANDBOX: a local Discord server with {count} virtual players; "
+        "nothing connects to Discord and the configured database is not used."
+    )
     configure_logging(settings.log_level, settings.log_format)
-    url = database or "sqlite+aiosqlite:///./data/sandbox.db"
-    if url.startswith("postgres") and not allow_postgres:
+    if database is not None and database.startswith("postgres") and not allow_postgres:
         print(
             "evoladder sandbox: refusing a PostgreSQL database without --allow-postgres "
             "(the sandbox never touches the configured database)."
         )
         return 2
-    print(
-        f"evoladder SANDBOX: local Discord server with {players or settings.sandbox_players} "
-        "virtual players; nothing connects to Discord."
-    )
-    upgrade(url)
-    print(
-        "The local Discord server and the bot are not built yet (issue 5); "
-        f"the sandbox database {url} is migrated."
-    )
+    from evoladder.sandbox.ladder import Sandbox, run_players
+
+    with tempfile.TemporaryDirectory(prefix="evoladder-sandbox-") as tmp:
+        url = database or f"sqlite+aiosqlite:///{Path(tmp) / 'sandbox.db'}"
+        await asyncio.to_thread(upgrade, url)
+        signals = ShutdownSignals()
+        signals.install()
+        try:
+            async with Sandbox(settings=settings, database_url=url) as sandbox:
+                print(f"database: {sandbox.settings.database_url_safe}; Ctrl-C to stop")
+                await run_players(sandbox, count, minutes=minutes, stop=signals.requested)
+        finally:
+            signals.uninstall()
     return 0

@@ -1,0 +1,202 @@
+"""The Discord client: intents, where it connects, command sync, cogs and persistent items.
+
+Built by the composition root with everything it needs (no globals). What it decides:
+
+* **Intents**: ``guilds`` (the guild and channel objects interactions and the admin log refer
+  to) and ``dm_messages`` (replay uploads arrive as DM messages with attachments). Not
+  ``message_content``: Discord delivers the content and attachments of DMs with the bot without
+  that privileged intent (the exemption covers DMs and mentions), so the bot needs no privileged
+  intent at all and no toggle in the developer portal. No member list, no presence, no message
+  cache: the ladder reads its own database, and the cache would only cost memory.
+* **Where it connects**: the REST base is ``settings.discord_api_url`` (set by the composition
+  root with :func:`~evoladder.bot.transport.point_discord_at`, see there for why it is a class
+  attribute); the gateway is ``settings.discord_gateway_url`` when set, else what
+  ``GET /gateway/bot`` returns (asked in ``setup_hook``, after login).
+* **Command sync**: to ``sync_guild_id`` when set (instant, for trying changes in a test guild;
+  guild commands do not show in DMs), else global. The bot compares the definitions with what
+  Discord has and syncs only when they differ, so restarts do not spend the sync rate limit.
+* **Contexts**: commands are offered in guilds and in the bot's DMs (the DM-only rule is the
+  interaction wrapper's, so a guild user gets a pointer instead of a missing command).
+* **Persistent items**: each cog's ``dynamic_items`` are registered in ``setup_hook``, before the
+  gateway connects, so a click on a match button sent before a restart finds its handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from evoladder.bot.deps import BotDeps
+from evoladder.bot.interaction import Flows, LadderCog
+from evoladder.bot.outbound import Outbound, TraceHooks
+from evoladder.bot.transport import install_single_shot_callbacks, set_gateway
+from evoladder.logging_setup import event
+
+log = logging.getLogger(__name__)
+
+CogFactory = Callable[[BotDeps, Flows], LadderCog]
+
+# discord.py raises RateLimited instead of sleeping when a (non-global) 429 asks for longer than
+# this; the outbound queue then parks the job and keeps serving other channels. 30 s is the
+# smallest value discord.py accepts.
+MAX_RATELIMIT_SLEEP = 30.0
+
+
+def ladder_intents() -> discord.Intents:
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.dm_messages = True
+    return intents
+
+
+class LadderTree(app_commands.CommandTree["LadderBot"]):
+    """Errors raised before the wrapper runs (an option that does not convert, a failed check)."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[LadderBot], error: app_commands.AppCommandError
+    ) -> None:
+        await interaction.client.flows.fail(interaction, error)
+
+
+class LadderBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        deps: BotDeps,
+        flows: Flows,
+        outbound: Outbound,
+        cogs: Sequence[CogFactory],
+        sync_guild_id: int | None = None,
+        gateway_url: str | None = None,
+        sync_commands: bool = True,
+    ) -> None:
+        self._trace = TraceHooks(outbound)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            tree_cls=LadderTree,
+            intents=ladder_intents(),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=False
+            ),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+            http_trace=self._trace.config,
+            max_ratelimit_timeout=MAX_RATELIMIT_SLEEP,
+            max_messages=None,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+        )
+        self.deps = deps
+        self.flows = flows
+        self.outbound = outbound
+        self._cog_factories = tuple(cogs)
+        self._sync_guild_id = sync_guild_id
+        self._gateway_url = gateway_url
+        self._sync_commands = sync_commands
+        self.ready = asyncio.Event()
+
+    async def setup_hook(self) -> None:
+        # setup_hook runs on the task that runs start(); every event task is created from it and
+        # copies its context, so this covers every interaction callback of this client.
+        install_single_shot_callbacks()
+        await self._resolve_gateway()
+        for factory in self._cog_factories:
+            cog = factory(self.deps, self.flows)
+            await self.add_cog(cog)
+            if cog.dynamic_items:
+                self.add_dynamic_items(*cog.dynamic_items)
+        self.outbound.start()
+        if self._sync_commands:
+            await self.sync_commands()
+
+    async def _resolve_gateway(self) -> None:
+        if self._gateway_url:
+            set_gateway(self._gateway_url)
+            return
+        _shards, url, _limits = await self.http.get_bot_gateway()
+        set_gateway(url)
+        event(log, "bot.gateway", url=url)
+
+    async def sync_commands(self) -> bool:
+        """Publish the slash commands if they differ from Discord's; True when a sync happened."""
+        guild = discord.Object(self._sync_guild_id) if self._sync_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        desired = normalize_commands([c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)])
+        try:
+            current: list[Any] | None = normalize_commands(
+                [dict(c.to_dict()) for c in await self.tree.fetch_commands(guild=guild)]
+            )
+        except discord.HTTPException as exc:
+            event(log, "bot.commands_fetch_failed", logging.WARNING, status=exc.status)
+            current = None
+        scope = f"guild:{self._sync_guild_id}" if guild is not None else "global"
+        if current == desired:
+            event(log, "bot.commands_unchanged", scope=scope, commands=len(desired))
+            return False
+        await self.tree.sync(guild=guild)
+        event(log, "bot.commands_synced", scope=scope, commands=len(desired))
+        return True
+
+    async def on_ready(self) -> None:
+        user = self.user
+        event(
+            log,
+            "bot.ready",
+            user_id=user.id if user else None,
+            guilds=len(self.guilds),
+            cogs=len(self.cogs),
+        )
+        self.ready.set()
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        log.exception("bot.event_error", extra={"fields": {"event": event_method}})
+
+
+_KEEP = frozenset(
+    {
+        "name",
+        "description",
+        "type",
+        "options",
+        "required",
+        "choices",
+        "value",
+        "autocomplete",
+        "min_value",
+        "max_value",
+        "min_length",
+        "max_length",
+        "channel_types",
+        "contexts",
+        "integration_types",
+        "default_member_permissions",
+        "nsfw",
+    }
+)
+
+
+def normalize_commands(payloads: Sequence[dict[str, Any]]) -> list[Any]:
+    """Command definitions in a comparable form: what Discord stores, without ids and defaults."""
+
+    def norm(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if key not in _KEEP or item in (None, False, [], {}, ""):
+                    continue
+                if key in ("contexts", "integration_types", "channel_types"):
+                    item = sorted(item)
+                out[key] = norm(item)
+            return out
+        if isinstance(value, list):
+            return [norm(v) for v in value]
+        return value
+
+    return sorted((norm(p) for p in payloads), key=lambda p: (p.get("type", 1), p.get("name", "")))

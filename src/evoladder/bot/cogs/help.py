@@ -1,0 +1,22 @@
+"""/help: how to start, and every registered command with its description.
+
+The list is generated from the command tree, so a feature's command appears in /help the moment
+its cog is loaded, with the description it registers (there is no second list to keep in sync).
+Guarded with the guard's "help" policy (no terms needed), so a newcomer's first /help creates
+their player record like any first contact; it works in guilds too (not DM-only).
+"""
+
+from __future__ import annotations
+
+from evoladder.bot.interaction import Call, LadderCog, iter_commands, ladder_command
+from evoladder.bot.render import help as render
+from evoladder.bot.reply import Reply
+from evoladder.bot.strings import help as text
+
+
+class HelpCog(LadderCog):
+    @ladder_command(name="help", description=text.HELP_DESCRIPTION, dm_only=False)
+    async def help(self, call: Call) -> Reply:
+        tree = call.interaction.client.tree
+        lines = [render.CommandLine(c.qualified_name, c.description) for c in iter_commands(tree)]
+        return render.help_reply(lines, dm_only=self.deps.settings.dm_only)

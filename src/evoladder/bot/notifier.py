@@ -1,0 +1,191 @@
+"""The services' Notifier port, delivered as Discord DMs, message edits and admin-log posts.
+
+Each player has one **match message** per match (``bot_messages.kind = "match"``): sent on "match
+found" with Confirm / Abort, replaced by the details once both confirmed, and closed (buttons
+removed, outcome shown) when the match ends. It is edited through its channel and message id with
+the bot token, never through an interaction token (those die after 15 minutes, and a match can
+last hours). Other announcements (reminders, the opponent's report, the result) are new DMs, so
+the player's client notifies them; they are recorded too, so /prune can remove them later.
+
+The admin log channel gets final, conflicted, aborted, abandoned and invalidated matches (the
+events' ``admin_log`` flag); a conflict pings the staff role, and only that role.
+
+Delivery goes through the outbound queue and never raises into the service that announced: the
+business write has committed already, and a player with closed DMs must not fail a match. All
+jobs for one player share the bucket ``user:<uid>``, so their order is kept: the details edit
+runs after the "match found" message was sent and its id stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from evoladder.bot.messages import MessageLog
+from evoladder.bot.outbound import Outbound, Priority, channel_bucket, user_bucket
+from evoladder.bot.render import match as render
+from evoladder.bot.reply import Reply
+from evoladder.game import GameData
+from evoladder.logging_setup import event as log_event
+from evoladder.services import events as ev
+
+log = logging.getLogger(__name__)
+
+MATCH_MESSAGE = "match"
+NOTICE = "notice"
+
+_URGENT = (ev.MatchFound, ev.ConfirmationReminder, ev.DetailsRevealed)
+
+
+class DiscordNotifier:
+    """Implements :class:`evoladder.services.ports.Notifier` for the bot."""
+
+    def __init__(
+        self,
+        *,
+        outbound: Outbound,
+        messages: MessageLog,
+        game: GameData,
+        admin_log_channel_id: int | None,
+        staff_role_id: int | None,
+    ) -> None:
+        self._outbound = outbound
+        self._messages = messages
+        self._game = game
+        self._admin_channel = admin_log_channel_id
+        self._staff_role = staff_role_id
+        self._client: discord.Client | None = None
+
+    def attach(self, client: discord.Client) -> None:
+        """The client whose HTTP session sends (built after the services, hence not in __init__)."""
+        self._client = client
+
+    async def notify(self, event: object) -> None:
+        try:
+            self._route(event)
+        except Exception:
+            log.exception("notifier.failed", extra={"fields": {"event": type(event).__name__}})
+
+    # -- routing ------------------------------------------------------------------------------
+
+    def _route(self, event: object) -> None:
+        if not isinstance(event, ev.LadderEvent):
+            log_event(log, "notifier.unknown_event", logging.WARNING, event=type(event).__name__)
+            return
+        priority = Priority.URGENT if isinstance(event, _URGENT) else Priority.NORMAL
+        name = type(event).__name__
+        if isinstance(event, ev.MatchFound):
+            self._send_dm(
+                event.discord_uid,
+                render.match_found(event, self._game),
+                kind=MATCH_MESSAGE,
+                match_id=event.match_id,
+                priority=priority,
+                job=name,
+            )
+        elif isinstance(event, ev.DetailsRevealed):
+            self._edit_match_message(
+                event.discord_uid,
+                event.match_id,
+                render.details(event, self._game),
+                priority,
+                name,
+                resend=True,
+            )
+        else:
+            status = render.closed_status(event)
+            match_id = getattr(event, "match_id", None)
+            for uid in event.recipients:
+                line = render.player_text(event, uid, self._game)
+                if status is not None and match_id is not None:
+                    card = render.closed(match_id, status, line or "")
+                    self._edit_match_message(uid, match_id, card, priority, name, resend=False)
+                if line is not None:
+                    self._send_dm(
+                        uid, Reply(content=line), kind=NOTICE, match_id=match_id, priority=priority, job=name
+                    )
+        admin = render.admin_log(event, self._game, self._staff_role)
+        if admin is not None:
+            self._post_admin_log(admin, name)
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def _send_dm(
+        self, uid: int, reply: Reply, *, kind: str, match_id: int | None, priority: Priority, job: str
+    ) -> None:
+        async def send() -> discord.Message:
+            channel = await self._dm_channel(uid)
+            return await channel.send(**_message_kwargs(reply))
+
+        async def remember(message: discord.Message) -> None:
+            await self._messages.record(
+                channel_id=message.channel.id,
+                message_id=message.id,
+                discord_uid=uid,
+                kind=kind,
+                match_id=match_id,
+            )
+
+        self._outbound.submit(
+            send, bucket=user_bucket(uid), kind=f"dm:{job}", priority=priority, then=remember
+        )
+
+    def _edit_match_message(
+        self, uid: int, match_id: int, reply: Reply, priority: Priority, job: str, *, resend: bool
+    ) -> None:
+        """Edit the player's match message; without one, send it instead when ``resend``."""
+
+        async def edit() -> discord.Message | None:
+            ref = await self._messages.latest(uid, MATCH_MESSAGE, match_id)
+            if ref is None:
+                if resend:  # queued behind this job in the same bucket, so order still holds
+                    self._send_dm(
+                        uid, reply, kind=MATCH_MESSAGE, match_id=match_id, priority=priority, job=job
+                    )
+                else:
+                    log_event(log, "notifier.no_match_message", uid=uid, match_id=match_id)
+                return None
+            channel = self._require_client().get_partial_messageable(
+                ref.channel_id, type=discord.ChannelType.private
+            )
+            return await channel.get_partial_message(ref.message_id).edit(**_message_kwargs(reply))
+
+        self._outbound.submit(
+            edit, bucket=user_bucket(uid), kind=f"edit:{job}", priority=priority, idempotent=True
+        )
+
+    def _post_admin_log(self, reply: Reply, job: str) -> None:
+        if self._admin_channel is None:
+            return
+        channel_id = self._admin_channel
+
+        async def post() -> discord.Message:
+            channel = self._require_client().get_partial_messageable(channel_id)
+            return await channel.send(**_message_kwargs(reply))
+
+        self._outbound.submit(
+            post, bucket=channel_bucket(channel_id), kind=f"admin:{job}", priority=Priority.BULK
+        )
+
+    async def _dm_channel(self, uid: int) -> discord.DMChannel:
+        channel = await self._require_client().create_dm(discord.Object(uid))
+        self._outbound.alias(channel_bucket(channel.id), user_bucket(uid))
+        return channel
+
+    def _require_client(self) -> discord.Client:
+        if self._client is None:
+            raise RuntimeError("the notifier is not attached to a client yet")
+        return self._client
+
+
+def _message_kwargs(reply: Reply) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"allowed_mentions": reply.allowed_mentions}
+    if reply.content is not None:
+        kwargs["content"] = reply.content
+    if reply.embeds:
+        kwargs["embeds"] = list(reply.embeds)
+    if reply.view is not None:
+        kwargs["view"] = reply.view
+    return kwargs

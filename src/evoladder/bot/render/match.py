@@ -1,0 +1,280 @@
+"""Match notifications as messages: the match message's states, the DMs, the admin log lines.
+
+Pure: each function takes an event of :mod:`evoladder.services.events` (plus the game data for
+display names) and returns a :class:`~evoladder.bot.reply.Reply` describing the message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import discord
+
+from evoladder.bot.components.match import AbortMatch, ConfirmMatch
+from evoladder.bot.reply import Reply
+from evoladder.bot.strings import match as text
+from evoladder.domain.rating import Outcome
+from evoladder.game import GameData
+from evoladder.services import events as ev
+
+FOUND_COLOUR = discord.Colour.gold()
+DETAILS_COLOUR = discord.Colour.green()
+CLOSED_COLOUR = discord.Colour.dark_grey()
+
+
+def when(moment: datetime) -> str:
+    """A Discord timestamp: every reader sees it relative, in their own language and zone."""
+    return discord.utils.format_dt(moment, "R")
+
+
+def race_name(game: GameData, code: str) -> str:
+    race = game.races.get(code)
+    return race.name if race else code
+
+
+def mention(discord_uid: int) -> str:
+    return f"<@{discord_uid}>"
+
+
+def outcome_for(outcome: Outcome, slot: int) -> str:
+    if outcome is Outcome.DRAW:
+        return text.OUTCOME_DRAW
+    return text.OUTCOME_WON if int(outcome) == slot else text.OUTCOME_LOST
+
+
+def slot_of(event: ev.ToMatch, discord_uid: int) -> int:
+    return 1 if discord_uid == event.player_1 else 2
+
+
+# --- the match message -------------------------------------------------------------------------
+
+
+def match_found(event: ev.MatchFound, game: GameData) -> Reply:
+    embed = discord.Embed(
+        title=text.FOUND_TITLE.format(match_id=event.match_id),
+        description=text.FOUND_BODY.format(
+            race=race_name(game, event.race),
+            opponent_race=race_name(game, event.opponent_race),
+            deadline=when(event.confirm_deadline),
+        ),
+        colour=FOUND_COLOUR,
+    )
+    view = discord.ui.View(timeout=None)
+    view.add_item(ConfirmMatch(event.match_id))
+    view.add_item(AbortMatch(event.match_id, event.aborts_left))
+    return Reply(embeds=(embed,), view=view)
+
+
+def details(event: ev.DetailsRevealed, game: GameData) -> Reply:
+    opponent = event.opponent
+    embed = discord.Embed(
+        title=text.DETAILS_TITLE.format(
+            match_id=event.match_id,
+            race=race_name(game, event.race),
+            opponent_race=race_name(game, opponent.race),
+        ),
+        description=text.DETAILS_INTRO,
+        colour=DETAILS_COLOUR,
+    )
+    country = game.countries.get(opponent.country or "")
+    embed.add_field(
+        name=text.FIELD_OPPONENT,
+        value=text.OPPONENT_LINE.format(
+            name=opponent.username, country=country.name if country else text.UNKNOWN, mmr=opponent.mmr
+        ),
+        inline=False,
+    )
+    embed.add_field(name=text.FIELD_IN_GAME, value=opponent.main_id or text.UNKNOWN)
+    embed.add_field(name=text.FIELD_BATTLETAG, value=opponent.battletag or text.UNKNOWN)
+    if opponent.alt_ids:
+        embed.add_field(name=text.FIELD_ALT_IDS, value=", ".join(opponent.alt_ids))
+    map_value = (
+        text.MAP_WITH_LINK.format(name=event.map_name, link=event.map_link)
+        if event.map_link
+        else event.map_name
+    )
+    embed.add_field(name=text.FIELD_MAP, value=map_value)
+    embed.add_field(
+        name=text.FIELD_SERVER,
+        value=text.SERVER_LINE.format(name=event.server_name, region=event.game_region),
+    )
+    if event.mod_link:
+        embed.add_field(name=text.FIELD_MOD, value=text.MOD_LINE.format(link=event.mod_link))
+    embed.add_field(
+        name=text.FIELD_LOBBY,
+        value="\n".join(text.LOBBY_LINE.format(name=n, value=v) for n, v in event.lobby),
+        inline=False,
+    )
+    embed.add_field(name=text.FIELD_YOUR_SLOT, value=text.SLOT_LINE.format(slot=event.slot))
+    embed.add_field(name=text.FIELD_REPORT_BY, value=when(event.report_deadline))
+    view = discord.ui.View(timeout=None)
+    view.add_item(AbortMatch(event.match_id))
+    return Reply(embeds=(embed,), view=view)
+
+
+def closed(match_id: int, status: str, summary: str) -> Reply:
+    """The match message once the match is over: the summary, no buttons left."""
+    embed = discord.Embed(
+        title=text.CLOSED_TITLE.format(match_id=match_id, status=status),
+        description=summary,
+        colour=CLOSED_COLOUR,
+    )
+    return Reply(embeds=(embed,), view=discord.ui.View(timeout=None))
+
+
+# --- what each player is told ------------------------------------------------------------------
+
+
+def player_text(event: ev.LadderEvent, discord_uid: int, game: GameData) -> str | None:
+    """The DM line ``discord_uid`` receives for ``event`` (None: the event needs no line)."""
+    if isinstance(event, ev.ConfirmationReminder):
+        return text.REMINDER.format(match_id=event.match_id, deadline=when(event.confirm_deadline))
+    if isinstance(event, ev.OpponentConfirmed):
+        return text.OPPONENT_CONFIRMED.format(match_id=event.match_id)
+    if isinstance(event, ev.OpponentReported):
+        return text.OPPONENT_REPORTED.format(
+            match_id=event.match_id,
+            outcome=_absolute(event.outcome),
+            deadline=when(event.report_deadline),
+        )
+    if isinstance(event, ev.DeadlineWarning):
+        if event.opponent_outcome is not None:
+            return text.DEADLINE_WARNING_OPPONENT.format(
+                match_id=event.match_id,
+                outcome=_absolute(event.opponent_outcome),
+                deadline=when(event.report_deadline),
+            )
+        return text.DEADLINE_WARNING.format(match_id=event.match_id, deadline=when(event.report_deadline))
+    if isinstance(event, ev.RemovedFromQueue):
+        return text.REMOVED_FROM_QUEUE.format(reason=event.reason)
+    if isinstance(event, ev.ResultFinal):
+        slot = slot_of(event, discord_uid)
+        shift = event.shift_1 if slot == 1 else -event.shift_1
+        after = event.mmr_1_after if slot == 1 else event.mmr_2_after
+        race = race_name(game, event.race_1 if slot == 1 else event.race_2)
+        outcome = outcome_for(event.outcome, slot)
+        if event.previous is not None:
+            return text.RESULT_CHANGED.format(
+                match_id=event.match_id,
+                outcome=outcome,
+                reason=event.reason or "",
+                race=race,
+                after=after,
+                shift=shift,
+            )
+        return text.RESULT_FINAL.format(
+            match_id=event.match_id, outcome=outcome, race=race, after=after, shift=shift
+        )
+    if isinstance(event, ev.MatchConflict):
+        return text.CONFLICT.format(match_id=event.match_id)
+    if isinstance(event, ev.MatchAborted):
+        if event.reason != "player":
+            return text.CANCELLED.format(match_id=event.match_id)
+        if event.aborted_by == discord_uid:
+            left: Any = event.aborts_left if event.aborts_left is not None else text.UNKNOWN
+            return text.ABORTED_BY_YOU.format(match_id=event.match_id, left=left)
+        return text.ABORTED_BY_OPPONENT.format(match_id=event.match_id)
+    if isinstance(event, ev.MatchAbandoned):
+        if event.reason == "not_confirmed":
+            late = (
+                text.ABANDONED_YOU_LATE if discord_uid in event.unconfirmed else text.ABANDONED_OPPONENT_LATE
+            )
+            return late.format(match_id=event.match_id)
+        return text.ABANDONED_NOT_REPORTED.format(match_id=event.match_id)
+    if isinstance(event, ev.MatchInvalidated):
+        return text.INVALIDATED.format(match_id=event.match_id, reason=event.reason)
+    return None
+
+
+def closed_status(event: ev.LadderEvent) -> str | None:
+    """The match message's final status for an event that ends (or re-ends) a match."""
+    if isinstance(event, ev.ResultFinal):
+        return text.STATUS_FINAL
+    if isinstance(event, ev.MatchConflict):
+        return text.STATUS_CONFLICT
+    if isinstance(event, ev.MatchAborted):
+        return text.STATUS_ABORTED
+    if isinstance(event, ev.MatchAbandoned):
+        return text.STATUS_ABANDONED
+    if isinstance(event, ev.MatchInvalidated):
+        return text.STATUS_INVALIDATED
+    return None
+
+
+def _absolute(outcome: Outcome) -> str:
+    return text.REPORT_TEXT.get(int(outcome), str(int(outcome)))
+
+
+# --- the admin log -----------------------------------------------------------------------------
+
+
+def admin_log(event: ev.LadderEvent, game: GameData, staff_role_id: int | None) -> Reply | None:
+    """The admin-log post for ``event`` (final, conflict, aborted, abandoned, invalidated)."""
+    if not isinstance(event, ev.ToMatch) or not event.admin_log:
+        return None
+    p1, p2 = mention(event.player_1), mention(event.player_2)
+    mentions = discord.AllowedMentions.none()
+    if isinstance(event, ev.ResultFinal):
+        result = text.ADMIN_RESULT[int(event.outcome)].format(p1=p1, p2=p2)
+        if event.previous is not None:
+            line = text.ADMIN_REFINAL.format(
+                match_id=event.match_id,
+                admin=mention(event.resolved_by) if event.resolved_by else text.UNKNOWN,
+                result=result,
+                previous=text.ADMIN_RESULT[int(event.previous)].format(p1=p1, p2=p2),
+                reason=event.reason or "",
+                shift=event.shift_1,
+                neg_shift=-event.shift_1,
+            )
+        else:
+            line = text.ADMIN_FINAL.format(
+                match_id=event.match_id,
+                p1=p1,
+                p2=p2,
+                race_1=race_name(game, event.race_1),
+                race_2=race_name(game, event.race_2),
+                result=result,
+                shift=event.shift_1,
+                neg_shift=-event.shift_1,
+                source=text.SOURCE_TEXT.get(event.source, event.source),
+            )
+    elif isinstance(event, ev.MatchConflict):
+        staff = ""
+        if staff_role_id is not None and event.ping_staff:
+            staff = f"<@&{staff_role_id}> "
+            role = discord.Object(staff_role_id)
+            mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role])
+        line = text.ADMIN_CONFLICT.format(
+            staff=staff,
+            match_id=event.match_id,
+            p1=p1,
+            p2=p2,
+            report_1=_report(event.report_1),
+            report_2=_report(event.report_2),
+        )
+    elif isinstance(event, ev.MatchAborted):
+        line = text.ADMIN_ABORTED.format(
+            match_id=event.match_id,
+            who=mention(event.aborted_by),
+            reason=text.ABORT_REASON.get(event.reason, event.reason),
+        )
+    elif isinstance(event, ev.MatchAbandoned):
+        line = text.ADMIN_ABANDONED.format(
+            match_id=event.match_id, reason=text.ABANDON_REASON.get(event.reason, event.reason)
+        )
+    elif isinstance(event, ev.MatchInvalidated):
+        line = text.ADMIN_INVALIDATED.format(
+            match_id=event.match_id,
+            admin=mention(event.admin_uid),
+            reason=event.reason,
+            shift=event.shift_1,
+            neg_shift=-event.shift_1,
+        )
+    else:
+        return None
+    return Reply(content=line, allowed_mentions=mentions)
+
+
+def _report(report: int | None) -> str:
+    return text.REPORT_NONE if report is None else text.REPORT_TEXT.get(report, str(report))
