@@ -18,6 +18,8 @@ from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
 from evoladder.domain.players import MmrRow, month_key
 from evoladder.game import GameData, load_game_data
 from evoladder.services.matches import MatchService, confirmation_jobs
+from evoladder.services.matchmaker import Matchmaker
+from evoladder.services.queue import QueueService
 from evoladder.services.scheduler import Scheduler
 from evoladder.store.repositories.matches import match_to_row
 from evoladder.store.uow import Database
@@ -91,9 +93,14 @@ class Stack:
     matches: MatchService
     scheduler: Scheduler
     timings: MatchTimings
+    queue: QueueService
+    matchmaker: Matchmaker
 
 
-def build_stack(db: Database, clock: FakeClock | None = None, timings: MatchTimings | None = None) -> Stack:
+def build_stack(
+    db: Database, clock: FakeClock | None = None, timings: MatchTimings | None = None, seed: int = 1
+) -> Stack:
+    """Everything the composition root builds for matches, wired the same way."""
     clock = clock or FakeClock()
     timings = timings or MatchTimings()
     notifier = RecordingNotifier()
@@ -101,7 +108,11 @@ def build_stack(db: Database, clock: FakeClock | None = None, timings: MatchTimi
     scheduler = Scheduler(db, clock)
     matches = MatchService(db, clock, GAME, notifier, read_models, timings, wake=scheduler.wake)
     scheduler.register(matches.job_handlers())
-    return Stack(db, clock, notifier, read_models, matches, scheduler, timings)
+    queue = QueueService(db, clock, GAME, notifier, read_models)
+    matchmaker = Matchmaker(
+        db, clock, GAME, notifier, read_models, timings, rng=random.Random(seed), wake=scheduler.wake
+    )
+    return Stack(db, clock, notifier, read_models, matches, scheduler, timings, queue, matchmaker)
 
 
 async def add_player(

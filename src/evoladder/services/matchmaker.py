@@ -1,0 +1,319 @@
+"""The matchmaking wave: read the queue, pair it (domain), and create the matches in one transaction.
+
+A wave runs every ``interval`` seconds aligned to the epoch (``next_wave_at``), so every process and
+every player computes the same wave times. One wave:
+
+1. reads every queue entry of a player who is not banned, with the ratings of its races and the
+   player's region, in one query (the last opponent and recent maps were stored at join);
+2. pairs them with ``domain.matchmaking.run_wave`` (in a worker thread for large queues, so the event
+   loop keeps serving commands while a 10,000-player wave is solved);
+3. picks a map per pair (``choose_map``: not vetoed by either, weighted away from their recent maps)
+   and the server from the region table (``GameData.server_for``: a missing region gets the
+   documented default server);
+4. in ONE transaction: locks the paired players (uid order, as every writer) and their entries,
+   keeps only the pairs whose two entries are unchanged and whose players are still queueing and
+   not banned (someone may have left while the wave was being solved: their partner just waits for
+   the next wave), inserts the matches, deletes their entries, moves the players to ``in_match``,
+   adds one wave to every remaining entry's wait count, and writes each match's confirmation
+   reminder and deadline as ``scheduled_jobs`` rows;
+5. after the commit: read models, scheduler wake-up, and a ``MatchFound`` for each player.
+
+**Slots:** player 1 is always the Brood War side, player 2 the StarCraft II side. Every match of
+this ladder is BW vs SC2, so this makes "player 1 won" mean "the BW player won" everywhere (reports,
+replays, admin tools, the match list), and replay checks can tell the slots apart by race alone.
+
+One matchmaker runs per deployment (the composition root starts one); past one process it would be
+elected with a PostgreSQL advisory lock (DESIGN section 9). Two waves racing anyway cannot double-book
+anyone: the second sees changed entries and drops those pairs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
+from evoladder.domain.matchmaking import (
+    Pairing,
+    QueueEntry,
+    RaceChoice,
+    WaveResult,
+    choose_map,
+    next_wave_at,
+    run_wave,
+)
+from evoladder.domain.players import aborts_left_now
+from evoladder.domain.rating import START_MMR
+from evoladder.game import GameData
+from evoladder.logging_setup import event
+from evoladder.services.events import MatchFound
+from evoladder.services.matches import confirmation_jobs
+from evoladder.services.ports import Clock, Notifier, ReadModelSink
+from evoladder.store.repositories.matches import match_to_row
+from evoladder.store.repositories.queue import StoredEntry, WaveCandidate
+from evoladder.store.uow import Database
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+THREAD_THRESHOLD = 500  # queues larger than this are paired in a worker thread
+
+
+@dataclass(frozen=True, slots=True)
+class WaveReport:
+    """What one wave did (logged, shown to admins, measured by the bench)."""
+
+    wave_at: datetime
+    queued: int
+    match_ids: tuple[int, ...]
+    matched_players: int
+    dropped_pairs: int  # pairs whose entries changed while the wave was being solved
+    total_cost: int
+    lower_bound: int | None  # no valid pairing with as many pairs costs less (None: not computed)
+    exact: bool
+
+    @property
+    def matched_share(self) -> float:
+        return self.matched_players / self.queued if self.queued else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    pairing: Pairing
+    bw: WaveCandidate
+    sc2: WaveCandidate
+    map_name: str
+    server: str
+
+
+class Matchmaker:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        game: GameData,
+        notifier: Notifier,
+        read_models: ReadModelSink,
+        timings: MatchTimings | None = None,
+        *,
+        interval: int = 45,
+        rng: random.Random | None = None,
+        wake: Callable[[], None] | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._game = game
+        self._notifier = notifier
+        self._read_models = read_models
+        self._timings = timings or MatchTimings()
+        self.interval = interval
+        self._rng = rng or random.Random()
+        self._wake = wake or (lambda: None)
+        self._sleep: Sleep = sleep or self._wait_or_stop
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.last_report: WaveReport | None = None
+
+    def set_wake(self, wake: Callable[[], None]) -> None:
+        self._wake = wake
+
+    def next_wave_at(self) -> datetime:
+        return datetime.fromtimestamp(next_wave_at(self._clock.now().timestamp(), self.interval), UTC)
+
+    # --- one wave -----------------------------------------------------------------------------
+
+    async def run_wave(self, wave_at: datetime | None = None) -> WaveReport:
+        wave_at = wave_at or self._clock.now()
+        async with self._db.read() as uow:
+            candidates = await uow.queue.wave_candidates()
+        by_uid = {c.entry.discord_uid: c for c in candidates}
+        entries = [_to_domain(c) for c in candidates]
+        if len(entries) > THREAD_THRESHOLD:
+            result = await asyncio.to_thread(run_wave, entries)
+        else:
+            result = run_wave(entries)
+        planned = [self._plan(p, by_uid) for p in result.pairs]
+        created, dropped = await self._write(planned, wave_at)
+        report = self._report(wave_at, len(candidates), result, created, dropped)
+        await self._announce(created)
+        self.last_report = report
+        event(
+            log, "wave", at=wave_at.isoformat(), queued=report.queued, matches=len(report.match_ids),
+            dropped=dropped, cost=report.total_cost, exact=report.exact,
+        )
+        return report
+
+    def _plan(self, pairing: Pairing, by_uid: dict[int, WaveCandidate]) -> _Planned:
+        bw, sc2 = by_uid[pairing.bw_player], by_uid[pairing.sc2_player]
+        map_name = choose_map(
+            tuple(m.name for m in self._game.season.maps),
+            frozenset(bw.entry.vetoes),
+            frozenset(sc2.entry.vetoes),
+            bw.entry.recent_maps,
+            sc2.entry.recent_maps,
+            self._rng,
+        )
+        server = self._game.server_for(bw.region, sc2.region).code
+        return _Planned(pairing, bw, sc2, map_name, server)
+
+    async def _write(self, planned: Sequence[_Planned], wave_at: datetime) -> tuple[list[MatchState], int]:
+        now = self._clock.now()
+        async with self._db.transaction() as uow:
+            uids = [c.entry.discord_uid for p in planned for c in (p.bw, p.sc2)]
+            entries, ready = await uow.queue.lock_for_wave(uids)
+            keep = [p for p in planned if _still_valid(p, entries, ready)]
+            states = [self._new_match(p, now, wave_at) for p in keep]
+            ids = await uow.matches.insert_many([match_to_row(s) for s in states])
+            created = [_with_id(s, i) for s, i in zip(states, ids, strict=True)]
+            matched = [(uid, m.id) for m in created for uid in m.players]
+            await uow.queue.delete_many(uid for uid, _ in matched)
+            await uow.matches.put_players_in_matches(matched, now)
+            await uow.queue.increment_waits()
+            await uow.jobs.add_many([j for m in created for j in confirmation_jobs(m, self._timings)])
+        return created, len(planned) - len(keep)
+
+    def _new_match(self, p: _Planned, now: datetime, wave_at: datetime) -> MatchState:
+        return MatchState(
+            id=0,
+            player_1=p.pairing.bw_player,
+            player_2=p.pairing.sc2_player,
+            race_1=p.pairing.bw_race,
+            race_2=p.pairing.sc2_race,
+            mmr_1=p.pairing.bw_mmr,
+            mmr_2=p.pairing.sc2_mmr,
+            status=MatchStatus.FOUND,
+            report_1=None,
+            report_2=None,
+            result=None,
+            mmr_change=None,
+            map_name=p.map_name,
+            server=p.server,
+            played_at=now,
+            confirm_deadline=now + self._timings.confirm_timeout,
+            confirmed_1_at=None,
+            confirmed_2_at=None,
+            confirmed_at=None,
+            report_deadline=None,
+            reported_1_at=None,
+            reported_2_at=None,
+            finalized_at=None,
+            resolved_by=None,
+            wave_at=wave_at,
+            version=1,
+        )
+
+    def _report(
+        self, wave_at: datetime, queued: int, result: WaveResult, created: list[MatchState], dropped: int
+    ) -> WaveReport:
+        return WaveReport(
+            wave_at=wave_at,
+            queued=queued,
+            match_ids=tuple(m.id for m in created),
+            matched_players=2 * len(created),
+            dropped_pairs=dropped,
+            total_cost=result.total_cost,
+            lower_bound=result.lower_bound,
+            exact=result.exact,
+        )
+
+    async def _announce(self, created: list[MatchState]) -> None:
+        if not created:
+            return
+        uids = [uid for m in created for uid in m.players]
+        for uid in uids:
+            self._read_models.player_changed(uid)
+        self._wake()
+        async with self._db.read() as uow:
+            people = await uow.players.get_many(uids)
+        now = self._clock.now()
+        for m in created:
+            assert m.confirm_deadline is not None
+            for slot in (1, 2):
+                uid = m.player(slot)
+                player = people.get(uid)
+                left = aborts_left_now(player.aborts_left, player.aborts_period, now) if player else 0
+                found = MatchFound(uid, m.id, m.race(slot), m.race(3 - slot), m.confirm_deadline, left)
+                try:
+                    await self._notifier.notify(found)
+                except Exception:
+                    log.exception("notify failed for MatchFound")
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._loop(), name="matchmaker")
+        event(log, "matchmaker.start", interval=self.interval, next=self.next_wave_at().isoformat())
+
+    async def stop(self) -> None:
+        """Stop; a wave in progress finishes (its transaction is never cut in half)."""
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        event(log, "matchmaker.stop")
+
+    def request_stop(self) -> None:
+        """Ask the loop to stop after the current sleep or wave (``stop`` also waits for it)."""
+        self._stopping.set()
+
+    async def until_stopped(self) -> None:
+        """Wait for the loop to end (after ``request_stop``)."""
+        if self._task is not None:
+            await self._task
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            now = self._clock.now().timestamp()
+            at = next_wave_at(now, self.interval)
+            await self._sleep(at - now)
+            if self._stopping.is_set():
+                break
+            try:
+                await self.run_wave(datetime.fromtimestamp(at, UTC))
+            except Exception:
+                log.exception("wave failed; the queue is unchanged and the next wave will retry")
+
+    async def _wait_or_stop(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=max(seconds, 0.0))
+
+
+def _to_domain(c: WaveCandidate) -> QueueEntry:
+    e = c.entry
+    return QueueEntry(
+        player=e.discord_uid,
+        bw=_choice(e.bw_race, c.bw_mmr),
+        sc2=_choice(e.sc2_race, c.sc2_mmr),
+        waits=e.waits,
+        vetoes=frozenset(e.vetoes),
+        last_opponent=e.last_opponent,
+    )
+
+
+def _choice(race: str | None, mmr: int | None) -> RaceChoice | None:
+    """A queued race with its rating; a race never played yet has the start rating."""
+    if race is None:
+        return None
+    return RaceChoice(race, mmr if mmr is not None else START_MMR)
+
+
+def _still_valid(p: _Planned, entries: dict[int, StoredEntry], ready: set[int]) -> bool:
+    """Both players still queueing, unbanned, with exactly the entries the wave paired."""
+    return all(
+        c.entry.discord_uid in ready and entries.get(c.entry.discord_uid) == c.entry for c in (p.bw, p.sc2)
+    )
+
+
+def _with_id(state: MatchState, match_id: int) -> MatchState:
+    return replace(state, id=match_id)
