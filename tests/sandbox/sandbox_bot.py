@@ -128,6 +128,12 @@ def _plain_commands(bot: SandboxBot) -> None:
             if name.lower().startswith(current.lower())
         ]
 
+    @bot.tree.command(description="For moderators only")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_messages=True)
+    async def moderate(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("moderated", ephemeral=True)
+
     @bot.tree.command(description="Pick a country")
     @app_commands.autocomplete(code=country_names)
     async def country(interaction: discord.Interaction, code: str) -> None:

@@ -114,13 +114,15 @@ async def test_second_callback_is_refused_with_40060(local_discord: LocalDiscord
 
 async def test_callback_after_three_seconds_is_unknown(local_discord: LocalDiscord, bot: SandboxBot) -> None:
     alice = local_discord.player("alice")
-    await alice.begin_slash("late")
+    pending = await alice.begin_slash("late")
     await bot.started.wait()
     local_discord.advance_time(3.01)
     bot.release.set()
     refused = await bot.next_outcome()
     assert isinstance(refused, discord.NotFound)
     assert refused.code == 10062
+    with pytest.raises(AssertionError, match="3 s deadline"):
+        await alice.answer(pending)  # what the player saw: "This interaction failed"
     assert len(local_discord.violations.take(code=10062)) == 1
 
 
@@ -135,3 +137,16 @@ async def test_followup_after_fifteen_minutes_is_refused(
         await bot.remembered.followup.send("too late")
     assert (refused.value.status, refused.value.code) == (401, 50027)
     assert len(local_discord.violations.take(code=50027)) == 1
+
+
+async def test_default_member_permissions_hide_a_command(
+    local_discord: LocalDiscord, bot: SandboxBot
+) -> None:
+    member = local_discord.player("member").at(local_discord.general)
+    with pytest.raises(AssertionError, match="lacks the permissions"):
+        await member.slash("moderate")
+    with pytest.raises(AssertionError, match="not usable in the bot.s DM"):
+        await local_discord.player("in-dm").slash("moderate")  # guild only: absent from DMs
+    mods = local_discord.create_role("Mods", permissions=1 << 13)  # MANAGE_MESSAGES
+    moderator = local_discord.player("mod", roles=[mods]).at(local_discord.general)
+    assert (await moderator.slash("moderate")).content == "moderated"

@@ -150,3 +150,19 @@ def _params(payload: dict[str, Any]) -> Any:
     from discord.http import MultipartParameters
 
     return MultipartParameters(payload=payload, multipart=None, files=None)
+
+
+async def test_wait_for_dm_counts_answers_to_the_last_action(
+    local_discord: LocalDiscord, bot: SandboxBot
+) -> None:
+    alice = local_discord.player("alice")
+    await alice.send_dm("first", attachments=[("a.bin", b"1")])
+    first = await alice.wait_for_dm(lambda m: m.content.startswith("got"))
+    await alice.send_dm("second", attachments=[("b.bin", b"22")])
+    await local_discord.wait_until(  # the answer arrives before anybody waits for it
+        lambda: True if len(alice.dms) == 4 else None, [("user", alice.id)], "the second answer"
+    )
+    second = await alice.wait_for_dm(lambda m: m.content.startswith("got"))
+    assert (first.content[:11], second.content[:11]) == ("got 1 bytes", "got 2 bytes")
+    with pytest.raises(ValueError, match="over"):
+        await alice.upload(("huge.SC2Replay", b"0" * (10 * 1024 * 1024 + 1)))

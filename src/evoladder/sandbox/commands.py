@@ -16,7 +16,7 @@ from typing import Any
 
 from . import payloads
 from .messages import UploadedFile, new_attachments
-from .state import Channel, Command, Role, State, User
+from .state import ALL_PERMISSIONS, Channel, Command, Role, State, User
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,11 @@ def upsert(
 
 
 def find(state: State, name: str, guild_id: int | None) -> Command | None:
-    """The chat-input command ``name`` a user sees in a guild (``guild_id``) or in the bot's DM."""
+    """The chat-input command ``name`` usable in a guild (``guild_id``) or in the bot's DM.
+
+    As in the Discord client, a command is absent where its ``contexts`` (or ``dm_permission``)
+    exclude the place; :func:`permitted` tells whether a member may see it.
+    """
     scopes = [guild_id, None] if guild_id is not None else [None]
     context = GUILD_CONTEXT if guild_id is not None else BOT_DM_CONTEXT
     for scope in scopes:
@@ -65,11 +69,29 @@ def find(state: State, name: str, guild_id: int | None) -> Command | None:
     return None
 
 
+def registered_elsewhere(state: State, name: str, guild_id: int | None) -> bool:
+    """A command ``name`` exists but not for this place (guild-only in a DM, another guild)."""
+    return any(c.name == name and c.type == CHAT_INPUT for c in state.commands.values()) and (
+        find(state, name, guild_id) is None
+    )
+
+
 def _usable(command: Command, context: int) -> bool:
     contexts = command.definition.get("contexts")
     if contexts is not None:
         return context in contexts
     return context == GUILD_CONTEXT or command.definition.get("dm_permission", True) is not False
+
+
+def permitted(state: State, command: Command, guild_id: int | None, user_id: int) -> bool:
+    """Whether ``default_member_permissions`` lets this member see the command ("0": admins)."""
+    required = command.definition.get("default_member_permissions")
+    if guild_id is None or required is None:
+        return True
+    have = state.permissions(guild_id, user_id)
+    if int(required) == 0:
+        return have == ALL_PERMISSIONS
+    return have & int(required) == int(required)
 
 
 class Invocation:

@@ -30,7 +30,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import payloads
-from .world import GUILD_MEMBERS, MESSAGE_CONTENT, World
+from .world import GUILD_MEMBERS, MESSAGE_CONTENT, Build, World
 
 log = logging.getLogger(__name__)
 
@@ -135,13 +135,15 @@ class Gateway:
     # -- dispatch ----------------------------------------------------------------------
 
     def dispatch(
-        self, event: str, data: Json, *, intent: int | None = None, strip_content: bool = False
+        self, event: str, build: Build, *, intent: int | None = None, strip_content: bool = False
     ) -> None:
         """Send an event to every session that may receive it (and keep it for a RESUME)."""
         self._expire_sessions()
+        data: Json | None = None
         for session in list(self.sessions.values()):
             if intent is not None and not session.intents & intent:
                 continue
+            data = build() if data is None else data
             shown = data
             if strip_content and not session.intents & MESSAGE_CONTENT:
                 shown = data | {"content": "", "embeds": [], "attachments": [], "components": []}

@@ -66,8 +66,9 @@ class Interactions:
         state.interaction_tokens[interaction.token] = interaction.id
         state.interactions_by_user.setdefault(user_id, []).append(interaction.id)
         log.info("interaction %s type %s by %s", interaction.id, kind, user_id)
-        payload = payloads.interaction(state, interaction, self.world.cdn_base)
-        self.world.dispatch("INTERACTION_CREATE", payload)
+        self.world.dispatch(
+            "INTERACTION_CREATE", lambda: payloads.interaction(state, interaction, self.world.cdn_base)
+        )
         return interaction
 
     def for_callback(self, interaction_id: int, token: str) -> Interaction:
@@ -106,6 +107,8 @@ class Interactions:
         if interaction.response_type is not None:
             raise errors.already_acknowledged()
         if self.state.now() - interaction.created_at > ACK_DEADLINE:
+            interaction.failed = "the bot answered after Discord's 3 s deadline (10062)"
+            self.world.feed.notify(("interaction", interaction.id))
             raise errors.unknown_interaction()
         allowed = set(ALLOWED.get(interaction.type, set()))
         if interaction.type == MODAL_SUBMIT and interaction.source_message_id is None:

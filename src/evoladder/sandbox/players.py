@@ -38,6 +38,7 @@ from .interactions import (
 )
 from .messages import check_message_body
 from .modals import Answer, Modal
+from .payloads import ATTACHMENT_SIZE_LIMIT
 from .state import Channel, Command, Interaction, Message, User
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class VirtualPlayer:
         self.user = user
         self.channel = channel
         self.last_modal: Modal | None = None
+        self.last_action = 0
 
     def __repr__(self) -> str:
         return f"<VirtualPlayer {self.name} ({self.id})>"
@@ -121,7 +123,15 @@ class VirtualPlayer:
         """The same player acting in ``channel`` (a guild channel) instead of the bot's DM."""
         player = VirtualPlayer(self.discord, self.user, channel)
         player.last_modal = self.last_modal
+        player.last_action = self.last_action
         return player
+
+    def mark(self) -> int:
+        """The current change counter, for ``wait_for_dm(..., since=player.mark())``."""
+        return self.discord.feed.revision
+
+    def _acted(self) -> None:
+        self.last_action = self.discord.feed.revision
 
     # -- what the player sees --------------------------------------------------------------
 
@@ -165,23 +175,28 @@ class VirtualPlayer:
         return messages[-1]
 
     async def wait_for_dm(
-        self, predicate: Predicate | None = None, *, include_existing: bool = False,
-        within: float | None = None,
+        self, predicate: Predicate | None = None, *, since: int | None = None,
+        include_existing: bool = False, within: float | None = None,
     ) -> Message:
-        """The first DM from now on (created or edited) that matches ``predicate``.
+        """The newest DM created or edited since this player's last action that matches.
 
-        With ``include_existing`` a DM already matching counts too.
+        "Since the last action" (a slash, click, DM...) means a DM the bot sent in answer to
+        it counts even if it arrived before this call, without race. ``since=player.mark()``
+        taken earlier narrows the window; ``include_existing=True`` widens it to every DM.
         """
         return await self.wait_for_message(
-            predicate, include_existing=include_existing, within=within, dm_only=True
+            predicate, since=since, include_existing=include_existing, within=within, dm_only=True
         )
 
     async def wait_for_message(
-        self, predicate: Predicate | None = None, *, include_existing: bool = False,
-        within: float | None = None, dm_only: bool = False,
+        self, predicate: Predicate | None = None, *, since: int | None = None,
+        include_existing: bool = False, within: float | None = None, dm_only: bool = False,
     ) -> Message:
         """Like :meth:`wait_for_dm`, over DMs and interaction replies alike."""
-        since = -1 if include_existing else self.discord.feed.revision
+        if include_existing:
+            since = -1
+        elif since is None:
+            since = self.last_action
         check = predicate or (lambda m: True)
 
         def found() -> Message | None:
@@ -207,12 +222,22 @@ class VirtualPlayer:
             self.discord.state, command, channel.guild_id, channel.id, self.discord.cdn_base
         )
         data = invocation.data(path, options)
+        self._acted()
         return self.discord.interactions.start(self.user.id, channel, APPLICATION_COMMAND, data)
 
     async def answer(self, interaction: Interaction, *, expect_change: bool = True) -> Response:
-        """Wait for the bot's (final) answer to an interaction this player started."""
+        """Wait for the bot's (final) answer to an interaction this player started.
+
+        Fails at once when the bot's answer was refused for lateness (Discord shows "This
+        interaction failed"), otherwise after the server's ``response_timeout``.
+        """
+        def answered() -> int | None:
+            if interaction.failed is not None:
+                raise AssertionError(f"interaction {interaction.id} of {self.name}: {interaction.failed}")
+            return interaction.response_type
+
         await self._wait(
-            lambda: interaction.response_type, [("interaction", interaction.id)],
+            answered, [("interaction", interaction.id)],
             lambda: f"the bot to answer interaction {interaction.id} of {self.name}", None,
         )
         return await self._settle(interaction, expect_change)
@@ -281,9 +306,13 @@ class VirtualPlayer:
     async def send_dm(self, content: str = "", attachments: Sequence[FileLike] = ()) -> Message:
         """Write to the bot in DM (MESSAGE_CREATE reaches the bot), optionally with files."""
         files = [commands.to_upload(f, i) for i, f in enumerate(attachments)]
+        too_big = [f.filename for f in files if len(f.data) > ATTACHMENT_SIZE_LIMIT]
+        if too_big:
+            raise ValueError(f"Discord refuses uploads over {ATTACHMENT_SIZE_LIMIT} bytes: {too_big}")
         body = {"content": content}
         check_message_body(body, files, creating=True)
         await self.discord.wait_session()
+        self._acted()
         return self.discord.world.post(self.dm_channel, self.user.id, body, files)
 
     async def upload(self, path: FileLike) -> Message:
@@ -305,6 +334,10 @@ class VirtualPlayer:
         state = self.discord.state
         if channel.guild_id is not None and self.user.id not in state.guild(channel.guild_id).members:
             raise AssertionError(f"{self.name} is not a member of guild {channel.guild_id}")
+        if commands.registered_elsewhere(state, root, channel.guild_id):
+            where = f"guild {channel.guild_id}" if channel.guild_id else "the bot's DM"
+            raise AssertionError(f"/{root} is registered but not usable in {where}")
+
         def registered() -> str:
             names = sorted(c.name for c in state.commands.values())
             return f"the bot to register /{root} (registered: {names})"
@@ -312,6 +345,8 @@ class VirtualPlayer:
         command = await self._wait(
             lambda: commands.find(state, root, channel.guild_id), [("commands",)], registered, None
         )
+        if not commands.permitted(state, command, channel.guild_id, self.user.id):
+            raise AssertionError(f"{self.name} lacks the permissions Discord requires for /{root}")
         return command, path, channel
 
     async def _interact(
@@ -319,6 +354,7 @@ class VirtualPlayer:
         what: str, expect_change: bool = True,
     ) -> Response:
         await self.discord.wait_session()
+        self._acted()
         interaction = self.discord.interactions.start(self.user.id, channel, kind, data, source)
         log.debug("%s: %s", self.name, what)
         return await self.answer(interaction, expect_change=expect_change)

@@ -21,7 +21,11 @@ GUILD_TEXT, DM = 0, 1
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 ALL_PERMISSIONS = (1 << 53) - 1
 ADMINISTRATOR = 1 << 3
-DEFAULT_EVERYONE_PERMISSIONS = 0x0000_0006_4BFD_FE41 & ~ADMINISTRATOR
+# @everyone of a new guild: invite, react, view, send, embed, attach, history, external emoji,
+# voice connect/speak, change nickname, use application commands. No moderation rights.
+DEFAULT_EVERYONE_PERMISSIONS = sum(
+    1 << bit for bit in (0, 6, 10, 11, 14, 15, 16, 18, 20, 21, 26, 31)
+)
 
 
 @dataclass
@@ -210,6 +214,7 @@ class Interaction:
     choices: list[dict[str, Any]] | None = None
     followup_ids: list[int] = field(default_factory=list)
     ack_revision: int = 0
+    failed: str | None = None
 
     @property
     def reply_ids(self) -> list[int]:

@@ -9,7 +9,7 @@ player sends and one the bot sends are stored and announced alike.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from . import errors, payloads
@@ -40,16 +40,23 @@ MESSAGE_CONTENT = 1 << 15
 Json = dict[str, Any]
 
 
+Build = Callable[[], Json]
+
+
 class Dispatcher(Protocol):
-    """Where gateway events go (the gateway's ``dispatch``)."""
+    """Where gateway events go (the gateway's ``dispatch``).
+
+    ``build`` makes the event data; it is only called when a session will receive the event,
+    so a scene with 100k players does not render payloads nobody listens to.
+    """
 
     def __call__(
-        self, event: str, data: Json, *, intent: int | None = None, strip_content: bool = False
+        self, event: str, build: Build, *, intent: int | None = None, strip_content: bool = False
     ) -> None: ...
 
 
 def _no_dispatch(
-    event: str, data: Json, *, intent: int | None = None, strip_content: bool = False
+    event: str, build: Build, *, intent: int | None = None, strip_content: bool = False
 ) -> None:
     """Before a gateway is attached, events go nowhere."""
 
@@ -82,13 +89,13 @@ class World:
             guild.members[user.id] = Member(guild.id, user.id, roles, state.now())
         self._add_channel(guild, "general", None)
         log.info("guild created: %s (%s)", name, guild.id)
-        self.dispatch("GUILD_CREATE", payloads.guild_create(state, guild, all_members=False))
+        self.dispatch("GUILD_CREATE", lambda: payloads.guild_create(state, guild, all_members=False))
         self.feed.notify(("guild", guild.id))
         return guild
 
     def create_channel(self, guild: Guild, name: str, *, topic: str | None = None) -> Channel:
         channel = self._add_channel(guild, name, topic)
-        self.dispatch("CHANNEL_CREATE", payloads.channel(self.state, channel), intent=GUILDS)
+        self.dispatch("CHANNEL_CREATE", lambda: payloads.channel(self.state, channel), intent=GUILDS)
         return channel
 
     def create_role(
@@ -97,23 +104,24 @@ class World:
     ) -> Role:
         role = self._add_role(guild, name, permissions, mentionable=mentionable, color=color)
         data = {"guild_id": str(guild.id), "role": payloads.role(role)}
-        self.dispatch("GUILD_ROLE_CREATE", data, intent=GUILDS)
+        self.dispatch("GUILD_ROLE_CREATE", lambda: data, intent=GUILDS)
         return role
 
     def add_member(self, guild: Guild, user: User, roles: Iterable[Role] = ()) -> Member:
         member = Member(guild.id, user.id, [r.id for r in roles], self.state.now())
         guild.members[user.id] = member
-        data = payloads.member(self.state, member) | {"guild_id": str(guild.id)}
-        self.dispatch("GUILD_MEMBER_ADD", data, intent=GUILD_MEMBERS)
+        self.dispatch("GUILD_MEMBER_ADD", lambda: self._member_event(member), intent=GUILD_MEMBERS)
         self.feed.notify(("guild", guild.id), ("user", user.id))
         return member
 
     def set_member_roles(self, guild: Guild, user: User, roles: Iterable[Role]) -> Member:
         member = self.state.member(guild.id, user.id)
         member.role_ids = [r.id for r in roles]
-        data = payloads.member(self.state, member) | {"guild_id": str(guild.id)}
-        self.dispatch("GUILD_MEMBER_UPDATE", data, intent=GUILD_MEMBERS)
+        self.dispatch("GUILD_MEMBER_UPDATE", lambda: self._member_event(member), intent=GUILD_MEMBERS)
         return member
+
+    def _member_event(self, member: Member) -> Json:
+        return payloads.member(self.state, member) | {"guild_id": str(member.guild_id)}
 
     def _add_role(
         self, guild: Guild, name: str, permissions: int, *, managed: bool = False,
@@ -215,12 +223,14 @@ class World:
             data: Json = {"id": str(message.id), "channel_id": str(channel.id)}
             if channel.guild_id:
                 data["guild_id"] = str(channel.guild_id)
-            self.dispatch(event, data, intent=intent)
+            self.dispatch(event, lambda: data, intent=intent)
             return
         private = channel.type == DM or message.author_id == state.bot.id
         strip = not private and state.bot.id not in message.mentions
-        data = payloads.message_event(state, message, self.cdn_base)
-        self.dispatch(event, data, intent=intent, strip_content=strip)
+        self.dispatch(
+            event, lambda: payloads.message_event(state, message, self.cdn_base),
+            intent=intent, strip_content=strip,
+        )
 
     def message_topics(self, message: Message) -> tuple[Hashable, ...]:
         """Who may be waiting for this message: its channel, DM recipient, interaction user."""
