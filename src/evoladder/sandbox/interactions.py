@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import logging
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -69,6 +70,7 @@ class Interactions:
         self.world.dispatch(
             "INTERACTION_CREATE", lambda: payloads.interaction(state, interaction, self.world.cdn_base)
         )
+        interaction.dispatched_perf = time.perf_counter()
         return interaction
 
     def for_callback(self, interaction_id: int, token: str) -> Interaction:
@@ -89,9 +91,13 @@ class Interactions:
         return found
 
     def respond(
-        self, interaction: Interaction, body: Mapping[str, Any], files: Sequence[UploadedFile]
+        self, interaction: Interaction, body: Mapping[str, Any], files: Sequence[UploadedFile],
+        received_perf: float | None = None,
     ) -> Json:
-        """Apply a callback (types 1, 4-9) and return Discord's ``with_response`` body."""
+        """Apply a callback (types 1, 4-9) and return Discord's ``with_response`` body.
+
+        ``received_perf`` is when the request arrived (before validation), for round-trip timing.
+        """
         kind = int(body["type"])
         self._check_callback(interaction, kind)
         data: Mapping[str, Any] = body.get("data") or {}
@@ -99,6 +105,7 @@ class Interactions:
         interaction.response_type = kind
         interaction.responded_at = self.state.now()
         interaction.ack_revision = self.world.feed.revision
+        interaction.answered_perf = received_perf or time.perf_counter()
         log.info("interaction %s answered with type %s", interaction.id, kind)
         self.world.feed.notify(("interaction", interaction.id), ("user", interaction.user_id))
         return self._callback_body(interaction, kind, message)

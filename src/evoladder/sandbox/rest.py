@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ class Call:
     query: Mapping[str, str]
     body: Any = None
     files: list[UploadedFile] = field(default_factory=list)
+    received_perf: float = field(default_factory=time.perf_counter)
 
     def snowflake(self, name: str, unknown: Callable[[], DiscordHTTPError]) -> int:
         """A path id; a malformed one is as unknown as a missing one."""
@@ -100,6 +102,7 @@ class RestApi:
         return self._refuse(request, errors.route_not_found(), {})
 
     async def _serve(self, route: Route, request: web.Request) -> web.StreamResponse:
+        arrived = time.perf_counter()
         headers: dict[str, str] = {}
         try:
             if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
@@ -109,7 +112,7 @@ class RestApi:
             headers = decision.headers
             if not decision.allowed:
                 return _too_many(decision)
-            call = await self._call(route, request)
+            call = await self._call(route, request, arrived)
             result = await route.handler(call)
         except DiscordHTTPError as exc:
             return self._refuse(request, exc, headers)
@@ -122,8 +125,8 @@ class RestApi:
             return web.Response(status=204, headers=headers)
         return json_response(result, 200, headers)
 
-    async def _call(self, route: Route, request: web.Request) -> Call:
-        call = Call(request, request.match_info, request.query)
+    async def _call(self, route: Route, request: web.Request, arrived: float) -> Call:
+        call = Call(request, request.match_info, request.query, received_perf=arrived)
         if request.method in ("POST", "PUT", "PATCH") and request.can_read_body:
             call.body, call.files = await read_body(request)
         operation = self.spec.operation(route.method, route.path)

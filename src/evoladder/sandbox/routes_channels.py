@@ -117,8 +117,7 @@ class ChannelRoutes:
             if (m := self.state.messages.get(i)) is not None
             and m.channel_id == channel.id and not m.deleted and not m.ephemeral
         ]
-        for message in found:
-            self.world.delete(message)
+        self.world.delete_many(channel, found)
         return NO_CONTENT
 
     async def typing(self, call: Call) -> object:

@@ -43,7 +43,7 @@ class InteractionRoutes:
             call.snowflake("interaction_id", errors.unknown_interaction),
             call.params["interaction_token"],
         )
-        result = self.interactions.respond(interaction, call.json(), call.files)
+        result = self.interactions.respond(interaction, call.json(), call.files, call.received_perf)
         return result if _truthy(call.query.get("with_response")) else NO_CONTENT
 
     def _interaction(self, call: Call) -> Interaction:

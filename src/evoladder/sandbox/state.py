@@ -215,6 +215,13 @@ class Interaction:
     followup_ids: list[int] = field(default_factory=list)
     ack_revision: int = 0
     failed: str | None = None
+    dispatched_perf: float = 0.0
+    answered_perf: float | None = None
+
+    @property
+    def roundtrip(self) -> float | None:
+        """Seconds from dispatching INTERACTION_CREATE to the callback request arriving."""
+        return None if self.answered_perf is None else self.answered_perf - self.dispatched_perf
 
     @property
     def reply_ids(self) -> list[int]:

@@ -191,6 +191,17 @@ class World:
         message.deleted = True
         self._announce(message, "MESSAGE_DELETE")
 
+    def delete_many(self, channel: Channel, messages: Sequence[Message]) -> None:
+        """Bulk delete: one MESSAGE_DELETE_BULK event, as Discord sends it."""
+        for message in messages:
+            message.deleted = True
+            message.revision = self.feed.revision + 1
+            self.feed.notify(*self.message_topics(message))
+        data: Json = {"ids": [str(m.id) for m in messages], "channel_id": str(channel.id)}
+        if channel.guild_id is not None:
+            data["guild_id"] = str(channel.guild_id)
+        self.dispatch("MESSAGE_DELETE_BULK", lambda: data, intent=GUILD_MESSAGES)
+
     def _check_can_post(self, channel: Channel, author_id: int) -> None:
         state = self.state
         if channel.type == DM:
