@@ -99,3 +99,33 @@ async def test_wrong_token_is_refused(local_discord: LocalDiscord) -> None:
         finally:
             await client.close()
     assert [v.status for v in local_discord.violations.take(status=401)] == [401]
+
+
+async def _hello(ws: aiohttp.ClientWebSocketResponse) -> dict[str, object]:
+    hello = await ws.receive_json()
+    assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] > 0
+    return hello
+
+
+async def test_raw_protocol_heartbeat_sequence_and_refusals(local_discord: LocalDiscord) -> None:
+    url = f"{local_discord.gateway_url}?v=10&encoding=json"
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(url) as ws:
+            await _hello(ws)
+            await ws.send_json({"op": 1, "d": None})
+            assert (await ws.receive_json())["op"] == 11
+            await ws.send_json({"op": 6, "d": {"token": local_discord.token, "session_id": "x", "seq": 3}})
+            assert await ws.receive_json() == {"op": 9, "d": False}
+            identify = {"token": local_discord.token, "intents": 513, "properties": {}}
+            await ws.send_json({"op": 2, "d": identify})
+            ready, guild = await ws.receive_json(), await ws.receive_json()
+            assert (ready["t"], ready["s"], guild["t"], guild["s"]) == ("READY", 1, "GUILD_CREATE", 2)
+            assert ready["d"]["resume_gateway_url"] == local_discord.gateway_url
+            await ws.send_json({"op": 2, "d": identify})
+            assert (await ws.receive()).data == 4005  # already authenticated
+        async with http.ws_connect(url) as ws:
+            await _hello(ws)
+            await ws.send_json({"op": 2, "d": {"token": "wrong", "intents": 0, "properties": {}}})
+            assert (await ws.receive()).data == 4004
+        async with http.ws_connect(f"{local_discord.gateway_url}?v=9&encoding=json") as ws:
+            assert (await ws.receive()).data == 4012

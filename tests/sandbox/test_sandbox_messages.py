@@ -75,7 +75,9 @@ async def test_staff_role_ping_in_the_admin_log(local_discord: LocalDiscord, bot
     ping = discord.AllowedMentions(roles=True)
     await channel.send(f"{role.mention} conflict in match 7", allowed_mentions=ping)
     await channel.send(f"{role.mention} no ping", allowed_mentions=discord.AllowedMentions.none())
-    pinged, silent = local_discord.channel_messages(local_discord.admin_log)
+    log = local_discord.admin_log
+    pinged = await local_discord.wait_for_channel_message(log, lambda m: "conflict" in m.text)
+    silent = local_discord.channel_messages(local_discord.admin_log)[-1]
     assert pinged.mention_roles == [role.id]
     assert silent.mention_roles == []
 

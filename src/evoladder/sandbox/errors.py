@@ -74,10 +74,6 @@ def route_not_found() -> DiscordHTTPError:
     return _factory(404, 0, "404: Not Found")
 
 
-def method_not_allowed() -> DiscordHTTPError:
-    return _factory(405, 0, "405: Method Not Allowed")
-
-
 def unknown_channel() -> DiscordHTTPError:
     return _factory(404, 10003, "Unknown Channel")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import iso
-from .snowflake import snowflake_time
 from .state import DM, Attachment, Channel, Command, Guild, Interaction, Member, Message, Role, State, User
 
 LARGE_THRESHOLD = 250
@@ -321,7 +320,3 @@ def application(state: State) -> Json:
         "approximate_guild_count": len(state.guilds),
         "integration_types_config": {"0": {}},
     }
-
-
-def created_at(snowflake: int) -> str:
-    return iso(snowflake_time(snowflake))

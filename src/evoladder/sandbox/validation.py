@@ -31,7 +31,8 @@ from .errors import FieldError, Path
 
 SPEC_URI = "urn:evoladder:discord-openapi"
 SPEC_FILE = "discord_openapi.json"
-_URL_SCHEMES = frozenset({"http", "https", "attachment"})
+# Schemes Discord accepts: web links, discord:// deep links, attachment:// for embed images.
+_URL_SCHEMES = frozenset({"http", "https", "discord", "attachment"})
 
 
 def _check_uri(value: object) -> bool:
