@@ -278,7 +278,7 @@ class Flows:
 
     async def _send_reply(
         self, interaction: discord.Interaction[Any], reply: Reply, deferred: bool
-    ) -> discord.Message | None:
+    ) -> SentMessage | None:
         ephemeral = reply.ephemeral if reply.ephemeral is not None else interaction.guild_id is not None
         kwargs: dict[str, Any] = {"allowed_mentions": reply.allowed_mentions}
         if reply.content is not None:
@@ -315,10 +315,28 @@ class Flows:
         return text.DM_ONLY.format(command=command, bot=bot_user.mention if bot_user else "the bot")
 
 
-def _message_of(response: object) -> discord.Message | None:
-    """The message an interaction callback created (discord.py asks Discord to return it)."""
+class SentMessage(Protocol):
+    """What tracking needs of a sent message (``discord.Message`` and its interaction twin)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def channel(self) -> Any: ...
+
+    @property
+    def flags(self) -> discord.MessageFlags: ...
+
+
+def _message_of(response: object) -> SentMessage | None:
+    """The message an interaction callback created (discord.py asks Discord to return it).
+
+    A modal or a deferral has no message: ``resource`` is then something else or None.
+    """
     resource = getattr(response, "resource", None)
-    return resource if isinstance(resource, discord.Message) else None
+    if resource is None or not all(hasattr(resource, a) for a in ("id", "channel", "flags")):
+        return None
+    return cast(SentMessage, resource)
 
 
 # --- the pieces a feature uses ---------------------------------------------------------------

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import heapq
 import logging
 import re
@@ -135,6 +136,10 @@ class _Job:
     attempts: int = 0
 
 
+_EPSILON = 1e-9
+_IN_JOB: contextvars.ContextVar[bool] = contextvars.ContextVar("outbound_in_job", default=False)
+
+
 class TokenBucket:
     """``rate`` tokens per second, at most ``burst`` saved up."""
 
@@ -152,9 +157,14 @@ class TokenBucket:
             self._stamp = now
 
     def delay(self, now: float) -> float:
-        """Seconds until a token is available (0 when one is)."""
+        """Seconds until a token is available (0 when one is).
+
+        A token short by a rounding error counts as there: waiting 1e-17 s would not even move
+        a large clock value forward.
+        """
         self._refill(now)
-        return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self.rate
+        missing = 1.0 - self._tokens
+        return 0.0 if missing <= _EPSILON else missing / self.rate
 
     def take(self, now: float) -> None:
         self._refill(now)
@@ -250,7 +260,9 @@ class Outbound:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Delivery] = loop.create_future()
-        if self._closing:
+        # While draining, a job may still queue its follow-up (e.g. an edit that finds no message
+        # to edit sends one instead); anyone else is refused.
+        if self._closing and not _IN_JOB.get():
             self.stats.dropped += 1
             event(log, "outbound.dropped", logging.WARNING, kind=kind, bucket=bucket, reason="closing")
             future.set_result(Delivery(False, error=RuntimeError("outbound queue is closed")))
@@ -386,6 +398,7 @@ class Outbound:
 
     async def _run(self, job: _Job) -> None:
         job.attempts += 1
+        _IN_JOB.set(True)  # this task's own context: seen by submit() calls made by the action
         try:
             value = await job.action()
         except asyncio.CancelledError:

@@ -13,6 +13,7 @@ from evoladder.bot.strings import help as text
 EMBED_COLOUR = discord.Colour.blurple()
 FIELD_LIMIT = 1024  # characters in one embed field value
 MAX_FIELDS = 20  # Discord allows 25; keep room for the intro fields
+EMBED_BUDGET = 6000 - 100  # Discord's total for one embed, less room for the "…and N more" field
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,16 +32,20 @@ def help_reply(commands: Sequence[CommandLine], *, dm_only: bool) -> Reply:
     """How to start, then every command with its description (fields of at most 1,024 chars)."""
     embed = discord.Embed(title=text.HELP_TITLE, description=text.HELP_INTRO, colour=EMBED_COLOUR)
     embed.add_field(name=text.HELP_START_TITLE, value="\n".join(text.HELP_STEPS), inline=False)
-    lines = [text.HELP_COMMAND_LINE.format(name=c.name, description=c.description) for c in commands]
-    chunks = _chunks(lines, FIELD_LIMIT)
-    shown = chunks[:MAX_FIELDS]
-    for index, chunk in enumerate(shown):
-        embed.add_field(name=text.HELP_COMMANDS_TITLE if index == 0 else "\u200b", value=chunk, inline=False)
-    if len(chunks) > len(shown):
-        hidden = sum(chunk.count("\n") + 1 for chunk in chunks[len(shown) :])
-        embed.add_field(name="\u200b", value=text.HELP_MORE.format(count=hidden), inline=False)
     if dm_only:
         embed.set_footer(text=text.HELP_DM_NOTE)
+    lines = [text.HELP_COMMAND_LINE.format(name=c.name, description=c.description) for c in commands]
+    chunks = _chunks(lines, FIELD_LIMIT)
+    shown = 0
+    for index, chunk in enumerate(chunks):
+        name = text.HELP_COMMANDS_TITLE if index == 0 else "\u200b"
+        if index >= MAX_FIELDS or len(embed) + len(name) + len(chunk) > EMBED_BUDGET:
+            break
+        embed.add_field(name=name, value=chunk, inline=False)
+        shown += 1
+    if shown < len(chunks):
+        hidden = sum(chunk.count("\n") + 1 for chunk in chunks[shown:])
+        embed.add_field(name="\u200b", value=text.HELP_MORE.format(count=hidden), inline=False)
     return Reply(embeds=(embed,))
 
 
