@@ -66,7 +66,7 @@ class Interactions:
         state.interactions[interaction.id] = interaction
         state.interaction_tokens[interaction.token] = interaction.id
         state.interactions_by_user.setdefault(user_id, []).append(interaction.id)
-        log.info("interaction %s type %s by %s", interaction.id, kind, user_id)
+        log.debug("interaction %s type %s by %s", interaction.id, kind, user_id)
         self.world.dispatch(
             "INTERACTION_CREATE", lambda: payloads.interaction(state, interaction, self.world.cdn_base)
         )
@@ -106,7 +106,7 @@ class Interactions:
         interaction.responded_at = self.state.now()
         interaction.ack_revision = self.world.feed.revision
         interaction.answered_perf = received_perf or time.perf_counter()
-        log.info("interaction %s answered with type %s", interaction.id, kind)
+        log.debug("interaction %s answered with type %s", interaction.id, kind)
         self.world.feed.notify(("interaction", interaction.id), ("user", interaction.user_id))
         return self._callback_body(interaction, kind, message)
 

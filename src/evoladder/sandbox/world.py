@@ -74,7 +74,7 @@ class World:
 
     def create_user(self, username: str, *, global_name: str | None = None) -> User:
         user = self.state.add_user(username, global_name=global_name)
-        log.info("user created: %s (%s)", username, user.id)
+        log.debug("user created: %s (%s)", username, user.id)
         return user
 
     def create_guild(self, name: str, *, owner: User | None = None) -> Guild:
