@@ -40,6 +40,7 @@ GUILD_PRESENCES = 1 << 8
 PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 ALL_INTENTS = (1 << 26) - 1
 ENDS_SESSION = frozenset({1000, 1001})
+MEMBER_CHUNK = 1000  # members per GUILD_MEMBERS_CHUNK, as Discord pages them
 
 Json = dict[str, Any]
 
@@ -344,15 +345,17 @@ class Gateway:
             if (not wanted or m.user_id in wanted)
             and state.users[m.user_id].username.lower().startswith(query)
         ][:limit]
-        chunk: Json = {
-            "guild_id": str(guild.id),
-            "members": [payloads.member(state, m) for m in members],
-            "chunk_index": 0,
-            "chunk_count": 1,
-        }
-        if data.get("nonce") is not None:
-            chunk["nonce"] = data["nonce"]
-        self._send(session, "GUILD_MEMBERS_CHUNK", chunk)
+        pages = [members[i : i + MEMBER_CHUNK] for i in range(0, len(members), MEMBER_CHUNK)] or [[]]
+        for index, page in enumerate(pages):
+            chunk: Json = {
+                "guild_id": str(guild.id),
+                "members": [payloads.member(state, m) for m in page],
+                "chunk_index": index,
+                "chunk_count": len(pages),
+            }
+            if data.get("nonce") is not None:
+                chunk["nonce"] = data["nonce"]
+            self._send(session, "GUILD_MEMBERS_CHUNK", chunk)
 
     # -- test controls -----------------------------------------------------------------
 
