@@ -344,6 +344,9 @@ async def run_sandbox(
         "nothing connects to Discord and the configured database is not used."
     )
     configure_logging(settings.log_level, settings.log_format)
+    if settings.log_level != "DEBUG":
+        # The local server narrates every request at INFO; the summary lines say what matters.
+        logging.getLogger("evoladder.sandbox").setLevel(logging.WARNING)
     if database is not None and database.startswith("postgres") and not allow_postgres:
         print(
             "evoladder sandbox: refusing a PostgreSQL database without --allow-postgres "

@@ -180,6 +180,8 @@ class Flows:
         user = interaction.user
         self._recorder.record(user.id, spec.name, interaction.guild_id)
         with self._lifecycle.admit() as admitted:
+            # Discord's 3 s run from receipt, so the deferral timer covers the guard too.
+            deferral = _AutoDefer(self, interaction, spec.defer_after)
             try:
                 if not admitted:
                     await self._send_text(interaction, text.SHUTTING_DOWN)
@@ -192,13 +194,15 @@ class Flows:
                     player = await self._guard.check(user.id, user.name, spec.policy_name)
                     timer.checkpoint("guard")
                 call = Call(interaction, spec, self.deps, timer, player)
-                answer, deferred = await self._handle(call, handler)
+                answer = await handler(call)
                 timer.checkpoint("render")
-                await self._send(call, answer, deferred)
+                await self._send(call, answer, await deferral.settle())
                 timer.checkpoint("send")
             except Exception as exc:
+                await deferral.settle(quietly=True)  # an answer must not race the deferral
                 await self.fail(interaction, exc)
             finally:
+                deferral.cancel()
                 timer.finish()
 
     async def fail(self, interaction: discord.Interaction[Any], exc: BaseException) -> bool:
@@ -219,29 +223,6 @@ class Flows:
         return described.expected
 
     # -- steps ------------------------------------------------------------------------------
-
-    async def _handle(self, call: Call, handler: Handler) -> tuple[Answer, bool]:
-        """Run the handler; defer the interaction if it is still running after ``defer_after``.
-
-        The handler runs on this task (no task per interaction on the fast path); a timer starts
-        the deferral beside it only when it is slow.
-        """
-        interaction = call.interaction
-        defer_task: asyncio.Task[None] | None = None
-
-        def start_defer() -> None:
-            nonlocal defer_task
-            if not interaction.response.is_done():
-                defer_task = asyncio.get_running_loop().create_task(self._defer(interaction))
-
-        handle = asyncio.get_running_loop().call_later(call.spec.defer_after, start_defer)
-        try:
-            answer = await handler(call)
-        finally:
-            handle.cancel()
-            if defer_task is not None:
-                await defer_task
-        return answer, defer_task is not None
 
     async def _defer(self, interaction: discord.Interaction[Any]) -> None:
         event(log, "interaction.deferred", interaction_id=interaction.id, type=interaction.type.name)
@@ -337,6 +318,41 @@ def _message_of(response: object) -> SentMessage | None:
     if resource is None or not all(hasattr(resource, a) for a in ("id", "channel", "flags")):
         return None
     return cast(SentMessage, resource)
+
+
+class _AutoDefer:
+    """Defers the interaction when no answer went out ``after`` seconds into the flow.
+
+    The flow runs on the interaction's own task (no extra task on the fast path); only a slow
+    flow gets a timer-started task that sends the deferral beside it.
+    """
+
+    __slots__ = ("_flows", "_handle", "_interaction", "task")
+
+    def __init__(self, flows: Flows, interaction: discord.Interaction[Any], after: float) -> None:
+        self._flows = flows
+        self._interaction = interaction
+        self.task: asyncio.Task[None] | None = None
+        self._handle = asyncio.get_running_loop().call_later(after, self._fire)
+
+    def _fire(self) -> None:
+        if not self._interaction.response.is_done():
+            self.task = asyncio.get_running_loop().create_task(self._flows._defer(self._interaction))
+
+    async def settle(self, *, quietly: bool = False) -> bool:
+        """Stop the timer and wait for a deferral in flight; True when the answer was deferred."""
+        self._handle.cancel()
+        if self.task is None:
+            return False
+        try:
+            await self.task
+        except Exception:
+            if not quietly:
+                raise
+        return True
+
+    def cancel(self) -> None:
+        self._handle.cancel()
 
 
 # --- the pieces a feature uses ---------------------------------------------------------------

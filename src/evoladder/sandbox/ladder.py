@@ -269,8 +269,13 @@ async def run_players(
     tasks = [asyncio.ensure_future(act(p, random.Random(i))) for i, p in enumerate(players)]
     try:
         while not stop.is_set():
+            wait = (
+                summary_every
+                if deadline is None
+                else max(0.0, min(summary_every, deadline - time.monotonic()))
+            )
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), summary_every)
+                await asyncio.wait_for(stop.wait(), wait)
             print(await _summary_line(sandbox, latencies), flush=True)
             if deadline is not None and time.monotonic() >= deadline:
                 break
