@@ -20,6 +20,10 @@ measure the bot in its own process.
 
 :meth:`Sandbox.restart_bot` closes the bot the production way (drains included) and builds a new
 one on the same database, for the "restart in the middle of a match" journeys.
+
+``background=False`` leaves the scheduler and the matchmaker stopped, so a test runs waves and
+deadlines itself (``sandbox.ladder.deps.matchmaker.run_wave()``, ``scheduler.run_due()``) instead
+of racing the 45-second clock.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ class Sandbox:
         owners: Sequence[str] = (),
         discover_gateway: bool = True,
         start_bot: bool = True,
+        background: bool = True,
     ) -> None:
         self._base_settings = settings
         self._database_url = database_url
@@ -80,6 +85,7 @@ class Sandbox:
         self._owner_names = tuple(owners)
         self._discover_gateway = discover_gateway
         self._start_bot = start_bot
+        self._background = background
         self._stack = AsyncExitStack()
         self._ladder_stack: AsyncExitStack | None = None
         self._discord: LocalDiscord | None = None
@@ -144,7 +150,8 @@ class Sandbox:
             self._ladder = ladder
             task = ladder.start_bot(discord.token)
             await _first_of(task, discord.wait_connected(), "the bot stopped before connecting")
-            await ladder.start_background()
+            if self._background:
+                await ladder.start_background()
         except BaseException:
             await self._close_ladder()
             raise

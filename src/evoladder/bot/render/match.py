@@ -81,11 +81,13 @@ def details(event: ev.DetailsRevealed, game: GameData) -> Reply:
     embed.add_field(
         name=text.FIELD_OPPONENT,
         value=text.OPPONENT_LINE.format(
-            name=opponent.username, country=country.name if country else text.UNKNOWN, mmr=opponent.mmr
+            name=opponent.main_id or opponent.username,
+            country=country.name if country else text.UNKNOWN,
+            mmr=opponent.mmr,
         ),
         inline=False,
     )
-    embed.add_field(name=text.FIELD_IN_GAME, value=opponent.main_id or text.UNKNOWN)
+    embed.add_field(name=text.FIELD_DISCORD, value=mention(opponent.discord_uid))
     embed.add_field(name=text.FIELD_BATTLETAG, value=opponent.battletag or text.UNKNOWN)
     if opponent.alt_ids:
         embed.add_field(name=text.FIELD_ALT_IDS, value=", ".join(opponent.alt_ids))
