@@ -60,6 +60,12 @@ class CoreTestCog(LadderCog):
     async def boom(self, call: Call) -> Reply:
         raise RuntimeError("the database caught fire")
 
+    @ladder_command(name="orphan", description="A button nobody handles", guard=False, dm_only=False)
+    async def orphan(self, call: Call) -> Reply:
+        view = discord.ui.View(timeout=None)
+        view.add_item(discord.ui.Button(label="Orphan", custom_id="nobody:home"))
+        return Reply(content="an old view", view=view)
+
     @ladder_command(name="bump", description="A persistent button", guard=False, dm_only=False)
     async def bump(self, call: Call) -> Reply:
         view = discord.ui.View(timeout=None)
@@ -159,3 +165,10 @@ async def test_a_persistent_button_keeps_working_after_a_restart(sandbox: Sandbo
     await sandbox.restart_bot()
     again = await erin.click("Bump (1)")
     assert again.content == "count 2"
+
+
+async def test_a_button_nobody_handles_says_so_instead_of_failing_silently(sandbox: Sandbox) -> None:
+    frank = sandbox.player("frank")
+    await frank.slash("orphan")
+    answer = await frank.click("Orphan")
+    assert answer.content == text.STALE_COMPONENT

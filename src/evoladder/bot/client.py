@@ -35,12 +35,17 @@ from discord.ext import commands
 from evoladder.bot.deps import BotDeps
 from evoladder.bot.interaction import Flows, LadderCog
 from evoladder.bot.outbound import Outbound, TraceHooks
+from evoladder.bot.strings import common as common_text
 from evoladder.bot.transport import install_single_shot_callbacks, set_gateway
 from evoladder.logging_setup import event
 
 log = logging.getLogger(__name__)
 
 CogFactory = Callable[[BotDeps, Flows], LadderCog]
+
+# A component interaction that no handler claimed by then gets "this button is no longer active"
+# (a view that did not survive a restart); the wrapper defers its own slow flows at 2 s.
+STALE_COMPONENT_AFTER = 2.4
 
 # discord.py raises RateLimited instead of sleeping when a (non-global) 429 asks for longer than
 # this; the outbound queue then parks the job and keeps serving other channels. 30 s is the
@@ -100,6 +105,7 @@ class LadderBot(commands.Bot):
         self._gateway_url = gateway_url
         self._sync_commands = sync_commands
         self.ready = asyncio.Event()
+        self._stale_answers: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
         # setup_hook runs on the task that runs start(); every event task is created from it and
@@ -154,6 +160,34 @@ class LadderBot(commands.Bot):
             cogs=len(self.cogs),
         )
         self.ready.set()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Watch component clicks: one that nobody handles must not fail silently.
+
+        discord.py drops a click whose custom id matches no live view and no dynamic item (e.g. a
+        short-lived view sent before a restart); the player would see "This interaction failed"
+        with no explanation. The wrapper claims every interaction it runs, so a click still
+        unclaimed and unanswered shortly before Discord's 3 s is answered here instead.
+        """
+        if interaction.type is discord.InteractionType.component:
+            self.loop.call_later(STALE_COMPONENT_AFTER, self._answer_if_unclaimed, interaction)
+
+    def _answer_if_unclaimed(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.id in self.flows.handling or interaction.response.is_done():
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        event(log, "interaction.stale_component", custom_id=data.get("custom_id"))
+        task = self.loop.create_task(self._answer_stale(interaction))
+        self._stale_answers.add(task)
+        task.add_done_callback(self._stale_answers.discard)
+
+    async def _answer_stale(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await interaction.response.send_message(
+                common_text.STALE_COMPONENT, ephemeral=interaction.guild_id is not None
+            )
+        except discord.HTTPException as exc:
+            event(log, "interaction.stale_answer_failed", logging.WARNING, status=exc.status)
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("bot.event_error", extra={"fields": {"event": event_method}})

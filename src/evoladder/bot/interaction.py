@@ -174,11 +174,13 @@ class Flows:
         self._lifecycle = lifecycle
         self._messages = messages
         self._dm_only = dm_only
+        self.handling: set[int] = set()  # ids of the interactions this wrapper is answering
 
     async def run(self, interaction: discord.Interaction[Any], spec: FlowSpec, handler: Handler) -> None:
         timer = self._timing.start(spec.name)
         user = interaction.user
         self._recorder.record(user.id, spec.name, interaction.guild_id)
+        self.handling.add(interaction.id)
         with self._lifecycle.admit() as admitted:
             # Discord's 3 s run from receipt, so the deferral timer covers the guard too.
             deferral = _AutoDefer(self, interaction, spec.defer_after)
@@ -203,6 +205,7 @@ class Flows:
                 await self.fail(interaction, exc)
             finally:
                 deferral.cancel()
+                self.handling.discard(interaction.id)
                 timer.finish()
 
     async def fail(self, interaction: discord.Interaction[Any], exc: BaseException) -> bool:
