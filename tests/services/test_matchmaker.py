@@ -222,3 +222,28 @@ async def test_the_queue_survives_a_restart(db_url: str) -> None:
         assert len(second.notifier.of(MatchFound)) == 2
     finally:
         await second.db.close()
+
+
+async def test_two_matchmakers_racing_never_double_book(db_url: str) -> None:
+    """Only one matchmaker should run, but two at the same instant must still be harmless."""
+    a = build_stack(Database(create_engine(db_url)), seed=1)
+    b = build_stack(Database(create_engine(db_url)), a.clock, seed=2)
+    try:
+        for uid in range(1, 21):
+            await queue(a, uid, "bw_zerg" if uid % 2 else None, None if uid % 2 else "sc2_zerg")
+        one, two = await asyncio.gather(a.matchmaker.run_wave(), b.matchmaker.run_wave())
+        assert len(one.match_ids) + len(two.match_ids) == 10
+        async with a.db.read() as uow:
+            matches = [await uow.matches.get(i) for i in (*one.match_ids, *two.match_ids)]
+            remaining = await uow.queue.uids()
+        seen = [uid for m in matches if m is not None for uid in m.players]
+        assert sorted(seen) == list(range(1, 21)) and remaining == []
+        for m in matches:
+            assert m is not None
+            for uid in m.players:
+                assert await player_state(a.db, uid) == ("in_match", m.id, 3)
+        found = a.notifier.of(MatchFound) + b.notifier.of(MatchFound)
+        assert sorted(f.discord_uid for f in found) == list(range(1, 21))
+    finally:
+        await a.db.close()
+        await b.db.close()

@@ -10,12 +10,14 @@ every player computes the same wave times. One wave:
 3. picks a map per pair (``choose_map``: not vetoed by either, weighted away from their recent maps)
    and the server from the region table (``GameData.server_for``: a missing region gets the
    documented default server);
-4. in ONE transaction: locks the paired players (uid order, as every writer) and their entries,
-   keeps only the pairs whose two entries are unchanged and whose players are still queueing and
-   not banned (someone may have left while the wave was being solved: their partner just waits for
-   the next wave), inserts the matches, deletes their entries, moves the players to ``in_match``,
-   adds one wave to every remaining entry's wait count, and writes each match's confirmation
-   reminder and deadline as ``scheduled_jobs`` rows;
+4. in ONE transaction: inserts the pairs as matches; locks their players (uid order, as every
+   writer) and entries (PostgreSQL; SQLite's write transaction holds the whole database); deletes
+   again the matches whose players are no longer queueing, are banned, or no longer queue the race
+   of their slot (someone left while the wave was being solved: the partner simply waits for the
+   next wave; someone who left and re-queued with the same race is matched with the new entry);
+   then, set-based over "the matches this wave made", deletes their entries, moves their players
+   to ``in_match`` and writes each match's confirmation reminder and deadline as
+   ``scheduled_jobs`` rows; and adds one wave to every remaining entry's wait count;
 5. after the commit: read models, scheduler wake-up, and a ``MatchFound`` for each player.
 
 **Slots:** player 1 is always the Brood War side, player 2 the StarCraft II side. Every match of
@@ -24,7 +26,11 @@ replays, admin tools, the match list), and replay checks can tell the slots apar
 
 One matchmaker runs per deployment (the composition root starts one); past one process it would be
 elected with a PostgreSQL advisory lock (DESIGN section 9). Two waves racing anyway cannot double-book
-anyone: the second sees changed entries and drops those pairs.
+anyone: the second finds the players in a match already and drops those pairs.
+
+Costs are set-based on purpose: only the match rows themselves are written row by row, so the
+writes of a 10,000-player wave take a few hundred milliseconds (``bench_matches``); the pairing
+(the domain solver) is most of a wave's time.
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
@@ -55,7 +62,7 @@ from evoladder.services.events import MatchFound
 from evoladder.services.matches import confirmation_jobs
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
 from evoladder.store.repositories.matches import match_to_row
-from evoladder.store.repositories.queue import StoredEntry, WaveCandidate
+from evoladder.store.repositories.queue import WaveCandidate
 from evoladder.store.uow import Database
 
 log = logging.getLogger(__name__)
@@ -76,6 +83,7 @@ class WaveReport:
     total_cost: int
     lower_bound: int | None  # no valid pairing with as many pairs costs less (None: not computed)
     exact: bool
+    durations_ms: dict[str, float] = field(default_factory=dict)  # read, pair, write, announce
 
     @property
     def matched_share(self) -> float:
@@ -130,8 +138,10 @@ class Matchmaker:
 
     async def run_wave(self, wave_at: datetime | None = None) -> WaveReport:
         wave_at = wave_at or self._clock.now()
+        lap = _Laps()
         async with self._db.read() as uow:
             candidates = await uow.queue.wave_candidates()
+        lap("read")
         by_uid = {c.entry.discord_uid: c for c in candidates}
         entries = [_to_domain(c) for c in candidates]
         if len(entries) > THREAD_THRESHOLD:
@@ -139,13 +149,16 @@ class Matchmaker:
         else:
             result = run_wave(entries)
         planned = [self._plan(p, by_uid) for p in result.pairs]
+        lap("pair")
         created, dropped = await self._write(planned, wave_at)
-        report = self._report(wave_at, len(candidates), result, created, dropped)
-        await self._announce(created)
+        lap("write")
+        await self._announce(created, by_uid)
+        lap("announce")
+        report = self._report(wave_at, len(candidates), result, created, dropped, lap.ms)
         self.last_report = report
         event(
             log, "wave", at=wave_at.isoformat(), queued=report.queued, matches=len(report.match_ids),
-            dropped=dropped, cost=report.total_cost, exact=report.exact,
+            dropped=dropped, cost=report.total_cost, exact=report.exact, ms=lap.ms,
         )
         return report
 
@@ -163,20 +176,26 @@ class Matchmaker:
         return _Planned(pairing, bw, sc2, map_name, server)
 
     async def _write(self, planned: Sequence[_Planned], wave_at: datetime) -> tuple[list[MatchState], int]:
+        """One transaction: insert the pairs as matches, drop those the queue no longer allows,
+        then move everything else with set-based statements over "the matches this wave made"."""
         now = self._clock.now()
         async with self._db.transaction() as uow:
-            uids = [c.entry.discord_uid for p in planned for c in (p.bw, p.sc2)]
-            entries, ready = await uow.queue.lock_for_wave(uids)
-            keep = [p for p in planned if _still_valid(p, entries, ready)]
-            states = [self._new_match(p, now, wave_at) for p in keep]
-            ids = await uow.matches.insert_many([match_to_row(s) for s in states])
+            states = [self._new_match(p, now, wave_at) for p in planned]
+            ids, batch = await uow.matches.insert_batch([match_to_row(s) for s in states])
             created = [_with_id(s, i) for s, i in zip(states, ids, strict=True)]
-            matched = [(uid, m.id) for m in created for uid in m.players]
-            await uow.queue.delete_many(uid for uid, _ in matched)
-            await uow.matches.put_players_in_matches(matched, now)
+            if created:
+                await uow.queue.lock_batch(batch)
+                valid = await uow.queue.still_pairable(batch)
+                await uow.matches.delete_ids(m.id for m in created if m.id not in valid)
+                # (the batch SELECT now finds only the valid ones: the others are deleted)
+                created = [m for m in created if m.id in valid]
+            if created:
+                await uow.queue.delete_players_of(batch)
+                await uow.matches.put_batch_players_in_matches(batch, now)
+                for job in confirmation_jobs(created[0], self._timings):
+                    await uow.jobs.add_for_matches(job.kind, job.due_at, batch)
             await uow.queue.increment_waits()
-            await uow.jobs.add_many([j for m in created for j in confirmation_jobs(m, self._timings)])
-        return created, len(planned) - len(keep)
+        return created, len(planned) - len(created)
 
     def _new_match(self, p: _Planned, now: datetime, wave_at: datetime) -> MatchState:
         return MatchState(
@@ -209,7 +228,13 @@ class Matchmaker:
         )
 
     def _report(
-        self, wave_at: datetime, queued: int, result: WaveResult, created: list[MatchState], dropped: int
+        self,
+        wave_at: datetime,
+        queued: int,
+        result: WaveResult,
+        created: list[MatchState],
+        dropped: int,
+        durations: dict[str, float],
     ) -> WaveReport:
         return WaveReport(
             wave_at=wave_at,
@@ -220,24 +245,23 @@ class Matchmaker:
             total_cost=result.total_cost,
             lower_bound=result.lower_bound,
             exact=result.exact,
+            durations_ms=durations,
         )
 
-    async def _announce(self, created: list[MatchState]) -> None:
+    async def _announce(self, created: list[MatchState], by_uid: dict[int, WaveCandidate]) -> None:
         if not created:
             return
-        uids = [uid for m in created for uid in m.players]
-        for uid in uids:
-            self._read_models.player_changed(uid)
+        for m in created:
+            for uid in m.players:
+                self._read_models.player_changed(uid)
         self._wake()
-        async with self._db.read() as uow:
-            people = await uow.players.get_many(uids)
         now = self._clock.now()
         for m in created:
             assert m.confirm_deadline is not None
             for slot in (1, 2):
                 uid = m.player(slot)
-                player = people.get(uid)
-                left = aborts_left_now(player.aborts_left, player.aborts_period, now) if player else 0
+                c = by_uid[uid]  # aborts cannot change while queued: the wave's read is current
+                left = aborts_left_now(c.aborts_left, c.aborts_period, now)
                 found = MatchFound(uid, m.id, m.race(slot), m.race(3 - slot), m.confirm_deadline, left)
                 try:
                     await self._notifier.notify(found)
@@ -289,6 +313,19 @@ class Matchmaker:
             await asyncio.wait_for(self._stopping.wait(), timeout=max(seconds, 0.0))
 
 
+class _Laps:
+    """Stage durations of one wave for the log line and the bench (instrumentation only)."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self.ms: dict[str, float] = {}
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.ms[stage] = round((now - self._last) * 1000, 3)
+        self._last = now
+
+
 def _to_domain(c: WaveCandidate) -> QueueEntry:
     e = c.entry
     return QueueEntry(
@@ -306,13 +343,6 @@ def _choice(race: str | None, mmr: int | None) -> RaceChoice | None:
     if race is None:
         return None
     return RaceChoice(race, mmr if mmr is not None else START_MMR)
-
-
-def _still_valid(p: _Planned, entries: dict[int, StoredEntry], ready: set[int]) -> bool:
-    """Both players still queueing, unbanned, with exactly the entries the wave paired."""
-    return all(
-        c.entry.discord_uid in ready and entries.get(c.entry.discord_uid) == c.entry for c in (p.bw, p.sc2)
-    )
 
 
 def _with_id(state: MatchState, match_id: int) -> MatchState:

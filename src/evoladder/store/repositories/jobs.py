@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import BigInteger, String, delete, func, insert, literal, select, update
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
+from evoladder.store.repositories.matches import BatchSelect
 from evoladder.store.schema import scheduled_jobs
+from evoladder.store.types import UTCDateTime
 
 MATCH_WIDE = 0
 
@@ -72,6 +74,21 @@ class JobRepository(Repository):
                 }
                 for j in jobs
             ],
+        )
+
+    async def add_for_matches(
+        self, kind: str, due_at: datetime, matches: BatchSelect
+    ) -> None:
+        """One match-wide job per match that ``matches`` selects (id first), in one INSERT ... SELECT."""
+        sub = matches.subquery()
+        source = select(
+            literal(kind, String()),
+            sub.c.id,
+            literal(MATCH_WIDE, BigInteger()),
+            literal(due_at, UTCDateTime()),
+        )
+        await self.conn.execute(
+            insert(scheduled_jobs).from_select(["kind", "match_id", "discord_uid", "due_at"], source)
         )
 
     async def due(self, now: datetime, limit: int = 500) -> list[Job]:

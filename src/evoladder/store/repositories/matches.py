@@ -19,7 +19,21 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import RowMapping
 
 from evoladder.domain.match_state import MatchState, MatchStatus
@@ -64,12 +78,38 @@ def match_to_row(state: MatchState) -> dict[str, Any]:
 
 class MatchRepository(Repository):
     async def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Insert matches in one statement; their ids in the order of ``rows``."""
+        """Insert matches; their ids in the order of ``rows``."""
+        ids, _ = await self.insert_batch(rows)
+        return ids
+
+    async def insert_batch(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[int], BatchSelect]:
+        """Insert matches (each row with a different player 1); their ids in the order of ``rows``
+        and a SELECT of exactly these matches for set-based follow-up statements.
+
+        SQLite: one executemany inside the write transaction (which excludes every other writer),
+        so the new rows are exactly those above the largest id before it. ``INSERT ... RETURNING``
+        in parameter order would be split by SQLAlchemy into many small statements there.
+        PostgreSQL: ``INSERT ... RETURNING`` (asyncpg batches it), and the batch is ``id = ANY(ids)``:
+        one array parameter, where an IN list of thousands of ids costs more to render than to run.
+        """
+        m = matches_1v1.c
+        columns = (m.id, m.player_1_discord_uid, m.player_2_discord_uid, m.player_1_race, m.player_2_race)
         if not rows:
-            return []
-        stmt = insert(matches_1v1).returning(matches_1v1.c.id, sort_by_parameter_order=True)
-        result = await self.conn.execute(stmt, [dict(r) for r in rows])
-        return [int(i) for i in result.scalars()]
+            return [], select(*columns).where(false())
+        # Columns that are NULL in every row are left to their default: fewer values to convert.
+        used = [k for k in rows[0] if any(r[k] is not None for r in rows)]
+        params = [{k: r[k] for k in used} for r in rows]
+        if self.dialect == "sqlite":
+            before = int((await self.conn.execute(select(func.coalesce(func.max(m.id), 0)))).scalar_one())
+            await self.conn.execute(insert(matches_1v1), params)
+            new = (await self.conn.execute(select(m.id, m.player_1_discord_uid).where(m.id > before))).all()
+            by_player = {int(p1): int(i) for i, p1 in new}
+            ids = [by_player[int(r["player_1_discord_uid"])] for r in rows]
+            return ids, select(*columns).where(m.id > before, m.id <= max(ids))
+        returning = insert(matches_1v1).returning(m.id, sort_by_parameter_order=True)
+        result = await self.conn.execute(returning, params)
+        ids = [int(i) for i in result.scalars()]
+        return ids, select(*columns).where(m.id == any_(literal(ids, ARRAY(Integer))))
 
     async def get(self, match_id: int, *, for_update: bool = False) -> MatchState | None:
         stmt = select(matches_1v1).where(matches_1v1.c.id == match_id)
@@ -131,6 +171,12 @@ class MatchRepository(Repository):
             out.update((int(one), int(two)))
         return out
 
+    async def delete_ids(self, match_ids: Iterable[int]) -> None:
+        """Delete matches that were never announced (a wave's pairs that became invalid)."""
+        ids = sorted(match_ids)
+        if ids:
+            await self.conn.execute(delete(matches_1v1).where(matches_1v1.c.id.in_(ids)))
+
     async def count(self, status: MatchStatus | None = None) -> int:
         stmt = select(func.count()).select_from(matches_1v1)
         if status is not None:
@@ -138,6 +184,25 @@ class MatchRepository(Repository):
         return int((await self.conn.execute(stmt)).scalar_one())
 
     # --- the players' side ----------------------------------------------------------------
+
+    async def put_batch_players_in_matches(self, batch: BatchSelect, now: datetime) -> None:
+        """Every player of the batch's matches goes to in_match, in two set-based UPDATEs.
+
+        A wave creates thousands of matches; one UPDATE per player side (with the match id joined
+        in the database) costs a fraction of one statement per player.
+        """
+        sub = batch.subquery()
+        for side in (sub.c.player_1_discord_uid, sub.c.player_2_discord_uid):
+            await self.conn.execute(  # UPDATE ... FROM (PostgreSQL; SQLite since 3.33)
+                update(players)
+                .where(players.c.discord_uid == side)
+                .values(
+                    state=PlayerState.IN_MATCH.value,
+                    current_match_id=sub.c.id,
+                    updated_at=now,
+                    version=players.c.version + 1,
+                )
+            )
 
     async def put_players_in_matches(self, assignments: Iterable[tuple[int, int]], now: datetime) -> None:
         """``(discord_uid, match_id)`` pairs: each player goes from queueing to in_match."""
@@ -174,6 +239,10 @@ class MatchRepository(Repository):
             if result.rowcount:
                 released.append(uid)
         return released
+
+
+BatchSelect = Select[tuple[int, int, int, str, str]]
+"""Matches of one wave write: id, the two players and their races (slot order)."""
 
 
 def _involves(discord_uid: int) -> Any:

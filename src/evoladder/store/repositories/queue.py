@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, select, union, update
+from sqlalchemy import Text, and_, cast, delete, func, insert, or_, select, union, update
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
+from evoladder.store.repositories.matches import BatchSelect
 from evoladder.store.schema import command_calls, matches_1v1, mmrs_1v1, players, queue_entries
 
 # Bound parameters per statement stay far below SQLite's (32766) and asyncpg's (32767) limits.
@@ -36,6 +38,8 @@ class WaveCandidate:
     bw_mmr: int | None  # None: no rating row yet (the start rating applies)
     sc2_mmr: int | None
     region: str | None
+    aborts_left: int  # as stored, for the "abort (n left)" button of the match found message
+    aborts_period: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +99,31 @@ class QueueRepository(Repository):
         return [int(u) for u in (await self.conn.execute(stmt)).scalars()]
 
     async def wave_candidates(self) -> list[WaveCandidate]:
-        """Every entry of a player who is not banned, with its ratings and region, in one query."""
+        """Every entry of a player who is not banned, with its ratings and region, in one query.
+
+        The two JSON lists are read as text (a CAST, so no driver codec decodes them) and decoded
+        once per distinct value: a queue of 10,000 holds few distinct veto sets, and decoding
+        20,000 small JSON arrays one by one was most of this read's time.
+        """
         q = queue_entries.c
         bw = mmrs_1v1.alias("bw")
         sc2 = mmrs_1v1.alias("sc2")
         stmt = (
-            select(queue_entries, bw.c.mmr.label("bw_mmr"), sc2.c.mmr.label("sc2_mmr"), players.c.region)
+            select(
+                q.discord_uid,
+                q.bw_race,
+                q.sc2_race,
+                cast(q.vetoes, Text).label("vetoes"),
+                q.waits,
+                q.joined_at,
+                q.last_opponent,
+                cast(q.recent_maps, Text).label("recent_maps"),
+                bw.c.mmr.label("bw_mmr"),
+                sc2.c.mmr.label("sc2_mmr"),
+                players.c.region,
+                players.c.aborts_left,
+                players.c.aborts_period,
+            )
             .select_from(
                 queue_entries.join(players, players.c.discord_uid == q.discord_uid)
                 .outerjoin(bw, and_(bw.c.discord_uid == q.discord_uid, bw.c.race == q.bw_race))
@@ -109,38 +132,70 @@ class QueueRepository(Repository):
             .where(players.c.is_banned.is_(False))
             .order_by(queue_entries.c.joined_at, queue_entries.c.discord_uid)
         )
+        lists = _ListDecoder()
         return [
-            WaveCandidate(entry_from_row(r), r["bw_mmr"], r["sc2_mmr"], r["region"])
-            for r in (await self.conn.execute(stmt)).mappings()
+            WaveCandidate(
+                StoredEntry(uid, bw_race, sc2_race, lists(vetoes), waits, joined, last, lists(recent)),
+                bw_mmr,
+                sc2_mmr,
+                region,
+                aborts_left,
+                aborts_period,
+            )
+            for (
+                uid, bw_race, sc2_race, vetoes, waits, joined, last, recent,
+                bw_mmr, sc2_mmr, region, aborts_left, aborts_period,
+            ) in (await self.conn.execute(stmt)).tuples()
         ]
 
-    async def lock_for_wave(self, discord_uids: Sequence[int]) -> tuple[dict[int, StoredEntry], set[int]]:
-        """Lock the players (first, in uid order, as every writer does) and their entries.
+    async def lock_batch(self, matches: BatchSelect) -> None:
+        """PostgreSQL: lock the players of ``matches`` (first, in uid order, as every writer does),
+        then their entries, so nobody leaves or joins under a wave that is being written.
+        On SQLite the write transaction already holds the database's write lock."""
+        if self.dialect == "sqlite":
+            return
+        sub = matches.subquery()
+        for table in (players, queue_entries):
+            uid = table.c.discord_uid
+            one, two = select(sub.c.player_1_discord_uid), select(sub.c.player_2_discord_uid)
+            either = or_(uid.in_(one), uid.in_(two))
+            await self.conn.execute(select(uid).where(either).order_by(uid).with_for_update())
 
-        Returns the entries that still exist and the players who are still queueing and not
-        banned: a wave pairs only those, whatever changed since it read the queue.
+    async def still_pairable(self, matches: BatchSelect) -> set[int]:
+        """Ids of the ``matches`` whose two players are still queueing, not banned, and queued
+        with the race of their slot (player 1 the BW race, player 2 the SC2 race).
+
+        One set-based query, however big the wave: a match missing here was paired from a queue
+        that changed while the wave was being solved (someone left, was banned or re-queued
+        with other races).
         """
-        uids = sorted(set(discord_uids))
-        ready: set[int] = set()
-        entries: dict[int, StoredEntry] = {}
-        for part in _chunks(uids):
-            stmt = (
-                select(players.c.discord_uid)
-                .where(
-                    players.c.discord_uid.in_(part),
-                    players.c.state == "queueing",
-                    players.c.is_banned.is_(False),
-                )
-                .order_by(players.c.discord_uid)
-                .with_for_update()
+        sub = matches.subquery()
+        p1, p2 = players.alias("p1"), players.alias("p2")
+        q1, q2 = queue_entries.alias("q1"), queue_entries.alias("q2")
+        one, two = sub.c.player_1_discord_uid, sub.c.player_2_discord_uid
+        stmt = (
+            select(sub.c.id)
+            .select_from(
+                sub.join(p1, p1.c.discord_uid == one)
+                .join(p2, p2.c.discord_uid == two)
+                .join(q1, and_(q1.c.discord_uid == one, q1.c.bw_race == sub.c.player_1_race))
+                .join(q2, and_(q2.c.discord_uid == two, q2.c.sc2_race == sub.c.player_2_race))
             )
-            ready.update(int(u) for u in (await self.conn.execute(stmt)).scalars())
-        for part in _chunks(uids):
-            stmt2 = select(queue_entries).where(queue_entries.c.discord_uid.in_(part)).with_for_update()
-            entries.update(
-                (e.discord_uid, e) for e in map(entry_from_row, (await self.conn.execute(stmt2)).mappings())
+            .where(
+                p1.c.state == "queueing",
+                p2.c.state == "queueing",
+                p1.c.is_banned.is_(False),
+                p2.c.is_banned.is_(False),
             )
-        return entries, ready
+        )
+        return {int(i) for i in (await self.conn.execute(stmt)).scalars()}
+
+    async def delete_players_of(self, matches: BatchSelect) -> None:
+        """Delete the entries of both players of every match ``matches`` selects (id, p1, p2)."""
+        sub = matches.subquery()
+        for side in (sub.c.player_1_discord_uid, sub.c.player_2_discord_uid):
+            stmt = delete(queue_entries).where(queue_entries.c.discord_uid.in_(select(side)))
+            await self.conn.execute(stmt)
 
     async def delete_many(self, discord_uids: Iterable[int]) -> None:
         for part in _chunks(sorted(set(discord_uids))):
@@ -175,6 +230,23 @@ class QueueRepository(Repository):
         ).select_from(queue_entries)
         total, bw, sc2 = (await self.conn.execute(stmt)).one()
         return QueueCounts(total=int(total), bw=int(bw), sc2=int(sc2), both=int(bw) + int(sc2) - int(total))
+
+
+class _ListDecoder:
+    """Decode JSON string lists, each distinct text once."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, raw: str | list[str] | None) -> tuple[str, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, str):
+            return tuple(raw)
+        found = self._seen.get(raw)
+        if found is None:
+            found = self._seen[raw] = tuple(json.loads(raw))
+        return found
 
 
 def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:

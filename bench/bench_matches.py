@@ -1,0 +1,198 @@
+"""Matchmaking and match rows: a wave with its writes, and one result end to end.
+
+``mm_wave_with_writes_<backend>_<n>``: one full ``Matchmaker.run_wave`` over ``n`` queued players:
+the queue read (with ratings and regions), the pairing (domain solver), map and server choice, and
+the one transaction that creates the matches, drops pairs the queue no longer allows, deletes their
+entries, moves the players to in_match, writes the confirmation jobs and adds a wait to everyone
+left; then the read-model calls and the ``MatchFound`` events (no-op sinks). Before every
+repetition (untimed) the queue is restored to the same state. Params: the wave's total cost, its
+lower bound, whether it is proven optimal, the share of queued players matched, and the median of
+each stage (read / pair / write / announce, ms) so the budget can be attributed. Budgets (DESIGN
+section 7): 1,000 queued <= 50 ms, 10,000 queued <= 2 s.
+
+``match_finalize_<backend>``: the second, agreeing report of a confirmed match through
+``MatchService.report``: row lock, version compare-and-set, both ratings and counters, players back
+to idle, jobs closed, commit, read models and events (no-op sinks).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, update
+
+from bench.dbsetup import fresh_database
+from bench.harness import BenchContext
+from evoladder.domain.match_state import MatchStatus, MatchTimings
+from evoladder.domain.rating import Outcome
+from evoladder.game import Game, load_game_data
+from evoladder.services.matches import MatchService, reporting_jobs
+from evoladder.services.matchmaker import Matchmaker, WaveReport
+from evoladder.services.ports import NullReadModels
+from evoladder.store.schema import matches_1v1, mmrs_1v1, players, queue_entries, scheduled_jobs
+from evoladder.store.uow import Database
+
+GAME = load_game_data()
+BW = [r.code for r in GAME.races_of(Game.BW)]
+SC2 = [r.code for r in GAME.races_of(Game.SC2)]
+MAPS = [m.name for m in GAME.season.maps]
+REGIONS = list(GAME.regions)
+NOW = datetime(2026, 11, 22, 12, 0, 10, tzinfo=UTC)
+REPS = {100: 20, 1_000: 10, 10_000: 3}
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+
+class NullNotifier:
+    async def notify(self, event: object) -> None:
+        return None
+
+
+async def run(ctx: BenchContext) -> None:
+    sizes = (100, 1_000) if ctx.quick else (100, 1_000, 10_000)
+    backends = ["sqlite"] + (["postgres"] if ctx.pg_url else [])
+    for backend in backends:
+        for size in sizes:
+            await _wave(ctx, backend, size)
+        await _finalize(ctx, backend)
+
+
+# --- the wave ------------------------------------------------------------------------------------
+
+
+def _queue(n: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Players, rating rows and queue entries: 40% BW only, 40% SC2 only, 20% both races."""
+    rng = random.Random(seed)
+    people, ratings, entries = [], [], []
+    for i in range(n):
+        uid = 10_000_000 + i
+        kind = rng.random()
+        bw = rng.choice(BW) if kind < 0.6 else None
+        sc2 = rng.choice(SC2) if kind >= 0.4 else None
+        people.append(_player(uid, rng.choice(REGIONS)))
+        ratings += [_rating(uid, race, int(rng.gauss(1500, 220))) for race in (bw, sc2) if race is not None]
+        entries.append(
+            {
+                "discord_uid": uid,
+                "bw_race": bw,
+                "sc2_race": sc2,
+                "vetoes": rng.sample(MAPS, rng.randint(0, 4)),
+                "waits": rng.choice((0, 0, 0, 1, 1, 2, 3, 5)),
+                "joined_at": NOW - timedelta(seconds=rng.randint(0, 300)),
+                "last_opponent": None,
+                "recent_maps": rng.sample(MAPS, rng.randint(0, 3)),
+            }
+        )
+    return people, ratings, entries
+
+
+def _player(uid: int, region: str, state: str = "queueing") -> dict[str, Any]:
+    return {
+        "discord_uid": uid, "discord_username": f"p{uid}", "alt_ids": [], "region": region,
+        "is_banned": False, "aborts_left": 3, "aborts_period": 202611, "state": state,
+        "created_at": NOW, "updated_at": NOW, "version": 1, "main_id": f"P{uid}", "battletag": f"P{uid}#1",
+    }
+
+
+def _rating(uid: int, race: str, mmr: int) -> dict[str, Any]:
+    return {
+        "discord_uid": uid, "race": race, "mmr": mmr, "games_played": 0, "games_won": 0,
+        "games_lost": 0, "games_drawn": 0, "last_played": None,
+    }
+
+
+async def _restore(db: Database, entries: list[dict[str, Any]]) -> None:
+    async with db.transaction() as uow:
+        for table in (queue_entries, scheduled_jobs, matches_1v1):
+            await uow.conn.execute(delete(table))
+        await uow.conn.execute(insert(queue_entries), entries)
+        await uow.conn.execute(update(players).values(state="queueing", current_match_id=None))
+
+
+async def _wave(ctx: BenchContext, backend: str, size: int) -> None:
+    people, ratings, entries = _queue(size, seed=size)
+    reps = max(REPS[size] // (2 if ctx.quick else 1), 2)
+    async with fresh_database(backend, ctx.pg_url) as db:
+        async with db.transaction() as uow:
+            await uow.conn.execute(insert(players), people)
+            await uow.conn.execute(insert(mmrs_1v1), ratings)
+        mm = Matchmaker(db, FixedClock(NOW), GAME, NullNotifier(), NullReadModels(), rng=random.Random(1))
+        samples: list[float] = []
+        reports: list[WaveReport] = []
+        for _ in range(reps + 1):
+            await _restore(db, entries)
+            t0 = time.perf_counter()
+            reports.append(await mm.run_wave(NOW))
+            samples.append(time.perf_counter() - t0)
+        last = reports[-1]
+        stages = {
+            f"{stage}_ms": round(statistics.median(r.durations_ms[stage] for r in reports[1:]), 2)
+            for stage in last.durations_ms
+        }
+        ctx.record(
+            f"mm_wave_with_writes_{backend}_{size}", "ms", samples[1:],  # the first warms the caches
+            backend=backend, queued=size, matches=len(last.match_ids),
+            matched_share=round(last.matched_share, 4), total_cost=last.total_cost,
+            lower_bound=last.lower_bound, exact=last.exact,
+            budget_ms={1_000: 50, 10_000: 2000}.get(size), **stages,
+        )
+
+
+# --- one result --------------------------------------------------------------------------------
+
+
+async def _finalize(ctx: BenchContext, backend: str) -> None:
+    n = 60 if ctx.quick else 300
+    timings = MatchTimings()
+    clock = FixedClock(NOW + timedelta(minutes=20))
+    async with fresh_database(backend, ctx.pg_url) as db:
+        ids = await _confirmed_matches(db, n, timings)
+        service = MatchService(db, clock, GAME, NullNotifier(), NullReadModels(), timings)
+        samples = []
+        for match_id, p1 in ids:
+            t0 = time.perf_counter()
+            state = await service.report(match_id, p1, Outcome.PLAYER_1)
+            samples.append(time.perf_counter() - t0)
+            assert state.status is MatchStatus.FINAL
+        ctx.record(f"match_finalize_{backend}", "ms", samples[5:], backend=backend, matches=n)
+
+
+async def _confirmed_matches(db: Database, n: int, timings: MatchTimings) -> list[tuple[int, int]]:
+    """``n`` confirmed matches whose player 2 already reported player 1's win."""
+    at = NOW + timedelta(seconds=10)
+    rows, people, ratings = [], [], []
+    for i in range(n):
+        p1, p2 = 20_000_000 + 2 * i, 20_000_001 + 2 * i
+        people += [_player(p1, "EUW", "in_match"), _player(p2, "NAE", "in_match")]
+        ratings += [_rating(p1, "bw_zerg", 1500 + i % 200), _rating(p2, "sc2_protoss", 1600 - i % 200)]
+        rows.append({
+            "player_1_discord_uid": p1, "player_2_discord_uid": p2, "player_1_race": "bw_zerg",
+            "player_2_race": "sc2_protoss", "player_1_mmr": 1500 + i % 200, "player_2_mmr": 1600 - i % 200,
+            "player_2_report": 1, "player_2_reported_at": at, "map_played": MAPS[i % len(MAPS)],
+            "server_choice": "EUC", "status": MatchStatus.CONFIRMED.value, "played_at": NOW,
+            "confirm_deadline": NOW + timings.confirm_timeout, "player_1_confirmed_at": at,
+            "player_2_confirmed_at": at, "confirmed_at": at, "report_deadline": at + timings.report_deadline,
+            "wave_at": NOW, "version": 3,
+        })
+    async with db.transaction() as uow:
+        await uow.conn.execute(insert(players), people)
+        await uow.conn.execute(insert(mmrs_1v1), ratings)
+        ids = await uow.matches.insert_many(rows)
+        for match_id, row in zip(ids, rows, strict=True):
+            pair = [row["player_1_discord_uid"], row["player_2_discord_uid"]]
+            await uow.conn.execute(
+                update(players).where(players.c.discord_uid.in_(pair)).values(current_match_id=match_id)
+            )
+        states = [await uow.matches.get(i) for i in ids]
+        await uow.jobs.add_many([j for s in states if s is not None for j in reporting_jobs(s, timings)])
+    return [(i, r["player_1_discord_uid"]) for i, r in zip(ids, rows, strict=True)]
