@@ -11,6 +11,7 @@ import discord
 import pytest
 from botfakes import harness
 from discord import app_commands
+from discord.ext import commands
 
 from evoladder.bot.interaction import Call, FlowSpec, LadderCog, custom_id, iter_commands, ladder_command
 from evoladder.bot.reply import Ack, ModalReply, Reply, Track
@@ -316,3 +317,25 @@ def test_iter_commands_walks_groups() -> None:
     tree.add_command(admin)
     tree.add_command(ping)
     assert [c.qualified_name for c in iter_commands(tree)] == ["admin ban", "ping"]
+
+
+class AdminCog(LadderCog, commands.GroupCog, group_name="admin", group_description="Admin tools"):
+    @ladder_command(name="snapshot", description="Ladder snapshot", policy="admin")
+    async def snapshot(self, call: Call) -> Reply:
+        return Reply(content="snapshot")
+
+
+async def test_a_group_cog_makes_subcommands_that_run_through_the_wrapper() -> None:
+    h = harness()
+    bot = commands.Bot(command_prefix="!", intents=discord.Intents.none())
+    cog = AdminCog(deps=h.flows.deps, flows=h.flows)
+    await bot.add_cog(cog)
+    assert [c.qualified_name for c in iter_commands(bot.tree)] == ["admin snapshot"]
+    group = bot.tree.get_command("admin")
+    assert isinstance(group, app_commands.Group)
+    command = group.get_command("snapshot")
+    assert isinstance(command, app_commands.Command) and command.binding is cog
+    interaction = h.interaction()
+    callback: Any = command.callback
+    await callback(cog, interaction.as_discord())
+    assert interaction.texts() == ["snapshot"] and h.guard.calls[0][2] == "admin"
