@@ -251,3 +251,19 @@ async def test_close_gives_up_after_its_grace_and_counts_what_was_lost() -> None
 )
 def test_route_buckets(path: str, bucket: str | None) -> None:
     assert bucket_of_path(path) == bucket
+
+
+async def test_a_job_waiting_for_its_pacing_token_at_the_deadline_is_counted_as_lost() -> None:
+    class StuckTimer(FakeTimer):
+        async def sleep(self, seconds: float) -> None:
+            await asyncio.Event().wait()  # time never comes
+
+    timer = StuckTimer()
+    outbound = Outbound(rate=1.0, burst=1, timer=timer)
+    rec = Recorder(timer)
+    outbound.start()
+    first = outbound.submit(rec.action("first"), bucket="user:1", kind="dm")
+    second = outbound.submit(rec.action("second"), bucket="user:2", kind="dm")
+    assert (await first).ok
+    lost = await outbound.close(grace=0.01)
+    assert lost == 1 and not (await second).ok and rec.names == ["first"]

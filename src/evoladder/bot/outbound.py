@@ -344,8 +344,13 @@ class Outbound:
             job = await self._next_job()
             if job is None:
                 return
-            await self._pace()
-            await self._slots.acquire()
+            try:
+                await self._pace()
+                await self._slots.acquire()
+            except asyncio.CancelledError:  # close() gave up: the job counts as not sent
+                self._busy.discard(job.bucket)
+                self._pending.setdefault(job.bucket, deque()).appendleft(job)
+                raise
             task = asyncio.get_running_loop().create_task(self._run(job), name=f"outbound:{job.kind}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
