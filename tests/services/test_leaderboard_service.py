@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from accountkit import ADMIN, Stack, rated, register, started_stack
 
 from evoladder.domain.errors import UnknownCountry, UnknownRace, UnknownRankLetter
-from evoladder.domain.leaderboard import IndexRow, LeaderboardIndex, PlayerInfo
+from evoladder.domain.leaderboard import IndexBuilder
 from evoladder.domain.players import MmrRow
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.store.uow import Database
@@ -129,16 +129,13 @@ async def test_updates_that_arrive_during_the_build_are_not_lost(
     await seed(stack)
     service = LeaderboardService(stack.db, stack.clock, stack.game)
     late = MmrRow(999_999, BASE + 5, "bw_terran", 2500, 1, 1, 0, 0, stack.clock.now())
-    real_build = LeaderboardIndex.build.__func__  # type: ignore[attr-defined]
+    real_finish = IndexBuilder.finish
 
-    def build_with_a_write_in_between(
-        cls: type[LeaderboardIndex], rows: Iterable[IndexRow], players: Mapping[int, PlayerInfo],
-        now: datetime, page_size: int = 40,
-    ) -> LeaderboardIndex:
+    def finish_with_a_write_in_between(builder: IndexBuilder) -> Any:
         service.apply([late])  # a result committed after the snapshot was read
-        return real_build(cls, rows, players, now, page_size)  # type: ignore[no-any-return]
+        return real_finish(builder)
 
-    monkeypatch.setattr(LeaderboardIndex, "build", classmethod(build_with_a_write_in_between))
+    monkeypatch.setattr(IndexBuilder, "finish", finish_with_a_write_in_between)
     await service.build()
     top = service.page().page.entries[0]
     assert (top.discord_uid, top.mmr, top.name) == (BASE + 5, 2500, "Playerf")

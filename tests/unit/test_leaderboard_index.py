@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evoladder.domain.leaderboard import (
-    IndexRow,
     LeaderboardFilter,
     LeaderboardIndex,
     PlayerInfo,
 )
+from evoladder.domain.players import MmrRow
 from evoladder.domain.ranks import LETTERS, is_ranked, letter_at, letter_bounds
 
 RACES = ("bw_terran", "bw_zerg", "bw_protoss", "sc2_terran", "sc2_zerg", "sc2_protoss")
@@ -27,21 +27,27 @@ COUNTRIES = ("KR", "US", "DE", "CN", "RU", None)
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
+def rating(
+    row_id: int, uid: int, race: str, mmr: int, games: int, played: datetime | None
+) -> MmrRow:
+    return MmrRow(row_id, uid, race, mmr, games, games, 0, 0, played)
+
+
 @dataclass
 class Model:
-    rows: dict[int, IndexRow] = field(default_factory=dict)
+    rows: dict[int, MmrRow] = field(default_factory=dict)
     players: dict[int, PlayerInfo] = field(default_factory=dict)
     now: datetime = T0
 
-    def ranked(self) -> list[IndexRow]:
+    def ranked(self) -> list[MmrRow]:
         visible = [
             r for r in self.rows.values()
             if not self.players.get(r.discord_uid, PlayerInfo(None, "?")).hidden
             and is_ranked(r.games_played, r.last_played, self.now)
         ]
-        return sorted(visible, key=lambda r: (-r.mmr, -(r.last_played or T0).timestamp(), r.row_id))
+        return sorted(visible, key=lambda r: (-r.mmr, -(r.last_played or T0).timestamp(), r.id))
 
-    def query(self, flt: LeaderboardFilter) -> list[tuple[IndexRow, int, str]]:
+    def query(self, flt: LeaderboardFilter) -> list[tuple[MmrRow, int, str]]:
         """(row, global 0-based position, letter) of the filtered rows, in order."""
         ordered = self.ranked()
         bounds = letter_bounds(len(ordered))
@@ -148,18 +154,18 @@ class Harness:
         self.page_size = page_size
         self.merge_rows = merge_rows
 
-    def row(self, spec: tuple[int, str, int, int, int]) -> IndexRow:
+    def row(self, spec: tuple[int, str, int, int, int]) -> MmrRow:
         uid, race, mmr, games, age_h = spec
         row_id = self.ids.setdefault((uid, race), len(self.ids) + 1)
         played = self.model.now - timedelta(hours=age_h) if games else None
-        return IndexRow(row_id, uid, race, mmr, games, played)
+        return rating(row_id, uid, race, mmr, games, played)
 
     def build(self, initial: list[tuple[int, str, int, int, int]]) -> LeaderboardIndex:
         for uid in range(1, 15):
             self.model.players[uid] = PlayerInfo(COUNTRIES[uid % len(COUNTRIES)], f"p{uid}")
         for spec in initial:
             row = self.row(spec)
-            self.model.rows[row.row_id] = row
+            self.model.rows[row.id] = row
         return LeaderboardIndex.build(
             self.model.rows.values(), self.model.players, self.model.now, self.page_size, self.merge_rows
         )
@@ -171,7 +177,7 @@ class Harness:
             spec = op[1]
             assert isinstance(spec, tuple)
             row = self.row(spec)
-            model.rows[row.row_id] = row
+            model.rows[row.id] = row
             index.upsert(row, model.now)
         elif kind == "country":
             uid, country = op[1], op[2]
@@ -241,7 +247,7 @@ def test_inactive_rows_drop_out_with_time_alone() -> None:
     """Nobody plays; the clock moves; rows leave the ranking and every letter moves with them."""
     players = {uid: PlayerInfo("KR", f"p{uid}") for uid in range(1, 101)}
     rows = [
-        IndexRow(uid, uid, "bw_zerg", 1000 + uid, 1, T0 - timedelta(days=uid % 10))
+        rating(uid, uid, "bw_zerg", 1000 + uid, 1, T0 - timedelta(days=uid % 10))
         for uid in range(1, 101)
     ]
     index = LeaderboardIndex.build(rows, players, T0)
@@ -261,7 +267,7 @@ def test_expiry_moves_letters_of_the_rows_that_stay() -> None:
     players = {uid: PlayerInfo("DE", f"p{uid}") for uid in range(1, 101)}
     # Players 1..50 played a day ago, 51..100 played 13 days ago; higher uid = higher mmr.
     rows = [
-        IndexRow(uid, uid, "sc2_terran", 1000 + uid, 3, T0 - timedelta(days=1 if uid <= 50 else 13))
+        rating(uid, uid, "sc2_terran", 1000 + uid, 3, T0 - timedelta(days=1 if uid <= 50 else 13))
         for uid in range(1, 101)
     ]
     index = LeaderboardIndex.build(rows, players, T0)
@@ -276,7 +282,7 @@ def test_expiry_moves_letters_of_the_rows_that_stay() -> None:
 
 def test_no_cap_on_depth_and_page_clamping() -> None:
     players = {uid: PlayerInfo("US", f"p{uid}") for uid in range(5000)}
-    rows = [IndexRow(uid + 1, uid, "bw_terran", 3000 - uid // 2, 1, T0) for uid in range(5000)]
+    rows = [rating(uid + 1, uid, "bw_terran", 3000 - uid // 2, 1, T0) for uid in range(5000)]
     index = LeaderboardIndex.build(rows, players, T0)
     last = index.page(LeaderboardFilter(), 10_000)
     assert last.page == last.pages == 125
@@ -288,7 +294,7 @@ def test_no_cap_on_depth_and_page_clamping() -> None:
 
 def test_unicode_names_and_unknown_filter_values_are_harmless() -> None:
     players = {1: PlayerInfo("KR", "테란왕"), 2: PlayerInfo("CN", "虫族大师"), 3: PlayerInfo("RU", "Зерг")}
-    rows = [IndexRow(i, i, "sc2_zerg", 1500 + i, 1, T0) for i in (1, 2, 3)]
+    rows = [rating(i, i, "sc2_zerg", 1500 + i, 1, T0) for i in (1, 2, 3)]
     index = LeaderboardIndex.build(rows, players, T0)
     names = [e.name for e in index.page(LeaderboardFilter(), 1).entries]
     assert names == ["Зерг", "虫族大师", "테란왕"]

@@ -35,14 +35,16 @@ There is no cap: pages are reached by position at any depth, not by scanning fro
 from __future__ import annotations
 
 import heapq
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sortedcontainers import SortedList
 
+from evoladder.domain.players import MmrRow
 from evoladder.domain.ranks import ACTIVITY_WINDOW, LETTERS, UNRANKED, letter_at, letter_bounds
 
 PAGE_SIZE = 40
@@ -74,21 +76,12 @@ def sort_key(mmr: int, last_played_us: int, row_id: int) -> int:
     return ((MMR_BIAS - mmr) << MMR_SHIFT) | ((TS_MAX - last_played_us) << ROW_BITS) | row_id
 
 
-@dataclass(frozen=True, slots=True)
-class IndexRow:
-    """One (player, race) rating as the index receives it (from the DB or after a result)."""
+class PlayerInfo(NamedTuple):
+    """What a row shows and is filtered by that belongs to the player, not to the race.
 
-    row_id: int
-    discord_uid: int
-    race: str
-    mmr: int
-    games_played: int
-    last_played: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerInfo:
-    """What a row shows and is filtered by that belongs to the player, not to the race."""
+    A named tuple, not a dataclass: one is made per player at start-up (100k+), and a tuple is
+    the cheapest immutable record to create and to keep.
+    """
 
     country: str | None
     name: str
@@ -145,20 +138,32 @@ class Position:
     race: str
 
 
-class _Row:
-    __slots__ = ("discord_uid", "key", "last_us", "mmr", "race", "row_id")
+class _Row(NamedTuple):
+    """A ranked row: who, which race, and its key (mmr, last game and row id are in the key).
 
-    def __init__(self, row_id: int, discord_uid: int, race: str, mmr: int, last_us: int) -> None:
-        self.row_id = row_id
-        self.discord_uid = discord_uid
-        self.race = race
-        self.mmr = mmr
-        self.last_us = last_us
-        self.key = sort_key(mmr, last_us, row_id)
+    Immutable (an update replaces the row) and a tuple: the cheapest record to create by the
+    hundred thousand at start-up.
+    """
+
+    discord_uid: int
+    race: str
+    key: int
+
+    @property
+    def row_id(self) -> int:
+        return self.key & ROW_MASK
+
+    @property
+    def last_us(self) -> int:
+        return TS_MAX - ((self.key >> ROW_BITS) & TS_MAX)
+
+    @property
+    def mmr(self) -> int:
+        return MMR_BIAS - (self.key >> MMR_SHIFT)
 
     @property
     def expiry_key(self) -> int:
-        return (self.last_us << ROW_BITS) | self.row_id
+        return (self.last_us << ROW_BITS) | (self.key & ROW_MASK)
 
 
 @dataclass
@@ -184,17 +189,20 @@ class _Family:
 
     @classmethod
     def bulk(cls, keyed: Iterable[tuple[int, str, str | None]]) -> _Family:
-        every: list[int] = []
-        races: dict[str, list[int]] = {}
-        countries: dict[str | None, list[int]] = {}
+        """One grouping pass (by race and country pair), then C-level sorts of integer lists."""
         pairs: dict[tuple[str, str | None], list[int]] = {}
         for key, race, country in keyed:
-            every.append(key)
-            races.setdefault(race, []).append(key)
-            countries.setdefault(country, []).append(key)
-            pairs.setdefault((race, country), []).append(key)
+            found = pairs.get((race, country))
+            if found is None:
+                found = pairs[(race, country)] = []
+            found.append(key)
+        races: dict[str, list[int]] = {}
+        countries: dict[str | None, list[int]] = {}
+        for (race, country), keys in pairs.items():
+            races.setdefault(race, []).extend(keys)
+            countries.setdefault(country, []).extend(keys)
         return cls(
-            SortedList(every),
+            SortedList([k for keys in pairs.values() for k in keys]),
             {k: SortedList(v) for k, v in races.items()},
             {k: SortedList(v) for k, v in countries.items()},
             {k: SortedList(v) for k, v in pairs.items()},
@@ -236,27 +244,17 @@ class LeaderboardIndex:
     @classmethod
     def build(
         cls,
-        rows: Iterable[IndexRow],
+        rows: Iterable[MmrRow],
         players: Mapping[int, PlayerInfo],
         now: datetime,
         page_size: int = PAGE_SIZE,
         merge_rows_per_list: int = DIRECT_MERGE_ROWS_PER_LIST,
     ) -> LeaderboardIndex:
-        """Bulk load (each list sorted once): the start-up path, far faster than n inserts."""
-        index = cls(page_size, merge_rows_per_list)
-        index._players = dict(players)
-        index._cutoff_us = to_us(now - ACTIVITY_WINDOW)
-        for source in rows:
-            if index._is_rankable(source):
-                index._put_row(source)
-        country = index._country
-        index._ranked = _Family.bulk((r.key, r.race, country(r.discord_uid)) for r in index._rows.values())
-        for uid, mine in index._by_player.items():
-            index._best[uid] = min(mine.values(), key=_key_of)
-        best = index._best.values()
-        index._best_family = _Family.bulk((r.key, r.race, country(r.discord_uid)) for r in best)
-        index._expiry = SortedList(r.expiry_key for r in index._rows.values())
-        return index
+        """Bulk load from complete collections (see ``IndexBuilder`` for the streaming form)."""
+        builder = IndexBuilder(now, page_size, merge_rows_per_list)
+        builder.add_players(players.items())
+        builder.add_rows(rows)
+        return builder.finish()
 
     def refresh(self, now: datetime) -> int:
         """Drop the rows whose last game left the activity window; returns how many dropped."""
@@ -274,10 +272,10 @@ class LeaderboardIndex:
             dropped += 1
         return dropped
 
-    def upsert(self, source: IndexRow, now: datetime) -> None:
+    def upsert(self, source: MmrRow, now: datetime) -> None:
         """Apply one row's new state: enter, move or leave the ranked rows. O(log n)."""
         self.refresh(now)
-        old = self._rows.get(source.row_id)
+        old = self._rows.get(source.id)
         if old is not None:
             self._drop(old)
         if self._is_rankable(source):
@@ -312,6 +310,11 @@ class LeaderboardIndex:
     @property
     def ranked_total(self) -> int:
         return len(self._rows)
+
+    @property
+    def players_total(self) -> int:
+        """Players the index knows (ranked or not): names and countries for every row."""
+        return len(self._players)
 
     def player(self, discord_uid: int) -> PlayerInfo | None:
         return self._players.get(discord_uid)
@@ -370,7 +373,7 @@ class LeaderboardIndex:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _is_rankable(self, source: IndexRow) -> bool:
+    def _is_rankable(self, source: MmrRow) -> bool:
         info = self._players.get(source.discord_uid)
         if info is not None and info.hidden:
             return False
@@ -384,18 +387,26 @@ class LeaderboardIndex:
         info = self._players.get(discord_uid)
         return info.country if info else None
 
-    def _put_row(self, source: IndexRow) -> _Row:
+    def _put_row(self, source: MmrRow) -> _Row:
         assert source.last_played is not None
-        row = _Row(source.row_id, source.discord_uid, source.race, source.mmr, to_us(source.last_played))
-        self._rows[row.row_id] = row
-        self._by_player.setdefault(row.discord_uid, {})[row.race] = row
+        return self._put(source.id, source.discord_uid, source.race, source.mmr, to_us(source.last_played))
+
+    def _put(self, row_id: int, discord_uid: int, race: str, mmr: int, last_us: int) -> _Row:
+        race = sys.intern(race)
+        key = ((MMR_BIAS - mmr) << MMR_SHIFT) | ((TS_MAX - last_us) << ROW_BITS) | row_id  # sort_key
+        row = _Row(discord_uid, race, key)
+        self._rows[row_id] = row
+        mine = self._by_player.get(discord_uid)
+        if mine is None:
+            mine = self._by_player[discord_uid] = {}
+        mine[race] = row
         return row
 
     def _drop(self, row: _Row) -> None:
         """Take a row out of the ranked rows (its best-family entry is settled by the caller)."""
         self._ranked.remove(row.key, row.race, self._country(row.discord_uid))
         self._expiry.remove(row.expiry_key)
-        del self._rows[row.row_id]
+        del self._rows[row.key & ROW_MASK]
         mine = self._by_player[row.discord_uid]
         del mine[row.race]
         if not mine:
@@ -502,6 +513,75 @@ class LeaderboardIndex:
         )
 
 
+class IndexBuilder:
+    """Builds an index from streamed batches: players first, then rating rows, then ``finish``.
+
+    Rows go straight into compact internal records (nothing keeps the streamed objects), and each
+    sorted list is created once from all its keys: far faster, and lighter, than n inserts.
+    """
+
+    def __init__(
+        self, now: datetime, page_size: int = PAGE_SIZE, merge_rows_per_list: int = DIRECT_MERGE_ROWS_PER_LIST
+    ) -> None:
+        self._index = LeaderboardIndex(page_size, merge_rows_per_list)
+        self._index._cutoff_us = to_us(now - ACTIVITY_WINDOW)
+        self._rows_added = False
+        self._expiry: list[int] = []
+
+    def add_players(self, players: Iterable[tuple[int, PlayerInfo]]) -> None:
+        if self._rows_added:
+            raise RuntimeError("add every player before the first row (bans decide what is ranked)")
+        self._index._players.update(players)
+
+    def add_rows(self, rows: Iterable[MmrRow]) -> None:
+        self._rows_added = True
+        index = self._index
+        for source in rows:
+            if index._is_rankable(source):
+                row = index._put_row(source)
+                self._expiry.append(row.expiry_key)
+
+    def add_keys(self, rows: Iterable[tuple[int, int, str, int, int]]) -> None:
+        """Rows as (row id, discord uid, race, mmr, last_played microseconds) with games > 0.
+
+        The lean start-up form: no record objects are made for rows on their way in.
+        """
+        self._rows_added = True
+        index = self._index
+        cutoff = index._cutoff_us
+        players = index._players
+        put = index._put
+        expiry = self._expiry
+        for row_id, uid, race, mmr, last_us in rows:
+            info = players.get(uid)
+            if last_us >= cutoff and (info is None or not info.hidden):
+                put(row_id, uid, race, mmr, last_us)
+                expiry.append((last_us << ROW_BITS) | row_id)
+
+    def finish(self) -> LeaderboardIndex:
+        index = self._index
+        players = index._players
+        ranked: list[tuple[int, str, str | None]] = []
+        best: list[tuple[int, str, str | None]] = []
+        for uid, mine in index._by_player.items():
+            info = players.get(uid)
+            country = info.country if info else None
+            top = None
+            for row in mine.values():
+                ranked.append((row.key, row.race, country))
+                if top is None or row.key < top.key:
+                    top = row
+            assert top is not None
+            index._best[uid] = top
+            best.append((top.key, top.race, country))
+        index._ranked = _Family.bulk(ranked)
+        index._best_family = _Family.bulk(best)
+        self._expiry.sort()
+        index._expiry = SortedList(self._expiry)
+        self._expiry = []
+        return index
+
+
 def _key_of(row: _Row) -> int:
     return row.key
 
@@ -534,7 +614,7 @@ __all__ = [
     "PAGE_SIZE",
     "UNRANKED",
     "Entry",
-    "IndexRow",
+    "IndexBuilder",
     "LeaderboardFilter",
     "LeaderboardIndex",
     "Page",

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import BigInteger, String, cast, func, insert, or_, select, type_coerce, update
 from sqlalchemy.engine import RowMapping
 
 from evoladder.domain.players import MmrRow
 from evoladder.domain.rating import START_MMR
 from evoladder.store.repositories.base import Repository
 from evoladder.store.schema import mmrs_1v1
+
+# (row id, discord uid, race, mmr, last_played as microseconds since the epoch)
+RankKey = tuple[int, int, str, int, int]
 
 
 def mmr_from_row(row: RowMapping) -> MmrRow:
@@ -110,23 +114,36 @@ class MmrRepository(Repository):
             .values(mmr=mmr)
         )
 
-    async def stream_rankable(self, since: datetime, batch: int = 10_000) -> AsyncIterator[MmrRow]:
-        """Rows with a game at or after ``since``: the only ones the leaderboard can rank.
+    async def rankable_batches(self, since: datetime, batch: int = 10_000) -> AsyncIterator[list[RankKey]]:
+        """The rows the leaderboard can rank (a game at or after ``since``), lean and in lists.
 
-        The start-up build streams these instead of every row, so an old ladder with many
-        inactive rows starts as fast as a young one.
+        This is the start-up path for 100k+ rows, so it carries only what the index needs, as
+        plain tuples, and the database itself turns ``last_played`` into integer microseconds
+        since the epoch (exact on both: SQLite's stored UTC text is split into seconds and its
+        six fraction digits; PostgreSQL's epoch is an exact numeric). Whole partitions cross the
+        async boundary, one hop per ``batch`` rows. Only rows with a recent game are read, so a
+        ladder with many inactive rows starts as fast as a young one.
         """
+        c = mmrs_1v1.c
         stmt = (
-            select(mmrs_1v1)
-            .where(mmrs_1v1.c.games_played > 0, mmrs_1v1.c.last_played >= since)
+            select(c.id, c.discord_uid, c.race, c.mmr, self._epoch_us(c.last_played))
+            .where(c.games_played > 0, c.last_played >= since)
             .execution_options(yield_per=batch)
         )
         result = await self.conn.stream(stmt)
-        async for row in result.mappings():
-            yield mmr_from_row(row)
+        async for part in result.partitions(batch):
+            yield [tuple(row) for row in part]
+
+    def _epoch_us(self, column: Any) -> Any:
+        if self.dialect == "sqlite":
+            text = type_coerce(column, String)
+            seconds = cast(func.strftime("%s", text), BigInteger)
+            return seconds * 1_000_000 + cast(func.substr(text, 21, 6), BigInteger)
+        return cast(func.extract("epoch", column) * 1_000_000, BigInteger)
 
     async def stream_all(self, batch: int = 10_000) -> AsyncIterator[MmrRow]:
         """Every row, in batches (used to build the leaderboard at start-up)."""
         result = await self.conn.stream(select(mmrs_1v1).execution_options(yield_per=batch))
         async for row in result.mappings():
             yield mmr_from_row(row)
+

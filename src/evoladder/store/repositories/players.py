@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,9 +43,8 @@ def player_from_row(row: RowMapping) -> Player:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class PlayerIdentity:
-    """What the leaderboard shows of a player: built at start-up for every player."""
+class PlayerIdentity(NamedTuple):
+    """What the leaderboard shows of a player: read at start-up for every player (a cheap tuple)."""
 
     discord_uid: int
     discord_username: str
@@ -146,15 +145,15 @@ class PlayerRepository(Repository):
         )
         return [player_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
 
-    async def stream_identities(self, batch: int = 10_000) -> AsyncIterator[PlayerIdentity]:
-        """Every player's display identity, streamed (the leaderboard build at start-up)."""
+    async def identity_batches(self, batch: int = 10_000) -> AsyncIterator[list[PlayerIdentity]]:
+        """Every player's display identity, streamed in lists (the leaderboard build at start-up)."""
         stmt = select(
             players.c.discord_uid, players.c.discord_username, players.c.main_id,
             players.c.country, players.c.is_banned,
         ).execution_options(yield_per=batch)
         result = await self.conn.stream(stmt)
-        async for uid, username, main_id, country, banned in result:
-            yield PlayerIdentity(int(uid), username, main_id, country, bool(banned))
+        async for part in result.partitions(batch):
+            yield [PlayerIdentity(u, name, main, country, bool(b)) for u, name, main, country, b in part]
 
     async def counts(self) -> PlayerCounts:
         def count_if(condition: Any) -> Any:
