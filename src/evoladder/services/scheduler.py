@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class Scheduler:
@@ -57,6 +58,7 @@ class Scheduler:
         self._sleep: Sleep = sleep or self._wait_for_poke
         self._task: asyncio.Task[None] | None = None
         self._running = asyncio.Lock()
+        self._pruned_at: datetime | None = None
 
     def register(self, handlers: Mapping[str, JobHandler]) -> None:
         self._handlers.update(handlers)
@@ -69,15 +71,22 @@ class Scheduler:
 
     async def start(self) -> int:
         """Re-arm: run what fell due while stopped, then keep running. Returns the pending count."""
-        now = self._clock.now()
-        async with self._db.transaction() as uow:
-            pruned = await uow.jobs.prune_done(now - self._keep_done)
-            pending = len(await uow.jobs.pending())
+        pruned = await self.prune()
+        async with self._db.read() as uow:
+            pending = await uow.jobs.pending_count()
         event(log, "scheduler.start", pending=pending, pruned=pruned)
         await self.run_due()
         self._stopping.clear()
         self._task = asyncio.create_task(self._loop(), name="scheduler")
         return pending
+
+    async def prune(self) -> int:
+        """Delete jobs finished more than ``keep_done`` ago (at start, then about hourly)."""
+        now = self._clock.now()
+        async with self._db.transaction() as uow:
+            pruned = await uow.jobs.prune_done(now - self._keep_done)
+        self._pruned_at = now
+        return pruned
 
     async def stop(self) -> None:
         """Stop after the job in progress (if any) has finished."""
@@ -142,6 +151,8 @@ class Scheduler:
         while not self._stopping.is_set():
             try:
                 await self.run_due()
+                if self._pruned_at is None or self._clock.now() - self._pruned_at >= PRUNE_EVERY:
+                    await self.prune()
                 delay = await self.seconds_until_next()
             except Exception:
                 log.exception("scheduler pass failed; retrying")

@@ -105,6 +105,10 @@ class JobRepository(Repository):
         value: datetime | None = (await self.conn.execute(stmt)).scalar_one_or_none()
         return value
 
+    async def pending_count(self) -> int:
+        stmt = select(func.count()).select_from(scheduled_jobs).where(scheduled_jobs.c.done_at.is_(None))
+        return int((await self.conn.execute(stmt)).scalar_one())
+
     async def pending(self, match_id: int | None = None) -> list[Job]:
         stmt = select(scheduled_jobs).where(scheduled_jobs.c.done_at.is_(None)).order_by(
             scheduled_jobs.c.due_at, scheduled_jobs.c.id
