@@ -118,18 +118,24 @@ class LeavesMidWave(Matchmaker):
     """Someone leaves after the wave read the queue and before it writes."""
 
     leaver: int = 0
+    joiner: int = 0
     stack: Stack | None = None
 
-    async def _write(self, planned: Sequence[_Planned], wave_at: datetime) -> tuple[list[MatchState], int]:
+    async def _write(
+        self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
+    ) -> tuple[list[MatchState], int]:
         assert self.stack is not None
         await self.stack.queue.leave(self.leaver)
-        return await super()._write(planned, wave_at)
+        if self.joiner:  # and someone else joins: the wave did not see them
+            self.stack.clock.advance(seconds=1)
+            await queue(self.stack, self.joiner, "bw_protoss", None)
+        return await super()._write(planned, wave_at, read_at)
 
 
 async def test_a_player_who_left_during_the_wave_is_not_matched(db: Database) -> None:
     s = build_stack(db)
     mm = LeavesMidWave(db, s.clock, GAME, s.notifier, s.read_models, s.timings)
-    mm.leaver, mm.stack = 2, s
+    mm.leaver, mm.joiner, mm.stack = 2, 9, s
     for uid, bw, sc2 in ((1, "bw_zerg", None), (2, None, "sc2_zerg"), (3, "bw_terran", None)):
         await queue(s, uid, bw, sc2)
     await queue(s, 4, None, "sc2_terran")
@@ -137,7 +143,7 @@ async def test_a_player_who_left_during_the_wave_is_not_matched(db: Database) ->
     assert report.dropped_pairs == 1 and len(report.match_ids) == 1
     assert await player_state(db, 2) == ("idle", None, 3)
     partner = 1 if (await player_state(db, 1))[0] == "queueing" else 3
-    assert await waits_of(db) == {partner: 1}
+    assert await waits_of(db) == {partner: 1, 9: 0}
 
 
 async def test_no_immediate_rematch_when_another_pairing_exists(db: Database) -> None:

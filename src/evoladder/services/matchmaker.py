@@ -17,7 +17,8 @@ every player computes the same wave times. One wave:
    next wave; someone who left and re-queued with the same race is matched with the new entry);
    then, set-based over "the matches this wave made", deletes their entries, moves their players
    to ``in_match`` and writes each match's confirmation reminder and deadline as
-   ``scheduled_jobs`` rows; and adds one wave to every remaining entry's wait count;
+   ``scheduled_jobs`` rows; and adds one wave to the wait count of every entry the wave saw and
+   left waiting;
 5. after the commit: read models, scheduler wake-up, and a ``MatchFound`` for each player.
 
 **Slots:** player 1 is always the Brood War side, player 2 the StarCraft II side. Every match of
@@ -137,7 +138,8 @@ class Matchmaker:
     # --- one wave -----------------------------------------------------------------------------
 
     async def run_wave(self, wave_at: datetime | None = None) -> WaveReport:
-        wave_at = wave_at or self._clock.now()
+        read_at = self._clock.now()
+        wave_at = wave_at or read_at
         lap = _Laps()
         async with self._db.read() as uow:
             candidates = await uow.queue.wave_candidates()
@@ -150,7 +152,7 @@ class Matchmaker:
             result = run_wave(entries)
         planned = [self._plan(p, by_uid) for p in result.pairs]
         lap("pair")
-        created, dropped = await self._write(planned, wave_at)
+        created, dropped = await self._write(planned, wave_at, read_at)
         lap("write")
         await self._announce(created, by_uid)
         lap("announce")
@@ -175,7 +177,9 @@ class Matchmaker:
         server = self._game.server_for(bw.region, sc2.region).code
         return _Planned(pairing, bw, sc2, map_name, server)
 
-    async def _write(self, planned: Sequence[_Planned], wave_at: datetime) -> tuple[list[MatchState], int]:
+    async def _write(
+        self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
+    ) -> tuple[list[MatchState], int]:
         """One transaction: insert the pairs as matches, drop those the queue no longer allows,
         then move everything else with set-based statements over "the matches this wave made"."""
         now = self._clock.now()
@@ -194,7 +198,7 @@ class Matchmaker:
                 await uow.matches.put_batch_players_in_matches(batch, now)
                 for job in confirmation_jobs(created[0], self._timings):
                     await uow.jobs.add_for_matches(job.kind, job.due_at, batch)
-            await uow.queue.increment_waits()
+            await uow.queue.increment_waits(joined_by=read_at)
         return created, len(planned) - len(created)
 
     def _new_match(self, p: _Planned, now: datetime, wave_at: datetime) -> MatchState:

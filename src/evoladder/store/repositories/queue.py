@@ -201,10 +201,18 @@ class QueueRepository(Repository):
         for part in _chunks(sorted(set(discord_uids))):
             await self.conn.execute(delete(queue_entries).where(queue_entries.c.discord_uid.in_(part)))
 
-    async def increment_waits(self) -> int:
-        """Every entry still queued waited one more wave (SQL arithmetic: no lost update)."""
-        result = await self.conn.execute(update(queue_entries).values(waits=queue_entries.c.waits + 1))
-        return int(result.rowcount)
+    async def increment_waits(self, joined_by: datetime) -> int:
+        """Every entry the wave saw (joined by ``joined_by``) and left waiting waited one more wave.
+
+        SQL arithmetic, so it composes with anything else; an entry that joined while the wave was
+        being solved was not part of it and keeps its count.
+        """
+        stmt = (
+            update(queue_entries)
+            .where(queue_entries.c.joined_at <= joined_by)
+            .values(waits=queue_entries.c.waits + 1)
+        )
+        return int((await self.conn.execute(stmt)).rowcount)
 
     async def remove_all(self) -> list[int]:
         uids = await self.uids()
