@@ -255,3 +255,26 @@ async def test_a_stale_writer_updates_nothing(db: Database) -> None:
     async with db.transaction() as uow:
         assert not await uow.matches.update_cas(stale, replace(stale, status=MatchStatus.ABORTED))
     assert (await s.matches.get(m.id)).status is MatchStatus.CONFIRMED
+
+
+async def test_a_double_click_on_abort_charges_one_abort(procs: list[Stack]) -> None:
+    a, b, c = procs
+    for n in range(ROUNDS):
+        m = await new_match(a, n)
+        ok, errors = await race(*(s.matches.abort(m.id, m.player_1) for s in (a, b, c)))
+        assert len(ok) == 1 and len(errors) == 2
+        assert (await player_state(a.db, m.player_1))[2] == 2
+        assert (await a.matches.get(m.id)).status is MatchStatus.ABORTED
+
+
+async def test_both_players_abort_at_once_only_one_is_charged(procs: list[Stack]) -> None:
+    a, b, _ = procs
+    for n in range(ROUNDS):
+        m = await new_match(a, n)
+        ok, errors = await race(a.matches.abort(m.id, m.player_1), b.matches.abort(m.id, m.player_2))
+        assert len(ok) == 1 and len(errors) == 1
+        state = await a.matches.get(m.id)
+        charged = m.player_1 if state.report_1 == -3 else m.player_2
+        other = m.player_2 if charged == m.player_1 else m.player_1
+        assert (await player_state(a.db, charged))[2] == 2
+        assert (await player_state(a.db, other))[2] == 3
