@@ -23,7 +23,7 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -127,6 +127,35 @@ class FlowTimer:
         return self._owner.complete(self.command, now - self.started, self._marks)
 
 
+@dataclass(frozen=True, slots=True)
+class CommandLatency:
+    """One command's flow count and estimated duration quantiles (ms, in the order asked)."""
+
+    command: str
+    count: int
+    quantiles_ms: tuple[float, ...]
+
+
+def histogram_quantile(q: float, bounds: Sequence[float], counts: Sequence[int], total: int) -> float:
+    """The ``q`` quantile of a histogram, interpolated linearly inside its bucket.
+
+    ``counts`` are per bucket (not cumulative); observations above the last bound count in
+    ``total`` only, and a quantile that falls there is reported as the last bound (its true
+    value is unknown). An empty histogram gives 0.
+    """
+    if total <= 0:
+        return 0.0
+    rank = q * total
+    below = 0
+    lower = 0.0
+    for upper, count in zip(bounds, counts, strict=True):
+        if count and below + count >= rank:
+            return lower + (upper - lower) * (rank - below) / count
+        below += count
+        lower = upper
+    return float(bounds[-1])
+
+
 class _Histogram:
     __slots__ = ("count", "counts", "sum")
 
@@ -199,6 +228,22 @@ class FlowTiming:
         for name, seconds in marks.items():
             self._phases.setdefault((command, name), _Histogram()).observe(seconds)
         self._labels[(command, label)] = self._labels.get((command, label), 0) + 1
+
+    def latencies(self, quantiles: Sequence[float] = (0.5, 0.95, 0.99)) -> list[CommandLatency]:
+        """Per command: flows seen and estimated duration quantiles, busiest command first.
+
+        For the admin snapshot. Estimated from the histogram buckets the metrics keep (as
+        Prometheus' ``histogram_quantile`` does), so no per-call samples are stored; the error is
+        bounded by the bucket widths (``BUCKETS_S``), which is enough to tell 5 ms from 500 ms.
+        """
+        out = [
+            CommandLatency(
+                command, hist.count,
+                tuple(histogram_quantile(q, BUCKETS_S, hist.counts, hist.count) * 1000 for q in quantiles),
+            )
+            for command, hist in self._totals.items()
+        ]
+        return sorted(out, key=lambda c: (-c.count, c.command))
 
     # -- metrics ---------------------------------------------------------------------------------
 
