@@ -47,6 +47,7 @@ from evoladder.domain.match_state import MatchTimings
 from evoladder.game import GameData, load_game_data
 from evoladder.logging_setup import configure_logging, event
 from evoladder.services.accounts import AccountService, AdminRoster
+from evoladder.services.admin_console import AdminConsole
 from evoladder.services.admin_players import AdminPlayerService
 from evoladder.services.command_log import CommandLog
 from evoladder.services.guard import CommandGuard
@@ -61,6 +62,7 @@ from evoladder.services.timing import FlowTiming, command_log_gauges, player_cac
 from evoladder.settings import Settings
 from evoladder.store.engine import create_engine
 from evoladder.store.migrations import head_revision, upgrade
+from evoladder.store.replay_storage import open_replay_storage
 from evoladder.store.uow import Database
 
 log = logging.getLogger(__name__)
@@ -243,6 +245,11 @@ async def build_ladder(
         game,
         ban_listener=BanCascade(queue, matches),
     )
+    admin_console = AdminConsole(
+        db, clock, game, roster, admin_players, queue, matches, read_models, timing, matchmaker=matchmaker,
+        # Until the replay service owns a storage for the process, /admin match opens one per call.
+        replay_storage=lambda: open_replay_storage(settings.replay_storage),
+    )
 
     deps = BotDeps(
         settings=settings,
@@ -265,6 +272,7 @@ async def build_ladder(
         matches=matches,
         matchmaker=matchmaker,
         scheduler=scheduler,
+        admin_console=admin_console,
     )
     lifecycle = Lifecycle()
     flows = Flows(

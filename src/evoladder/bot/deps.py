@@ -18,6 +18,7 @@ from evoladder.bot.messages import MessageLog
 from evoladder.bot.outbound import Outbound
 from evoladder.game import GameData
 from evoladder.services.accounts import AccountService, AdminRoster
+from evoladder.services.admin_console import AdminConsole
 from evoladder.services.admin_players import AdminPlayerService
 from evoladder.services.command_log import CommandLog
 from evoladder.services.guard import CommandGuard
@@ -63,3 +64,5 @@ class BotDeps:
     matches: MatchService
     matchmaker: Matchmaker
     scheduler: Scheduler
+    # /admin (issue 5)
+    admin_console: AdminConsole
