@@ -7,9 +7,10 @@ subclass (its ``dynamic_items`` list its persistent buttons), its renderers in
 
 from __future__ import annotations
 
+from evoladder.bot.cogs.admin import AdminCog
 from evoladder.bot.cogs.help import HelpCog
 from evoladder.bot.cogs.match import MatchCog
 from evoladder.bot.cogs.ping import PingCog
 from evoladder.bot.interaction import LadderCog
 
-FEATURE_COGS: tuple[type[LadderCog], ...] = (HelpCog, PingCog, MatchCog)
+FEATURE_COGS: tuple[type[LadderCog], ...] = (HelpCog, PingCog, MatchCog, AdminCog)

@@ -1,0 +1,159 @@
+"""Test kit for the /admin journeys: a sandbox with an owner, and seeds made through the services.
+
+The admin feature is exercised end to end (real bot, local Discord server); the state it acts on
+(registered players, queue entries, matches in every state, replays) is seeded through the same
+services the other features use, because their cogs are other parts of the project. Waves run
+only when a test calls ``run_wave`` (``background=False``), so nothing is paired behind a test's
+back, and nothing sleeps: waiting is on what a player or channel receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from hashlib import blake2b
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from evoladder.bot.deps import BotDeps
+from evoladder.domain.match_state import MatchState
+from evoladder.domain.players import MmrRow, Player
+from evoladder.domain.rating import Outcome
+from evoladder.domain.replays import Check, CheckId
+from evoladder.sandbox import Message, VirtualPlayer
+from evoladder.sandbox.ladder import Sandbox
+from evoladder.settings import load_settings
+from evoladder.store.replay_storage import open_replay_storage, replay_key
+from evoladder.store.schema import admin_actions, replays
+
+
+@asynccontextmanager
+async def admin_sandbox(replay_dir: Path) -> AsyncIterator[Sandbox]:
+    """The bot with one owner (``sandbox.owners[0]``, "root"), no background loops."""
+    settings = load_settings(replay_storage=str(replay_dir))
+    async with Sandbox(settings=settings, owners=["root"], background=False) as sb:
+        yield sb
+        assert not sb.discord.violations, sb.discord.violations.describe()
+
+
+def deps(sandbox: Sandbox) -> BotDeps:
+    return sandbox.ladder.deps
+
+
+async def register(sandbox: Sandbox, player: VirtualPlayer, main_id: str) -> None:
+    """A player who accepted the terms and finished setup (what /termsofservice and /setup do)."""
+    accounts = deps(sandbox).accounts
+    await accounts.ensure_player(player.id, player.name)
+    await accounts.accept_terms(player.id)
+    await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), "FR", "EUW")
+
+
+async def queue(sandbox: Sandbox, player: VirtualPlayer, bw: str | None, sc2: str | None) -> None:
+    await deps(sandbox).queue.join(player.id, bw, sc2)
+
+
+async def make_admin(sandbox: Sandbox, player: VirtualPlayer) -> None:
+    """Through the owner's own command, as an operator would."""
+    owner = sandbox.owners[0]
+    reply = await owner.slash("admin admin_add", user=str(player.id), reason="helps with disputes")
+    assert "is now an admin" in reply.content
+
+
+async def match(sandbox: Sandbox, bw: VirtualPlayer, sc2: VirtualPlayer) -> MatchState:
+    """Queue ``bw`` (BW side, player 1) and ``sc2`` and run a wave: a found match, both told."""
+    await queue(sandbox, bw, "bw_zerg", None)
+    await queue(sandbox, sc2, None, "sc2_terran")
+    report = await deps(sandbox).matchmaker.run_wave()
+    [match_id] = report.match_ids
+    return await deps(sandbox).matches.get(match_id)
+
+
+async def played(
+    sandbox: Sandbox, bw: VirtualPlayer, sc2: VirtualPlayer, report_1: Outcome, report_2: Outcome
+) -> MatchState:
+    """A match confirmed by both and reported by both (final when the reports agree, else conflict)."""
+    state = await match(sandbox, bw, sc2)
+    matches = deps(sandbox).matches
+    await matches.confirm(state.id, bw.id)
+    await matches.confirm(state.id, sc2.id)
+    await matches.report(state.id, bw.id, report_1)
+    return await matches.report(state.id, sc2.id, report_2)
+
+
+async def rating(sandbox: Sandbox, uid: int, race: str) -> MmrRow:
+    async with deps(sandbox).db.read() as uow:
+        row = await uow.mmrs.get(uid, race)
+    assert row is not None
+    return row
+
+
+async def player_record(sandbox: Sandbox, uid: int) -> Player:
+    async with deps(sandbox).db.read() as uow:
+        found = await uow.players.get(uid)
+    assert found is not None
+    return found
+
+
+async def audit(sandbox: Sandbox) -> list[dict[str, Any]]:
+    """Every admin_actions row, oldest first."""
+    async with deps(sandbox).db.read() as uow:
+        rows = (await uow.conn.execute(select(admin_actions).order_by(admin_actions.c.id))).mappings()
+        return [dict(r) for r in rows]
+
+
+async def store_replay(
+    sandbox: Sandbox,
+    match_id: int,
+    uploader: int,
+    data: bytes,
+    checks: list[Check],
+    at: datetime,
+    *,
+    file: bool = True,
+) -> str:
+    """A replay as the replay service leaves it: the file in storage and its row with the checklist.
+
+    ``file=False`` writes the row only (a file lost from the storage).
+    """
+    digest = blake2b(data).hexdigest()
+    key = replay_key(match_id, digest, at)
+    if file:
+        await open_replay_storage(sandbox.settings.replay_storage).put(key, data)
+    checklist = {
+        "checks": [c.to_dict() for c in checks],
+        "critical_ok": all(c.passed for c in checks if c.critical),
+    }
+    async with deps(sandbox).db.transaction() as uow:
+        await uow.conn.execute(
+            insert(replays).values(
+                match_id=match_id,
+                uploader_uid=uploader,
+                hash=digest,
+                storage_key=key,
+                size_bytes=len(data),
+                uploaded_at=at,
+                map_name="Khione SEL",
+                critical_ok=checklist["critical_ok"],
+                checks=checklist,
+            )
+        )
+    return digest
+
+
+def check(check_id: CheckId, passed: bool, message: str, *, critical: bool = False) -> Check:
+    return Check(check_id, passed, critical, message)
+
+
+def with_text(fragment: str) -> Callable[[Message], bool]:
+    return lambda m: fragment in m.text
+
+
+def field(message: Message, name_prefix: str) -> str:
+    """The value of the first embed field whose name starts with ``name_prefix``."""
+    for f in message.embeds[0].get("fields") or []:
+        if str(f["name"]).startswith(name_prefix):
+            return str(f["value"])
+    raise AssertionError(f"no field {name_prefix!r} in {[f['name'] for f in message.embeds[0]['fields']]}")
