@@ -7,10 +7,27 @@ subclass (its ``dynamic_items`` list its persistent buttons), its renderers in
 
 from __future__ import annotations
 
-from evoladder.bot.cogs.admin import AdminCog
+from evoladder.bot.cogs.activation import ActivationCog
+from evoladder.bot.cogs.country import CountryCog
 from evoladder.bot.cogs.help import HelpCog
+from evoladder.bot.cogs.leaderboard import LeaderboardCog
 from evoladder.bot.cogs.match import MatchCog
 from evoladder.bot.cogs.ping import PingCog
+from evoladder.bot.cogs.profile import ProfileCog
+from evoladder.bot.cogs.prune import PruneCog
+from evoladder.bot.cogs.setup import SetupCog
+from evoladder.bot.cogs.terms import TermsCog
 from evoladder.bot.interaction import LadderCog
 
-FEATURE_COGS: tuple[type[LadderCog], ...] = (HelpCog, PingCog, MatchCog, AdminCog)
+FEATURE_COGS: tuple[type[LadderCog], ...] = (
+    HelpCog,
+    PingCog,
+    TermsCog,
+    SetupCog,
+    CountryCog,
+    ActivationCog,
+    ProfileCog,
+    LeaderboardCog,
+    PruneCog,
+    MatchCog,
+)

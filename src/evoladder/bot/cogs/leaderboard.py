@@ -1,0 +1,95 @@
+"""/leaderboard: a page of 40 with filters; the slash options set the first filters.
+
+Races and countries are autocompleted (races by name, short name or alias in any script;
+countries as in /setcountry, all 251), rank letters are choices. Everything after the first
+answer happens on the board's own controls (see components.leaderboard).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import discord
+from discord import app_commands
+
+from evoladder.bot.components.leaderboard import LEADERBOARD_ITEMS, BoardState, board_reply
+from evoladder.bot.countries import CountrySearch
+from evoladder.bot.deps import BotDeps
+from evoladder.bot.interaction import Call, Flows, LadderCog, ladder_command
+from evoladder.bot.reply import Reply
+from evoladder.bot.strings import leaderboard as text
+from evoladder.domain.errors import UnknownRace
+from evoladder.domain.ranks import LETTERS
+from evoladder.game import GameData
+from evoladder.services.accounts import fold
+
+PAGE_MAX = 1_000_000
+
+
+def race_code(game: GameData, value: str) -> str:
+    """A race by code, name, short name or alias (any script, any case)."""
+    wanted = fold(value)
+    for code, race in game.races.items():
+        if wanted in {fold(n) for n in (code, race.name, race.short_name, *race.aliases)}:
+            return code
+    raise UnknownRace()
+
+
+def races_matching(game: GameData, query: str) -> list[app_commands.Choice[str]]:
+    wanted = fold(query)
+    return [
+        app_commands.Choice(name=race.name, value=code)
+        for code, race in game.races.items()
+        if any(wanted in fold(n) for n in (code, race.name, race.short_name, *race.aliases))
+    ]
+
+
+class LeaderboardCog(LadderCog):
+    dynamic_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = LEADERBOARD_ITEMS
+
+    def __init__(self, deps: BotDeps, flows: Flows) -> None:
+        super().__init__(deps, flows)
+        self.countries = CountrySearch(deps.accounts, deps.game)
+
+    @app_commands.describe(
+        race=text.RACE_OPTION,
+        country=text.COUNTRY_OPTION,
+        rank=text.RANK_OPTION,
+        best_race_only=text.BEST_OPTION,
+        page=text.PAGE_OPTION,
+    )
+    @app_commands.choices(rank=[app_commands.Choice(name=letter, value=letter) for letter in LETTERS])
+    @ladder_command(name="leaderboard", description=text.LEADERBOARD_DESCRIPTION)
+    async def leaderboard(
+        self,
+        call: Call,
+        race: str | None = None,
+        country: str | None = None,
+        rank: str | None = None,
+        best_race_only: bool = False,
+        page: app_commands.Range[int, 1, PAGE_MAX] = 1,
+    ) -> Reply:
+        game = self.deps.game
+        state = BoardState(
+            owner=call.uid,
+            page=page,
+            races=frozenset({race_code(game, race)} if race else ()),
+            countries=frozenset({self.countries.resolve(country).code} if country else ()),
+            letter=rank,
+            best_only=best_race_only,
+        )
+        view = state.query(self.deps.leaderboard)
+        call.checkpoint("reads")
+        return board_reply(state, view, game)
+
+    @leaderboard.autocomplete("race")
+    async def race_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return races_matching(self.deps.game, current)
+
+    @leaderboard.autocomplete("country")
+    async def country_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return self.countries.choices(current)

@@ -1,0 +1,37 @@
+"""/profile: the caller's profile, or (admins only) another player's.
+
+Another player is named the way the admin tools name players (``AdminPlayerService.lookup``: a
+Discord id, an @mention, a Discord name or a main id), because a user picker is of little use
+in a DM. Only admins may look at someone else; the lookup checks the role on every use.
+"""
+
+from __future__ import annotations
+
+from discord import app_commands
+
+from evoladder.bot.interaction import Call, LadderCog, ladder_command
+from evoladder.bot.render import profile as render
+from evoladder.bot.reply import Reply
+from evoladder.bot.strings import profile as text
+from evoladder.domain.errors import LadderError, TargetPlayerNotFound
+
+QUERY_MAX = 100
+
+
+class ProfileCog(LadderCog):
+    @app_commands.describe(player=text.PLAYER_OPTION)
+    @ladder_command(name="profile", description=text.PROFILE_DESCRIPTION)
+    async def profile(self, call: Call, player: app_commands.Range[str, 1, QUERY_MAX] | None = None) -> Reply:
+        uid = call.uid if player is None else await self._other(call, player)
+        profile = await self.deps.profiles.profile(uid)
+        call.checkpoint("reads")
+        return Reply(embeds=(render.profile(profile, self.deps.game),))
+
+    async def _other(self, call: Call, query: str) -> int:
+        found = await self.deps.admin_players.lookup(call.uid, query)
+        if not found:
+            raise TargetPlayerNotFound()
+        if len(found) > 1:
+            names = ", ".join(f"{f.player.discord_username} ({f.player.discord_uid})" for f in found[:5])
+            raise LadderError(text.SEVERAL_PLAYERS.format(query=query, names=names))
+        return found[0].player.discord_uid

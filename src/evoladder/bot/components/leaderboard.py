@@ -1,0 +1,266 @@
+"""The leaderboard's controls: filters, pages, "my position", each carrying the whole view state.
+
+Where the filters live. Every control's custom id holds the complete state of the board it sits
+on, and the owner's Discord id::
+
+    evo:lb:<owner>:<action>:<page>:<races>:<letter>:<best>:<countries>
+
+(races as a bit mask over the game data's race order, ``x`` for no letter, countries as
+concatenated two-letter codes or ``x``). A click decodes the state from the control that was
+clicked, applies its action and renders a new board whose controls carry the new state. Nothing
+is kept in memory between clicks, so one player's filters cannot reach another player's board,
+two boards of the same player are independent, and the controls keep working after a restart.
+Only the owner may use them (a forged click by anyone else gets "belongs to someone else").
+
+The custom id limit (100 characters) bounds the countries: at most ``MAX_COUNTRIES`` at once.
+
+Layout (Discord allows 5 rows): races (multi-select), two pages of common countries, the rank
+letter, then Previous / Next / Go to page… (a modal) / My position / Best race only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Self
+
+import discord
+
+from evoladder.bot.components.forms import answer_modal, options, require_owner
+from evoladder.bot.interaction import Call, FlowSpec, LadderItem, LadderModal, custom_id, flows_of
+from evoladder.bot.render import accounts as render_accounts
+from evoladder.bot.render import leaderboard as render
+from evoladder.bot.reply import Answer, ModalReply, Reply
+from evoladder.bot.strings import leaderboard as text
+from evoladder.domain.errors import ValidationError
+from evoladder.domain.ranks import LETTERS
+from evoladder.game import GameData
+from evoladder.services.leaderboard import LeaderboardService, LeaderboardView
+
+POLICY = "leaderboard"
+MAX_COUNTRIES = 20
+NO_VALUE = "x"
+ANY_RANK = "any"
+PAGE_INPUT_MAX = 7
+BUTTONS = ("prev", "next", "goto", "me", "best")
+SELECTS = ("race", "c1", "c2", "rank")
+
+
+@dataclass(frozen=True, slots=True)
+class BoardState:
+    """One board's filters and page, and who may use it. A value: each click makes a new one."""
+
+    owner: int
+    page: int = 1
+    races: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
+    letter: str | None = None
+    best_only: bool = False
+
+    def query(self, service: LeaderboardService, *, mine: bool = False) -> LeaderboardView:
+        """The board this state shows (``mine``: the page holding the owner's row)."""
+        filters: dict[str, Any] = {
+            "races": self.races,
+            "countries": self.countries,
+            "rank_letter": self.letter,
+            "best_only": self.best_only,
+        }
+        if mine:
+            return service.my_page(self.owner, **filters)
+        return service.page(self.owner, page=self.page, **filters)
+
+
+def encode(state: BoardState, action: str, game: GameData) -> str:
+    mask = sum(1 << i for i, code in enumerate(game.races) if code in state.races)
+    codes = sorted(state.countries)
+    if len(codes) > MAX_COUNTRIES or any(len(c) != 2 for c in codes):
+        raise ValueError(f"a board carries at most {MAX_COUNTRIES} two-letter country codes: {codes}")
+    return custom_id(
+        "lb",
+        state.owner,
+        action,
+        state.page,
+        f"{mask:x}",
+        state.letter or NO_VALUE,
+        int(state.best_only),
+        "".join(codes) or NO_VALUE,
+    )
+
+
+def decode(match: re.Match[str], game: GameData) -> BoardState:
+    mask = int(match["races"], 16)
+    countries = match["countries"]
+    return BoardState(
+        owner=int(match["owner"]),
+        page=int(match["page"]),
+        races=frozenset(code for i, code in enumerate(game.races) if mask >> i & 1),
+        countries=frozenset() if countries == NO_VALUE else frozenset(re.findall("..", countries)),
+        letter=None if match["letter"] == NO_VALUE else match["letter"],
+        best_only=match["best"] == "1",
+    )
+
+
+def apply(state: BoardState, action: str, values: Sequence[str], game: GameData) -> BoardState:
+    """The state after one control was used (a filter change goes back to page 1)."""
+    if action == "prev":
+        return replace(state, page=max(1, state.page - 1))
+    if action == "next":
+        return replace(state, page=state.page + 1)
+    if action == "best":
+        return replace(state, best_only=not state.best_only, page=1)
+    if action == "race":
+        return replace(state, races=frozenset(values) & game.races.keys(), page=1)
+    if action == "rank":
+        letter = values[0] if values and values[0] in LETTERS else None
+        return replace(state, letter=letter, page=1)
+    if action in ("c1", "c2"):
+        pages = render_accounts.country_pages(game)
+        index = int(action[1]) - 1
+        on_page = {c.code for c in pages[index]} if index < len(pages) else set()
+        chosen = (state.countries - on_page) | (set(values) & on_page)
+        if len(chosen) > MAX_COUNTRIES:
+            raise ValidationError("countries", text.TOO_MANY_COUNTRIES.format(limit=MAX_COUNTRIES))
+        return replace(state, countries=frozenset(chosen), page=1)
+    return state
+
+
+def board_reply(state: BoardState, view: LeaderboardView, game: GameData, *, edit: bool = False) -> Reply:
+    state = replace(state, page=view.page.page)  # the service clamps pages that no longer exist
+    embed = render.board(view, game, state.owner)
+    return Reply(embeds=(embed,), view=controls(state, view.page.pages, game), edit=edit)
+
+
+def controls(state: BoardState, pages: int, game: GameData) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    races = [(code, race.name) for code, race in game.races.items()]
+    view.add_item(BoardControl.select(state, "race", game, races, text.RACES_PLACEHOLDER, row=0, low=0))
+    for index, page in enumerate(render_accounts.country_pages(game)[:2]):
+        placeholder = text.COUNTRY_PLACEHOLDER.format(first=page[0].name, last=page[-1].name)
+        pairs = [(c.code, c.name) for c in page]
+        view.add_item(
+            BoardControl.select(state, f"c{index + 1}", game, pairs, placeholder, row=1 + index, low=0)
+        )
+    ranks = [(ANY_RANK, text.RANK_ANY)] + [
+        (letter, text.RANK_OPTION_LABEL.format(letter=letter)) for letter in LETTERS
+    ]
+    view.add_item(
+        BoardControl.select(state, "rank", game, ranks, text.RANK_PLACEHOLDER, row=3, low=1, high=1)
+    )
+    buttons = (
+        ("prev", text.PREV_LABEL, state.page <= 1),
+        ("next", text.NEXT_LABEL, state.page >= pages),
+        ("goto", text.GOTO_LABEL, pages <= 1),
+        ("me", text.ME_LABEL, False),
+        ("best", text.BEST_ON_LABEL if state.best_only else text.BEST_OFF_LABEL, False),
+    )
+    for action, label, disabled in buttons:
+        view.add_item(BoardControl.button(state, action, game, label, disabled))
+    return view
+
+
+def _chosen(state: BoardState, action: str) -> Iterable[str]:
+    if action == "race":
+        return state.races
+    if action == "rank":
+        return [state.letter or ANY_RANK]
+    return state.countries
+
+
+class BoardControl(
+    LadderItem[Any],
+    template=(
+        r"evo:lb:(?P<owner>\d+):(?P<action>[a-z0-9]+):(?P<page>\d+):(?P<races>[0-9a-f]+)"
+        r":(?P<letter>[A-Z]|x):(?P<best>[01]):(?P<countries>x|(?:[A-Z]{2})+)"
+    ),
+):
+    """Any control of a board; the action in its custom id says what it does."""
+
+    spec = FlowSpec("leaderboard.control", policy=POLICY)
+
+    def __init__(self, item: discord.ui.Item[Any], action: str, state: BoardState) -> None:
+        super().__init__(item)
+        self.action = action
+        self.state = state
+
+    @classmethod
+    def button(cls, state: BoardState, action: str, game: GameData, label: str, disabled: bool) -> Self:
+        style = discord.ButtonStyle.primary if action == "me" else discord.ButtonStyle.secondary
+        item = discord.ui.Button[Any](
+            label=label, style=style, disabled=disabled, custom_id=encode(state, action, game), row=4
+        )
+        return cls(item, action, state)
+
+    @classmethod
+    def select(
+        cls,
+        state: BoardState,
+        action: str,
+        game: GameData,
+        pairs: Sequence[tuple[str, str]],
+        placeholder: str,
+        *,
+        row: int,
+        low: int,
+        high: int | None = None,
+    ) -> Self:
+        item = discord.ui.Select[Any](
+            custom_id=encode(state, action, game),
+            placeholder=placeholder[:150],
+            options=options(pairs, _chosen(state, action)),
+            min_values=low,
+            max_values=high if high is not None else len(pairs),
+            row=row,
+        )
+        return cls(item, action, state)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls(item, match["action"], decode(match, flows_of(interaction).deps.game))
+
+    async def handle(self, call: Call) -> Answer:
+        require_owner(call, self.state.owner)
+        game, service = call.deps.game, call.deps.leaderboard
+        if self.action == "goto":
+            return ModalReply(PageModal(self.state, self.state.query(service).page.pages))
+        if self.action == "me":
+            state, view = self.state, self.state.query(service, mine=True)
+        else:
+            values = [str(v) for v in getattr(self.item, "values", ())]  # a select's picks
+            state = apply(self.state, self.action, values, game)
+            view = state.query(service)
+        call.checkpoint("reads")
+        return board_reply(state, view, game, edit=True)
+
+
+class PageModal(LadderModal):
+    """The "Go to page…" modal: any page of the board, however deep."""
+
+    spec = FlowSpec("leaderboard.goto", policy=POLICY)
+
+    def __init__(self, state: BoardState, pages: int) -> None:
+        super().__init__(title=text.PAGE_MODAL_TITLE)
+        self.state = state
+        self.pages = pages
+        self.number: discord.ui.TextInput[PageModal] = discord.ui.TextInput(
+            label=text.PAGE_FIELD.format(pages=pages),
+            custom_id="page",
+            default=str(state.page),
+            max_length=PAGE_INPUT_MAX,
+        )
+        self.add_item(self.number)
+
+    async def handle(self, call: Call) -> Answer:
+        require_owner(call, self.state.owner)
+        typed = self.number.value.strip()
+        if not typed.isdecimal() or not 1 <= int(typed) <= self.pages:
+            raise ValidationError("page", text.BAD_PAGE.format(pages=self.pages))
+        state = replace(self.state, page=int(typed))
+        view = state.query(call.deps.leaderboard)
+        call.checkpoint("reads")
+        return await answer_modal(call, board_reply(state, view, call.deps.game))
+
+
+LEADERBOARD_ITEMS: tuple[type[LadderItem[Any]], ...] = (BoardControl,)
