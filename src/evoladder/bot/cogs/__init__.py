@@ -8,6 +8,7 @@ subclass (its ``dynamic_items`` list its persistent buttons), its renderers in
 from __future__ import annotations
 
 from evoladder.bot.cogs.activation import ActivationCog
+from evoladder.bot.cogs.admin import AdminCog
 from evoladder.bot.cogs.country import CountryCog
 from evoladder.bot.cogs.help import HelpCog
 from evoladder.bot.cogs.leaderboard import LeaderboardCog
@@ -30,4 +31,5 @@ FEATURE_COGS: tuple[type[LadderCog], ...] = (
     LeaderboardCog,
     PruneCog,
     MatchCog,
+    AdminCog,
 )
