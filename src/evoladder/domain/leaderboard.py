@@ -230,7 +230,9 @@ class LeaderboardIndex:
         self.page_size = page_size
         self.merge_rows_per_list = merge_rows_per_list
         self._rows: dict[int, _Row] = {}  # row_id -> row
-        self._by_player: dict[int, dict[str, _Row]] = {}
+        # Each player's ranked rows (at most one per race): a tuple, not a dict, because a small
+        # dict costs ~200 bytes and there is one per player.
+        self._by_player: dict[int, tuple[_Row, ...]] = {}
         self._best: dict[int, _Row] = {}
         self._players: dict[int, PlayerInfo] = {}
         self._ranked = _Family()
@@ -293,11 +295,11 @@ class LeaderboardIndex:
         old_country = self._country(discord_uid)
         mine = self._by_player.get(discord_uid)
         if mine and info.hidden:
-            for row in list(mine.values()):
+            for row in mine:
                 self._drop(row)
             self._settle_best(discord_uid)
         elif mine and old_country != info.country:
-            for row in mine.values():
+            for row in mine:
                 self._ranked.remove(row.key, row.race, old_country)
                 self._ranked.add(row.key, row.race, info.country)
             best = self._best[discord_uid]
@@ -321,7 +323,7 @@ class LeaderboardIndex:
 
     def rank_of(self, discord_uid: int, race: str) -> RankInfo | None:
         """Global rank and letter of one (player, race) row; None when it is not ranked."""
-        row = self._by_player.get(discord_uid, {}).get(race)
+        row = next((r for r in self._by_player.get(discord_uid, ()) if r.race == race), None)
         if row is None:
             return None
         position = self._ranked.all.bisect_left(row.key)
@@ -357,7 +359,7 @@ class LeaderboardIndex:
         info = self._players.get(discord_uid)
         if flt.countries and (info is None or info.country not in flt.countries):
             return None
-        candidates = [self._best[discord_uid]] if flt.best_only else list(mine.values())
+        candidates = [self._best[discord_uid]] if flt.best_only else list(mine)
         lo_key, hi_key = self._letter_range(flt.letter)
         fits = [
             r for r in candidates
@@ -397,9 +399,7 @@ class LeaderboardIndex:
         row = _Row(discord_uid, race, key)
         self._rows[row_id] = row
         mine = self._by_player.get(discord_uid)
-        if mine is None:
-            mine = self._by_player[discord_uid] = {}
-        mine[race] = row
+        self._by_player[discord_uid] = (row,) if mine is None else (*(r for r in mine if r.race != race), row)
         return row
 
     def _drop(self, row: _Row) -> None:
@@ -407,15 +407,16 @@ class LeaderboardIndex:
         self._ranked.remove(row.key, row.race, self._country(row.discord_uid))
         self._expiry.remove(row.expiry_key)
         del self._rows[row.key & ROW_MASK]
-        mine = self._by_player[row.discord_uid]
-        del mine[row.race]
-        if not mine:
+        rest = tuple(r for r in self._by_player[row.discord_uid] if r.race != row.race)
+        if rest:
+            self._by_player[row.discord_uid] = rest
+        else:
             del self._by_player[row.discord_uid]
 
     def _settle_best(self, discord_uid: int) -> None:
         """Make the best family hold exactly the player's current best row."""
         mine = self._by_player.get(discord_uid)
-        want = min(mine.values(), key=_key_of) if mine else None
+        want = min(mine, key=_key_of) if mine else None
         have = self._best.get(discord_uid)
         if have is want:
             return
@@ -567,7 +568,7 @@ class IndexBuilder:
             info = players.get(uid)
             country = info.country if info else None
             top = None
-            for row in mine.values():
+            for row in mine:
                 ranked.append((row.key, row.race, country))
                 if top is None or row.key < top.key:
                     top = row
