@@ -1,0 +1,332 @@
+"""Matchmaking waves: who plays whom, and on which map (DESIGN section 4). Pure: no I/O.
+
+Waves
+    One wave every 45 s aligned to the epoch: ``next_wave_at(now) = floor(now/45 + 1) * 45``, so
+    every process agrees on the schedule and a wave time is never "now".
+
+Who may meet
+    A BW entry meets only an SC2 entry. A player who queued both a BW and an SC2 race may be
+    used on either side, never on both and never against themselves; each side uses the MMR of
+    the race on that side. Every wave first adds 1 to every waiting entry's ``waits``; the
+    window is then ``window(waits) = 100 + 50 * waits`` and a pair is allowed when the MMR gap
+    is at most the larger of the two windows.
+
+What is optimal (the decision)
+    A pair costs ``gap**2 - 20 * (waits_a + waits_b)``. Minimising the sum literally would
+    prefer matching nobody (gap**2 dominates), so the objective is lexicographic:
+
+    1. as many pairs as possible: nobody waits while a valid opponent is free;
+    2. then as few *rematch* pairs as possible: a pair whose players were each other's last
+       opponent (either entry's ``last_opponent``) is only used when every set of pairs of the
+       same size needs at least as many rematches;
+    3. then the least total cost.
+
+    The tiers are folded into one edge weight ``cost + P * rematch - lam`` with
+    ``P > 2 n cmax`` and ``lam > 2 n (cmax + P)`` (n players, cmax bounding |cost|), which makes
+    them strict (see ``matchmaking_solver.Tiers``). The weights stay below 2**50 / n so the float
+    solver is exact; for very large waves with rematch pairs P is capped, and the rematch tier
+    becomes a strong preference (a rematch must save far more than any single pair costs).
+
+Long waiters first
+    When one side has more players than the other, the pair count is fixed and the objective
+    chooses who is left out: each wave of waiting is worth 20 in cost, so of two players who
+    would get the same gap the longer waiter is matched, and a long waiter displaces a newer
+    player whenever the extra ``gap**2`` it costs is below ``20 * (difference in waits)``. A
+    long waiter also has a wider window, so it has more opponents to begin with. Matching a
+    long waiter with a much larger gap is not forced: that trade is what the cost weighs.
+
+Algorithm and guarantee
+    Players are split into segments that no allowed pair crosses (by MMR on the line). Two-race
+    players make the pair graph non-bipartite, so each segment is solved through the fractional
+    matching LP, computed exactly as an assignment on the bipartite double cover
+    (``scipy.sparse.csgraph.min_weight_full_bipartite_matching``):
+
+    * segments of at most ``SMALL_SEGMENT`` players: all allowed pairs, then branch and bound on
+      the LP's odd cycles until the best integral solution is proven optimal (``exact``);
+    * larger segments: the LP on a sparse candidate graph (nearest opposite slots), with dual
+      pricing against every allowed pair of the full graph until the LP is proven to be the LP
+      of the full graph; then rounding (an odd cycle leaves one player out, who is re-paired
+      where possible). ``lower_bound`` comes from the LP duals; ``exact`` is True when the
+      rounding reaches it and the LP proves the pair count maximal.
+
+    ``lower_bound``: no set of pairs with as many pairs in each segment and no more rematch
+    pairs costs less. When ``exact`` it equals ``total_cost``. If pricing fails to converge
+    (never observed) the bound falls back to the trivial ``-20 * (the 2k largest waits)``.
+
+Map choice
+    See :func:`choose_map`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+from collections import Counter
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sortedcontainers import SortedList
+
+from evoladder.domain.matchmaking_graph import (
+    BASE_WINDOW,
+    WAIT_WEIGHT,
+    WINDOW_STEP,
+    IntArray,
+    Players,
+    ints,
+    segments,
+)
+from evoladder.domain.matchmaking_solver import Solution, solve
+
+WAVE_INTERVAL = 45  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class RaceChoice:
+    race: str  # e.g. "bw_zerg" or "sc2_protoss"
+    mmr: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    player: int  # discord uid
+    bw: RaceChoice | None
+    sc2: RaceChoice | None  # at least one of bw/sc2 is set
+    waits: int  # waves already waited (before this wave)
+    vetoes: frozenset[str] = frozenset()  # map names
+    last_opponent: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    bw_player: int
+    bw_race: str
+    bw_mmr: int
+    sc2_player: int
+    sc2_race: str
+    sc2_mmr: int
+    gap: int
+    cost: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaveResult:
+    pairs: tuple[Pairing, ...]
+    waiting: tuple[QueueEntry, ...]  # unmatched entries with waits already incremented
+    total_cost: int
+    lower_bound: int | None  # equal to total_cost when the solve is exact
+    exact: bool
+
+
+def window(waits: int) -> int:
+    """The largest MMR gap this entry accepts after ``waits`` waves."""
+    return BASE_WINDOW + WINDOW_STEP * waits
+
+
+def next_wave_at(now_ts: float, interval: int = WAVE_INTERVAL) -> float:
+    """The next wave strictly after ``now_ts``, on the epoch-aligned grid of ``interval`` s."""
+    return float(math.floor(now_ts / interval + 1) * interval)
+
+
+def pair_cost(gap: int, waits_a: int, waits_b: int) -> int:
+    """The cost of one pair; ``waits`` are the incremented counts of this wave."""
+    return gap * gap - WAIT_WEIGHT * (waits_a + waits_b)
+
+
+def run_wave(entries: Sequence[QueueEntry]) -> WaveResult:
+    """Add one wait to every entry, pair them optimally (see the module doc), return the result.
+
+    The result does not depend on the order of ``entries``. ``pairs`` are ordered longest
+    combined wait first; ``waiting`` keeps the input order.
+    """
+    waved = _waved(entries)
+    order = sorted(range(len(waved)), key=lambda i: waved[i].player)
+    ordered = [waved[i] for i in order]
+    players = _players(ordered)
+    pairs: list[Pairing] = []
+    bound = 0
+    exact = True
+    for group in segments(players):
+        segment = _by_mmr(players, group)
+        solution = solve(players.take(segment))
+        pairs.extend(_pairings(ordered, segment, solution))
+        bound += solution.lower_bound
+        exact = exact and solution.exact
+    return _result(waved, pairs, bound, exact)
+
+
+def greedy_baseline(entries: Sequence[QueueEntry]) -> WaveResult:
+    """A simple greedy pairing, for comparison in tests and benchmarks (not used in play).
+
+    Longest waiters pick first (ties by player id); each takes the allowed free opponent with
+    the smallest MMR gap, skipping a rematch when another allowed opponent exists.
+    """
+    waved = _waved(entries)
+    free: dict[bool, SortedList[tuple[int, int]]] = {True: SortedList(), False: SortedList()}
+    for i, e in enumerate(waved):
+        if e.bw is not None:
+            free[True].add((e.bw.mmr, i))
+        if e.sc2 is not None:
+            free[False].add((e.sc2.mmr, i))
+    reach = max((window(e.waits) for e in waved), default=0)
+    taken = [False] * len(waved)
+    pairs: list[Pairing] = []
+    for i in sorted(range(len(waved)), key=lambda k: (-waved[k].waits, waved[k].player)):
+        if taken[i]:
+            continue
+        choice = _greedy_pick(waved, free, i, reach)
+        if choice is None:
+            continue
+        j, i_on_bw = choice
+        taken[i] = taken[j] = True
+        for k in (i, j):
+            e = waved[k]
+            if e.bw is not None:
+                free[True].remove((e.bw.mmr, k))
+            if e.sc2 is not None:
+                free[False].remove((e.sc2.mmr, k))
+        pairs.append(_pairing(waved[i], waved[j]) if i_on_bw else _pairing(waved[j], waved[i]))
+    return _result(waved, pairs, None, False)
+
+
+def choose_map(
+    season_maps: Sequence[str],
+    vetoes_a: Collection[str],
+    vetoes_b: Collection[str],
+    recent_a: Sequence[str],
+    recent_b: Sequence[str],
+    rng: random.Random,
+) -> str:
+    """A random season map that neither player vetoed, weighted away from recent maps.
+
+    Weight of a map: ``1 / (1 + times it appears in recent_a and recent_b together)``, so a map
+    both players just played counts twice. If the vetoes remove every map, the whole pool is
+    used (vetoes are preferences; a match must still get a map). Duplicate names in the pool
+    count once. Deterministic for a given ``rng`` state. An empty pool raises ValueError.
+    """
+    pool = list(dict.fromkeys(season_maps))
+    if not pool:
+        raise ValueError("choose_map: the season has no maps")
+    vetoed = set(vetoes_a) | set(vetoes_b)
+    allowed = [m for m in pool if m not in vetoed] or pool
+    seen = Counter(recent_a) + Counter(recent_b)
+    weights = [1.0 / (1 + seen[m]) for m in allowed]
+    return rng.choices(allowed, weights=weights, k=1)[0]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _waved(entries: Sequence[QueueEntry]) -> list[QueueEntry]:
+    """Validate and add this wave's wait. Bad input is a caller bug: ValueError."""
+    seen: set[int] = set()
+    out: list[QueueEntry] = []
+    for e in entries:
+        if e.bw is None and e.sc2 is None:
+            raise ValueError(f"queue entry of player {e.player} has neither a BW nor an SC2 race")
+        if e.player in seen:
+            raise ValueError(f"player {e.player} has two queue entries in one wave")
+        if e.waits < 0:
+            raise ValueError(f"queue entry of player {e.player} has negative waits")
+        seen.add(e.player)
+        out.append(dataclasses.replace(e, waits=e.waits + 1))
+    return out
+
+
+def _players(ordered: list[QueueEntry]) -> Players:
+    index = {e.player: i for i, e in enumerate(ordered)}
+    waits = ints([e.waits for e in ordered])
+    return Players(
+        waits=waits,
+        radius=ints(BASE_WINDOW + WINDOW_STEP * waits),
+        last=ints([index.get(e.last_opponent, -1) if e.last_opponent is not None else -1
+                   for e in ordered]),
+        bw_x=ints([e.bw.mmr if e.bw is not None else 0 for e in ordered]),
+        sc_x=ints([e.sc2.mmr if e.sc2 is not None else 0 for e in ordered]),
+        has_bw=np.array([e.bw is not None for e in ordered], dtype=np.bool_),
+        has_sc=np.array([e.sc2 is not None for e in ordered], dtype=np.bool_),
+    )
+
+
+def _by_mmr(players: Players, group: IntArray) -> IntArray:
+    """The segment's players in MMR order, which keeps the solver's searches local."""
+    key = np.where(players.has_bw, players.bw_x, players.sc_x)[group]
+    return group[np.lexsort((group, key))]
+
+
+def _pairings(ordered: list[QueueEntry], segment: np.ndarray, solution: Solution) -> list[Pairing]:
+    bw = segment[solution.bw].tolist()
+    sc = segment[solution.sc].tolist()
+    return [_pairing(ordered[b], ordered[s]) for b, s in zip(bw, sc, strict=True)]
+
+
+def _pairing(on_bw: QueueEntry, on_sc2: QueueEntry) -> Pairing:
+    assert on_bw.bw is not None and on_sc2.sc2 is not None
+    gap = abs(on_bw.bw.mmr - on_sc2.sc2.mmr)
+    return Pairing(
+        bw_player=on_bw.player,
+        bw_race=on_bw.bw.race,
+        bw_mmr=on_bw.bw.mmr,
+        sc2_player=on_sc2.player,
+        sc2_race=on_sc2.sc2.race,
+        sc2_mmr=on_sc2.sc2.mmr,
+        gap=gap,
+        cost=pair_cost(gap, on_bw.waits, on_sc2.waits),
+    )
+
+
+def _result(
+    waved: list[QueueEntry], pairs: list[Pairing], bound: int | None, exact: bool
+) -> WaveResult:
+    waits = {e.player: e.waits for e in waved}
+    pairs.sort(key=lambda p: (-(waits[p.bw_player] + waits[p.sc2_player]), p.bw_player))
+    used = {p.bw_player for p in pairs} | {p.sc2_player for p in pairs}
+    total = sum(p.cost for p in pairs)
+    return WaveResult(
+        pairs=tuple(pairs),
+        waiting=tuple(e for e in waved if e.player not in used),
+        total_cost=total,
+        lower_bound=bound,
+        exact=exact,
+    )
+
+
+def _greedy_pick(
+    waved: list[QueueEntry], free: dict[bool, SortedList[tuple[int, int]]], i: int, reach: int
+) -> tuple[int, bool] | None:
+    """(opponent, whether i plays BW) for the nearest allowed free opponent of entry i."""
+    e = waved[i]
+    best: tuple[bool, int, int, int, bool] | None = None  # rematch, gap, -waits, index, on_bw
+    for on_bw, choice in ((True, e.bw), (False, e.sc2)):
+        if choice is None:
+            continue
+        for gap, j in _outward(free[not on_bw], choice.mmr, reach):
+            other = waved[j]
+            if j == i or gap > max(window(e.waits), window(other.waits)):
+                continue
+            rematch = e.last_opponent == other.player or other.last_opponent == e.player
+            key = (rematch, gap, -other.waits, j, on_bw)
+            if best is None or key < best:
+                best = key
+            if not rematch:
+                break
+    return None if best is None else (best[3], best[4])
+
+
+def _outward(slots: SortedList[tuple[int, int]], x: int, reach: int) -> Iterator[tuple[int, int]]:
+    """Free slots within ``reach`` of x, nearest first, as (gap, entry index); lazy."""
+    right = slots.bisect_left((x, -1))
+    left = right - 1
+    while True:
+        gl = x - slots[left][0] if left >= 0 else reach + 1
+        gr = slots[right][0] - x if right < len(slots) else reach + 1
+        if min(gl, gr) > reach:
+            return
+        if gl <= gr:
+            yield gl, slots[left][1]
+            left -= 1
+        else:
+            yield gr, slots[right][1]
+            right += 1

@@ -1,0 +1,399 @@
+"""Augmenting paths: re-pair the players that rounding left out (internal to matchmaking).
+
+After the LP is rounded, each odd cycle of the LP has left one player out. Two such players are
+usually joined by an alternating path through the current pairs; swapping along it adds a pair.
+
+The cheap search walks over (player, side) states, so a two-race player may change sides along
+the path, with arc weights taken from the LP's reduced costs (pairs the LP uses cost nothing),
+and runs scipy's Dijkstra from several left-out players at once; several player-disjoint paths
+are taken per search. Where that finds nothing, Edmonds' blossom search (which ignores cost, but
+tries cheaper pairs first) finds an augmenting path whenever the graph it is given has one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from evoladder.domain.matchmaking_graph import (
+    BoolArray,
+    Edges,
+    IntArray,
+    Players,
+    edges_from_pairs,
+    ints,
+    merge,
+    near_pairs,
+    pair_terms,
+)
+
+SEARCHES = 6  # cheap searches (each may add several pairs) before the blossom fallback
+LOCAL_NEIGHBOURS = 16  # nearest opposite slots per direction offered to a left-out player
+TRACED = 64  # candidate paths traced per search; the cheapest by true cost are applied
+BLOSSOM_PLAYERS = 4000  # the blossom fallback runs up to this many players (it is Python)
+
+
+@dataclass(frozen=True, slots=True)
+class Matching:
+    """Matched player pairs (p < q); independent of any edge list's indexing."""
+
+    p: IntArray
+    q: IntArray
+
+    def __len__(self) -> int:
+        return int(self.p.shape[0])
+
+    @staticmethod
+    def of_pairs(u: IntArray, v: IntArray) -> Matching:
+        return Matching(ints(np.minimum(u, v)), ints(np.maximum(u, v)))
+
+
+def augment(
+    players: Players,
+    edges: Edges,
+    matching: Matching,
+    pi2: IntArray,
+    target: int | None,
+    left_out: BoolArray,
+) -> Matching:
+    """Add pairs until ``target`` pairs (or until no augmenting path is found).
+
+    ``left_out``: the players the rounding dropped; ``pi2``: twice the LP's node duals (for
+    reduced costs). Searches run on ``edges`` plus every allowed pair of the left-out players
+    (their long pairs keep paths short); the blossom fallback first on ``edges`` plus their
+    nearby pairs, then on that wider graph.
+    """
+    wide = merge(players, edges, _all_edges(players, left_out))
+    stalled = 0
+    for search in range(SEARCHES):
+        roots = ints(np.flatnonzero(left_out & _unmatched(players, matching)))
+        if _done(players, matching, target) or stalled == 2 or roots.shape[0] == 0:
+            break
+        # Half of the left-out players are sources and the other half (with every other
+        # unmatched player) targets: each state keeps one origin only, so starting from all of
+        # them would let a root's own labels hide the way to it. Halves alternate.
+        sources = np.zeros(players.n, dtype=np.bool_)
+        sources[roots[search % 2 :: 2] if roots.shape[0] > 1 else roots] = True
+        grown = _cheapest_paths(players, wide, matching, pi2, target, sources)
+        stalled = stalled + 1 if len(grown) == len(matching) else 0
+        matching = grown
+    if players.n > BLOSSOM_PLAYERS:
+        return matching
+    narrow = merge(players, edges, _local_edges(players, left_out))
+    for graph in (narrow, wide):
+        while not _done(players, matching, target):
+            path = _blossom_path(players.n, graph, _mates(players, matching).tolist())
+            if path is None:
+                break
+            matching = _flip(matching, path)
+    return matching
+
+
+def _done(players: Players, matching: Matching, target: int | None) -> bool:
+    if target is not None and len(matching) >= target:
+        return True
+    return int(_unmatched(players, matching).sum()) < 2
+
+
+def _mates(players: Players, matching: Matching) -> IntArray:
+    mate = np.full(players.n, -1, dtype=np.int64)
+    mate[matching.p] = matching.q
+    mate[matching.q] = matching.p
+    return mate
+
+
+def _unmatched(players: Players, matching: Matching) -> BoolArray:
+    unmatched: BoolArray = _mates(players, matching) < 0
+    return unmatched
+
+
+def _local_edges(players: Players, who: BoolArray) -> Edges:
+    b, s = near_pairs(players, who, LOCAL_NEIGHBOURS)
+    return edges_from_pairs(players, b, s)
+
+
+def _all_edges(players: Players, who: BoolArray) -> Edges:
+    idx = np.flatnonzero(who)
+    u = np.repeat(idx, players.n)
+    v = np.tile(np.arange(players.n), idx.shape[0])
+    return edges_from_pairs(players, ints(u), ints(v))
+
+
+# --- cheap paths ------------------------------------------------------------------------------
+
+
+def _cheapest_paths(
+    players: Players,
+    pool: Edges,
+    matching: Matching,
+    pi2: IntArray,
+    target: int | None,
+    sources: BoolArray,
+) -> Matching:
+    """One Dijkstra search from ``sources``; adds every player-disjoint path it can trace.
+
+    A state is (player, side): the player is free and will play that side. From (p, X),
+    pairing p with q (q on the other side) breaks q's pair and frees q's mate m, who may then
+    play either of its sides: the step (p, X) -> (m, Y). Pairing p with an unmatched player
+    that is not a source ends the path. A step weighs the reduced cost of the new pair minus
+    that of the broken one (clamped at 0, plus 1 so no weight is 0 and shorter paths win ties).
+    """
+    n = players.n
+    mate = _mates(players, matching)
+    b, s, reduced = _oriented(players, pool, pi2)
+    pairs = edges_from_pairs(players, matching.p, matching.q)
+    bw_of = np.where(pairs.p_on_bw, pairs.p, pairs.q)
+    sc_of = np.where(pairs.p_on_bw, pairs.q, pairs.p)
+    _, mate_cost, _ = pair_terms(players, bw_of, sc_of)
+    mate_reduced = np.zeros(n, dtype=np.int64)
+    mate_reduced[bw_of] = mate_reduced[sc_of] = 2 * mate_cost - pi2[bw_of] - pi2[sc_of]
+    steps = [_steps(players, mate, mate_reduced, b, s, reduced, from_bw=True),
+             _steps(players, mate, mate_reduced, b, s, reduced, from_bw=False)]
+    src = ints(np.concatenate([st[0] for st in steps]))
+    dst = ints(np.concatenate([st[1] for st in steps]))
+    via = ints(np.concatenate([st[2] for st in steps]))
+    arc = ints(np.concatenate([st[3] for st in steps]))
+    start = np.stack([sources & players.has_sc, sources & players.has_bw], 1).ravel()
+    dist, prev, through = _shortest(2 * n, ints(np.flatnonzero(start)), src, dst, via, arc)
+    # Path ends: from (b, BW) to a free SC2 player s, or from (s, SC2) to a free BW player b.
+    end_state = ints(np.concatenate([2 * b + 1, 2 * s]))
+    end_player = ints(np.concatenate([s, b]))
+    end_w = np.concatenate([reduced, reduced])
+    free = mate < 0
+    ends = free[end_player] & ~sources[end_player] & np.isfinite(dist[end_state])
+    order = np.argsort(dist[end_state[ends]] + np.maximum(end_w[ends], 0), kind="stable")
+    states, players_at = end_state[ends][order], end_player[ends][order]
+    paths: list[list[int]] = []
+    for state, end in zip(states[:TRACED].tolist(), players_at[:TRACED].tolist(), strict=True):
+        path = _trace(state, end, prev, through)
+        if path is not None:
+            paths.append(path)
+    return _apply_best(players, matching, pairs, paths, target)
+
+
+def _apply_best(
+    players: Players, matching: Matching, pairs: Edges, paths: list[list[int]], target: int | None
+) -> Matching:
+    """Flip the traced paths cheapest first (by their true change in cost), player-disjoint."""
+    if not paths:
+        return matching
+    current = {(int(p), int(q)): int(c) for p, q, c in
+               zip(pairs.p.tolist(), pairs.q.tolist(), pairs.cost.tolist(), strict=True)}
+    firsts = [path[0::2] for path in paths]
+    seconds = [path[1::2] for path in paths]
+    flat = edges_from_pairs(players, ints(np.concatenate(firsts)), ints(np.concatenate(seconds)))
+    new_cost = {(int(p), int(q)): int(c) for p, q, c in
+                zip(flat.p.tolist(), flat.q.tolist(), flat.cost.tolist(), strict=True)}
+    deltas = []
+    for path in paths:
+        gained = sum(new_cost[_key(path[i], path[i + 1])] for i in range(0, len(path), 2))
+        lost = sum(current[_key(path[i], path[i + 1])] for i in range(1, len(path) - 1, 2))
+        deltas.append(gained - lost)
+    taken: set[int] = set()
+    for k in np.argsort(ints(deltas), kind="stable").tolist():
+        if target is not None and len(matching) >= target:
+            break
+        if taken.isdisjoint(paths[k]):
+            taken.update(paths[k])
+            matching = _flip(matching, paths[k])
+    return matching
+
+
+def _key(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _oriented(
+    players: Players, pool: Edges, pi2: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The pool's allowed slot pairs in both orientations: (BW owner, SC2 owner, 2 x reduced
+    cost)."""
+    bs: list[IntArray] = []
+    ss: list[IntArray] = []
+    ws: list[IntArray] = []
+    for b, s in ((pool.p, pool.q), (pool.q, pool.p)):
+        allowed, cost, _ = pair_terms(players, b, s)
+        bs.append(b[allowed])
+        ss.append(s[allowed])
+        ws.append(ints(2 * cost[allowed] - pi2[b[allowed]] - pi2[s[allowed]]))
+    return ints(np.concatenate(bs)), ints(np.concatenate(ss)), ints(np.concatenate(ws))
+
+
+def _steps(
+    players: Players,
+    mate: IntArray,
+    mate_reduced: IntArray,
+    b: IntArray,
+    s: IntArray,
+    reduced: IntArray,
+    from_bw: bool,
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Search steps over slot pairs (b, s): (from state, to state, partner, weight).
+
+    From (b, BW) through partner s to s's mate, or from (s, SC2) through partner b to b's mate;
+    the freed mate may take either of its sides.
+    """
+    me, partner = (b, s) if from_bw else (s, b)
+    freed = mate[partner]
+    ok = (freed >= 0) & (freed != me)
+    gain = np.maximum(reduced[ok], 0) - np.maximum(mate_reduced[partner[ok]], 0)
+    me, partner, freed, weight = me[ok], partner[ok], freed[ok], ints(np.maximum(gain, 0) + 1)
+    src = 2 * me + int(from_bw)
+    srcs: list[IntArray] = []
+    dsts: list[IntArray] = []
+    vias: list[IntArray] = []
+    arcs: list[IntArray] = []
+    for side_bw, has in ((True, players.has_bw), (False, players.has_sc)):
+        can = has[freed]
+        srcs.append(src[can])
+        dsts.append(2 * freed[can] + int(side_bw))
+        vias.append(partner[can])
+        arcs.append(weight[can])
+    return (ints(np.concatenate(srcs)), ints(np.concatenate(dsts)),
+            ints(np.concatenate(vias)), ints(np.concatenate(arcs)))
+
+
+def _shortest(
+    size: int, starts: IntArray, src: IntArray, dst: IntArray, via: IntArray, arc: IntArray
+) -> tuple[npt.NDArray[np.float64], IntArray, IntArray]:
+    """Dijkstra from the nearest of ``starts``: (distance, predecessor state, partner)."""
+    # One arc per (from, to) state pair: the lightest, whose partner the path will use.
+    order = np.lexsort((arc, dst, src))
+    src, dst, via, arc = src[order], dst[order], via[order], arc[order]
+    first = np.concatenate([[True], (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])])
+    src, dst, via, arc = src[first], dst[first], via[first], arc[first]
+    graph = csr_matrix((arc.astype(np.float64), (src, dst)), shape=(size, size))
+    if starts.shape[0] == 0:
+        nowhere = np.full(size, -1, dtype=np.int64)
+        return np.full(size, np.inf), nowhere, nowhere
+    dist, pred, _ = dijkstra(graph, indices=starts, min_only=True, return_predecessors=True)
+    pred = ints(pred)
+    through = np.full(size, -1, dtype=np.int64)
+    reached = ints(np.flatnonzero(pred >= 0))
+    key = src * size + dst
+    at = np.searchsorted(key, pred[reached] * size + reached)
+    through[reached] = via[at]
+    return np.asarray(dist, dtype=np.float64), pred, ints(through)
+
+
+def _trace(state: int, end: int, prev: IntArray, via: IntArray) -> list[int] | None:
+    """Players u, q1, m1, q2, m2, ..., m_k, end of the path whose last state is ``state``,
+    or None when the walk repeats a player (it went through an odd cycle)."""
+    seq = [end, state // 2]
+    seen = {end, state // 2}
+    while prev[state] >= 0:
+        partner, before = int(via[state]), int(prev[state])
+        if partner in seen or before // 2 in seen:
+            return None
+        seq += [partner, before // 2]
+        seen.update((partner, before // 2))
+        state = before
+    return seq[::-1]
+
+
+# --- the fallback: any augmenting path, by blossom search -----------------------------------
+
+
+def _blossom_path(n: int, edges: Edges, mate: list[int]) -> list[int] | None:
+    """Some augmenting path (player sequence from one unmatched player to another), or None."""
+    adj: list[list[int]] = [[] for _ in range(n)]
+    order = np.argsort(edges.cost, kind="stable")  # cheaper pairs are explored first
+    for p, q in zip(edges.p[order].tolist(), edges.q[order].tolist(), strict=True):
+        adj[p].append(q)
+        adj[q].append(p)
+    for root in range(n):
+        if mate[root] == -1 and adj[root]:
+            path = _blossom_search(n, adj, mate, root)
+            if path is not None:
+                return path
+    return None
+
+
+def _blossom_search(n: int, adj: list[list[int]], mate: list[int], root: int) -> list[int] | None:
+    """One breadth-first alternating search from ``root`` with blossom contraction (Edmonds).
+
+    ``members`` keeps each blossom base's vertices, so a contraction costs the blossom's size.
+    """
+    base = list(range(n))
+    members: dict[int, list[int]] = {}
+    parent = [-1] * n
+    used = [False] * n
+    used[root] = True
+    queue = deque([root])
+
+    def lca(a: int, b: int) -> int:
+        seen: set[int] = set()
+        while True:
+            a = base[a]
+            seen.add(a)
+            if mate[a] == -1:
+                break
+            a = parent[mate[a]]
+        while True:
+            b = base[b]
+            if b in seen:
+                return b
+            b = parent[mate[b]]
+
+    def mark(v: int, top: int, child: int, bases: set[int]) -> None:
+        while base[v] != top:
+            bases.add(base[v])
+            bases.add(base[mate[v]])
+            parent[v] = child
+            child = mate[v]
+            v = parent[mate[v]]
+
+    while queue:
+        v = queue.popleft()
+        for to in adj[v]:
+            if base[v] == base[to] or mate[v] == to:
+                continue
+            if to == root or (mate[to] != -1 and parent[mate[to]] != -1):
+                top = lca(v, to)
+                bases: set[int] = set()
+                mark(v, top, to, bases)
+                mark(to, top, v, bases)
+                group = members.setdefault(top, [top])
+                for old in bases - {top}:
+                    for i in members.pop(old, [old]):
+                        base[i] = top
+                        group.append(i)
+                        if not used[i]:
+                            used[i] = True
+                            queue.append(i)
+            elif parent[to] == -1:
+                parent[to] = v
+                if mate[to] == -1:
+                    return _unwind(to, root, parent, mate)
+                used[mate[to]] = True
+                queue.append(mate[to])
+    return None
+
+
+def _unwind(end: int, root: int, parent: list[int], mate: list[int]) -> list[int]:
+    seq = [end]
+    cur = end
+    while True:
+        even = parent[cur]
+        seq.append(even)
+        if even == root:
+            return seq[::-1]
+        cur = mate[even]
+        seq.append(cur)
+
+
+def _flip(matching: Matching, path: list[int]) -> Matching:
+    """Swap matched and unmatched edges along an augmenting path (one more pair)."""
+    removed = {frozenset(path[i : i + 2]) for i in range(1, len(path) - 1, 2)}
+    kept = [
+        (p, q)
+        for p, q in zip(matching.p.tolist(), matching.q.tolist(), strict=True)
+        if frozenset((p, q)) not in removed
+    ]
+    kept += [(path[i], path[i + 1]) for i in range(0, len(path), 2)]
+    return Matching.of_pairs(ints([p for p, _ in kept]), ints([q for _, q in kept]))

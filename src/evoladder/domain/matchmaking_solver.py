@@ -1,0 +1,414 @@
+"""Optimal pairing of one segment of a wave (internal to :mod:`evoladder.domain.matchmaking`).
+
+The objective is lexicographic: (1) as many pairs as possible, (2) as few rematch pairs as
+possible, (3) the least total cost. It is folded into one edge weight
+``cost + penalty * rematch - lam`` whose tiers are wide enough to be strict (:func:`tiers`).
+
+Two-race players make the pair graph non-bipartite, so the solver works with the *fractional*
+matching LP, solved exactly as an assignment on the bipartite double cover: every player has a
+row and a column, an edge {p, q} gives the entries (p, q) and (q, p), and the diagonal (p, p)
+means "p unmatched". An optimal assignment is a permutation sigma whose 2-cycles are pairs and
+whose longer cycles are half-edges; its weight is twice the LP value.
+
+Steps (:func:`solve`):
+
+1. LP on a candidate graph (every allowed pair when the segment is small, else each slot's
+   nearest opposite slots), node duals from shortest paths on the residual graph, and pricing
+   of the duals against every allowed pair of the full graph; violated pairs are added and the
+   LP solved again (column generation), a bounded number of times. Duals still violated are
+   repaired, so the lower bound is always valid for the full graph.
+2. Rounding: 2-cycles are pairs, an even cycle gives its better alternating half (no loss), an
+   odd cycle leaves one player out; cheapest augmenting paths then re-pair left-out players.
+3. Certificate: the duals' classes give a fractional vertex cover, i.e. an upper bound on the
+   number of pairs; the duals give a lower bound on the cost of that many pairs. ``exact`` when
+   both are met.
+4. Small segments the certificate did not settle go to branch and bound on the LP's odd cycles,
+   which is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+from evoladder.domain.matchmaking_augment import Matching, augment
+from evoladder.domain.matchmaking_graph import (
+    WAIT_WEIGHT,
+    Edges,
+    IntArray,
+    Players,
+    candidate_edges,
+    classes,
+    edges_from_pairs,
+    full_edges,
+    ints,
+    merge,
+    pair_terms,
+    price,
+)
+
+FULL_GRAPH_PLAYERS = 120  # up to this size a segment's LP gets every allowed pair
+BRANCH_PLAYERS = 60  # up to this size an uncertified segment is solved by branch and bound
+BRANCH_NODE_LIMIT = 2000  # LP solves per branch and bound before settling for the bound
+CANDIDATE_NEIGHBOURS = 3  # nearest opposite slots per direction in the sparse start graph
+PRICING_ROUNDS = 3  # LP solves per segment at most (the first plus column generation)
+# Another LP solve is worth it while the candidate graph misses pairs the full LP needs for
+# its pair count (class D violations), or while more than this share of players is violated;
+# fewer violations are repaired in the duals instead (a slightly weaker bound, no re-solve).
+REPRICE_SHARE = 0.01
+# lam * n stays below this, so the float64 assignment solver computes with exact integers.
+_EXACT_FLOAT_BUDGET = 2**50
+
+
+@dataclass(frozen=True, slots=True)
+class Tiers:
+    """Weights that fold the lexicographic objective into one edge weight.
+
+    With ``cmax`` bounding |cost| of any allowed pair and n players: a rematch ``penalty`` above
+    2 * n * cmax outweighs any cost difference between two (fractional) matchings, and ``lam``
+    above 2 * n * (cmax + penalty) outweighs any difference in cost and penalties, so one more
+    (half) pair always wins. ``lam * n`` must stay below 2**50 for exact float arithmetic; at
+    sizes where that is impossible the tiers are shrunk (the rematch tier first) and the flags
+    say which became soft. The pair-count certificate does not rely on them.
+    """
+
+    penalty: int
+    lam: int
+    card_strict: bool
+    rematch_strict: bool
+
+
+def tiers(players: Players, has_rematch: bool) -> Tiers:
+    n = max(players.n, 1)
+    rmax = int(players.radius.max()) if players.n else 0
+    wmax = int(players.waits.max()) if players.n else 0
+    cmax = max(rmax * rmax, 2 * WAIT_WEIGHT * wmax) + 1
+    budget = _EXACT_FLOAT_BUDGET // n
+    strict_penalty = 2 * n * cmax + 1 if has_rematch else 0
+    lam = 2 * n * (cmax + strict_penalty) + 1
+    if lam <= budget:
+        return Tiers(strict_penalty, lam, True, True)
+    penalty = max(cmax, (budget - 1) // (2 * n) - cmax) if has_rematch else 0
+    lam = 2 * n * (cmax + penalty) + 1
+    if lam <= budget:
+        return Tiers(penalty, lam, True, not has_rematch)
+    return Tiers(penalty, budget, False, not has_rematch)
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """Pairs as player indices (BW side, SC2 side), per-pair cost, bound and exactness."""
+
+    bw: IntArray
+    sc: IntArray
+    cost: IntArray
+    lower_bound: int
+    exact: bool
+
+    @property
+    def total(self) -> int:
+        return int(self.cost.sum())
+
+
+def solve(players: Players) -> Solution:
+    """Pair one segment (see the module doc for the steps and the guarantee)."""
+    full = players.n <= FULL_GRAPH_PLAYERS
+    edges = full_edges(players) if full else candidate_edges(players, CANDIDATE_NEIGHBOURS)
+    if not len(edges):
+        return Solution(ints([]), ints([]), ints([]), 0, True)
+    outcome = _lp_solve(players, edges)
+    if outcome.exact or players.n > BRANCH_PLAYERS:
+        return outcome
+    return _branch_and_bound(players, edges if full else full_edges(players), outcome)
+
+
+# --- matchings as player pairs ---------------------------------------------------------------
+
+
+def _matching_of(edges: Edges, chosen: list[int]) -> Matching:
+    idx = ints(chosen)
+    return Matching(edges.p[idx], edges.q[idx])
+
+
+def _solution(players: Players, matching: Matching, bound: int, exact: bool) -> Solution:
+    pairs = edges_from_pairs(players, matching.p, matching.q)
+    bw = ints(np.where(pairs.p_on_bw, pairs.p, pairs.q))
+    sc = ints(np.where(pairs.p_on_bw, pairs.q, pairs.p))
+    _, cost, _ = pair_terms(players, bw, sc)
+    return Solution(bw, sc, cost, bound, exact)
+
+
+def _rematches(players: Players, matching: Matching) -> int:
+    return int(edges_from_pairs(players, matching.p, matching.q).rematch.sum())
+
+
+# --- the relaxation --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Relaxation:
+    sigma: IntArray  # the optimal permutation of the double cover
+    rows: IntArray
+    cols: IntArray
+    weight: IntArray  # shifted entry weights (all >= 1)
+    shift: int
+    value2: int  # twice the LP value: sum of combined weights of the used real entries
+
+
+def _relax(n: int, edges: Edges, combined: IntArray) -> _Relaxation:
+    """Solve the fractional matching LP exactly as an assignment on the double cover."""
+    shift = int(-combined.min()) + 1 if len(edges) else 1
+    rows = ints(np.concatenate([edges.p, edges.q, np.arange(n)]))
+    cols = ints(np.concatenate([edges.q, edges.p, np.arange(n)]))
+    weight = ints(np.concatenate([combined + shift, combined + shift, np.full(n, shift)]))
+    # One extra, empty column makes the matrix rectangular, which makes LAPJVsp skip its
+    # initialisation (augmenting row reduction). That phase is pseudo-polynomial: with the
+    # large tier weights it took seconds on a few hundred players. The empty column is never
+    # used; the augmentation phase alone is polynomial and exact.
+    matrix = csr_matrix((weight.astype(np.float64), (rows, cols)), shape=(n, n + 1))
+    row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
+    sigma = np.empty(n, dtype=np.int64)
+    sigma[row_ind] = col_ind
+    used = sigma[rows] == cols
+    value2 = int((weight[used] - shift).sum())
+    return _Relaxation(sigma, rows, cols, weight, shift, value2)
+
+
+def _duals(relax: _Relaxation, lam: int) -> IntArray:
+    """Twice the node duals (shifted by lam/2): pi2_p + pi2_q <= 2 * (cost + penalty) per edge.
+
+    Potentials are shortest distances in the residual graph of the optimal assignment (a row
+    reaches another row through an unused entry and the used entry of that entry's column),
+    computed by vectorised Bellman-Ford rounds; an optimal assignment has no negative cycle.
+    """
+    sigma = relax.sigma
+    n = sigma.shape[0]
+    inv = np.empty(n, dtype=np.int64)
+    inv[sigma] = np.arange(n)
+    used = sigma[relax.rows] == relax.cols
+    into = np.empty(n, dtype=np.int64)
+    into[relax.cols[used]] = relax.weight[used]
+    free = ~used
+    dist = _bellman_ford(
+        n,
+        relax.rows[free],
+        inv[relax.cols[free]],
+        relax.weight[free] - into[relax.cols[free]],
+    )
+    return ints(-dist + dist[inv] + into - relax.shift + lam)
+
+
+def _bellman_ford(n: int, src: IntArray, dst: IntArray, arc: IntArray) -> IntArray:
+    """Shortest distances from a virtual source joined to every node by a 0 arc."""
+    order = np.argsort(dst, kind="stable")
+    src, dst, arc = src[order], dst[order], arc[order]
+    dist = np.zeros(n, dtype=np.int64)
+    if not dst.shape[0]:
+        return dist
+    starts = np.flatnonzero(np.concatenate([[True], dst[1:] != dst[:-1]]))
+    heads = dst[starts]
+    for _ in range(n + 1):
+        best = np.minimum.reduceat(dist[src] + arc, starts)
+        better = best < dist[heads]
+        if not better.any():
+            return dist
+        dist[heads[better]] = best[better]
+    raise RuntimeError("matchmaking: negative cycle in an optimal assignment")  # pragma: no cover
+
+
+def _cycles(sigma: IntArray) -> list[list[int]]:
+    """The cycles of length >= 2 of a permutation."""
+    succ = sigma.tolist()
+    seen = [False] * len(succ)
+    out: list[list[int]] = []
+    for start, nxt in enumerate(succ):
+        if seen[start] or nxt == start:
+            continue
+        cycle = []
+        v = start
+        while not seen[v]:
+            seen[v] = True
+            cycle.append(v)
+            v = succ[v]
+        out.append(cycle)
+    return out
+
+
+def _round(n: int, edges: Edges, combined: IntArray, sigma: IntArray) -> tuple[list[int], int]:
+    """An integral matching from the LP permutation: (edge indices, players left out).
+
+    A 2-cycle is a pair. An even cycle splits into two alternating matchings; LP optimality
+    makes them equally good, and the better one is taken. An odd cycle must leave one player
+    out: every choice is tried and the cheapest remaining path matching wins.
+    """
+    node = np.arange(n)
+    two = (sigma != node) & (sigma[sigma] == node) & (node < sigma)
+    chosen = edges.lookup(n, ints(node[two]), sigma[two]).tolist()
+    dropped = 0
+    longer = sigma.copy()
+    longer[two] = node[two]
+    longer[sigma[two]] = sigma[two]
+    for cycle in _cycles(longer):
+        ring = ints(cycle)
+        idx = edges.lookup(n, ring, np.roll(ring, -1))
+        w = combined[idx]
+        length = len(cycle)
+        if length % 2 == 0:
+            take = 0 if int(w[0::2].sum()) <= int(w[1::2].sum()) else 1
+            chosen.extend(int(e) for e in idx[take::2])
+        else:
+            picks = (np.arange(length)[:, None] + 1 + 2 * np.arange(length // 2)[None, :]) % length
+            drop = int(np.argmin(w[picks].sum(axis=1)))
+            chosen.extend(int(e) for e in idx[picks[drop]])
+            dropped += 1
+    return chosen, dropped
+
+
+# --- the LP path ------------------------------------------------------------------------------
+
+
+def _lp_solve(players: Players, edges: Edges) -> Solution:
+    """LP with pricing, rounding, augmentation and the certificate (module doc, steps 1-3)."""
+    n = players.n
+    t = tiers(players, bool((players.last >= 0).any()))
+    for round_ in range(PRICING_ROUNDS):
+        combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
+        relax = _relax(n, edges, combined)
+        pi2 = _duals(relax, t.lam)
+        pricing = price(players, pi2, t.lam, t.penalty, repair=False)
+        violated = int((pricing.cut > 0).sum())
+        if round_ == PRICING_ROUNDS - 1 or (pricing.d_clean and violated <= n * REPRICE_SHARE):
+            break
+        edges = merge(players, edges, pricing.add)
+    if not pricing.d_clean:
+        pricing = price(players, pi2, t.lam, t.penalty, repair=True)
+    chosen, dropped = _round(n, edges, combined, relax.sigma)
+    matching = _matching_of(edges, chosen)
+    cover = _cover_bound(pi2, t.lam, pricing.d_clean)
+    if dropped and (cover is None or len(matching) < cover):
+        taken = np.zeros(n, dtype=np.bool_)
+        taken[matching.p] = taken[matching.q] = True
+        left_out = ~taken & (relax.sigma != np.arange(n))
+        matching = augment(players, edges, matching, pi2, cover, left_out)
+    rematches = _rematches(players, matching)
+    bound = _dual_bound(players, ints(pi2 - pricing.cut), len(matching), rematches > 0)
+    solution = _solution(players, matching, bound, False)
+    if cover == len(matching) and rematches == 0 and bound == solution.total:
+        return Solution(solution.bw, solution.sc, solution.cost, bound, True)
+    return solution
+
+
+def _cover_bound(pi2: IntArray, lam: int, d_clean: bool) -> int | None:
+    """An upper bound on the number of pairs of any matching of the full graph, or None.
+
+    When no allowed pair joins class D to class D or C, the weights 0 on D, 1 on A and 1/2 on C
+    cover every allowed pair (D-A: 1, A-any: >= 1, C-C: 1), so by LP duality no (fractional)
+    matching has more than |A| + |C|/2 pairs.
+    """
+    if not d_clean:
+        return None
+    _, a_cls, c_cls = classes(pi2, lam)
+    return int(a_cls.sum()) + int(c_cls.sum()) // 2
+
+
+def _dual_bound(players: Players, pi2: IntArray, k: int, uses_rematch: bool) -> int:
+    """No set of k pairs with no more rematches than ours costs less than this.
+
+    For duals with pi_p + pi_q <= cost(p, q) on every allowed pair, a matching of k pairs costs
+    at least the sum of the 2k smallest pi. If our pairs use no rematch, the rematch pairs'
+    constraints may stay penalised (the bound then covers rematch-free matchings, which is all
+    that can compete); otherwise they are repaired to the plain cost first.
+    """
+    if k == 0:
+        return 0
+    if uses_rematch:
+        pi2 = _repair_rematch_constraints(players, pi2)
+    smallest = np.partition(pi2, 2 * k - 1)[: 2 * k]
+    total = int(smallest.sum())
+    return -((-total) // 2)
+
+
+def _repair_rematch_constraints(players: Players, pi2: IntArray) -> IntArray:
+    pi2 = pi2.copy()
+    p = ints(np.flatnonzero(players.last >= 0))
+    q = players.last[p]
+    for b, s in ((p, q), (q, p)):
+        allowed, cost, _ = pair_terms(players, b, s)
+        excess = pi2[b] + pi2[s] - 2 * cost
+        bad = allowed & (excess > 0)
+        cut = (excess[bad] + 1) // 2
+        np.subtract.at(pi2, b[bad], cut)
+        np.subtract.at(pi2, s[bad], cut)
+    return pi2
+
+
+# --- small segments: exact by branch and bound -----------------------------------------------
+
+
+def _branch_and_bound(players: Players, edges: Edges, incumbent: Solution) -> Solution:
+    """Best integral matching by LP-based branch and bound (module doc, step 4).
+
+    Each node fixes some edges in and some out; its LP bound prunes it when it cannot beat the
+    incumbent, and an LP without odd cycles is integral (its rounding is optimal for the node).
+    Otherwise an edge of the shortest odd cycle is branched on: in, or out. Exact unless the
+    node limit is reached, in which case the LP path's answer and bound are kept.
+    """
+    n = players.n
+    t = tiers(players, bool(edges.rematch.any()))
+    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
+    # The LP path's answer is the first incumbent.
+    best = edges.lookup(n, ints(np.minimum(incumbent.bw, incumbent.sc)),
+                        ints(np.maximum(incumbent.bw, incumbent.sc))).tolist()
+    best2 = 2 * int(combined[best].sum()) if best else 0
+    stack: list[tuple[tuple[int, ...], frozenset[int]]] = [((), frozenset())]
+    for _ in range(BRANCH_NODE_LIMIT):
+        if not stack:
+            break
+        forced, removed = stack.pop()
+        index = _free_edges(n, edges, forced, removed)
+        sub = _sub_edges(edges, index)
+        relax = _relax(n, sub, combined[index])
+        forced2 = 2 * int(combined[list(forced)].sum()) if forced else 0
+        if forced2 + relax.value2 >= best2:
+            continue
+        picked, _ = _round(n, sub, combined[index], relax.sigma)
+        candidate = list(forced) + [int(index[e]) for e in picked]
+        value2 = 2 * int(combined[candidate].sum()) if candidate else 0
+        if value2 < best2:
+            best, best2 = candidate, value2
+        odd = [c for c in _cycles(relax.sigma) if len(c) % 2 == 1]
+        if odd:
+            cycle = min(odd, key=len)
+            branch = int(index[sub.lookup(n, ints(cycle[:1]), ints(cycle[1:2]))[0]])
+            stack.append((forced, removed | {branch}))
+            stack.append(((*forced, branch), removed))
+    if stack or not (t.card_strict and t.rematch_strict):
+        return incumbent
+    matching = _matching_of(edges, best)
+    total = int(edges.cost[best].sum()) if best else 0
+    return _solution(players, matching, total, True)
+
+
+def _free_edges(
+    n: int, edges: Edges, forced: tuple[int, ...], removed: frozenset[int]
+) -> IntArray:
+    blocked = np.zeros(n, dtype=np.bool_)
+    for e in forced:
+        blocked[edges.p[e]] = blocked[edges.q[e]] = True
+    keep = ~(blocked[edges.p] | blocked[edges.q])
+    if removed:
+        keep[list(removed)] = False
+    return ints(np.flatnonzero(keep))
+
+
+def _sub_edges(edges: Edges, index: IntArray) -> Edges:
+    return Edges(
+        p=edges.p[index],
+        q=edges.q[index],
+        cost=edges.cost[index],
+        rematch=edges.rematch[index],
+        p_on_bw=edges.p_on_bw[index],
+    )
