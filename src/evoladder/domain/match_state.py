@@ -395,6 +395,35 @@ def report_verified(state: MatchState, outcome: Outcome, now: datetime, timings:
     return _after_reports(state, stamped, now, timings, actor=None)
 
 
+def dispute_by_replay(state: MatchState, discord_uid: int, outcome: Outcome, now: datetime) -> Transition:
+    """A verified replay contradicts a final result: the match becomes a conflict for the admins.
+
+    Why a closed match can still change: the first verified replay finalizes the match at once, so
+    the other player's replay always arrives after it; two verified replays of one match that name
+    different winners mean someone's file or report is wrong, which is an admin's call. Only a
+    result that reports or a replay made is disputed (an admin's decision stands). The uploader's
+    report becomes the replay's outcome, so the conflict shows both results, and the MMR the result
+    moved is reversed (as an invalidation would) until an admin decides.
+    """
+    slot = state.slot_of(discord_uid)
+    if state.status is not MatchStatus.FINAL:
+        raise MatchClosed() if not state.is_open else IllegalTransition("The match has no result yet.")
+    if state.resolved_by is not None:
+        raise AlreadyResolved("An admin decided this match.")
+    if state.outcome is outcome:
+        raise AlreadyResolved("The replay agrees with the result.")
+    plan = rating_plan(state, None)
+    stamped = _stamp_report(state, slot, outcome, now)
+    after = replace(
+        stamped,
+        status=MatchStatus.CONFLICT,
+        result=int(MatchResult.CONFLICT),
+        mmr_change=None,
+        finalized_at=now,
+    )
+    return Transition(Step.CONFLICT, state, after, actor=discord_uid, rating=plan)
+
+
 def expire_reporting(state: MatchState, now: datetime) -> Transition:
     """The reporting deadline passed: a single report applies, none abandons the match."""
     if state.status is not MatchStatus.CONFIRMED:

@@ -155,6 +155,14 @@ class MatchService:
             match_id, lambda s, now: ms.report_verified(s, result, now, self.timings), source="replay"
         )
 
+    async def dispute_by_replay(self, match_id: int, discord_uid: int, outcome: Outcome | int) -> MatchState:
+        """A verified replay from ``discord_uid`` names another winner than the final result:
+        conflict, MMR reversed, staff pinged (see ``match_state.dispute_by_replay``)."""
+        result = Outcome(outcome)
+        return await self._act(
+            match_id, lambda s, now: ms.dispute_by_replay(s, discord_uid, result, now), source="replay"
+        )
+
     # --- admin -----------------------------------------------------------------------------
 
     async def admin_resolve(
