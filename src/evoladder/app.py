@@ -6,14 +6,16 @@ Build order (each step only uses what came before it)::
     settings -> game data -> Database (schema checked) -> read models (player cache, leaderboard
     built from the database) -> command log (write-behind, started) -> outbound queue, message
     log, notifier -> services (accounts, guard, profiles, admin tools, queue, matches,
-    matchmaker, scheduler) -> interaction wrapper, lifecycle -> bot
+    matchmaker, scheduler; replay storage and parsing pool, replays) -> interaction wrapper,
+    lifecycle -> bot
 
 and, once the bot is connected, the background loops (scheduler re-arms the deadlines stored in
 the database, matchmaker waves).
 
 Close order is the reverse, driven by one ``AsyncExitStack`` (see :mod:`evoladder.bot.lifecycle`
 for the shutdown story): matchmaker, scheduler, in-flight interactions, outbound queue (drained
-while the HTTP session still exists), bot (gateway and HTTP), command log (drained), database.
+while the HTTP session still exists), bot (gateway and HTTP), replay pool (running parses
+finish), replay storage, command log (drained), database.
 
 The notifier needs the bot to send and the services need the notifier, so the notifier is
 built first and attached to the bot once the bot exists; it cannot send earlier anyway, because
@@ -45,6 +47,8 @@ from evoladder.bot.outbound import Outbound
 from evoladder.bot.transport import point_discord_at
 from evoladder.domain.match_state import MatchTimings
 from evoladder.game import GameData, load_game_data
+from evoladder.game.replay_parse import RaceLookup
+from evoladder.game.replay_pool import ReplayPool
 from evoladder.logging_setup import configure_logging, event
 from evoladder.services.accounts import AccountService, AdminRoster
 from evoladder.services.admin_console import AdminConsole
@@ -57,12 +61,13 @@ from evoladder.services.ports import Clock, SystemClock
 from evoladder.services.profile import ProfileService
 from evoladder.services.queue import BanCascade, QueueService
 from evoladder.services.read_models import build_read_models
+from evoladder.services.replays import ReplayService
 from evoladder.services.scheduler import Scheduler
 from evoladder.services.timing import FlowTiming, command_log_gauges, player_cache_gauges
 from evoladder.settings import Settings
 from evoladder.store.engine import create_engine
 from evoladder.store.migrations import head_revision, upgrade
-from evoladder.store.replay_storage import open_replay_storage
+from evoladder.store.replay_storage import ReplayStorage, open_replay_storage
 from evoladder.store.uow import Database
 
 log = logging.getLogger(__name__)
@@ -245,6 +250,7 @@ async def build_ladder(
         game,
         ban_listener=BanCascade(queue, matches),
     )
+    replays = build_replays(settings, stack, db, clock, game, matches, timings)
     admin_console = AdminConsole(
         db, clock, game, roster, admin_players, queue, matches, read_models, timing, matchmaker=matchmaker,
         # Until the replay service owns a storage for the process, /admin match opens one per call.
@@ -273,6 +279,7 @@ async def build_ladder(
         matchmaker=matchmaker,
         scheduler=scheduler,
         admin_console=admin_console,
+        replays=replays,
     )
     lifecycle = Lifecycle()
     flows = Flows(
@@ -307,6 +314,37 @@ async def build_ladder(
         cogs=len(cogs),
     )
     return ladder
+
+
+def build_replays(
+    settings: Settings,
+    stack: AsyncExitStack,
+    db: Database,
+    clock: Clock,
+    game: GameData,
+    matches: MatchService,
+    timings: MatchTimings,
+) -> ReplayService:
+    """The replay storage and the parsing pool (closed in reverse: the pool, then the storage),
+    and the service over them.
+
+    The pool's workers start with the first upload (``ReplayPool.parse`` starts them), so a
+    process that never sees a replay (tests, tools) never forks them. Uploads for a closed match
+    are taken as evidence for as long as reporting itself lasts (``reporting_deadline_seconds``).
+    """
+    storage: ReplayStorage = open_replay_storage(settings.replay_storage)
+    stack.push_async_callback(storage.close)
+    pool = ReplayPool(
+        RaceLookup(game.races.values()),
+        workers=settings.replay_workers,
+        timeout_seconds=settings.replay_parse_timeout_seconds,
+        memory_mb=settings.replay_parse_memory_mb,
+    )
+    stack.push_async_callback(pool.close)
+    return ReplayService(
+        db, clock, game, matches, pool, storage,
+        max_bytes=settings.replay_max_bytes, evidence_window=timings.report_deadline,
+    )
 
 
 async def run_production(settings: Settings) -> int:

@@ -99,6 +99,7 @@ class LadderBot(commands.Bot):
         )
         self.deps = deps
         self.flows = flows
+        flows.attach(self)
         self.outbound = outbound
         self._cog_factories = tuple(cogs)
         self._sync_guild_id = sync_guild_id

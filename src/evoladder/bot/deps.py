@@ -30,6 +30,7 @@ from evoladder.services.ports import Clock
 from evoladder.services.profile import ProfileService
 from evoladder.services.queue import QueueService
 from evoladder.services.read_models import ReadModels
+from evoladder.services.replays import ReplayService
 from evoladder.services.scheduler import Scheduler
 from evoladder.services.timing import FlowTiming
 from evoladder.settings import Settings
@@ -66,3 +67,5 @@ class BotDeps:
     scheduler: Scheduler
     # /admin (issue 5)
     admin_console: AdminConsole
+    # replays (issue 6)
+    replays: ReplayService

@@ -25,6 +25,13 @@ wrapper (discord.py sees ``(self, interaction, *options)`` with the options' rea
 Components: subclass :class:`LadderItem` (a persistent ``DynamicItem``: the custom id carries what
 the handler needs, so it keeps working after a restart) and implement ``handle``. Modals: subclass
 :class:`LadderModal` and implement ``handle``.
+
+Messages the bot reacts to (a replay uploaded in a DM) are not interactions, but they are still a
+player using the ladder, so they take the same path through :meth:`Flows.run_message`: recorded,
+timed, admitted, guarded, errors mapped. What differs is the answer: there is no interaction to
+respond to and no 3-second window, so the handler's :class:`Reply` goes out as a new message in the
+same channel through the outbound queue (paced, and in order with the notifier's DMs to that
+player). The handler gets a :class:`MessageCall`.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from evoladder.bot import errors
+from evoladder.bot.outbound import user_bucket
 from evoladder.bot.reply import Ack, Answer, ModalReply, NoReply, Reply
 from evoladder.bot.strings import common as text
 from evoladder.domain.players import Player
@@ -153,6 +161,28 @@ class Call:
 Handler = Callable[[Call], Awaitable[Answer]]
 
 
+@dataclass(slots=True)
+class MessageCall:
+    """What a message handler gets (see :meth:`Flows.run_message`); like :class:`Call`."""
+
+    message: discord.Message
+    spec: FlowSpec
+    deps: BotDeps
+    timer: FlowTimer
+    client: discord.Client | None
+    player: Player | None = None
+
+    @property
+    def uid(self) -> int:
+        return self.message.author.id
+
+    def checkpoint(self, name: str) -> None:
+        self.timer.checkpoint(name)
+
+
+MessageHandler = Callable[[MessageCall], Awaitable[Reply | NoReply]]
+
+
 class Flows:
     """The wrapper. Built once by the composition root and shared by every cog and item."""
 
@@ -175,6 +205,11 @@ class Flows:
         self._messages = messages
         self._dm_only = dm_only
         self.handling: set[int] = set()  # ids of the interactions this wrapper is answering
+        self.client: discord.Client | None = None  # set by the bot (message flows send through it)
+
+    def attach(self, client: discord.Client) -> None:
+        """The client the flows belong to (message handlers reach other players' DMs with it)."""
+        self.client = client
 
     async def run(self, interaction: discord.Interaction[Any], spec: FlowSpec, handler: Handler) -> None:
         timer = self._timing.start(spec.name)
@@ -224,6 +259,53 @@ class Flows:
                     reference=described.reference,
                 )
         return described.expected
+
+    async def run_message(self, message: discord.Message, spec: FlowSpec, handler: MessageHandler) -> None:
+        """The wrapper for a message the bot reacts to (see the module doc): log, time, admit, guard,
+        handle, then post the answer (or the error's message) as a new message in the channel."""
+        timer = self._timing.start(spec.name)
+        user = message.author
+        self._recorder.record(user.id, spec.name, message.guild.id if message.guild else None)
+        with self._lifecycle.admit() as admitted:
+            try:
+                if not admitted:
+                    await self._post(message, spec, Reply(content=text.SHUTTING_DOWN))
+                    return
+                player = None
+                if spec.guard:
+                    player = await self._guard.check(user.id, user.name, spec.policy_name)
+                    timer.checkpoint("guard")
+                answer = await handler(MessageCall(message, spec, self.deps, timer, self.client, player))
+                timer.checkpoint("render")
+                if isinstance(answer, Reply):
+                    await self._post(message, spec, answer)
+                    timer.checkpoint("send")
+            except Exception as exc:
+                described = errors.describe(exc, _message_context(message, spec))
+                await self._post(message, spec, Reply(content=described.message))
+            finally:
+                timer.finish()
+
+    async def _post(self, message: discord.Message, spec: FlowSpec, reply: Reply) -> None:
+        """Send ``reply`` to the message's channel through the outbound queue and wait for it."""
+        uid = message.author.id
+
+        async def send() -> discord.Message:
+            return await message.channel.send(**_post_kwargs(reply))
+
+        async def remember(sent: discord.Message) -> None:
+            if reply.track is not None:
+                await self._messages.record(
+                    channel_id=sent.channel.id, message_id=sent.id, discord_uid=uid,
+                    kind=reply.track.kind, match_id=reply.track.match_id,
+                )
+
+        delivery = await self.deps.outbound.submit(
+            send, bucket=user_bucket(uid), kind=f"reply:{spec.name}", then=remember
+        )
+        if not delivery.ok:
+            event(log, "message_flow.reply_not_sent", logging.WARNING, uid=uid, flow=spec.name,
+                  error=type(delivery.error).__name__)
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -297,6 +379,32 @@ class Flows:
         bot_user = interaction.client.user
         command = interaction.command.qualified_name if interaction.command is not None else spec.name
         return text.DM_ONLY.format(command=command, bot=bot_user.mention if bot_user else "the bot")
+
+
+def _post_kwargs(reply: Reply) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"allowed_mentions": reply.allowed_mentions}
+    if reply.content is not None:
+        kwargs["content"] = reply.content
+    if reply.embeds:
+        kwargs["embeds"] = list(reply.embeds)
+    if reply.view is not None:
+        kwargs["view"] = reply.view
+    if reply.files:
+        kwargs["files"] = list(reply.files)
+    return kwargs
+
+
+def _message_context(message: discord.Message, spec: FlowSpec) -> dict[str, object]:
+    """What the error log keeps beside a failed message flow (ids and names, never content)."""
+    return {
+        "message_id": message.id,
+        "uid": message.author.id,
+        "channel_id": message.channel.id,
+        "guild_id": message.guild.id if message.guild else None,
+        "type": "message",
+        "command": spec.name,
+        "attachments": ",".join(a.filename for a in message.attachments)[:200],
+    }
 
 
 class SentMessage(Protocol):

@@ -16,6 +16,7 @@ from evoladder.bot.cogs.match import MatchCog
 from evoladder.bot.cogs.ping import PingCog
 from evoladder.bot.cogs.profile import ProfileCog
 from evoladder.bot.cogs.prune import PruneCog
+from evoladder.bot.cogs.replays import ReplayCog
 from evoladder.bot.cogs.setup import SetupCog
 from evoladder.bot.cogs.terms import TermsCog
 from evoladder.bot.interaction import LadderCog
@@ -31,5 +32,6 @@ FEATURE_COGS: tuple[type[LadderCog], ...] = (
     LeaderboardCog,
     PruneCog,
     MatchCog,
+    ReplayCog,
     AdminCog,
 )

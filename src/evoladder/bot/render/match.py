@@ -125,6 +125,20 @@ def closed(match_id: int, status: str, summary: str) -> Reply:
     return Reply(embeds=(embed,), view=discord.ui.View(timeout=None))
 
 
+def with_replay_status(embed: discord.Embed, name: str, status: str) -> discord.Embed:
+    """``embed`` (the match message as it is now) with its replay-status field ``name`` set to ``status``.
+
+    The replay cog fetches the player's match message after an upload and sets this one field,
+    whatever the card shows at that moment (details, or closed), instead of re-rendering it: the
+    card stays this module's, and a later card replaces the field along with everything else.
+    The field is added once and replaced by later uploads.
+    """
+    for index, field in enumerate(embed.fields):
+        if field.name == name:
+            return embed.set_field_at(index, name=name, value=status, inline=False)
+    return embed.add_field(name=name, value=status, inline=False)
+
+
 # --- what each player is told ------------------------------------------------------------------
 
 

@@ -1,0 +1,133 @@
+"""Replay uploads: a file sent to the bot in DM -> the replay service -> the replay details embed.
+
+Players hand in replays by sending the ``.SC2Replay`` file to the bot in their DM (there is no
+command: dropping a file is what players already do). Every file attached to a DM message runs
+through the wrapper's message path (:meth:`~evoladder.bot.interaction.Flows.run_message`: command
+log, timing, the guard with the match buttons' policy, error mapping), one flow per file. Any
+attachment counts, not only ``.SC2Replay`` names, so a player who sends a screenshot or a zip is
+told what the bot takes instead of hearing nothing.
+
+Per file: the size and name checks run before the download (``Attachment.size`` is what Discord
+stored; the service checks the downloaded bytes again), then the service parses, verifies, stores
+and applies the replay. The answer is the details embed; after it, through the outbound queue in
+each player's order: the opponent's notice when the replay reported or disputed the result, and
+the replay-status field of both players' match messages.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import aiohttp
+import discord
+from discord.ext import commands
+
+from evoladder.bot.interaction import FlowSpec, LadderCog, MessageCall
+from evoladder.bot.notifier import MATCH_MESSAGE, NOTICE
+from evoladder.bot.outbound import Priority, channel_bucket, user_bucket
+from evoladder.bot.render import replays as render
+from evoladder.bot.render.match import with_replay_status
+from evoladder.bot.reply import Reply
+from evoladder.bot.strings import replays as text
+from evoladder.domain.errors import LadderError
+from evoladder.logging_setup import event
+from evoladder.services.replays import ReplayTooLarge, UploadResult
+
+log = logging.getLogger(__name__)
+
+UPLOAD = FlowSpec(name="replay.upload", policy="match")
+MAX_FILES_PER_MESSAGE = 4  # a message carries at most 10; more than a few is not a player's upload
+
+
+class ReplayDownloadFailed(LadderError):
+    message = "The file could not be downloaded from Discord. Please send it again."
+
+
+class ReplayCog(LadderCog):
+    @commands.Cog.listener("on_message")
+    async def on_dm_file(self, message: discord.Message) -> None:
+        if not is_dm_upload(message):
+            return
+        for attachment in message.attachments[:MAX_FILES_PER_MESSAGE]:
+            await self.flows.run_message(message, UPLOAD, functools.partial(self.upload, attachment))
+
+    async def upload(self, attachment: discord.Attachment, call: MessageCall) -> Reply:
+        replays = self.deps.replays
+        replays.precheck(attachment.filename, attachment.size)
+        data = await download(attachment, replays.max_bytes)
+        call.checkpoint("download")
+        result = await replays.upload(call.uid, attachment.filename, data)
+        statuses = await self._statuses(result)
+        call.checkpoint("reads")
+        if call.client is not None:
+            self._announce(call.client, result, statuses)
+        return render.details(result, self.deps.game)
+
+    async def _statuses(self, result: UploadResult) -> dict[int, str]:
+        """The replay-status field of each player's match message, over every replay of the match."""
+        stored = await self.deps.replays.for_match(result.match.id, with_bytes=False)
+        return {uid: render.status_text(stored, result.match, uid) for uid in result.match.players}
+
+    def _announce(self, client: discord.Client, result: UploadResult, statuses: dict[int, str]) -> None:
+        match = result.match
+        notice = render.opponent_notice(result)
+        if notice is not None:
+            self._send_notice(client, match.opponent_of(result.record.uploader_uid), match.id, notice)
+        for uid, status in statuses.items():
+            self._set_status(client, uid, match.id, status)
+
+    def _send_notice(self, client: discord.Client, uid: int, match_id: int, content: str) -> None:
+        outbound, messages = self.deps.outbound, self.deps.messages
+
+        async def send() -> discord.Message:
+            channel = await client.create_dm(discord.Object(uid))
+            outbound.alias(channel_bucket(channel.id), user_bucket(uid))
+            return await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
+
+        async def remember(sent: discord.Message) -> None:
+            await messages.record(
+                channel_id=sent.channel.id, message_id=sent.id, discord_uid=uid, kind=NOTICE,
+                match_id=match_id,
+            )
+
+        outbound.submit(send, bucket=user_bucket(uid), kind="dm:replay_notice", then=remember)
+
+    def _set_status(self, client: discord.Client, uid: int, match_id: int, status: str) -> None:
+        """Set the replay-status field of the player's match message (fetched, one field changed)."""
+        messages = self.deps.messages
+
+        async def edit() -> discord.Message | None:
+            ref = await messages.latest(uid, MATCH_MESSAGE, match_id)
+            if ref is None:
+                event(log, "replay.no_match_message", uid=uid, match_id=match_id)
+                return None
+            channel = client.get_partial_messageable(ref.channel_id, type=discord.ChannelType.private)
+            current = await channel.fetch_message(ref.message_id)
+            if not current.embeds:
+                return None
+            embed = with_replay_status(current.embeds[0], text.STATUS_FIELD, status)
+            return await current.edit(embeds=[embed, *current.embeds[1:]])
+
+        self.deps.outbound.submit(
+            edit, bucket=user_bucket(uid), kind="edit:replay_status", priority=Priority.NORMAL,
+            idempotent=True,
+        )
+
+
+def is_dm_upload(message: discord.Message) -> bool:
+    """A player's DM to the bot with at least one file (the bot's own messages never count)."""
+    return message.guild is None and not message.author.bot and bool(message.attachments)
+
+
+async def download(attachment: discord.Attachment, max_bytes: int) -> bytes:
+    """The attachment's bytes; a failed download is the player's to retry, not a bug."""
+    try:
+        data = await attachment.read()
+    except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+        event(log, "replay.download_failed", logging.WARNING, filename=attachment.filename[:100],
+              error=type(exc).__name__)
+        raise ReplayDownloadFailed() from exc
+    if len(data) > max_bytes:
+        raise ReplayTooLarge(len(data), max_bytes)
+    return data

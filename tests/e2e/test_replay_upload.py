@@ -1,0 +1,187 @@
+"""Replay upload end to end: a player drops the file in the bot's DM -> checklist -> auto-report -> MMR.
+
+Through the local Discord server with the real bot, services, worker pool and a directory storage.
+The file is a real standard StarCraft II 1v1 (``standard-1v1/Ocrucius_vs_Rairden_EverDream``:
+JiaanN, SC2 Terran, loses to Rairden, SC2 Zerg, on Ever Dream LE). Two things are shaped around it,
+since no real SC: Evo 1v1 file exists:
+
+- the game data is the packaged one except that the EU "mod" is the standard game that file loaded
+  (its handles before the map), so the unchanged mod check passes it;
+- the match is written as a wave writes one (row, players in match, confirmation jobs) with the
+  file's races and map, because Ever Dream LE is not in the season pool, and confirmed through the
+  match service three minutes before the game started; the ladder's clock is the file's time.
+
+Everything after that is what players see. No sleeps: each step waits for what a player receives.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from evoladder.domain.match_state import MatchState, MatchStatus
+from evoladder.domain.rating import Outcome, rate
+from evoladder.domain.replays import ParsedReplay
+from evoladder.game import load_game_data
+from evoladder.game.loader import packaged_data_dir
+from evoladder.game.replay_parse import ParseFailure, RaceLookup, parse_replay
+from evoladder.sandbox import Message, VirtualPlayer
+from evoladder.sandbox.ladder import Sandbox
+from evoladder.services.matches import confirmation_jobs
+from evoladder.settings import load_settings
+from evoladder.store.repositories.matches import match_to_row
+
+pytestmark = pytest.mark.e2e
+
+REPLAY = "standard-1v1/Ocrucius_vs_Rairden_EverDream.SC2Replay"
+
+
+class LadderClock:
+    """The ladder's clock (not Discord's): set by the test to the replay's moments."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment
+
+
+def parse(path: Path) -> ParsedReplay:
+    outcome = parse_replay(path.read_bytes(), RaceLookup(load_game_data().races.values()))
+    assert not isinstance(outcome, ParseFailure), outcome
+    return outcome
+
+
+def game_data_with_standard_mod(target: Path, parsed: ParsedReplay) -> Path:
+    """The packaged game data, with the EU mod handles replaced by what ``parsed`` loaded."""
+    shutil.copytree(packaged_data_dir(), target, ignore=shutil.ignore_patterns("__pycache__"))
+    mod = json.loads((target / "mod.json").read_text(encoding="utf-8"))
+    mod["handles"]["EU"] = list(parsed.cache_handles[:-1])
+    (target / "mod.json").write_text(json.dumps(mod), encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def replay_file(shared: Path) -> Path:
+    return shared / "replays" / REPLAY
+
+
+@pytest.fixture
+async def sandbox(replay_file: Path, tmp_path: Path) -> AsyncIterator[Sandbox]:
+    parsed = parse(replay_file)
+    settings = load_settings(
+        game_data_dir=game_data_with_standard_mod(tmp_path / "game", parsed),
+        replay_storage=str(tmp_path / "replays"),
+    )
+    clock = LadderClock(parsed.start_time - timedelta(minutes=3))
+    async with Sandbox(settings=settings, clock=clock, background=False) as sb:
+        yield sb
+        assert not sb.discord.violations, sb.discord.violations.describe()
+
+
+async def register(sandbox: Sandbox, player: VirtualPlayer, main_id: str) -> None:
+    accounts = sandbox.ladder.deps.accounts
+    await accounts.ensure_player(player.id, player.name)
+    await accounts.accept_terms(player.id)
+    await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), "FR", "EUW")
+
+
+async def confirmed_match(
+    sandbox: Sandbox, p1: VirtualPlayer, p2: VirtualPlayer, parsed: ParsedReplay
+) -> MatchState:
+    """The file's match (races in its players' order, its map), made and confirmed now."""
+    deps = sandbox.ladder.deps
+    now = deps.clock.now()
+    first, second = parsed.players
+    assert first.race and second.race
+    state = MatchState(
+        id=0, player_1=p1.id, player_2=p2.id, race_1=first.race, race_2=second.race, mmr_1=1500,
+        mmr_2=1500, status=MatchStatus.FOUND, report_1=None, report_2=None, result=None, mmr_change=None,
+        map_name=parsed.map_name, server="EUC", played_at=now,
+        confirm_deadline=now + deps.matches.timings.confirm_timeout, confirmed_1_at=None,
+        confirmed_2_at=None, confirmed_at=None, report_deadline=None, reported_1_at=None,
+        reported_2_at=None, finalized_at=None, resolved_by=None, wave_at=now, version=1,
+    )
+    async with deps.db.transaction() as uow:
+        (match_id,) = await uow.matches.insert_many([match_to_row(state)])
+        state = replace(state, id=match_id)
+        await uow.matches.put_players_in_matches([(p1.id, match_id), (p2.id, match_id)], now)
+        await uow.jobs.add_many(confirmation_jobs(state, deps.matches.timings))
+    await deps.matches.confirm(match_id, p1.id)
+    return await deps.matches.confirm(match_id, p2.id)
+
+
+def titled(prefix: str) -> Callable[[Message], bool]:
+    return lambda m: bool(m.embeds) and str(m.embeds[0].get("title", "")).startswith(prefix)
+
+
+def fields(message: Message) -> dict[str, str]:
+    if not message.embeds:
+        return {}
+    return {f["name"]: f["value"] for f in message.embeds[0].get("fields", [])}
+
+
+async def test_upload_checklist_auto_report_and_mmr(sandbox: Sandbox, replay_file: Path) -> None:
+    parsed = parse(replay_file)
+    alice, bob = sandbox.player("alice"), sandbox.player("bob")  # JiaanN (loses), Rairden (wins)
+    await register(sandbox, alice, "JiaanN")
+    await register(sandbox, bob, "Rairden")
+    match = await confirmed_match(sandbox, alice, bob, parsed)
+    card_a = await alice.wait_for_dm(titled(f"Match #{match.id}:"), include_existing=True)
+    await bob.wait_for_dm(titled(f"Match #{match.id}:"), include_existing=True)
+    clock = sandbox.ladder.deps.clock
+    assert isinstance(clock, LadderClock)
+    clock.set(parsed.end_time + timedelta(minutes=1))  # the game was played; now the upload
+
+    await alice.upload(replay_file)  # the loser hands in the replay
+
+    details = await alice.wait_for_dm(titled(f"Replay of match #{match.id}"))
+    shown = fields(details)
+    assert shown["Matchup"] == "**JiaanN** (SC2 Terran) vs **Rairden** (SC2 Zerg)"
+    assert shown["Result"] == "Rairden won" and shown["Map"] == "Ever Dream LE"
+    assert shown["Duration"] == "18m 31s" and shown["Observers"] == "none"
+    assert shown["Started"] == f"<t:{int(parsed.start_time.timestamp())}:f>"
+    checks = shown["Checks"].splitlines()
+    assert len(checks) == 11 and all(line.startswith("✅") for line in checks), checks
+    assert "Official SC: Evo Complete mod (EU)" in shown["Checks"]
+    assert "reported the result for both players: **you lost**" in details.embeds[0]["description"]
+
+    await alice.wait_for_dm(lambda m: f"Match #{match.id} is final: **you lost**" in m.text)
+    await bob.wait_for_dm(lambda m: f"Match #{match.id} is final: **you won**" in m.text)
+    told = await bob.wait_for_dm(lambda m: "Your opponent uploaded the replay" in m.text)
+    assert "**you won**" in told.text
+
+    delta = rate(1500, 1500, Outcome.PLAYER_2).delta
+    async with sandbox.ladder.deps.db.read() as uow:
+        loser, winner = await uow.mmrs.get(alice.id, "sc2_terran"), await uow.mmrs.get(bob.id, "sc2_zerg")
+        final = await uow.matches.get(match.id)
+    assert loser is not None and winner is not None and final is not None
+    assert (loser.mmr, winner.mmr) == (1500 + delta, 1500 - delta)
+    assert final.status is MatchStatus.FINAL and final.result == Outcome.PLAYER_2
+
+    # The match message (the same message, closed now) carries the replay status for each player.
+    mine = "✅ Your replay: all checks passed, shows you lost"
+    card = await alice.wait_for_dm(lambda m: fields(m).get("Replays") == mine, include_existing=True)
+    assert card.id == card_a.id and "final" in str(card.embeds[0]["title"])
+    theirs = "✅ Your opponent's replay: all checks passed, shows you won"
+    await bob.wait_for_dm(lambda m: fields(m).get("Replays") == theirs, include_existing=True)
+
+
+async def test_a_file_that_is_not_a_replay_is_answered(sandbox: Sandbox) -> None:
+    alice = sandbox.player("alice")
+    await register(sandbox, alice, "JiaanN")
+    await alice.send_dm("here", attachments=[("notes.txt", b"hello")])
+    answer = await alice.wait_for_dm(lambda m: m.author_id == sandbox.discord.bot_user.id)
+    assert answer.content == "Only StarCraft II replay files (.SC2Replay) are accepted here."
+    await alice.upload(("game.SC2Replay", b"MPQ\x1b" + bytes(64)))  # a replay's name and magic
+    answer = await alice.wait_for_dm(lambda m: m.author_id == sandbox.discord.bot_user.id)
+    assert "no match to attach this replay to" in answer.content
