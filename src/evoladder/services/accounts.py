@@ -332,6 +332,20 @@ class AccountService:
         event(log, "player.activated", discord_uid=discord_uid)
         return change.player
 
+    async def acknowledge_quickstart(self, discord_uid: int) -> Player:
+        """Record that the player read the /queue quick-start guide, so it is shown only once.
+
+        The first acknowledgement's time is kept (a second click changes nothing and logs nothing).
+        """
+
+        async def decide(_uow: UnitOfWork, player: Player, now: datetime) -> Mapping[str, Any]:
+            if player.quickstart_acknowledged_at is not None:
+                return {}
+            return {"quickstart_acknowledged_at": now}
+
+        change = await self.writer.change(discord_uid, decide, changed_by=ChangedBy.PLAYER)
+        return change.player
+
     async def aborts_left(self, discord_uid: int) -> int:
         """Aborts left this UTC month; a count from an earlier month reads as a full allowance."""
         player = await self.get_player(discord_uid)

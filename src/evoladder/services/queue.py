@@ -184,6 +184,11 @@ class QueueService:
         at = datetime.fromtimestamp(next_wave_at(now.timestamp(), self._interval), UTC)
         return QueueStatus(next_wave_at=at, active_players=active, counts=counts)
 
+    async def queued_players(self) -> frozenset[int]:
+        """Who holds a queue entry right now (the bot's searching messages follow this set)."""
+        async with self._db.read() as uow:
+            return frozenset(await uow.queue.uids())
+
     # --- admin ---------------------------------------------------------------------------------
 
     async def remove(self, discord_uid: int, *, by_admin: int | None, reason: str) -> bool:
