@@ -176,7 +176,7 @@ async def test_match_found_then_details_edit_the_same_message(setup: Setup) -> N
     assert "Zerg" in embed.title and "Terran" in embed.title
     names = [f.name for f in embed.fields]
     assert {"Opponent", "BattleTag", "Map", "Server", "Lobby settings", "Report by"} <= set(names)
-    assert custom_ids(edit.kwargs) == ["evo:match:7:abort"]
+    assert custom_ids(edit.kwargs) == ["evo:match:7:result", "evo:match:7:abort"]  # report or abort
 
 
 async def test_details_without_a_stored_message_are_sent_as_a_new_one(setup: Setup) -> None:

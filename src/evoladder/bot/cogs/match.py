@@ -1,8 +1,9 @@
-"""Matches: the persistent buttons of the match message (Confirm, Abort).
+"""Matches: the persistent controls of a match (Confirm, Abort, the result select and its Confirm).
 
-The match message itself is sent and edited by the notifier; this cog registers the buttons'
-classes so clicks find their handler, also after a restart. The result-report flow and the
-replay upload belong here too as the feature grows.
+The match message itself is sent and edited by the notifier (found -> details -> closed, see
+``bot/notifier.py``); this cog registers the controls' classes so that a click finds its handler,
+also on a message sent before a restart. The controls are in ``components/match.py``, the
+messages in ``render/match.py``. Replay uploads belong to the replay feature's own cog.
 """
 
 from __future__ import annotations

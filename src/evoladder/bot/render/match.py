@@ -11,7 +11,7 @@ from typing import Any
 
 import discord
 
-from evoladder.bot.components.match import AbortMatch, ConfirmMatch
+from evoladder.bot.components.match import AbortMatch, ConfirmMatch, ResultSelect
 from evoladder.bot.reply import Reply
 from evoladder.bot.strings import match as text
 from evoladder.domain.rating import Outcome
@@ -92,9 +92,9 @@ def details(event: ev.DetailsRevealed, game: GameData) -> Reply:
     if opponent.alt_ids:
         embed.add_field(name=text.FIELD_ALT_IDS, value=", ".join(opponent.alt_ids))
     map_value = (
-        text.MAP_WITH_LINK.format(name=event.map_name, link=event.map_link)
+        text.MAP_WITH_LINK.format(short_name=event.map_short_name, name=event.map_name, link=event.map_link)
         if event.map_link
-        else event.map_name
+        else text.MAP_LINE.format(short_name=event.map_short_name, name=event.map_name)
     )
     embed.add_field(name=text.FIELD_MAP, value=map_value)
     embed.add_field(
@@ -110,9 +110,29 @@ def details(event: ev.DetailsRevealed, game: GameData) -> Reply:
     )
     embed.add_field(name=text.FIELD_YOUR_SLOT, value=text.SLOT_LINE.format(slot=event.slot))
     embed.add_field(name=text.FIELD_REPORT_BY, value=when(event.report_deadline))
+    embed.add_field(name=text.FIELD_REPLAYS, value=text.REPLAYS_NONE, inline=False)
     view = discord.ui.View(timeout=None)
+    view.add_item(ResultSelect(event.match_id, result_options(event, game)))
     view.add_item(AbortMatch(event.match_id))
     return Reply(embeds=(embed,), view=view)
+
+
+def result_options(event: ev.DetailsRevealed, game: GameData) -> list[discord.SelectOption]:
+    """The result select's options: each outcome named with its player ("you" for the reader).
+
+    Values are the absolute outcomes the service takes: "1" player 1 won, "2" player 2 won,
+    "0" draw; the labels say who that is, so nobody has to remember their slot.
+    """
+    opponent = event.opponent
+    names = {event.slot: text.YOU, 3 - event.slot: opponent.main_id or opponent.username}
+    races = {event.slot: race_name(game, event.race), 3 - event.slot: race_name(game, opponent.race)}
+    won = [
+        discord.SelectOption(
+            label=text.RESULT_WON.format(slot=slot, name=names[slot], race=races[slot])[:100], value=str(slot)
+        )
+        for slot in (1, 2)
+    ]
+    return [*won, discord.SelectOption(label=text.RESULT_DRAW, value="0")]
 
 
 def closed(match_id: int, status: str, summary: str) -> Reply:

@@ -23,24 +23,52 @@ ABORT_DONE = "Match #{match_id} aborted."
 CONFIRMED_WAITING = "You confirmed match #{match_id}. Waiting for your opponent…"
 
 DETAILS_TITLE = "Match #{match_id}: {race} vs {opponent_race}"
-DETAILS_INTRO = "Both players confirmed. Play the game with these settings, then upload the replay here."
+DETAILS_INTRO = (
+    "Both players confirmed. Play the game with these settings, then upload the replay here "
+    "and report the result with the menu below."
+)
 FIELD_OPPONENT = "Opponent"
 OPPONENT_LINE = "**{name}** ({country}) · {mmr} MMR"
 FIELD_BATTLETAG = "BattleTag"
 FIELD_DISCORD = "Discord"
 FIELD_ALT_IDS = "Also plays as"
 FIELD_MAP = "Map"
-MAP_WITH_LINK = "[{name}]({link})"
+# battle.net links (``battlenet:://…``) are not web links: Discord would not make them clickable,
+# so they are shown as code, to copy into the game's chat, where they open the map or the mod.
+MAP_LINE = "**{short_name}** ({name})"
+MAP_WITH_LINK = "**{short_name}** ({name})\n`{link}`"
 FIELD_SERVER = "Server"
 SERVER_LINE = "{name} ({region})"
 FIELD_MOD = "Mod"
-MOD_LINE = "[SC: Evo Complete]({link})"
+MOD_LINE = "**SC: Evo Complete** (official)\n`{link}`"
+FIELD_REPLAYS = "Replays"  # the replay upload flow sets this field's value as replays arrive
+REPLAYS_NONE = "None yet: after the game, upload the .SC2Replay file in this DM."
 FIELD_LOBBY = "Lobby settings"
 LOBBY_LINE = "{name}: **{value}**"
 FIELD_REPORT_BY = "Report by"
 FIELD_YOUR_SLOT = "You are"
 SLOT_LINE = "Player {slot}"
 UNKNOWN = "—"
+
+# --- reporting (the select on the details, then a question with Confirm) ---------------------
+RESULT_PLACEHOLDER = "Report the result after the game"
+RESULT_WON = "Player {slot} won: {name} ({race})"
+RESULT_DRAW = "Draw"
+YOU = "you"
+REPORT_QUESTION = (
+    "Report match #{match_id} as **{choice}**? Your opponent reports too: equal reports make the "
+    "result final, different ones go to an admin."
+)
+REPORT_CONFIRM_LABEL = "Confirm result"
+REPORTED_WAITING = (
+    "You reported match #{match_id}: **{outcome}**. Waiting for your opponent's report; "
+    "if they have not reported {deadline}, yours counts."
+)
+REPORTED_FINAL = "You reported match #{match_id}: **{outcome}**. Both reports agree: the result is final."
+REPORTED_CONFLICT = (
+    "You reported match #{match_id}: **{outcome}**. Your opponent reported something else, "
+    "so an admin will decide. No rating changed for now."
+)
 
 # --- ends, as the player reads them -----------------------------------------------------------
 OUTCOME_WON = "you won"
