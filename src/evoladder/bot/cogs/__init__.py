@@ -16,6 +16,7 @@ from evoladder.bot.cogs.match import MatchCog
 from evoladder.bot.cogs.ping import PingCog
 from evoladder.bot.cogs.profile import ProfileCog
 from evoladder.bot.cogs.prune import PruneCog
+from evoladder.bot.cogs.queue import QueueCog
 from evoladder.bot.cogs.replays import ReplayCog
 from evoladder.bot.cogs.setup import SetupCog
 from evoladder.bot.cogs.terms import TermsCog
@@ -31,6 +32,7 @@ FEATURE_COGS: tuple[type[LadderCog], ...] = (
     ProfileCog,
     LeaderboardCog,
     PruneCog,
+    QueueCog,
     MatchCog,
     ReplayCog,
     AdminCog,

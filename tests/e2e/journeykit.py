@@ -1,0 +1,160 @@
+"""Test kit for the queue and match journeys: a sandbox on an injected clock, and player steps.
+
+Players are seeded through the services (terms accepted, setup complete: those are other
+features' journeys), and from there they act only as a Discord user can: /queue, picks, clicks.
+Waves and deadlines run when a test says so (``run_wave``, ``run_due`` after moving the ladder's
+clock), never by waiting: ``background=False`` keeps the matchmaker and the scheduler stopped,
+and every wait is for what a player receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from evoladder.bot.cogs.queue import QueueCog, SearchingMessages
+from evoladder.bot.deps import BotDeps
+from evoladder.domain.match_state import MatchState
+from evoladder.domain.players import MmrRow, Player
+from evoladder.sandbox import Message, VirtualPlayer
+from evoladder.sandbox.ladder import Sandbox
+
+START = datetime(2026, 3, 30, 18, 0, 5, tzinfo=UTC)
+
+
+class LadderClock:
+    """The ladder's clock (services, deadlines, aborts); Discord's own clock is not moved."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        self._now += timedelta(**delta)
+        return self._now
+
+
+@asynccontextmanager
+async def journey_sandbox(clock: LadderClock) -> AsyncIterator[Sandbox]:
+    """The real bot on a fresh database, one owner ("root"), no background loops."""
+    async with Sandbox(clock=clock, owners=["root"], background=False) as sb:
+        yield sb
+        assert not sb.discord.violations, sb.discord.violations.describe()
+
+
+def deps(sandbox: Sandbox) -> BotDeps:
+    return sandbox.ladder.deps
+
+
+def board(sandbox: Sandbox) -> SearchingMessages:
+    cog = sandbox.ladder.bot.get_cog("queue")
+    assert isinstance(cog, QueueCog)
+    return cog.board
+
+
+async def register(
+    sandbox: Sandbox, player: VirtualPlayer, main_id: str, alt_ids: Sequence[str] = (), region: str = "EUW"
+) -> None:
+    """What /termsofservice and /setup leave behind: terms accepted, setup complete."""
+    accounts = deps(sandbox).accounts
+    await accounts.ensure_player(player.id, player.name)
+    await accounts.accept_terms(player.id)
+    await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", tuple(alt_ids), "FR", region)
+
+
+async def open_queue(player: VirtualPlayer) -> Message:
+    """/queue, acknowledging the quick-start guide if it is shown: the queue view."""
+    view = (await player.slash("queue")).message
+    if view.button("Got it, show the queue") is not None:
+        view = (await player.click("Got it, show the queue", view)).message
+    return view
+
+
+async def pick(
+    player: VirtualPlayer, view: Message, bw: str | None, sc2: str | None, vetoes: Sequence[str] = ()
+) -> Message:
+    """Set both race selects (``None``: not playing that game) and the vetoes on a queue view."""
+    view = (await player.select("Brood War race", [bw or "-"], view)).message
+    view = (await player.select("StarCraft II race", [sc2 or "-"], view)).message
+    return (await player.select("Veto up to 4 maps (optional)", list(vetoes), view)).message
+
+
+async def queue_up(
+    player: VirtualPlayer, bw: str | None, sc2: str | None, vetoes: Sequence[str] = ()
+) -> Message:
+    """/queue, pick, Join: the searching view."""
+    view = await pick(player, await open_queue(player), bw, sc2, vetoes)
+    return (await player.click("Join", view)).message
+
+
+async def found_message(player: VirtualPlayer) -> Message:
+    return await player.wait_for_dm(titled("Match found"), include_existing=True)
+
+
+def match_id_of(message: Message) -> int:
+    return int(str(message.embeds[0]["title"]).split("#")[1].split(":")[0])
+
+
+async def details_message(player: VirtualPlayer, match_id: int) -> Message:
+    return await player.wait_for_dm(
+        lambda m: titled(f"Match #{match_id}:")(m) and bool(m.selects), include_existing=True
+    )
+
+
+async def report(player: VirtualPlayer, details: Message, value: str) -> Message:
+    """Pick an outcome on the details ("1", "2" or "0"), then confirm it: the answer's message."""
+    question = (await player.select("Report the result after the game", [value], details)).message
+    assert "Report match #" in question.content, question.content
+    return (await player.click("Confirm result", question)).message
+
+
+def titled(prefix: str) -> Callable[[Message], bool]:
+    return lambda m: bool(m.embeds) and str(m.embeds[0].get("title", "")).startswith(prefix)
+
+
+def with_text(fragment: str) -> Callable[[Message], bool]:
+    return lambda m: fragment in m.text
+
+
+def fields(message: Message) -> dict[str, str]:
+    return {str(f["name"]): str(f["value"]) for f in message.embeds[0].get("fields") or []}
+
+
+def option_labels(message: Message, placeholder: str) -> list[str]:
+    menu = message.select(placeholder)
+    assert menu is not None, f"no select {placeholder!r}"
+    return [str(o["label"]) for o in menu.get("options") or []]
+
+
+def defaults(message: Message, placeholder: str) -> list[str]:
+    menu = message.select(placeholder)
+    assert menu is not None, f"no select {placeholder!r}"
+    return [str(o["value"]) for o in menu.get("options") or [] if o.get("default")]
+
+
+async def match_state(sandbox: Sandbox, match_id: int) -> MatchState:
+    return await deps(sandbox).matches.get(match_id)
+
+
+async def rating(sandbox: Sandbox, uid: int, race: str) -> MmrRow | None:
+    async with deps(sandbox).db.read() as uow:
+        return await uow.mmrs.get(uid, race)
+
+
+async def record(sandbox: Sandbox, uid: int) -> Player:
+    async with deps(sandbox).db.read() as uow:
+        found = await uow.players.get(uid)
+    assert found is not None
+    return found
+
+
+def button_labels(message: Message) -> list[str]:
+    return [str(b.get("label")) for b in message.buttons]
+
+
+def component_ids(message: Message) -> list[Any]:
+    return [c.get("custom_id") for c in [*message.buttons, *message.selects]]
