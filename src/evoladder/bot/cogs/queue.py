@@ -35,13 +35,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import discord
-from discord.abc import Snowflake
-from discord.ext.commands.bot import BotBase
 
 from evoladder.bot.components.queue import (
     QUEUE_COG_NAME,
@@ -248,16 +245,11 @@ class QueueCog(LadderCog, name=QUEUE_COG_NAME):
         super().__init__(deps, flows)
         self.board = SearchingMessages(deps)
 
-    async def _inject(
-        self, bot: BotBase, override: bool, guild: Snowflake | None, guilds: Sequence[Snowflake]
-    ) -> Self:
-        # discord.py hands a cog its bot only here (the ladder's cog factories take the deps,
-        # not the bot); the searching messages need the bot's HTTP session to edit DMs.
-        if isinstance(bot, discord.Client):
-            self.board.attach(bot)
-        return await super()._inject(bot, override, guild, guilds)
-
     async def cog_load(self) -> None:
+        # The bot attaches itself to the flows when it is built, before it loads any cog; the
+        # searching messages edit DMs with its HTTP session.
+        if self.flows.client is not None:
+            self.board.attach(self.flows.client)
         self.board.start()
 
     async def cog_unload(self) -> None:
