@@ -372,7 +372,9 @@ def _branch_and_bound(players: Players, edges: Edges, incumbent: Solution) -> So
         sub = _sub_edges(edges, index)
         relax = _relax(n, sub, combined[index])
         forced2 = 2 * int(combined[list(forced)].sum()) if forced else 0
-        if forced2 + relax.value2 >= best2:
+        # Integral values are even (twice an integer): a node that cannot get below best2 - 1
+        # cannot beat the incumbent.
+        if forced2 + _node_bound2(relax, t.lam, sub, n) > best2 - 2:
             continue
         picked, _ = _round(n, sub, combined[index], relax.sigma)
         candidate = list(forced) + [int(index[e]) for e in picked]
@@ -390,6 +392,25 @@ def _branch_and_bound(players: Players, edges: Edges, incumbent: Solution) -> So
     matching = _matching_of(edges, best)
     total = int(edges.cost[best].sum()) if best else 0
     return _solution(players, matching, total, True)
+
+
+def _node_bound2(relax: _Relaxation, lam: int, sub: Edges, n: int) -> int:
+    """Twice a lower bound on the combined value of any integral matching of ``sub``.
+
+    The LP value itself, or better: an integral matching has at most K = floor(LP pairs) pairs,
+    and K pairs cost at least the sum of the 2K smallest duals. This closes the parity gap of
+    an odd number of players, which the LP covers with half-pairs and an integral matching
+    cannot. Players outside ``sub`` (fixed by branching) are left out of the sum.
+    """
+    active = np.zeros(n, dtype=np.bool_)
+    active[sub.p] = active[sub.q] = True
+    covered = int((relax.sigma != np.arange(n)).sum())
+    k = covered // 2
+    if k == 0:
+        return 0
+    pi2 = _duals(relax, lam)[active]
+    smallest = int(np.partition(pi2, 2 * k - 1)[: 2 * k].sum())
+    return max(relax.value2, smallest - 2 * lam * k)
 
 
 def _free_edges(
