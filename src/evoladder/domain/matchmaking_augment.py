@@ -34,8 +34,13 @@ from evoladder.domain.matchmaking_graph import (
 
 SEARCHES = 6  # cheap searches (each may add several pairs) before the blossom fallback
 LOCAL_NEIGHBOURS = 16  # nearest opposite slots per direction offered to a left-out player
-TRACED = 64  # candidate paths traced per search; the cheapest by true cost are applied
+# A step weighing more than this is as bad as can be (a path through it is a last resort).
+_HEAVY = 2**40
+TRACED = 16  # candidate paths traced per search; the cheapest by true cost are applied
 BLOSSOM_PLAYERS = 4000  # the blossom fallback runs up to this many players (it is Python)
+# The blossom fallback first looks among pairs whose reduced cost is at most the first limit
+# (pairs the LP finds about as good as the ones it uses), then widens: cheap paths first.
+BLOSSOM_REDUCED = (0, 20, 100, 500, 2_500, 2**62)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +70,11 @@ def augment(
 
     ``left_out``: the players the rounding dropped; ``pi2``: twice the LP's node duals (for
     reduced costs). Searches run on ``edges`` plus every allowed pair of the left-out players
-    (their long pairs keep paths short); the blossom fallback first on ``edges`` plus their
-    nearby pairs, then on that wider graph.
+    (their long pairs keep paths short); the blossom fallback on the same graph, restricted to
+    pairs of small reduced cost first.
     """
     wide = merge(players, edges, _all_edges(players, left_out))
+    oriented = _oriented(players, wide, pi2)
     stalled = 0
     for search in range(SEARCHES):
         roots = ints(np.flatnonzero(left_out & _unmatched(players, matching)))
@@ -79,19 +85,36 @@ def augment(
         # them would let a root's own labels hide the way to it. Halves alternate.
         sources = np.zeros(players.n, dtype=np.bool_)
         sources[roots[search % 2 :: 2] if roots.shape[0] > 1 else roots] = True
-        grown = _cheapest_paths(players, wide, matching, pi2, target, sources)
+        grown = _cheapest_paths(players, oriented, matching, pi2, target, sources)
         stalled = stalled + 1 if len(grown) == len(matching) else 0
         matching = grown
     if players.n > BLOSSOM_PLAYERS:
         return matching
-    narrow = merge(players, edges, _local_edges(players, left_out))
-    for graph in (narrow, wide):
+    reduced = _pair_reduced(players, wide, pi2)
+    for limit in BLOSSOM_REDUCED:
         while not _done(players, matching, target):
-            path = _blossom_path(players.n, graph, _mates(players, matching).tolist())
+            mate = _mates(players, matching)
+            keep = (reduced <= 2 * limit) | (mate[wide.p] == wide.q)
+            graph = _subset_edges(wide, keep)
+            path = _blossom_path(players.n, graph, mate.tolist())
             if path is None:
                 break
             matching = _flip(matching, path)
     return matching
+
+
+def _pair_reduced(players: Players, edges: Edges, pi2: IntArray) -> IntArray:
+    """Twice the reduced cost of each edge (its cheaper allowed orientation)."""
+    best = np.full(len(edges), np.iinfo(np.int64).max, dtype=np.int64)
+    for b, s in ((edges.p, edges.q), (edges.q, edges.p)):
+        allowed, cost, _ = pair_terms(players, b, s)
+        best = np.where(allowed, np.minimum(best, 2 * cost - pi2[b] - pi2[s]), best)
+    return ints(best)
+
+
+def _subset_edges(edges: Edges, keep: BoolArray) -> Edges:
+    return Edges(edges.p[keep], edges.q[keep], edges.cost[keep], edges.rematch[keep],
+                 edges.p_on_bw[keep])
 
 
 def _done(players: Players, matching: Matching, target: int | None) -> bool:
@@ -129,7 +152,7 @@ def _all_edges(players: Players, who: BoolArray) -> Edges:
 
 def _cheapest_paths(
     players: Players,
-    pool: Edges,
+    oriented: tuple[IntArray, IntArray, IntArray],
     matching: Matching,
     pi2: IntArray,
     target: int | None,
@@ -145,7 +168,7 @@ def _cheapest_paths(
     """
     n = players.n
     mate = _mates(players, matching)
-    b, s, reduced = _oriented(players, pool, pi2)
+    b, s, reduced = oriented
     pairs = edges_from_pairs(players, matching.p, matching.q)
     bw_of = np.where(pairs.p_on_bw, pairs.p, pairs.q)
     sc_of = np.where(pairs.p_on_bw, pairs.q, pairs.p)
@@ -156,10 +179,9 @@ def _cheapest_paths(
              _steps(players, mate, mate_reduced, b, s, reduced, from_bw=False)]
     src = ints(np.concatenate([st[0] for st in steps]))
     dst = ints(np.concatenate([st[1] for st in steps]))
-    via = ints(np.concatenate([st[2] for st in steps]))
-    arc = ints(np.concatenate([st[3] for st in steps]))
+    arc = ints(np.concatenate([st[2] for st in steps]))
     start = np.stack([sources & players.has_sc, sources & players.has_bw], 1).ravel()
-    dist, prev, through = _shortest(2 * n, ints(np.flatnonzero(start)), src, dst, via, arc)
+    dist, prev = _shortest(2 * n, ints(np.flatnonzero(start)), src, dst, arc)
     # Path ends: from (b, BW) to a free SC2 player s, or from (s, SC2) to a free BW player b.
     end_state = ints(np.concatenate([2 * b + 1, 2 * s]))
     end_player = ints(np.concatenate([s, b]))
@@ -170,7 +192,7 @@ def _cheapest_paths(
     states, players_at = end_state[ends][order], end_player[ends][order]
     paths: list[list[int]] = []
     for state, end in zip(states[:TRACED].tolist(), players_at[:TRACED].tolist(), strict=True):
-        path = _trace(state, end, prev, through)
+        path = _trace(state, end, prev, mate)
         if path is not None:
             paths.append(path)
     return _apply_best(players, matching, pairs, paths, target)
@@ -232,62 +254,50 @@ def _steps(
     s: IntArray,
     reduced: IntArray,
     from_bw: bool,
-) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """Search steps over slot pairs (b, s): (from state, to state, partner, weight).
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Search steps over slot pairs (b, s): (from state, to state, weight).
 
     From (b, BW) through partner s to s's mate, or from (s, SC2) through partner b to b's mate;
-    the freed mate may take either of its sides.
+    the freed mate may take either of its sides. (The partner of a step into state (m, Y) is
+    always m's current mate, so it need not be stored.) Different partners free different
+    mates, so no two steps join the same two states.
     """
     me, partner = (b, s) if from_bw else (s, b)
     freed = mate[partner]
     ok = (freed >= 0) & (freed != me)
     gain = np.maximum(reduced[ok], 0) - np.maximum(mate_reduced[partner[ok]], 0)
-    me, partner, freed, weight = me[ok], partner[ok], freed[ok], ints(np.maximum(gain, 0) + 1)
+    weight = ints(np.clip(gain, 0, _HEAVY) + 1)
+    me, freed = me[ok], freed[ok]
     src = 2 * me + int(from_bw)
     srcs: list[IntArray] = []
     dsts: list[IntArray] = []
-    vias: list[IntArray] = []
     arcs: list[IntArray] = []
     for side_bw, has in ((True, players.has_bw), (False, players.has_sc)):
         can = has[freed]
         srcs.append(src[can])
         dsts.append(2 * freed[can] + int(side_bw))
-        vias.append(partner[can])
         arcs.append(weight[can])
-    return (ints(np.concatenate(srcs)), ints(np.concatenate(dsts)),
-            ints(np.concatenate(vias)), ints(np.concatenate(arcs)))
+    return ints(np.concatenate(srcs)), ints(np.concatenate(dsts)), ints(np.concatenate(arcs))
 
 
 def _shortest(
-    size: int, starts: IntArray, src: IntArray, dst: IntArray, via: IntArray, arc: IntArray
-) -> tuple[npt.NDArray[np.float64], IntArray, IntArray]:
-    """Dijkstra from the nearest of ``starts``: (distance, predecessor state, partner)."""
-    # One arc per (from, to) state pair: the lightest, whose partner the path will use.
-    order = np.lexsort((arc, dst, src))
-    src, dst, via, arc = src[order], dst[order], via[order], arc[order]
-    first = np.concatenate([[True], (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])])
-    src, dst, via, arc = src[first], dst[first], via[first], arc[first]
-    graph = csr_matrix((arc.astype(np.float64), (src, dst)), shape=(size, size))
+    size: int, starts: IntArray, src: IntArray, dst: IntArray, arc: IntArray
+) -> tuple[npt.NDArray[np.float64], IntArray]:
+    """Dijkstra from the nearest of ``starts``: (distance, predecessor state)."""
     if starts.shape[0] == 0:
-        nowhere = np.full(size, -1, dtype=np.int64)
-        return np.full(size, np.inf), nowhere, nowhere
+        return np.full(size, np.inf), np.full(size, -1, dtype=np.int64)
+    graph = csr_matrix((arc.astype(np.float64), (src, dst)), shape=(size, size))
     dist, pred, _ = dijkstra(graph, indices=starts, min_only=True, return_predecessors=True)
-    pred = ints(pred)
-    through = np.full(size, -1, dtype=np.int64)
-    reached = ints(np.flatnonzero(pred >= 0))
-    key = src * size + dst
-    at = np.searchsorted(key, pred[reached] * size + reached)
-    through[reached] = via[at]
-    return np.asarray(dist, dtype=np.float64), pred, ints(through)
+    return np.asarray(dist, dtype=np.float64), ints(pred)
 
 
-def _trace(state: int, end: int, prev: IntArray, via: IntArray) -> list[int] | None:
+def _trace(state: int, end: int, prev: IntArray, mate: IntArray) -> list[int] | None:
     """Players u, q1, m1, q2, m2, ..., m_k, end of the path whose last state is ``state``,
     or None when the walk repeats a player (it went through an odd cycle)."""
     seq = [end, state // 2]
     seen = {end, state // 2}
     while prev[state] >= 0:
-        partner, before = int(via[state]), int(prev[state])
+        partner, before = int(mate[state // 2]), int(prev[state])
         if partner in seen or before // 2 in seen:
             return None
         seq += [partner, before // 2]

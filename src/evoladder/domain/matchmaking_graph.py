@@ -7,8 +7,8 @@ window_s). An *edge* joins two players with at least one allowed orientation; it
 cheaper orientation (the pair's cost is gap^2 - 20 * (waits_b + waits_s)).
 
 Everything here is vectorised numpy: at 10,000 queued the full allowed graph has tens of millions
-of pairs, so the solver works on a sparse candidate graph and uses :func:`violations` (pricing)
-to prove that the pairs it left out cannot improve its linear relaxation.
+of pairs, so the solver works on a sparse candidate graph and uses :func:`price` to prove that
+the pairs it left out cannot improve its linear relaxation (or to repair its duals).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ WINDOW_STEP = 50
 WAIT_WEIGHT = 20
 # Above this many pairs per numpy batch, pricing works in chunks to bound memory.
 _CHUNK_PAIRS = 2_000_000
+SWEEP_SPREAD = 0
 _SWEEP_DEPTH = 4  # waiting slots a sweep looks at before giving up on a match
 
 
@@ -175,8 +176,14 @@ def candidate_edges(players: Players, k: int) -> Edges:
         bs.append(b)
         ss.append(s)
     sweep_b, sweep_s = sweep_pairs(players)
-    b = ints(np.concatenate([*bs, sweep_b]))
-    s = ints(np.concatenate([*ss, sweep_s]))
+    bs.append(sweep_b)
+    ss.append(sweep_s)
+    if SWEEP_SPREAD:
+        around_b, around_s = _around(players, sweep_b, sweep_s, SWEEP_SPREAD)
+        bs.append(around_b)
+        ss.append(around_s)
+    b = ints(np.concatenate(bs))
+    s = ints(np.concatenate(ss))
     allowed, _, _ = pair_terms(players, b, s)
     return edges_from_pairs(players, b[allowed], s[allowed])
 
@@ -194,6 +201,31 @@ def near_pairs(players: Players, who: BoolArray, k: int) -> tuple[IntArray, IntA
     b, s = ints(np.concatenate(bs)), ints(np.concatenate(ss))
     allowed, _, _ = pair_terms(players, b, s)
     return b[allowed], s[allowed]
+
+
+def _around(
+    players: Players, sweep_b: IntArray, sweep_s: IntArray, spread: int
+) -> tuple[IntArray, IntArray]:
+    """Each sweep pair's ends against the slots next to the other end (same shift, nearby)."""
+    bw, sc = side(players, True), side(players, False)
+    rank_b = np.empty(players.n, dtype=np.int64)
+    rank_b[bw.player] = np.arange(bw.player.shape[0])
+    rank_s = np.empty(players.n, dtype=np.int64)
+    rank_s[sc.player] = np.arange(sc.player.shape[0])
+    bs: list[IntArray] = []
+    ss: list[IntArray] = []
+    for d in range(-spread, spread + 1):
+        if d == 0:
+            continue
+        j = rank_s[sweep_s] + d
+        ok = (j >= 0) & (j < sc.player.shape[0])
+        bs.append(sweep_b[ok])
+        ss.append(sc.player[j[ok]])
+        i = rank_b[sweep_b] + d
+        ok = (i >= 0) & (i < bw.player.shape[0])
+        bs.append(bw.player[i[ok]])
+        ss.append(sweep_s[ok])
+    return ints(np.concatenate(bs)), ints(np.concatenate(ss))
 
 
 def sweep_pairs(players: Players) -> tuple[IntArray, IntArray]:

@@ -21,9 +21,9 @@ Steps (:func:`solve`):
    odd cycle leaves one player out; cheapest augmenting paths then re-pair left-out players.
 3. Certificate: the duals' classes give a fractional vertex cover, i.e. an upper bound on the
    number of pairs; the duals give a lower bound on the cost of that many pairs. ``exact`` when
-   both are met.
+   both are met and no rematch pair is used (a rematch count is not certified this way).
 4. Small segments the certificate did not settle go to branch and bound on the LP's odd cycles,
-   which is exact.
+   each node bounded by its own LP duals; exact when it finishes within its node budget.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from evoladder.domain.matchmaking_graph import (
     Edges,
     IntArray,
     Players,
+    Pricing,
     candidate_edges,
     classes,
     edges_from_pairs,
@@ -51,14 +52,17 @@ from evoladder.domain.matchmaking_graph import (
 )
 
 FULL_GRAPH_PLAYERS = 120  # up to this size a segment's LP gets every allowed pair
-BRANCH_PLAYERS = 60  # up to this size an uncertified segment is solved by branch and bound
-BRANCH_NODE_LIMIT = 2000  # LP solves per branch and bound before settling for the bound
-CANDIDATE_NEIGHBOURS = 3  # nearest opposite slots per direction in the sparse start graph
+BRANCH_PLAYERS = 100  # up to this size an uncertified segment goes to branch and bound
+# LP solves per branch and bound: BRANCH_WORK / players (an LP costs about its size), at least
+# BRANCH_NODES_MIN. Queues of up to 8 players need at most ~20 (measured on random queues).
+BRANCH_WORK = 3_000
+BRANCH_NODES_MIN = 30
+CANDIDATE_NEIGHBOURS = 8  # nearest opposite slots per direction in the sparse start graph
 PRICING_ROUNDS = 3  # LP solves per segment at most (the first plus column generation)
 # Another LP solve is worth it while the candidate graph misses pairs the full LP needs for
-# its pair count (class D violations), or while more than this share of players is violated;
-# fewer violations are repaired in the duals instead (a slightly weaker bound, no re-solve).
-REPRICE_SHARE = 0.01
+# its pair count (class D violations), or while repairing the duals would cost the bound more
+# than this much per player (in cost units); below that the duals are repaired instead.
+REPAIR_PER_PLAYER = 1
 # lam * n stays below this, so the float64 assignment solver computes with exact integers.
 _EXACT_FLOAT_BUDGET = 2**50
 
@@ -85,7 +89,10 @@ def tiers(players: Players, has_rematch: bool) -> Tiers:
     n = max(players.n, 1)
     rmax = int(players.radius.max()) if players.n else 0
     wmax = int(players.waits.max()) if players.n else 0
-    cmax = max(rmax * rmax, 2 * WAIT_WEIGHT * wmax) + 1
+    xs = np.concatenate([players.bw_x[players.has_bw], players.sc_x[players.has_sc]])
+    span = int(xs.max() - xs.min()) if xs.shape[0] else 0
+    gap = min(rmax, span)  # no allowed pair is farther apart than this
+    cmax = max(gap * gap, 2 * WAIT_WEIGHT * wmax) + 1
     budget = _EXACT_FLOAT_BUDGET // n
     strict_penalty = 2 * n * cmax + 1 if has_rematch else 0
     lam = 2 * n * (cmax + strict_penalty) + 1
@@ -247,24 +254,41 @@ def _round(n: int, edges: Edges, combined: IntArray, sigma: IntArray) -> tuple[l
     node = np.arange(n)
     two = (sigma != node) & (sigma[sigma] == node) & (node < sigma)
     chosen = edges.lookup(n, ints(node[two]), sigma[two]).tolist()
-    dropped = 0
     longer = sigma.copy()
     longer[two] = node[two]
     longer[sigma[two]] = sigma[two]
-    for cycle in _cycles(longer):
+    cycles = _cycles(longer)
+    even = [c for c in cycles if len(c) % 2 == 0]
+    if even:
+        chosen += _round_even(n, edges, combined, even)
+    odd = [c for c in cycles if len(c) % 2 == 1]
+    for cycle in odd:
         ring = ints(cycle)
         idx = edges.lookup(n, ring, np.roll(ring, -1))
         w = combined[idx]
         length = len(cycle)
-        if length % 2 == 0:
-            take = 0 if int(w[0::2].sum()) <= int(w[1::2].sum()) else 1
-            chosen.extend(int(e) for e in idx[take::2])
-        else:
-            picks = (np.arange(length)[:, None] + 1 + 2 * np.arange(length // 2)[None, :]) % length
-            drop = int(np.argmin(w[picks].sum(axis=1)))
-            chosen.extend(int(e) for e in idx[picks[drop]])
-            dropped += 1
-    return chosen, dropped
+        picks = (np.arange(length)[:, None] + 1 + 2 * np.arange(length // 2)[None, :]) % length
+        drop = int(np.argmin(w[picks].sum(axis=1)))
+        chosen.extend(int(e) for e in idx[picks[drop]])
+    return chosen, len(odd)
+
+
+def _round_even(n: int, edges: Edges, combined: IntArray, cycles: list[list[int]]) -> list[int]:
+    """The better alternating half of every even cycle, all cycles at once."""
+    lengths = ints([len(c) for c in cycles])
+    ring = ints([v for c in cycles for v in c])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    position = np.arange(ring.shape[0]) - np.repeat(starts, lengths)
+    successor = np.where(position == np.repeat(lengths, lengths) - 1,
+                         ring[np.repeat(starts, lengths)], np.roll(ring, -1))
+    idx = edges.lookup(n, ring, ints(successor))
+    w = combined[idx]
+    parity = position % 2
+    first = np.add.reduceat(np.where(parity == 0, w, 0), starts)
+    second = np.add.reduceat(np.where(parity == 1, w, 0), starts)
+    take = np.repeat(ints(second < first), lengths)
+    chosen: list[int] = idx[parity == take].tolist()
+    return chosen
 
 
 # --- the LP path ------------------------------------------------------------------------------
@@ -279,8 +303,7 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
         relax = _relax(n, edges, combined)
         pi2 = _duals(relax, t.lam)
         pricing = price(players, pi2, t.lam, t.penalty, repair=False)
-        violated = int((pricing.cut > 0).sum())
-        if round_ == PRICING_ROUNDS - 1 or (pricing.d_clean and violated <= n * REPRICE_SHARE):
+        if round_ == PRICING_ROUNDS - 1 or (pricing.d_clean and _small_repair(pricing, n)):
             break
         edges = merge(players, edges, pricing.add)
     if not pricing.d_clean:
@@ -288,17 +311,25 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
     chosen, dropped = _round(n, edges, combined, relax.sigma)
     matching = _matching_of(edges, chosen)
     cover = _cover_bound(pi2, t.lam, pricing.d_clean)
-    if dropped and (cover is None or len(matching) < cover):
+    if (dropped or cover is None) and (cover is None or len(matching) < cover):
+        # Left out: players the rounding dropped, and (when the start graph missed pairs the
+        # full LP needs for its pair count) unmatched players pricing found such pairs for.
         taken = np.zeros(n, dtype=np.bool_)
         taken[matching.p] = taken[matching.q] = True
-        left_out = ~taken & (relax.sigma != np.arange(n))
-        matching = augment(players, edges, matching, pi2, cover, left_out)
+        left_out = ~taken & ((relax.sigma != np.arange(n)) | (pricing.cut > 0))
+        if left_out.any():
+            matching = augment(players, edges, matching, pi2, cover, left_out)
     rematches = _rematches(players, matching)
     bound = _dual_bound(players, ints(pi2 - pricing.cut), len(matching), rematches > 0)
     solution = _solution(players, matching, bound, False)
     if cover == len(matching) and rematches == 0 and bound == solution.total:
         return Solution(solution.bw, solution.sc, solution.cost, bound, True)
     return solution
+
+
+def _small_repair(pricing: Pricing, n: int) -> bool:
+    """Whether repairing the duals loses at most ``REPAIR_PER_PLAYER`` per player of bound."""
+    return int(pricing.cut.sum()) <= 2 * REPAIR_PER_PLAYER * n
 
 
 def _cover_bound(pi2: IntArray, lam: int, d_clean: bool) -> int | None:
@@ -364,7 +395,7 @@ def _branch_and_bound(players: Players, edges: Edges, incumbent: Solution) -> So
                         ints(np.maximum(incumbent.bw, incumbent.sc))).tolist()
     best2 = 2 * int(combined[best].sum()) if best else 0
     stack: list[tuple[tuple[int, ...], frozenset[int]]] = [((), frozenset())]
-    for _ in range(BRANCH_NODE_LIMIT):
+    for _ in range(max(BRANCH_NODES_MIN, BRANCH_WORK // max(n, 1))):
         if not stack:
             break
         forced, removed = stack.pop()
