@@ -107,6 +107,22 @@ async def test_help_lists_every_registered_command_with_its_description(sandbox:
     shown = "\n".join(str(f["value"]) for f in embed["fields"])
     assert "/termsofservice" in shown and "/setup" in shown and "/queue" in shown  # how to start
     for name, description in registered.items():
+        if name.startswith("admin "):
+            assert f"/{name}:" not in shown  # a player is not shown the admin tools one by one
+        else:
+            assert f"/{name}: {description}" in shown
+    assert "/admin: " in shown
+
+
+async def test_help_lists_the_admin_tools_to_an_owner() -> None:
+    async with Sandbox(owners=["olivia"]) as sb:
+        registered = dict(_slash_commands(c.definition for c in sb.discord.state.commands.values()))
+        admin_commands = {n: d for n, d in registered.items() if n.startswith("admin ")}
+        assert admin_commands, "the /admin group is registered"
+        [owner] = sb.owners
+        reply = await owner.slash("help")
+    shown = "\n".join(str(f["value"]) for e in reply.embeds for f in e["fields"])
+    for name, description in admin_commands.items():
         assert f"/{name}: {description}" in shown
 
 
