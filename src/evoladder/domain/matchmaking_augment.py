@@ -28,12 +28,10 @@ from evoladder.domain.matchmaking_graph import (
     edges_from_pairs,
     ints,
     merge,
-    near_pairs,
     pair_terms,
 )
 
 SEARCHES = 6  # cheap searches (each may add several pairs) before the blossom fallback
-LOCAL_NEIGHBOURS = 16  # nearest opposite slots per direction offered to a left-out player
 # A step weighing more than this is as bad as can be (a path through it is a last resort).
 _HEAVY = 2**40
 TRACED = 16  # candidate paths traced per search; the cheapest by true cost are applied
@@ -90,12 +88,14 @@ def augment(
         matching = grown
     if players.n > BLOSSOM_PLAYERS:
         return matching
+    if _done(players, matching, target):
+        return matching
     reduced = _pair_reduced(players, wide, pi2)
     for limit in BLOSSOM_REDUCED:
         while not _done(players, matching, target):
             mate = _mates(players, matching)
             keep = (reduced <= 2 * limit) | (mate[wide.p] == wide.q)
-            graph = _subset_edges(wide, keep)
+            graph = wide.take(ints(np.flatnonzero(keep)))
             path = _blossom_path(players.n, graph, mate.tolist())
             if path is None:
                 break
@@ -110,11 +110,6 @@ def _pair_reduced(players: Players, edges: Edges, pi2: IntArray) -> IntArray:
         allowed, cost, _ = pair_terms(players, b, s)
         best = np.where(allowed, np.minimum(best, 2 * cost - pi2[b] - pi2[s]), best)
     return ints(best)
-
-
-def _subset_edges(edges: Edges, keep: BoolArray) -> Edges:
-    return Edges(edges.p[keep], edges.q[keep], edges.cost[keep], edges.rematch[keep],
-                 edges.p_on_bw[keep])
 
 
 def _done(players: Players, matching: Matching, target: int | None) -> bool:
@@ -133,11 +128,6 @@ def _mates(players: Players, matching: Matching) -> IntArray:
 def _unmatched(players: Players, matching: Matching) -> BoolArray:
     unmatched: BoolArray = _mates(players, matching) < 0
     return unmatched
-
-
-def _local_edges(players: Players, who: BoolArray) -> Edges:
-    b, s = near_pairs(players, who, LOCAL_NEIGHBOURS)
-    return edges_from_pairs(players, b, s)
 
 
 def _all_edges(players: Players, who: BoolArray) -> Edges:

@@ -30,7 +30,6 @@ WINDOW_STEP = 50
 WAIT_WEIGHT = 20
 # Above this many pairs per numpy batch, pricing works in chunks to bound memory.
 _CHUNK_PAIRS = 2_000_000
-SWEEP_SPREAD = 0
 _SWEEP_DEPTH = 4  # waiting slots a sweep looks at before giving up on a match
 
 
@@ -120,6 +119,10 @@ class Edges:
     def __len__(self) -> int:
         return int(self.p.shape[0])
 
+    def take(self, index: IntArray) -> Edges:
+        return Edges(self.p[index], self.q[index], self.cost[index], self.rematch[index],
+                     self.p_on_bw[index])
+
     def keys(self, n: int) -> IntArray:
         return self.p * n + self.q
 
@@ -151,7 +154,17 @@ def edges_from_pairs(players: Players, u: IntArray, v: IntArray) -> Edges:
 
 
 def merge(players: Players, a: Edges, b: Edges) -> Edges:
-    return edges_from_pairs(players, np.concatenate([a.p, b.p]), np.concatenate([a.q, b.q]))
+    """The union of two edge lists of the same players (duplicates kept once)."""
+    n = players.n
+    keys = np.concatenate([a.keys(n), b.keys(n)])
+    _, first = np.unique(keys, return_index=True)
+    return Edges(
+        p=np.concatenate([a.p, b.p])[first],
+        q=np.concatenate([a.q, b.q])[first],
+        cost=np.concatenate([a.cost, b.cost])[first],
+        rematch=np.concatenate([a.rematch, b.rematch])[first],
+        p_on_bw=np.concatenate([a.p_on_bw, b.p_on_bw])[first],
+    )
 
 
 def full_edges(players: Players) -> Edges:
@@ -178,54 +191,10 @@ def candidate_edges(players: Players, k: int) -> Edges:
     sweep_b, sweep_s = sweep_pairs(players)
     bs.append(sweep_b)
     ss.append(sweep_s)
-    if SWEEP_SPREAD:
-        around_b, around_s = _around(players, sweep_b, sweep_s, SWEEP_SPREAD)
-        bs.append(around_b)
-        ss.append(around_s)
     b = ints(np.concatenate(bs))
     s = ints(np.concatenate(ss))
     allowed, _, _ = pair_terms(players, b, s)
     return edges_from_pairs(players, b[allowed], s[allowed])
-
-
-def near_pairs(players: Players, who: BoolArray, k: int) -> tuple[IntArray, IntArray]:
-    """(BW owner, SC2 owner) of the allowed pairs between the slots of players ``who`` and their
-    ``k`` nearest opposite slots on either side."""
-    bs: list[IntArray] = []
-    ss: list[IntArray] = []
-    for query_is_bw in (True, False):
-        query = _subset(side(players, query_is_bw), who)
-        b, s, _ = _near(query, side(players, not query_is_bw), range(-k, k), query_is_bw)
-        bs.append(b)
-        ss.append(s)
-    b, s = ints(np.concatenate(bs)), ints(np.concatenate(ss))
-    allowed, _, _ = pair_terms(players, b, s)
-    return b[allowed], s[allowed]
-
-
-def _around(
-    players: Players, sweep_b: IntArray, sweep_s: IntArray, spread: int
-) -> tuple[IntArray, IntArray]:
-    """Each sweep pair's ends against the slots next to the other end (same shift, nearby)."""
-    bw, sc = side(players, True), side(players, False)
-    rank_b = np.empty(players.n, dtype=np.int64)
-    rank_b[bw.player] = np.arange(bw.player.shape[0])
-    rank_s = np.empty(players.n, dtype=np.int64)
-    rank_s[sc.player] = np.arange(sc.player.shape[0])
-    bs: list[IntArray] = []
-    ss: list[IntArray] = []
-    for d in range(-spread, spread + 1):
-        if d == 0:
-            continue
-        j = rank_s[sweep_s] + d
-        ok = (j >= 0) & (j < sc.player.shape[0])
-        bs.append(sweep_b[ok])
-        ss.append(sc.player[j[ok]])
-        i = rank_b[sweep_b] + d
-        ok = (i >= 0) & (i < bw.player.shape[0])
-        bs.append(bw.player[i[ok]])
-        ss.append(sweep_s[ok])
-    return ints(np.concatenate(bs)), ints(np.concatenate(ss))
 
 
 def sweep_pairs(players: Players) -> tuple[IntArray, IntArray]:

@@ -400,7 +400,7 @@ def _branch_and_bound(players: Players, edges: Edges, incumbent: Solution) -> So
             break
         forced, removed = stack.pop()
         index = _free_edges(n, edges, forced, removed)
-        sub = _sub_edges(edges, index)
+        sub = edges.take(index)
         relax = _relax(n, sub, combined[index])
         forced2 = 2 * int(combined[list(forced)].sum()) if forced else 0
         # Integral values are even (twice an integer): a node that cannot get below best2 - 1
@@ -454,13 +454,3 @@ def _free_edges(
     if removed:
         keep[list(removed)] = False
     return ints(np.flatnonzero(keep))
-
-
-def _sub_edges(edges: Edges, index: IntArray) -> Edges:
-    return Edges(
-        p=edges.p[index],
-        q=edges.q[index],
-        cost=edges.cost[index],
-        rematch=edges.rematch[index],
-        p_on_bw=edges.p_on_bw[index],
-    )

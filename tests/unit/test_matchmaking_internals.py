@@ -1,0 +1,131 @@
+"""The certificates behind matchmaking's guarantees, checked against brute force.
+
+Segments must never split an allowed pair; repaired duals must satisfy every allowed pair's
+constraint (that is what makes ``lower_bound`` valid); the cover bound must bound every matching.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evoladder.domain import matchmaking_graph as graph
+from evoladder.domain import matchmaking_solver as solver
+from evoladder.domain.matchmaking_graph import Players, ints
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def players(draw: st.DrawFn, max_size: int, lo: int = 1000, hi: int = 2000) -> Players:
+    n = draw(st.integers(1, max_size))
+    kinds = draw(st.lists(st.sampled_from([1, 2, 3]), min_size=n, max_size=n))
+    waits = ints(draw(st.lists(st.integers(1, 11), min_size=n, max_size=n)))
+    bw_x = ints(draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)))
+    sc_x = ints(draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)))
+    last = ints(draw(st.lists(st.integers(-1, n - 1), min_size=n, max_size=n)))
+    kind = np.array(kinds)
+    return Players(
+        waits=waits,
+        radius=ints(100 + 50 * waits),
+        last=np.where(last == np.arange(n), -1, last),
+        bw_x=bw_x,
+        sc_x=sc_x,
+        has_bw=(kind & 1) > 0,
+        has_sc=(kind & 2) > 0,
+    )
+
+
+def allowed_slot_pairs(p: Players) -> list[tuple[int, int]]:
+    """Every allowed (BW owner, SC2 owner) pair, by brute force."""
+    out = []
+    for b, s in itertools.product(range(p.n), repeat=2):
+        ok, _, _ = graph.pair_terms(p, ints([b]), ints([s]))
+        if ok[0]:
+            out.append((b, s))
+    return out
+
+
+@SETTINGS
+@given(players(max_size=40))
+def test_no_allowed_pair_crosses_segments(p: Players) -> None:
+    segment_of = np.full(p.n, -1)
+    for label, members in enumerate(graph.segments(p)):
+        segment_of[members] = label
+    assert (segment_of >= 0).all()
+    for b, s in allowed_slot_pairs(p):
+        assert segment_of[b] == segment_of[s]
+
+
+@SETTINGS
+@given(players(max_size=30, lo=1300, hi=1700))
+def test_repaired_duals_hold_on_every_allowed_pair(p: Players) -> None:
+    # Start from a deliberately thin graph so pricing has work to do.
+    edges = graph.candidate_edges(p, 1)
+    if not len(edges):
+        return
+    t = solver.tiers(p, bool((p.last >= 0).any()))
+    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
+    relax = solver._relax(p.n, edges, combined)
+    pi2 = solver._duals(relax, t.lam)
+    # The duals hold on the graph the LP saw, tightly on the pairs it uses.
+    for e in range(len(edges)):
+        i, j = int(edges.p[e]), int(edges.q[e])
+        assert pi2[i] + pi2[j] <= 2 * int(combined[e] + t.lam)
+    pricing = graph.price(p, pi2, t.lam, t.penalty, repair=True)
+    fixed = pi2 - pricing.cut
+    for b, s in allowed_slot_pairs(p):
+        _, cost, rematch = graph.pair_terms(p, ints([b]), ints([s]))
+        assert fixed[b] + fixed[s] <= 2 * (int(cost[0]) + t.penalty * int(rematch[0]))
+    if pricing.feasible:
+        assert pricing.d_clean
+
+
+def max_matching(p: Players) -> int:
+    pairs = {frozenset((b, s)) for b, s in allowed_slot_pairs(p)}
+
+    def best(free: tuple[int, ...]) -> int:
+        if len(free) < 2:
+            return 0
+        first, rest = free[0], free[1:]
+        result = best(rest)
+        for k, other in enumerate(rest):
+            if frozenset((first, other)) in pairs:
+                result = max(result, 1 + best(rest[:k] + rest[k + 1 :]))
+        return result
+
+    return best(tuple(range(p.n)))
+
+
+@SETTINGS
+@given(players(max_size=9, lo=1200, hi=1800))
+def test_the_cover_bound_bounds_every_matching(p: Players) -> None:
+    edges = graph.candidate_edges(p, 1)
+    if not len(edges):
+        return
+    t = solver.tiers(p, False)
+    relax = solver._relax(p.n, edges, ints(edges.cost - t.lam))
+    pi2 = solver._duals(relax, t.lam)
+    pricing = graph.price(p, pi2, t.lam, 0, repair=True)
+    cover = solver._cover_bound(pi2, t.lam, pricing.d_clean)
+    if cover is not None:
+        assert max_matching(p) <= cover
+
+
+def test_the_sweep_is_a_valid_matching() -> None:
+    rng = np.random.default_rng(4)
+    n = 400
+    kind = rng.integers(1, 4, n)
+    waits = ints(rng.integers(1, 12, n))
+    p = Players(waits, ints(100 + 50 * waits), np.full(n, -1, dtype=np.int64),
+                ints(rng.normal(1500, 250, n).round()), ints(rng.normal(1500, 250, n).round()),
+                (kind & 1) > 0, (kind & 2) > 0)
+    b, s = graph.sweep_pairs(p)
+    allowed, _, _ = graph.pair_terms(p, b, s)
+    assert allowed.all()
+    used = np.concatenate([b, s])
+    assert len(set(used.tolist())) == used.shape[0]
+    assert b.shape[0] >= 0.9 * (n // 2)
