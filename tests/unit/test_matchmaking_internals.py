@@ -61,8 +61,10 @@ def test_no_allowed_pair_crosses_segments(p: Players) -> None:
 
 
 @SETTINGS
-@given(players(max_size=30, lo=1300, hi=1700))
+@given(st.one_of(players(max_size=30, lo=1300, hi=1700), players(max_size=40, lo=1500, hi=1502)))
 def test_repaired_duals_hold_on_every_allowed_pair(p: Players) -> None:
+    # The second kind of queue is full of ties (as at a ladder's launch): pricing then checks
+    # groups of tied players through their top members.
     # Start from a deliberately thin graph so pricing has work to do.
     edges = graph.candidate_edges(p, 1)
     if not len(edges):

@@ -53,8 +53,9 @@ Algorithm
     3. Certificate: the duals give an upper bound on the number of pairs (a fractional vertex
        cover) and a lower bound on the cost of that many pairs.
     4. Segments of up to 100 players that step 3 did not settle go to LP-based branch and
-       bound (branching on odd cycles, each node bounded by its LP duals), which is exact
-       unless its node budget (~3,000 / players LP solves) runs out.
+       bound (an odd cycle runs through a two-race player: branch on its side; each node is
+       bounded by its LP duals), which is exact unless its node budget (3,000 / players LP
+       solves, at least 30) runs out.
 
 Guarantees
     * Every result obeys the rules above (sides, windows, one pair per player, no self-pair).

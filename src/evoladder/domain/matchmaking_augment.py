@@ -299,13 +299,41 @@ def _trace(state: int, end: int, prev: IntArray, mate: IntArray) -> list[int] | 
 # --- the fallback: any augmenting path, by blossom search -----------------------------------
 
 
-def _blossom_path(n: int, edges: Edges, mate: list[int]) -> list[int] | None:
-    """Some augmenting path (player sequence from one unmatched player to another), or None."""
+def max_pairs(n: int, edges: Edges, matching: Matching) -> int:
+    """The largest number of pairs any matching of ``edges`` has (Edmonds, from ``matching``).
+
+    A player with no augmenting path keeps none after other augmentations, so one pass over
+    the unmatched players suffices. Python: for small segments only.
+    """
+    adj = _adjacency(n, edges)
+    mate = [-1] * n
+    for p, q in zip(matching.p.tolist(), matching.q.tolist(), strict=True):
+        mate[p], mate[q] = q, p
+    pairs = len(matching)
+    for root in range(n):
+        if mate[root] != -1 or not adj[root]:
+            continue
+        path = _blossom_search(n, adj, mate, root)
+        if path is None:
+            continue
+        for i in range(0, len(path), 2):
+            mate[path[i]], mate[path[i + 1]] = path[i + 1], path[i]
+        pairs += 1
+    return pairs
+
+
+def _adjacency(n: int, edges: Edges) -> list[list[int]]:
     adj: list[list[int]] = [[] for _ in range(n)]
     order = np.argsort(edges.cost, kind="stable")  # cheaper pairs are explored first
     for p, q in zip(edges.p[order].tolist(), edges.q[order].tolist(), strict=True):
         adj[p].append(q)
         adj[q].append(p)
+    return adj
+
+
+def _blossom_path(n: int, edges: Edges, mate: list[int]) -> list[int] | None:
+    """Some augmenting path (player sequence from one unmatched player to another), or None."""
+    adj = _adjacency(n, edges)
     for root in range(n):
         if mate[root] == -1 and adj[root]:
             path = _blossom_search(n, adj, mate, root)

@@ -31,6 +31,7 @@ WAIT_WEIGHT = 20
 # Above this many pairs per numpy batch, pricing works in chunks to bound memory.
 _CHUNK_PAIRS = 2_000_000
 _SWEEP_DEPTH = 4  # waiting slots a sweep looks at before giving up on a match
+_DENSE_GROUP = 4  # pricing checks larger groups of tied slots through their top members
 
 
 def ints(values: Any) -> IntArray:
@@ -241,8 +242,16 @@ def _near(
     query: Side, target: Side, offsets: range, query_is_bw: bool
 ) -> tuple[IntArray, IntArray, IntArray]:
     """(BW owner, SC2 owner, query slot) for the target slots at rank ``offsets`` around each
-    query slot's MMR (offset -1 is the nearest below, 0 the nearest at or above)."""
-    pos = np.searchsorted(target.x, query.x)
+    query slot's MMR (offset -1 is the nearest below, 0 the nearest at or above).
+
+    Where both sides have many slots at one MMR (ties), the query slots are spread over the
+    target's tied slots in order, rather than all starting at the first of them.
+    """
+    left = np.searchsorted(target.x, query.x, side="left")
+    right = np.searchsorted(target.x, query.x, side="right")
+    first = np.searchsorted(query.x, query.x, side="left")
+    tied = np.searchsorted(query.x, query.x, side="right") - first
+    pos = left + (np.arange(query.x.shape[0]) - first) * (right - left) // tied
     m = target.x.shape[0]
     qs: list[IntArray] = []
     ts: list[IntArray] = []
@@ -255,6 +264,28 @@ def _near(
     owner, other = query.player[q_idx], target.player[t_idx]
     b, s = (owner, other) if query_is_bw else (other, owner)
     return ints(b), ints(s), ints(q_idx)
+
+
+def nearest_gaps(players: Players) -> IntArray:
+    """Per player, the smallest MMR gap to any other player's opposite slot (windows ignored).
+
+    A lower bound on the gap of any pair the player can be in, so gap^2 / 2 is a feasible dual
+    share of the gap part of the cost (the partner's share is its own, likewise bounded).
+    """
+    best = np.full(players.n, np.iinfo(np.int64).max // 4, dtype=np.int64)
+    for query_is_bw in (True, False):
+        query, target = side(players, query_is_bw), side(players, not query_is_bw)
+        if target.x.shape[0] == 0:
+            continue
+        pos = np.searchsorted(target.x, query.x)
+        for offset in (-2, -1, 0, 1):  # two each way step over the player's own slot
+            j = pos + offset
+            ok = (j >= 0) & (j < target.x.shape[0])
+            qi, tj = np.flatnonzero(ok), j[ok]
+            other = query.player[qi] != target.player[tj]
+            gap = np.abs(query.x[qi] - target.x[tj])[other]
+            np.minimum.at(best, query.player[qi][other], gap)
+    return best
 
 
 def segments(players: Players) -> list[IntArray]:
@@ -344,18 +375,18 @@ def price(
     if not d_clean and repair:
         involved = np.zeros(players.n, dtype=np.bool_)
         involved[query // 2] = True
-        found.append(_band(players, a, involved, d_targets, rematch_penalty, exhaustive=True))
+        found += _band(players, a, involved, d_targets, rematch_penalty, exhaustive=True)
     elif not d_clean:
         slack = np.full(b.shape[0], -2, dtype=np.int64)  # a flag: pairs to add, cut unknown
         found.append(_Found(b, s, slack, query, one_sided=True))
-    found.append(_band(players, a, c_cls, c_cls, rematch_penalty))
+    found += _band(players, a, c_cls, c_cls, rematch_penalty)
     shifted = ints(a + np.where(d_cls, -lam, np.where(a_cls, lam, 0)))
-    found.append(_band(players, shifted, d_cls, a_cls, rematch_penalty))
-    found.append(_band(players, shifted, a_cls, d_cls, rematch_penalty))
+    found += _band(players, shifted, d_cls, a_cls, rematch_penalty)
+    found += _band(players, shifted, a_cls, d_cls, rematch_penalty)
     ac = a_cls | c_cls
     if a_cls.any() and int(a[a_cls].max()) + int(a[ac].max()) > 0:
-        found.append(_band(players, a, a_cls, ac, rematch_penalty))
-        found.append(_band(players, a, c_cls, a_cls, rematch_penalty))
+        found += _band(players, a, a_cls, ac, rematch_penalty)
+        found += _band(players, a, c_cls, a_cls, rematch_penalty)
     return _pricing(players, found, d_clean)
 
 
@@ -375,6 +406,7 @@ class _Found:
 
 
 def _pricing(players: Players, found: list[_Found], d_clean: bool) -> Pricing:
+    found = found or [_Found(ints([]), ints([]), ints([]), ints([]))]
     cut = np.zeros(players.n, dtype=np.int64)
     for f in found:
         if f.one_sided:
@@ -460,13 +492,18 @@ def _band(
     targets: BoolArray,
     rematch_penalty: int,
     exhaustive: bool = False,
-) -> _Found:
+) -> list[_Found]:
     """Every violated allowed pair between query players and target players, both directions.
 
     A violation needs a_p + a_q > 2 * gap^2. Each pair is examined from the endpoint with the
     larger (a, index) key, whose own a then bounds the gap: gap^2 < a_query. So a query scans
     only targets within sqrt(a_query) (and never beyond the largest window). ``exhaustive``
     scans every target inside the largest window instead (for the rare D-class players).
+
+    Targets that share MMR and window with more than ``_DENSE_GROUP`` others (ties: at a ladder's
+    launch everyone is at 1500) are checked through their group's three largest a: the largest
+    violation of a query against the group bounds every member's, and is cut from the query
+    alone, which covers them all. Scanning every tied pair would be quadratic.
     """
     parts: list[_Found] = []
     rmax = int(players.radius.max()) if players.n else 0
@@ -482,25 +519,65 @@ def _band(
         else:
             root = np.sqrt(a[query.player].astype(np.float64))
             width = np.minimum(ints(np.floor(root)) + 1, rmax)
-        lo = np.searchsorted(target.x, query.x - width, side="left")
-        hi = np.searchsorted(target.x, query.x + width, side="right")
+        sparse, tops = _split_dense(players, target, a)
+        scan = _Scan(players, a, query, width, query_is_bw, rematch_penalty)
+        parts.append(scan.against(sparse, by_larger=not exhaustive, one_sided=exhaustive))
+        parts.append(scan.against(tops, by_larger=False, one_sided=True))
+    return parts
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    players: Players
+    a: IntArray
+    query: Side
+    width: IntArray
+    query_is_bw: bool
+    rematch_penalty: int
+
+    def against(self, target: Side, by_larger: bool, one_sided: bool) -> _Found:
+        """Violated pairs of the query slots with ``target`` slots within their width."""
+        a, query = self.a, self.query
+        lo = np.searchsorted(target.x, query.x - self.width, side="left")
+        hi = np.searchsorted(target.x, query.x + self.width, side="right")
+        parts: list[_Found] = []
         for q_idx, t_idx in _expand_ranges(ints(lo), ints(hi)):
             qp, tp = query.player[q_idx], target.player[t_idx]
-            mine = (a[tp] < a[qp]) | ((a[tp] == a[qp]) & (tp <= qp)) | exhaustive
-            qp, tp = qp[mine], tp[mine]
-            b, s = (qp, tp) if query_is_bw else (tp, qp)
-            slack = _slack(players, a, b, s, rematch_penalty)
+            if by_larger:
+                mine = (a[tp] < a[qp]) | ((a[tp] == a[qp]) & (tp <= qp))
+                qp, tp = qp[mine], tp[mine]
+            b, s = (qp, tp) if self.query_is_bw else (tp, qp)
+            slack = _slack(self.players, a, b, s, self.rematch_penalty)
             bad = slack < 0
-            parts.append(_Found(b[bad], s[bad], slack[bad], 2 * qp[bad] + int(query_is_bw)))
-    if not parts:
-        return _Found(ints([]), ints([]), ints([]), ints([]), exhaustive)
-    return _Found(
-        ints(np.concatenate([f.b for f in parts])),
-        ints(np.concatenate([f.s for f in parts])),
-        ints(np.concatenate([f.slack for f in parts])),
-        ints(np.concatenate([f.query for f in parts])),
-        exhaustive,
-    )
+            parts.append(_Found(b[bad], s[bad], slack[bad], 2 * qp[bad] + int(self.query_is_bw)))
+        return _Found(
+            ints(np.concatenate([f.b for f in parts])) if parts else ints([]),
+            ints(np.concatenate([f.s for f in parts])) if parts else ints([]),
+            ints(np.concatenate([f.slack for f in parts])) if parts else ints([]),
+            ints(np.concatenate([f.query for f in parts])) if parts else ints([]),
+            one_sided,
+        )
+
+
+def _split_dense(players: Players, target: Side, a: IntArray) -> tuple[Side, Side]:
+    """(slots in small (MMR, window) groups, the three largest-a slots of each larger group).
+
+    Three per group: the query's own other slot and its last opponent may be among them.
+    """
+    radius = players.radius[target.player]
+    if target.x.shape[0] == 0:
+        return target, target
+    key = (target.x - int(target.x.min())) * (int(radius.max()) + 1) + radius
+    order = np.lexsort((-a[target.player], key))
+    grouped = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], grouped[1:] != grouped[:-1]]))
+    sizes = np.diff(np.concatenate([starts, [grouped.shape[0]]]))
+    rank = np.arange(grouped.shape[0]) - np.repeat(starts, sizes)
+    dense = np.repeat(sizes > _DENSE_GROUP, sizes)
+    sparse_idx = np.sort(order[~dense])
+    top_idx = np.sort(order[dense & (rank < 3)])
+    return (Side(target.x[sparse_idx], target.player[sparse_idx]),
+            Side(target.x[top_idx], target.player[top_idx]))
 
 
 def _expand_ranges(lo: IntArray, hi: IntArray) -> list[tuple[IntArray, IntArray]]:

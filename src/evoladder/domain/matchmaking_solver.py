@@ -22,21 +22,25 @@ Steps (:func:`solve`):
 3. Certificate: the duals' classes give a fractional vertex cover, i.e. an upper bound on the
    number of pairs; the duals give a lower bound on the cost of that many pairs. ``exact`` when
    both are met and no rematch pair is used (a rematch count is not certified this way).
-4. Small segments the certificate did not settle go to branch and bound on the LP's odd cycles,
-   each node bounded by its own LP duals; exact when it finishes within its node budget.
+4. Small segments the certificate did not settle go to branch and bound: an odd cycle of the LP
+   runs through a two-race player, whose side is branched on (BW only, SC2 only); each node is
+   bounded by its own LP duals and by the true largest pair count (Edmonds). Exact when it
+   finishes within its node budget.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from evoladder.domain.matchmaking_augment import Matching, augment
+from evoladder.domain.matchmaking_augment import Matching, augment, max_pairs
 from evoladder.domain.matchmaking_graph import (
     WAIT_WEIGHT,
+    BoolArray,
     Edges,
     IntArray,
     Players,
@@ -47,6 +51,7 @@ from evoladder.domain.matchmaking_graph import (
     full_edges,
     ints,
     merge,
+    nearest_gaps,
     pair_terms,
     price,
 )
@@ -318,13 +323,36 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
         taken[matching.p] = taken[matching.q] = True
         left_out = ~taken & ((relax.sigma != np.arange(n)) | (pricing.cut > 0))
         if left_out.any():
-            matching = augment(players, edges, matching, pi2, cover, left_out)
+            grown = augment(players, edges, matching, pi2, cover, left_out)
+            if cover is None and len(grown) > len(matching):
+                # The start graph could not carry as many pairs as the augmented matching:
+                # solve the LP once more with that matching's pairs, so that its duals (and
+                # the bound and cover drawn from them) describe a graph that can.
+                edges = merge(players, edges, edges_from_pairs(players, grown.p, grown.q))
+                relax, pi2, pricing = _relax_and_price(players, edges, t)
+                cover = _cover_bound(pi2, t.lam, pricing.d_clean)
+            matching = grown
     rematches = _rematches(players, matching)
-    bound = _dual_bound(players, ints(pi2 - pricing.cut), len(matching), rematches > 0)
+    bound = max(
+        _dual_bound(players, ints(pi2 - pricing.cut), len(matching), rematches > 0),
+        _nearest_bound(players, len(matching)),
+    )
     solution = _solution(players, matching, bound, False)
     if cover == len(matching) and rematches == 0 and bound == solution.total:
         return Solution(solution.bw, solution.sc, solution.cost, bound, True)
     return solution
+
+
+def _relax_and_price(
+    players: Players, edges: Edges, t: Tiers
+) -> tuple[_Relaxation, IntArray, Pricing]:
+    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
+    relax = _relax(players.n, edges, combined)
+    pi2 = _duals(relax, t.lam)
+    pricing = price(players, pi2, t.lam, t.penalty, repair=False)
+    if not pricing.d_clean:
+        pricing = price(players, pi2, t.lam, t.penalty, repair=True)
+    return relax, pi2, pricing
 
 
 def _small_repair(pricing: Pricing, n: int) -> bool:
@@ -362,6 +390,23 @@ def _dual_bound(players: Players, pi2: IntArray, k: int, uses_rematch: bool) -> 
     return -((-total) // 2)
 
 
+def _nearest_bound(players: Players, k: int) -> int:
+    """A bound that needs no LP: every pair's gap is at least each end's nearest possible gap.
+
+    With h = nearest gap^2 / 2 per player, a pair costs at least h_p + h_q - 20 (w_p + w_q), so
+    k pairs cost at least the sum of the 2k smallest h - 20 w. Weak in general, but when the
+    sparse graph's duals need heavy repair (dense ties) it is the better of the two.
+    """
+    if k == 0:
+        return 0
+    gap = nearest_gaps(players)
+    # A player with no opposite slot anywhere is in no pair: it never counts among the 2k.
+    square = np.where(gap < 2**31, gap * gap, 2**40)
+    twice = square - 2 * WAIT_WEIGHT * players.waits
+    total = int(np.partition(twice, 2 * k - 1)[: 2 * k].sum())
+    return -((-total) // 2)
+
+
 def _repair_rematch_constraints(players: Players, pi2: IntArray) -> IntArray:
     pi2 = pi2.copy()
     p = ints(np.flatnonzero(players.last >= 0))
@@ -382,75 +427,79 @@ def _repair_rematch_constraints(players: Players, pi2: IntArray) -> IntArray:
 def _branch_and_bound(players: Players, edges: Edges, incumbent: Solution) -> Solution:
     """Best integral matching by LP-based branch and bound (module doc, step 4).
 
-    Each node fixes some edges in and some out; its LP bound prunes it when it cannot beat the
-    incumbent, and an LP without odd cycles is integral (its rounding is optimal for the node).
-    Otherwise an edge of the shortest odd cycle is branched on: in, or out. Exact unless the
-    node limit is reached, in which case the LP path's answer and bound are kept.
+    An odd cycle of the LP runs through a two-race player using both of its sides (the graph
+    of single-race players is bipartite). Branching fixes that player's side: BW only, or SC2
+    only; every matching keeps one of the two (or leaves the player out), and identical
+    players elsewhere do not multiply the branches. A node whose bound cannot beat the
+    incumbent is pruned; a node whose LP has no odd cycle is solved by its rounding. Exact
+    unless the node budget runs out, in which case the LP path's answer and bound are kept.
     """
     n = players.n
     t = tiers(players, bool(edges.rematch.any()))
-    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
-    # The LP path's answer is the first incumbent.
-    best = edges.lookup(n, ints(np.minimum(incumbent.bw, incumbent.sc)),
-                        ints(np.maximum(incumbent.bw, incumbent.sc))).tolist()
-    best2 = 2 * int(combined[best].sum()) if best else 0
-    stack: list[tuple[tuple[int, ...], frozenset[int]]] = [((), frozenset())]
+    best = Matching.of_pairs(incumbent.bw, incumbent.sc)
+    best2 = 2 * _combined(players, best, t)
+    # The true largest pair count caps every node's: an LP spread over odd cycles claims
+    # half-pairs no integral matching has, which would make its bound useless.
+    most = max_pairs(n, edges, best)
+    none = np.zeros(n, dtype=np.bool_)
+    stack: list[tuple[BoolArray, BoolArray]] = [(none, none)]
     for _ in range(max(BRANCH_NODES_MIN, BRANCH_WORK // max(n, 1))):
         if not stack:
             break
-        forced, removed = stack.pop()
-        index = _free_edges(n, edges, forced, removed)
-        sub = edges.take(index)
-        relax = _relax(n, sub, combined[index])
-        forced2 = 2 * int(combined[list(forced)].sum()) if forced else 0
+        no_bw, no_sc = stack.pop()
+        node = dataclasses.replace(
+            players, has_bw=players.has_bw & ~no_bw, has_sc=players.has_sc & ~no_sc
+        )
+        sub = full_edges(node)
+        if not len(sub):
+            continue
+        combined = ints(sub.cost + t.penalty * sub.rematch - t.lam)
+        relax = _relax(n, sub, combined)
         # Integral values are even (twice an integer): a node that cannot get below best2 - 1
         # cannot beat the incumbent.
-        if forced2 + _node_bound2(relax, t.lam, sub, n) > best2 - 2:
+        if _node_bound2(relax, t.lam, sub, n, most) > best2 - 2:
             continue
-        picked, _ = _round(n, sub, combined[index], relax.sigma)
-        candidate = list(forced) + [int(index[e]) for e in picked]
-        value2 = 2 * int(combined[candidate].sum()) if candidate else 0
+        picked, _ = _round(n, sub, combined, relax.sigma)
+        value2 = 2 * int(combined[picked].sum()) if picked else 0
         if value2 < best2:
-            best, best2 = candidate, value2
+            best, best2 = _matching_of(sub, picked), value2
         odd = [c for c in _cycles(relax.sigma) if len(c) % 2 == 1]
         if odd:
-            cycle = min(odd, key=len)
-            branch = int(index[sub.lookup(n, ints(cycle[:1]), ints(cycle[1:2]))[0]])
-            stack.append((forced, removed | {branch}))
-            stack.append(((*forced, branch), removed))
+            both = [v for v in min(odd, key=len) if node.has_bw[v] and node.has_sc[v]]
+            flip = both[0]  # an odd cycle always holds one (single-race players are bipartite)
+            stack.append((no_bw, _with(no_sc, flip)))
+            stack.append((_with(no_bw, flip), no_sc))
     if stack or not (t.card_strict and t.rematch_strict):
         return incumbent
-    matching = _matching_of(edges, best)
-    total = int(edges.cost[best].sum()) if best else 0
-    return _solution(players, matching, total, True)
+    solution = _solution(players, best, 0, False)
+    return Solution(solution.bw, solution.sc, solution.cost, solution.total, True)
 
 
-def _node_bound2(relax: _Relaxation, lam: int, sub: Edges, n: int) -> int:
+def _with(mask: BoolArray, player: int) -> BoolArray:
+    out = mask.copy()
+    out[player] = True
+    return out
+
+
+def _combined(players: Players, matching: Matching, t: Tiers) -> int:
+    pairs = edges_from_pairs(players, matching.p, matching.q)
+    return int((pairs.cost + t.penalty * pairs.rematch - t.lam).sum())
+
+
+def _node_bound2(relax: _Relaxation, lam: int, sub: Edges, n: int, cap: int) -> int:
     """Twice a lower bound on the combined value of any integral matching of ``sub``.
 
-    The LP value itself, or better: an integral matching has at most K = floor(LP pairs) pairs,
-    and K pairs cost at least the sum of the 2K smallest duals. This closes the parity gap of
-    an odd number of players, which the LP covers with half-pairs and an integral matching
-    cannot. Players outside ``sub`` (fixed by branching) are left out of the sum.
+    The LP value itself, or better: an integral matching has at most K pairs (floor of the LP's
+    pairs, and at most ``cap``), and K pairs cost at least the sum of the 2K smallest duals.
+    This closes the gap of odd numbers of players, which the LP covers with half-pairs and an
+    integral matching cannot. Players outside ``sub`` (fixed by branching) are left out.
     """
     active = np.zeros(n, dtype=np.bool_)
     active[sub.p] = active[sub.q] = True
     covered = int((relax.sigma != np.arange(n)).sum())
-    k = covered // 2
+    k = max(0, min(covered // 2, cap))
     if k == 0:
         return 0
     pi2 = _duals(relax, lam)[active]
     smallest = int(np.partition(pi2, 2 * k - 1)[: 2 * k].sum())
     return max(relax.value2, smallest - 2 * lam * k)
-
-
-def _free_edges(
-    n: int, edges: Edges, forced: tuple[int, ...], removed: frozenset[int]
-) -> IntArray:
-    blocked = np.zeros(n, dtype=np.bool_)
-    for e in forced:
-        blocked[edges.p[e]] = blocked[edges.q[e]] = True
-    keep = ~(blocked[edges.p] | blocked[edges.q])
-    if removed:
-        keep[list(removed)] = False
-    return ints(np.flatnonzero(keep))
