@@ -14,9 +14,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# With a token (environment or .env, read through the settings) the real bot, after migrating
+# the configured database; without one the sandbox, which never touches that database.
+HAS_TOKEN := from evoladder.settings import load_settings; raise SystemExit(load_settings().discord_token is None)
+
 run: $(STAMP)
-	$(VENV)/bin/evoladder db upgrade
-	@if [ -n "$$DISCORD_TOKEN" ]; then exec $(VENV)/bin/evoladder run; \
+	@if $(PY) -c '$(HAS_TOKEN)'; then \
+		$(VENV)/bin/evoladder db upgrade && exec $(VENV)/bin/evoladder run; \
 	else exec $(VENV)/bin/evoladder sandbox; fi
 
 test: $(STAMP)

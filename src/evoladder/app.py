@@ -390,16 +390,23 @@ async def run_sandbox(
         "nothing connects to Discord and the configured database is not used."
     )
     configure_logging(settings.log_level, settings.log_format)
-    if settings.log_level != "DEBUG":
-        # The local server narrates every request at INFO; the summary lines say what matters.
-        logging.getLogger("evoladder.sandbox").setLevel(logging.WARNING)
+    if "log_level" not in settings.model_fields_set:
+        # The bot and the local server narrate every command and request at INFO; in the sandbox
+        # the summary lines say what matters. An explicit EVOLADDER_LOG_LEVEL shows it all.
+        logging.getLogger("evoladder").setLevel(logging.WARNING)
+        # discord.py's voice notice, and its "Can't keep up" heartbeat warning, which on loopback
+        # is a race (the ACK lands before its keep-alive thread records the send), not a lag.
+        logging.getLogger("discord.client").setLevel(logging.ERROR)
+        logging.getLogger("discord.gateway").setLevel(logging.ERROR)
     if database is not None and database.startswith("postgres") and not allow_postgres:
         print(
             "evoladder sandbox: refusing a PostgreSQL database without --allow-postgres "
             "(the sandbox never touches the configured database)."
         )
         return 2
-    from evoladder.sandbox.ladder import Sandbox, run_players
+    from evoladder.sandbox.ladder import Sandbox, run_players, sandbox_settings
+
+    settings = sandbox_settings(settings)  # waves every 10 s unless EVOLADDER_WAVE_INTERVAL_SECONDS is set
 
     with tempfile.TemporaryDirectory(prefix="evoladder-sandbox-") as tmp:
         url = database or f"sqlite+aiosqlite:///{Path(tmp) / 'sandbox.db'}"

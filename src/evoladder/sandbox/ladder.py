@@ -29,11 +29,7 @@ of racing the 45-second clock.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import random
-import statistics
 import tempfile
-import time
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -53,6 +49,7 @@ from .clock import ClockLike
 from .discordpy import discord_py_pointed_at
 from .feed import WaitTimeout
 from .players import VirtualPlayer
+from .population import Population, run_population
 from .ratelimit import RateLimitConfig
 from .server import LocalDiscord
 from .state import Channel, Role
@@ -227,19 +224,19 @@ async def _first_of(task: asyncio.Task[None], waiting: object, failure: str) -> 
 
 # --- `evoladder sandbox`: virtual players and a live summary -------------------------------------
 
+SANDBOX_WAVE_INTERVAL_SECONDS = 10
 
-class _Latencies:
-    def __init__(self) -> None:
-        self.samples: list[float] = []
-        self.errors = 0
 
-    def summary(self) -> str:
-        if not self.samples:
-            return "no interactions yet"
-        ordered = sorted(self.samples)
-        p50 = statistics.median(ordered) * 1000
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-        return f"{len(ordered)} interactions, p50 {p50:.1f} ms, p99 {p99:.1f} ms, {self.errors} errors"
+def sandbox_settings(settings: Settings) -> Settings:
+    """The settings ``evoladder sandbox`` runs the bot with.
+
+    Waves come every :data:`SANDBOX_WAVE_INTERVAL_SECONDS` (10 s) instead of production's 45 s
+    unless ``EVOLADDER_WAVE_INTERVAL_SECONDS`` was set explicitly, so a newcomer watching the
+    sandbox sees matches within the first minute. Nothing else differs from production.
+    """
+    if "wave_interval_seconds" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"wave_interval_seconds": SANDBOX_WAVE_INTERVAL_SECONDS})
 
 
 async def run_players(
@@ -249,55 +246,13 @@ async def run_players(
     minutes: float | None,
     stop: asyncio.Event,
     summary_every: float = 5.0,
-) -> None:
-    """Let ``count`` virtual players use the bot until ``minutes`` pass or ``stop`` is set.
+) -> Population:
+    """Let ``count`` virtual players use the ladder until ``minutes`` pass or ``stop`` is set.
 
-    Each player runs the journeys of the features that are registered, with pauses of a player's
-    pace between steps. Every ``summary_every`` seconds one summary line is printed: interaction
-    latency percentiles (as the players measure them), the queue, and the top of the leaderboard.
+    They register, queue, confirm, play, report, sometimes abort or do not show up (see
+    :mod:`evoladder.sandbox.population`); a summary is printed every ``summary_every`` seconds
+    and once at the end.
     """
-    latencies = _Latencies()
-    players = [sandbox.player(f"player{i + 1}") for i in range(count)]
-    deadline = time.monotonic() + minutes * 60 if minutes is not None else None
-
-    async def act(player: VirtualPlayer, rng: random.Random) -> None:
-        while not stop.is_set():
-            for command in ("ping", "help"):
-                started = time.perf_counter()
-                try:
-                    await player.slash(command)
-                except (AssertionError, ValueError, TypeError):
-                    latencies.errors += 1
-                else:
-                    latencies.samples.append(time.perf_counter() - started)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), rng.uniform(0.5, 3.0))  # a player's pace
-
-    tasks = [asyncio.ensure_future(act(p, random.Random(i))) for i, p in enumerate(players)]
-    try:
-        while not stop.is_set():
-            wait = (
-                summary_every
-                if deadline is None
-                else max(0.0, min(summary_every, deadline - time.monotonic()))
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), wait)
-            print(await _summary_line(sandbox, latencies), flush=True)
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def _summary_line(sandbox: Sandbox, latencies: _Latencies) -> str:
-    deps = sandbox.ladder.deps
-    status = await deps.queue.status()
-    top = deps.leaderboard.page().page.entries[:3]
-    leaders = ", ".join(f"{e.name} {e.mmr}" for e in top) or "nobody ranked yet"
-    return (
-        f"[sandbox] {latencies.summary()} | queue {status.counts.total} "
-        f"(bw {status.counts.bw}, sc2 {status.counts.sc2}) | top: {leaders}"
-    )
+    population = Population(sandbox, count)
+    await run_population(population, minutes=minutes, stop=stop, summary_every=summary_every)
+    return population

@@ -1,0 +1,80 @@
+"""The sandbox's virtual players, run for a fixed number of actions against the real bot.
+
+What ``make run`` shows a newcomer must actually happen: players register, queue, get matched,
+confirm, play, report (and some abort or report wrongly), matches end, the leaderboard fills,
+and the summary says so. Bounded by a number of player actions rather than wall time, so the
+test does not depend on how fast the machine is; waves run every second so it does not wait
+for the production 45.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from evoladder.bot.cogs.help import HelpCog
+from evoladder.bot.cogs.match import MatchCog
+from evoladder.bot.cogs.ping import PingCog
+from evoladder.domain.match_state import MatchStatus
+from evoladder.sandbox.ladder import Sandbox, sandbox_settings
+from evoladder.sandbox.population import Chances, Pace, Population, match_counts, run_population
+from evoladder.settings import load_settings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+async def test_population_plays_matches_and_prints_the_summary() -> None:
+    settings = load_settings(wave_interval_seconds=1)
+    chances = Chances(no_show=0.0, abort=0.1, misreport=0.1, look_around=0.5)
+    async with Sandbox(settings=settings) as sandbox:
+        population = Population(
+            sandbox, 6, seed=5, chances=chances, pace=Pace.instant(), max_actions=250, patience=120
+        )
+        printed: list[str] = []
+        await run_population(population, minutes=None, stop=asyncio.Event(), printer=printed.append)
+
+        stats = population.stats
+        assert stats.errors == 0
+        assert stats.actions == 250
+        assert stats.registered == 6
+        assert stats.confirmed > 0
+        counts = await match_counts(sandbox)
+        assert counts.get(MatchStatus.FINAL, 0) > 0, counts
+        finished = counts[MatchStatus.FINAL]
+        # Ranked rows exist (a final match gives both players a game) and the summary shows them.
+        assert sandbox.ladder.deps.leaderboard.ranked_total() > 0
+        final = printed[printed.index(next(line for line in printed if "final summary" in line)) :]
+        assert any(f"finished {finished}" in line for line in final), final
+        assert any("top 5: 1. " in line for line in final), final
+        assert any("interactions" in line and "0 errors" in line for line in final), final
+        assert not sandbox.discord.violations, sandbox.discord.violations.describe()
+
+
+async def test_missing_commands_are_replaced_by_their_services_and_said_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bot without the account and queue cogs: players still register, queue and play."""
+    settings = load_settings(wave_interval_seconds=1)
+    chances = Chances(no_show=0.0, abort=0.0, misreport=0.0, look_around=0.0)
+    caplog.set_level(logging.WARNING, logger="evoladder.sandbox.population")
+    async with Sandbox(settings=settings, cogs=(HelpCog, PingCog, MatchCog)) as sandbox:
+        population = Population(
+            sandbox, 4, seed=3, chances=chances, pace=Pace.instant(), max_actions=60, patience=120
+        )
+        await run_population(population, minutes=None, stop=asyncio.Event(), printer=lambda _line: None)
+
+        stats = population.stats
+        assert stats.errors == 0 and stats.registered == 4
+        assert {"terms", "setup", "queue"} <= set(stats.shortcuts)
+        assert stats.shortcuts["terms"] == 4 and stats.shortcuts["setup"] == 4
+        said = [r.getMessage() for r in caplog.records if "sandbox.shortcut" in r.getMessage()]
+        assert sorted(m.split()[1] for m in said) == ["step=queue", "step=setup", "step=terms"]
+        assert (await match_counts(sandbox)).get(MatchStatus.FINAL, 0) > 0
+        assert not sandbox.discord.violations, sandbox.discord.violations.describe()
+
+
+def test_sandbox_waves_are_shorter_unless_the_interval_is_set() -> None:
+    assert sandbox_settings(load_settings()).wave_interval_seconds == 10
+    assert sandbox_settings(load_settings(wave_interval_seconds=45)).wave_interval_seconds == 45
