@@ -14,12 +14,14 @@ COPY src ./src
 RUN pip wheel --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
+# Optional extras of the package: --build-arg EXTRAS=s3 adds boto3 for S3-compatible replay storage.
+ARG EXTRAS=""
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY --from=build /wheels /wheels
-RUN pip install /wheels/*.whl && rm -rf /wheels \
+RUN wheel=$(ls /wheels/*.whl) && pip install "${wheel}${EXTRAS:+[$EXTRAS]}" && rm -rf /wheels \
     && useradd --create-home --uid 10001 --user-group evoladder \
     && mkdir -p /app/data \
     && chown evoladder:evoladder /app/data
