@@ -363,8 +363,28 @@ class Check:
                 "message": self.message}
 
 
+class Checklist:
+    """What a list of :class:`Check` says as a whole, for any class with a ``checks`` tuple."""
+
+    __slots__ = ()
+
+    checks: tuple[Check, ...]
+
+    @property
+    def critical_ok(self) -> bool:
+        return all(c.passed for c in self.checks if c.critical)
+
+    @property
+    def warnings(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.critical and not c.passed)
+
+    @property
+    def failed_critical(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.critical and not c.passed)
+
+
 @dataclass(frozen=True, slots=True)
-class ReplayReport:
+class ReplayReport(Checklist):
     """The checklist of a replay against its match and what the replay says about the result.
 
     ``slot_players`` are the replay's players in the match's slots (player 1, player 2), assigned
@@ -378,18 +398,6 @@ class ReplayReport:
     slot_players: tuple[ReplayPlayer | None, ReplayPlayer | None]
     slot_ids: tuple[str | None, str | None]
     mod: ModVerdict
-
-    @property
-    def critical_ok(self) -> bool:
-        return all(c.passed for c in self.checks if c.critical)
-
-    @property
-    def warnings(self) -> tuple[Check, ...]:
-        return tuple(c for c in self.checks if not c.critical and not c.passed)
-
-    @property
-    def failed_critical(self) -> tuple[Check, ...]:
-        return tuple(c for c in self.checks if c.critical and not c.passed)
 
     def check(self, check_id: CheckId) -> Check:
         return next(c for c in self.checks if c.id is check_id)

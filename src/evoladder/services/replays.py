@@ -54,6 +54,7 @@ from evoladder.domain.rating import Outcome
 from evoladder.domain.replays import (
     Check,
     CheckId,
+    Checklist,
     MatchFacts,
     ParsedReplay,
     PlayerIds,
@@ -196,7 +197,7 @@ class UploadResult:
 
 
 @dataclass(frozen=True, slots=True)
-class MatchReplay:
+class MatchReplay(Checklist):
     """One stored replay of a match with its checklist and, when asked for, its bytes.
 
     ``data`` is None when the bytes were not asked for or are ``missing`` from the storage.
@@ -209,18 +210,6 @@ class MatchReplay:
     can_report: bool
     data: bytes | None = None
     missing: bool = False
-
-    @property
-    def critical_ok(self) -> bool:
-        return all(c.passed for c in self.checks if c.critical)
-
-    @property
-    def warnings(self) -> tuple[Check, ...]:
-        return tuple(c for c in self.checks if not c.critical and not c.passed)
-
-    @property
-    def failed_critical(self) -> tuple[Check, ...]:
-        return tuple(c for c in self.checks if c.critical and not c.passed)
 
 
 # --- the service -----------------------------------------------------------------------------------
