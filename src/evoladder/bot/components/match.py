@@ -20,7 +20,7 @@ report that counts is one deliberate click.
 from __future__ import annotations
 
 import re
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import discord
 
@@ -34,15 +34,24 @@ from evoladder.domain.rating import Outcome
 MATCH_POLICY = "match"  # the guard's policy for every match button (state: the service checks)
 
 
-class ConfirmMatch(LadderItem[discord.ui.Button[Any]], template=r"evo:match:(?P<match_id>\d+):confirm"):
-    spec = FlowSpec("match.confirm", policy=MATCH_POLICY)
+class MatchButton(LadderItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button whose custom id is ``evo:match:<match_id>:<action>`` and carries nothing else.
 
-    def __init__(self, match_id: int) -> None:
+    Subclasses set ``action`` (the last part of the custom id, also in their ``template``),
+    ``button_label``, ``button_style``, ``spec`` and ``handle``. The base's template matches
+    nothing; it is never registered.
+    """
+
+    action: ClassVar[str]
+    button_label: ClassVar[str]
+    button_style: ClassVar[discord.ButtonStyle]
+
+    def __init__(self, match_id: int, *, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=text.CONFIRM_LABEL,
-                style=discord.ButtonStyle.success,
-                custom_id=custom_id("match", match_id, "confirm"),
+                label=label if label is not None else self.button_label,
+                style=self.button_style,
+                custom_id=custom_id("match", match_id, self.action),
             )
         )
         self.match_id = match_id
@@ -52,6 +61,13 @@ class ConfirmMatch(LadderItem[discord.ui.Button[Any]], template=r"evo:match:(?P<
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls(int(match["match_id"]))
+
+
+class ConfirmMatch(MatchButton, template=r"evo:match:(?P<match_id>\d+):confirm"):
+    spec = FlowSpec("match.confirm", policy=MATCH_POLICY)
+    action = "confirm"
+    button_label = text.CONFIRM_LABEL
+    button_style = discord.ButtonStyle.success
 
     async def handle(self, call: Call) -> Answer:
         state = await call.deps.matches.confirm(self.match_id, call.uid)
@@ -61,25 +77,17 @@ class ConfirmMatch(LadderItem[discord.ui.Button[Any]], template=r"evo:match:(?P<
         return Reply(content=text.CONFIRMED_WAITING.format(match_id=self.match_id))
 
 
-class AbortMatch(LadderItem[discord.ui.Button[Any]], template=r"evo:match:(?P<match_id>\d+):abort"):
+class AbortMatch(MatchButton, template=r"evo:match:(?P<match_id>\d+):abort"):
     """Asks first: an abort costs one of the month's three."""
 
     spec = FlowSpec("match.abort_ask", policy=MATCH_POLICY)
+    action = "abort"
+    button_label = "Abort"
+    button_style = discord.ButtonStyle.danger
 
     def __init__(self, match_id: int, aborts_left: int | None = None) -> None:
-        label = text.ABORT_LABEL.format(left=aborts_left) if aborts_left is not None else "Abort"
-        super().__init__(
-            discord.ui.Button(
-                label=label, style=discord.ButtonStyle.danger, custom_id=custom_id("match", match_id, "abort")
-            )
-        )
-        self.match_id = match_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> Self:
-        return cls(int(match["match_id"]))
+        label = text.ABORT_LABEL.format(left=aborts_left) if aborts_left is not None else None
+        super().__init__(match_id, label=label)
 
     async def handle(self, call: Call) -> Answer:
         await open_match_of(call, self.match_id)  # asks only players of an open match
@@ -91,24 +99,11 @@ class AbortMatch(LadderItem[discord.ui.Button[Any]], template=r"evo:match:(?P<ma
         return Reply(content=question, view=view)
 
 
-class AbortMatchYes(LadderItem[discord.ui.Button[Any]], template=r"evo:match:(?P<match_id>\d+):abort_yes"):
+class AbortMatchYes(MatchButton, template=r"evo:match:(?P<match_id>\d+):abort_yes"):
     spec = FlowSpec("match.abort", policy=MATCH_POLICY)
-
-    def __init__(self, match_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=text.ABORT_CONFIRM_LABEL,
-                style=discord.ButtonStyle.danger,
-                custom_id=custom_id("match", match_id, "abort_yes"),
-            )
-        )
-        self.match_id = match_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> Self:
-        return cls(int(match["match_id"]))
+    action = "abort_yes"
+    button_label = text.ABORT_CONFIRM_LABEL
+    button_style = discord.ButtonStyle.danger
 
     async def handle(self, call: Call) -> Answer:
         await call.deps.matches.abort(self.match_id, call.uid)
