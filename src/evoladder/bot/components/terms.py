@@ -8,7 +8,7 @@ policy is "termsofservice", which does not require accepted terms (the default p
 from __future__ import annotations
 
 import re
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import discord
 
@@ -30,52 +30,60 @@ def terms_reply(player: Player, urls: tuple[str, ...], *, edit: bool = False) ->
     return Reply(embeds=(embed,), view=view, edit=edit)
 
 
-class AcceptTerms(LadderItem[discord.ui.Button[Any]], template=r"evo:tos:accept"):
+class TermsButton(LadderItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """Accept or Decline: records the clicker's answer, then shows the terms with it.
+
+    Subclasses set ``action`` (the custom id ``evo:tos:<action>``, also their ``template``),
+    ``button_label``, ``button_style``, ``spec`` and ``answer``. The base's template matches
+    nothing; it is never registered.
+    """
+
+    action: ClassVar[str]
+    button_label: ClassVar[str]
+    button_style: ClassVar[discord.ButtonStyle]
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=self.button_label,
+                style=self.button_style,
+                custom_id=custom_id("tos", self.action),
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls()
+
+    async def answer(self, call: Call) -> Player:
+        raise NotImplementedError
+
+    async def handle(self, call: Call) -> Answer:
+        player = await self.answer(call)
+        call.checkpoint("reads")
+        return terms_reply(player, call.deps.settings.terms_urls, edit=True)
+
+
+class AcceptTerms(TermsButton, template=r"evo:tos:accept"):
     spec = FlowSpec("termsofservice.accept", policy=POLICY)
+    action = "accept"
+    button_label = text.ACCEPT_LABEL
+    button_style = discord.ButtonStyle.success
 
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=text.ACCEPT_LABEL,
-                style=discord.ButtonStyle.success,
-                custom_id=custom_id("tos", "accept"),
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> Self:
-        return cls()
-
-    async def handle(self, call: Call) -> Answer:
-        player = await call.deps.accounts.accept_terms(call.uid)
-        call.checkpoint("reads")
-        return terms_reply(player, call.deps.settings.terms_urls, edit=True)
+    async def answer(self, call: Call) -> Player:
+        return await call.deps.accounts.accept_terms(call.uid)
 
 
-class DeclineTerms(LadderItem[discord.ui.Button[Any]], template=r"evo:tos:decline"):
+class DeclineTerms(TermsButton, template=r"evo:tos:decline"):
     spec = FlowSpec("termsofservice.decline", policy=POLICY)
+    action = "decline"
+    button_label = text.DECLINE_LABEL
+    button_style = discord.ButtonStyle.secondary
 
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=text.DECLINE_LABEL,
-                style=discord.ButtonStyle.secondary,
-                custom_id=custom_id("tos", "decline"),
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> Self:
-        return cls()
-
-    async def handle(self, call: Call) -> Answer:
-        player = await call.deps.accounts.decline_terms(call.uid)
-        call.checkpoint("reads")
-        return terms_reply(player, call.deps.settings.terms_urls, edit=True)
+    async def answer(self, call: Call) -> Player:
+        return await call.deps.accounts.decline_terms(call.uid)
 
 
 TERMS_ITEMS: tuple[type[LadderItem[Any]], ...] = (AcceptTerms, DeclineTerms)
