@@ -31,10 +31,10 @@ from evoladder.domain.matchmaking_graph import (
     pair_terms,
 )
 
-SEARCHES = 6  # cheap searches (each may add several pairs) before the blossom fallback
+SEARCHES = 12  # cheap searches (each may add several pairs) before the blossom fallback
 # A step weighing more than this is as bad as can be (a path through it is a last resort).
 _HEAVY = 2**40
-TRACED = 16  # candidate paths traced per search; the cheapest by true cost are applied
+TRACED = 64  # candidate paths traced per search; the cheapest by true cost are applied
 BLOSSOM_PLAYERS = 4000  # the blossom fallback runs up to this many players (it is Python)
 # The blossom fallback first looks among pairs whose reduced cost is at most the first limit
 # (pairs the LP finds about as good as the ones it uses), then widens: cheap paths first.

@@ -31,7 +31,9 @@ WAIT_WEIGHT = 20
 # Above this many pairs per numpy batch, pricing works in chunks to bound memory.
 _CHUNK_PAIRS = 2_000_000
 _SWEEP_DEPTH = 4  # waiting slots a sweep looks at before giving up on a match
-_DENSE_GROUP = 4  # pricing checks larger groups of tied slots through their top members
+_ALIGNED = 2  # start-graph pairs per slot at the same rank share on the other side, each way
+_ADD_PER_SLOT = 4  # violated pairs per slot added to the candidate graph per pricing round
+_DENSE_GROUP = 3  # pricing checks larger groups of tied slots through their top three
 
 
 def ints(values: Any) -> IntArray:
@@ -179,14 +181,18 @@ def full_edges(players: Players) -> Edges:
 
 def candidate_edges(players: Players, k: int) -> Edges:
     """A sparse start for the solver: each slot against its ``k`` nearest opposite slots below
-    and at-or-above its MMR, plus the pairs of an order-preserving sweep (:func:`sweep_pairs`)
-    so the start graph already holds a matching of (nearly) maximum size even where one side
-    locally outnumbers the other. Pricing adds whatever the optimum needs beyond these."""
+    and at-or-above its MMR and against the slots at its rank share (:func:`_aligned`), plus the
+    pairs of an order-preserving sweep (:func:`sweep_pairs`), so the start graph already holds
+    a matching of (nearly) maximum size even where one side locally outnumbers the other or
+    many players share one MMR. Pricing adds whatever the optimum needs beyond these."""
     bs: list[IntArray] = []
     ss: list[IntArray] = []
     for query_is_bw in (True, False):
         query, target = side(players, query_is_bw), side(players, not query_is_bw)
         b, s, _ = _near(query, target, range(-k, k), query_is_bw)
+        bs.append(b)
+        ss.append(s)
+        b, s = _aligned(query, target, _ALIGNED, query_is_bw)
         bs.append(b)
         ss.append(s)
     sweep_b, sweep_s = sweep_pairs(players)
@@ -224,18 +230,55 @@ def sweep_pairs(players: Players) -> tuple[IntArray, IntArray]:
         line = lines[not bw]
         while line and (used[line[0][1]] or x - line[0][0] > reach):
             line.popleft()
-        for depth, (y, other) in enumerate(line):
-            if depth == _SWEEP_DEPTH:
-                break
-            if other != owner and not used[other] and x - y <= max(radius[owner], radius[other]):
-                used[owner] = used[other] = True
-                del line[depth]
-                pairs_b.append(owner if bw else other)
-                pairs_s.append(other if bw else owner)
-                break
-        else:
+        other = _sweep_partner(line, used, owner, x, radius)
+        if other is None:
             lines[bw].append((x, owner))
+            continue
+        used[owner] = used[other] = True
+        pairs_b.append(owner if bw else other)
+        pairs_s.append(other if bw else owner)
     return ints(pairs_b), ints(pairs_s)
+
+
+def _aligned(
+    query: Side, target: Side, k: int, query_is_bw: bool
+) -> tuple[IntArray, IntArray]:
+    """(BW owner, SC2 owner): the i-th of n query slots against the target slots around rank
+    i * m / n. Where many slots share one MMR, nearest-by-MMR neighbours all land on the same
+    few targets at the edge of the tie; ranks spread them (and follow a shifted surplus)."""
+    n, m = query.x.shape[0], target.x.shape[0]
+    if n == 0 or m == 0:
+        return ints([]), ints([])
+    centre = (np.arange(n) * m) // n
+    qs: list[IntArray] = []
+    ts: list[IntArray] = []
+    for offset in range(-k, k + 1):
+        j = centre + offset
+        ok = (j >= 0) & (j < m)
+        qs.append(query.player[ok])
+        ts.append(target.player[j[ok]])
+    owner, other = ints(np.concatenate(qs)), ints(np.concatenate(ts))
+    return (owner, other) if query_is_bw else (other, owner)
+
+
+def _sweep_partner(
+    line: deque[tuple[int, int]], used: list[bool], owner: int, x: int, radius: list[int]
+) -> int | None:
+    """Take the oldest waiting slot that ``owner`` may meet, looking ``_SWEEP_DEPTH`` deep
+    (slots of players matched meanwhile are dropped on the way and do not count)."""
+    depth = 0
+    i = 0
+    while i < len(line) and depth < _SWEEP_DEPTH:
+        y, other = line[i]
+        if used[other]:
+            del line[i]
+            continue
+        if other != owner and x - y <= max(radius[owner], radius[other]):
+            del line[i]
+            return other
+        depth += 1
+        i += 1
+    return None
 
 
 def _near(
@@ -326,7 +369,7 @@ def segments(players: Players) -> list[IntArray]:
 class Pricing:
     """The outcome of checking node duals against every allowed pair of the full graph.
 
-    ``add``: the most violated pairs (at most two per slot), to add to the candidate graph.
+    ``add``: the most violated pairs (a few per slot), to add to the candidate graph.
     ``cut``: per player, how much to lower its dual so that every constraint holds (each
     violated pair is split evenly between its two ends). ``d_clean``: no allowed pair joins
     class D to class D or C, which makes the classes a fractional vertex cover (see
@@ -419,7 +462,7 @@ def _pricing(players: Players, found: list[_Found], d_clean: bool) -> Pricing:
     s = ints(np.concatenate([f.s for f in found]))
     slack = ints(np.concatenate([f.slack for f in found]))
     query = ints(np.concatenate([f.query for f in found]))
-    top_b, top_s = _best_per_query(query, b, s, slack, 2)
+    top_b, top_s = _best_per_query(query, b, s, slack, _ADD_PER_SLOT)
     return Pricing(add=edges_from_pairs(players, top_b, top_s), cut=cut, d_clean=d_clean)
 
 
@@ -500,10 +543,10 @@ def _band(
     only targets within sqrt(a_query) (and never beyond the largest window). ``exhaustive``
     scans every target inside the largest window instead (for the rare D-class players).
 
-    Targets that share MMR and window with more than ``_DENSE_GROUP`` others (ties: at a ladder's
-    launch everyone is at 1500) are checked through their group's three largest a: the largest
-    violation of a query against the group bounds every member's, and is cut from the query
-    alone, which covers them all. Scanning every tied pair would be quadratic.
+    Targets tied with more than ``_DENSE_GROUP`` others (same MMR; same window too when it
+    matters; at a ladder's launch everyone is at 1500) are checked through their group's three
+    largest a: the largest violation of a query against the group bounds every member's, and is
+    cut from the query alone, which covers them all. Scanning every tied pair is quadratic.
     """
     parts: list[_Found] = []
     rmax = int(players.radius.max()) if players.n else 0
@@ -519,10 +562,20 @@ def _band(
         else:
             root = np.sqrt(a[query.player].astype(np.float64))
             width = np.minimum(ints(np.floor(root)) + 1, rmax)
-        sparse, tops = _split_dense(players, target, a)
-        scan = _Scan(players, a, query, width, query_is_bw, rematch_penalty)
-        parts.append(scan.against(sparse, by_larger=not exhaustive, one_sided=exhaustive))
-        parts.append(scan.against(tops, by_larger=False, one_sided=True))
+        # A query whose band fits its own window may meet every target in it, whatever the
+        # target's window: its ties are grouped by MMR alone. Wider bands group by window too.
+        narrow = width <= players.radius[query.player]
+        for mask, by_window in ((narrow, False), (~narrow, True)):
+            if not mask.any():
+                continue
+            sub = _subset_mask(query, mask)
+            scan = _Scan(players, a, sub, width[mask], query_is_bw, rematch_penalty)
+            sparse, tops = _split_dense(players, target, a, by_window)
+            parts.append(scan.against(sparse, by_larger=not exhaustive, one_sided=exhaustive))
+            # Group tops stand for every member, so the rematch allowance is not given to them:
+            # a player can be the last opponent of many, and the tops may all be among those.
+            blunt = _Scan(players, a, sub, width[mask], query_is_bw, 0)
+            parts.append(blunt.against(tops, by_larger=False, one_sided=True))
     return parts
 
 
@@ -559,14 +612,17 @@ class _Scan:
         )
 
 
-def _split_dense(players: Players, target: Side, a: IntArray) -> tuple[Side, Side]:
-    """(slots in small (MMR, window) groups, the three largest-a slots of each larger group).
+def _split_dense(
+    players: Players, target: Side, a: IntArray, by_window: bool
+) -> tuple[Side, Side]:
+    """(slots in small groups, the three largest-a slots of each larger group).
 
-    Three per group: the query's own other slot and its last opponent may be among them.
+    Groups are slots with one MMR (and one window, if ``by_window``). Three per group, so that
+    a query's own other slot among them still leaves two.
     """
-    radius = players.radius[target.player]
     if target.x.shape[0] == 0:
         return target, target
+    radius = players.radius[target.player] if by_window else np.zeros_like(target.x)
     key = (target.x - int(target.x.min())) * (int(radius.max()) + 1) + radius
     order = np.lexsort((-a[target.player], key))
     grouped = key[order]

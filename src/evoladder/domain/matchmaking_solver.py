@@ -63,7 +63,10 @@ BRANCH_PLAYERS = 100  # up to this size an uncertified segment goes to branch an
 BRANCH_WORK = 3_000
 BRANCH_NODES_MIN = 30
 CANDIDATE_NEIGHBOURS = 8  # nearest opposite slots per direction in the sparse start graph
-PRICING_ROUNDS = 3  # LP solves per segment at most (the first plus column generation)
+# LP solves per segment at most (the first plus column generation): PRICING_WORK / players,
+# between 2 and PRICING_ROUNDS. Realistic queues need 1-2; queues full of ties need more.
+PRICING_ROUNDS = 8
+PRICING_WORK = 24_000
 # Another LP solve is worth it while the candidate graph misses pairs the full LP needs for
 # its pair count (class D violations), or while repairing the duals would cost the bound more
 # than this much per player (in cost units); below that the duals are repaired instead.
@@ -254,7 +257,8 @@ def _round(n: int, edges: Edges, combined: IntArray, sigma: IntArray) -> tuple[l
 
     A 2-cycle is a pair. An even cycle splits into two alternating matchings; LP optimality
     makes them equally good, and the better one is taken. An odd cycle must leave one player
-    out: every choice is tried and the cheapest remaining path matching wins.
+    out: every choice is tried and the cheapest remaining path matching wins. (Joining two odd
+    cycles by an edge instead was tried: dropping and then augmenting is cheaper.)
     """
     node = np.arange(n)
     two = (sigma != node) & (sigma[sigma] == node) & (node < sigma)
@@ -303,12 +307,13 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
     """LP with pricing, rounding, augmentation and the certificate (module doc, steps 1-3)."""
     n = players.n
     t = tiers(players, bool((players.last >= 0).any()))
-    for round_ in range(PRICING_ROUNDS):
+    rounds = max(2, min(PRICING_ROUNDS, PRICING_WORK // max(n, 1)))
+    for round_ in range(rounds):
         combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
         relax = _relax(n, edges, combined)
         pi2 = _duals(relax, t.lam)
         pricing = price(players, pi2, t.lam, t.penalty, repair=False)
-        if round_ == PRICING_ROUNDS - 1 or (pricing.d_clean and _small_repair(pricing, n)):
+        if round_ == rounds - 1 or (pricing.d_clean and _small_repair(pricing, n)):
             break
         edges = merge(players, edges, pricing.add)
     if not pricing.d_clean:
