@@ -67,7 +67,8 @@ from evoladder.services.ports import Clock, ReadModelSink
 from evoladder.services.queue import QueueService, QueueStatus
 from evoladder.services.timing import CommandLatency, FlowTiming
 from evoladder.store.replay_storage import ReplayStorage, StorageError
-from evoladder.store.repositories.admin_reads import AdminReadRepository, CodeBatch, StoredReplay
+from evoladder.store.repositories.admin_reads import AdminReadRepository, CodeBatch
+from evoladder.store.repositories.replays import ReplayRecord
 from evoladder.store.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ class PlayerFile:
 class ReplayFile:
     """A stored replay and, when it fits on the message, its bytes (``data``)."""
 
-    stored: StoredReplay
+    stored: ReplayRecord
     data: bytes | None
     missing: bool = False  # the row exists but the storage has no file under its key
 
@@ -429,7 +430,7 @@ class AdminConsole:
             raise MatchNotFound()
         return state
 
-    async def _replay_files(self, stored: Sequence[StoredReplay]) -> list[ReplayFile]:
+    async def _replay_files(self, stored: Sequence[ReplayRecord]) -> list[ReplayFile]:
         """Read the files that fit on one message (count and size); the others are listed only."""
         if not stored:
             return []
@@ -453,7 +454,7 @@ class AdminConsole:
             await storage.close()
         return files
 
-    async def _read_replay(self, storage: ReplayStorage, replay: StoredReplay) -> ReplayFile:
+    async def _read_replay(self, storage: ReplayStorage, replay: ReplayRecord) -> ReplayFile:
         try:
             return ReplayFile(replay, await storage.get(replay.storage_key))
         except (StorageError, ValueError):  # not stored, unreachable, or a malformed key
