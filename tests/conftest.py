@@ -25,15 +25,9 @@ from sqlalchemy.engine import make_url
 from evoladder.store.engine import create_engine
 from evoladder.store.migrations import upgrade
 from evoladder.store.uow import Database
+from replayfiles import shared_dir
 
 PG_ENV = "EVOLADDER_TEST_PG_URL"
-
-
-def shared_dir() -> Path | None:
-    env = os.environ.get("EVOLADDER_SHARED_DIR")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[1].parent / "shared")
-    return next((c for c in candidates if (c / "replays").is_dir()), None)
 
 
 @pytest.fixture(scope="session")

@@ -28,14 +28,13 @@ import pytest
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.rating import Outcome, rate
 from evoladder.domain.replays import ParsedReplay
-from evoladder.game import load_game_data
 from evoladder.game.loader import packaged_data_dir
-from evoladder.game.replay_parse import ParseFailure, RaceLookup, parse_replay
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.matches import confirmation_jobs
 from evoladder.settings import load_settings
 from evoladder.store.repositories.matches import match_to_row
+from replayfiles import parse_file
 
 pytestmark = pytest.mark.e2e
 
@@ -55,12 +54,6 @@ class LadderClock:
         self._now = moment
 
 
-def parse(path: Path) -> ParsedReplay:
-    outcome = parse_replay(path.read_bytes(), RaceLookup(load_game_data().races.values()))
-    assert not isinstance(outcome, ParseFailure), outcome
-    return outcome
-
-
 def game_data_with_standard_mod(target: Path, parsed: ParsedReplay) -> Path:
     """The packaged game data, with the EU mod handles replaced by what ``parsed`` loaded."""
     shutil.copytree(packaged_data_dir(), target, ignore=shutil.ignore_patterns("__pycache__"))
@@ -77,7 +70,7 @@ def replay_file(shared: Path) -> Path:
 
 @pytest.fixture
 async def sandbox(replay_file: Path, tmp_path: Path) -> AsyncIterator[Sandbox]:
-    parsed = parse(replay_file)
+    parsed = parse_file(replay_file)
     settings = load_settings(
         game_data_dir=game_data_with_standard_mod(tmp_path / "game", parsed),
         replay_storage=str(tmp_path / "replays"),
@@ -131,7 +124,7 @@ def fields(message: Message) -> dict[str, str]:
 
 
 async def test_upload_checklist_auto_report_and_mmr(sandbox: Sandbox, replay_file: Path) -> None:
-    parsed = parse(replay_file)
+    parsed = parse_file(replay_file)
     alice, bob = sandbox.player("alice"), sandbox.player("bob")  # JiaanN (loses), Rairden (wins)
     await register(sandbox, alice, "JiaanN")
     await register(sandbox, bob, "Rairden")

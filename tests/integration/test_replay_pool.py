@@ -12,12 +12,9 @@ import random
 import select
 import signal
 import time
-from functools import cache
-from pathlib import Path
 
 import pytest
 
-from evoladder.game import load_game_data
 from evoladder.game.replay_parse import (
     ParsedReplay,
     ParseFailure,
@@ -27,6 +24,7 @@ from evoladder.game.replay_parse import (
     parse_replay,
 )
 from evoladder.game.replay_pool import ReplayPool
+from replayfiles import races, replay_dir
 
 HANG, HOG, DIE = b"HANG", b"HOG", b"DIE"
 
@@ -42,22 +40,6 @@ def misbehaving(data: bytes, races: RaceLookup) -> ParseOutcome:
     if data == DIE:
         os._exit(7)
     return parse_replay(data, races)
-
-
-def replay_dir() -> Path:
-    env = os.environ.get("EVOLADDER_SHARED_DIR")
-    candidates = [Path(__file__).resolve().parents[2].parent / "shared"]
-    if env:
-        candidates.append(Path(env))
-    found = next((c / "replays" for c in candidates if (c / "replays").is_dir()), None)
-    if found is None:
-        pytest.skip("../shared/replays not found beside the checkout; set EVOLADDER_SHARED_DIR")
-    return found
-
-
-@cache
-def races() -> RaceLookup:
-    return RaceLookup(load_game_data().races.values())
 
 
 def real_files() -> list[bytes]:

@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from test_replay_mod import replay_dir
 
 from evoladder.game import load_game_data
 from evoladder.game.replay_inspect import inspect
 from evoladder.settings import load_settings
+from replayfiles import find_replay_dir
 
 
 @pytest.fixture
 def replays() -> Path:
-    found = replay_dir()
+    found = find_replay_dir()
     if found is None:
         pytest.skip("../shared/replays not found beside the checkout; set EVOLADDER_SHARED_DIR")
     return found

@@ -9,7 +9,6 @@ script's docstring); these tests hold the packaged data against all 24 files.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -20,7 +19,7 @@ from evoladder.domain.replays import ModVerdict, handle_hash, mod_verdict
 from evoladder.game import load_game_data
 from evoladder.game.models import GameData, Mod
 from evoladder.game.replay_inspect import replay_mod_verdict
-from evoladder.game.replay_parse import ParsedReplay, RaceLookup, parse_replay
+from replayfiles import find_replay_dir, parse_file
 
 DEPOT = {"AM": "us", "EU": "eu", "AS": "kr"}
 FILE_REGION = {"EU": "EU", "KR": "AS", "NA": "AM"}
@@ -54,16 +53,8 @@ def main_hashes(region: str) -> list[str]:
     return sorted(handle_hash(h) for h in packaged_mod().handles[region])
 
 
-def replay_dir() -> Path | None:
-    env = os.environ.get("EVOLADDER_SHARED_DIR")
-    candidates = [Path(__file__).resolve().parents[2].parent / "shared"]
-    if env:
-        candidates.append(Path(env))
-    return next((c / "replays" for c in candidates if (c / "replays").is_dir()), None)
-
-
 def mod_files(kind: str) -> list[Path]:
-    folder = replay_dir()
+    folder = find_replay_dir()
     return sorted(folder.glob(f"*({kind} *).SC2Replay")) if folder else []
 
 
@@ -75,19 +66,12 @@ def _params(kind: str) -> list[object]:
     return [pytest.param(f, id=f.name) for f in files]
 
 
-@cache
-def parsed(path: Path) -> ParsedReplay:
-    outcome = parse_replay(path.read_bytes(), RaceLookup(load_game_data().races.values()))
-    assert isinstance(outcome, ParsedReplay), outcome
-    return outcome
-
-
 def file_region(path: Path) -> str:
     return FILE_REGION[path.stem.rsplit(" ", 1)[1].rstrip(")")]
 
 
 def test_the_real_files_are_there() -> None:
-    if replay_dir() is None:
+    if find_replay_dir() is None:
         pytest.skip("../shared/replays not found; set EVOLADDER_SHARED_DIR")
     assert len(mod_files("Official")) == 18
     assert len(mod_files("Fake")) == 6
@@ -146,13 +130,13 @@ def test_packaged_maps_know_their_dependencies(short_name: str, deps: set[str]) 
 
 @pytest.mark.parametrize("path", _params("Official"))
 def test_official_replays_are_official_in_their_region(path: Path) -> None:
-    verdict = replay_mod_verdict(parsed(path), game_data())
+    verdict = replay_mod_verdict(parse_file(path), game_data())
     assert verdict == ModVerdict(official=True, region=file_region(path))
 
 
 @pytest.mark.parametrize("path", _params("Fake"))
 def test_fake_replays_are_not_official_and_name_the_extra_handle(path: Path) -> None:
-    verdict = replay_mod_verdict(parsed(path), game_data())
+    verdict = replay_mod_verdict(parse_file(path), game_data())
     assert not verdict.official
     assert verdict.region == "EU"
     assert [handle_hash(h) for h in verdict.unexpected] == [FAKE_EXTRA]
@@ -163,16 +147,16 @@ def test_fake_replays_are_not_official_and_name_the_extra_handle(path: Path) -> 
 def test_without_the_map_dependencies_only_maps_without_any_pass(path: Path) -> None:
     # Documents why map_handles exist: from the handles alone a map's dependency looks exactly
     # like a fake mod's extra file. Sylphid loads no such dependency; the other maps do.
-    verdict = mod_verdict(parsed(path).cache_handles, packaged_mod())
+    verdict = mod_verdict(parse_file(path).cache_handles, packaged_mod())
     assert verdict.official == ("Sylphid" in path.name)
     assert {handle_hash(h) for h in verdict.unexpected} <= {KERES_DEP, KHIONE_DEP}
 
 
 def test_a_map_is_allowed_its_own_dependencies_only() -> None:
-    folder = replay_dir()
+    folder = find_replay_dir()
     if folder is None:
         pytest.skip("../shared/replays not found; set EVOLADDER_SHARED_DIR")
-    keres = parsed(folder / "Keres Passage SEL (Official EU).SC2Replay")
+    keres = parse_file(folder / "Keres Passage SEL (Official EU).SC2Replay")
     as_khione = replay_mod_verdict(replace(keres, map_name="Khione SEL"), game_data())
     assert not as_khione.official
     assert [handle_hash(h) for h in as_khione.unexpected] == [KERES_DEP]
@@ -182,11 +166,11 @@ def test_a_map_is_allowed_its_own_dependencies_only() -> None:
 
 
 def test_standard_replays_carry_no_mod() -> None:
-    folder = replay_dir()
+    folder = find_replay_dir()
     if folder is None:
         pytest.skip("../shared/replays not found; set EVOLADDER_SHARED_DIR")
     for path in sorted((folder / "standard-1v1").glob("*.SC2Replay")):
-        verdict = replay_mod_verdict(parsed(path), game_data())
+        verdict = replay_mod_verdict(parse_file(path), game_data())
         assert verdict == ModVerdict(official=False, region=None), path.name
 
 

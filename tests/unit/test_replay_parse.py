@@ -7,11 +7,8 @@ Parsing runs in-process here (the parse function itself); the worker pool is tes
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -22,33 +19,11 @@ from evoladder.game.replay_parse import (
     ParseFailure,
     ParseFailureKind,
     PlayerResult,
-    RaceLookup,
     looks_like_replay,
     parse_replay,
     replay_hash,
 )
-
-
-def replay_dir() -> Path:
-    env = os.environ.get("EVOLADDER_SHARED_DIR")
-    candidates = [Path(__file__).resolve().parents[2].parent / "shared"]
-    if env:
-        candidates.append(Path(env))
-    found = next((c / "replays" for c in candidates if (c / "replays").is_dir()), None)
-    if found is None:
-        pytest.skip("../shared/replays not found beside the checkout; set EVOLADDER_SHARED_DIR")
-    return found
-
-
-@cache
-def races() -> RaceLookup:
-    return RaceLookup(load_game_data().races.values())
-
-
-def parse_file(name: str) -> ParsedReplay:
-    outcome = parse_replay((replay_dir() / name).read_bytes(), races())
-    assert isinstance(outcome, ParsedReplay), outcome
-    return outcome
+from replayfiles import parse_file, races, replay_dir
 
 
 def test_every_real_file_parses_with_the_mod_races_as_ladder_codes() -> None:

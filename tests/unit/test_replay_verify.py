@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
-
-import pytest
 
 from evoladder.domain.replays import (
     MESSAGES,
@@ -22,30 +17,10 @@ from evoladder.domain.replays import (
     ReplayPlayer,
     verify,
 )
-from evoladder.game import load_game_data
-from evoladder.game.replay_parse import RaceLookup, parse_replay
+from replayfiles import parse_file
 
 OFFICIAL = ModVerdict(official=True, region="EU")
 T0 = datetime(2025, 11, 3, 22, 0, tzinfo=UTC)
-
-
-def replay_dir() -> Path:
-    env = os.environ.get("EVOLADDER_SHARED_DIR")
-    candidates = [Path(__file__).resolve().parents[2].parent / "shared"]
-    if env:
-        candidates.append(Path(env))
-    found = next((c / "replays" for c in candidates if (c / "replays").is_dir()), None)
-    if found is None:
-        pytest.skip("../shared/replays not found beside the checkout; set EVOLADDER_SHARED_DIR")
-    return found
-
-
-@cache
-def real(name: str) -> ParsedReplay:
-    data = (replay_dir() / name).read_bytes()
-    outcome = parse_replay(data, RaceLookup(load_game_data().races.values()))
-    assert isinstance(outcome, ParsedReplay)
-    return outcome
 
 
 def player(name: str, race: str, result: PlayerResult, *, ai: bool = False) -> ReplayPlayer:
@@ -143,7 +118,7 @@ def test_ai_and_a_mirror_match_assigned_by_ids() -> None:
 
 
 def test_the_standard_games_against_matching_facts() -> None:
-    ever_dream = real("standard-1v1/Ocrucius_vs_Rairden_EverDream.SC2Replay")
+    ever_dream = parse_file("standard-1v1/Ocrucius_vs_Rairden_EverDream.SC2Replay")
     match = MatchFacts("sc2_zerg", "sc2_terran", "Ever Dream LE", ever_dream.start_time,
                        PlayerIds("Rairden"), PlayerIds("Ocrucius", ("JiaanN",)))
     report = verify(ever_dream, match, OFFICIAL)
@@ -152,14 +127,14 @@ def test_the_standard_games_against_matching_facts() -> None:
     flipped = replace(match, player_1_race="sc2_terran", player_2_race="sc2_zerg",
                       player_1_ids=match.player_2_ids, player_2_ids=match.player_1_ids)
     assert verify(ever_dream, flipped, OFFICIAL).outcome == 2
-    kairos = real("standard-1v1/Alouette_vs_PXP_KairosJunction.SC2Replay")
+    kairos = parse_file("standard-1v1/Alouette_vs_PXP_KairosJunction.SC2Replay")
     pvp = MatchFacts("sc2_protoss", "sc2_protoss", "Kairos Junction LE", kairos.start_time,
                      PlayerIds("PXP"), PlayerIds("Alouette"))
     assert verify(kairos, pvp, OFFICIAL).outcome == 2
 
 
 def test_the_coop_game_fails_exactly_two_players() -> None:
-    coop = real("standard-1v1/coop_OblivionExpress_not1v1.SC2Replay")
+    coop = parse_file("standard-1v1/coop_OblivionExpress_not1v1.SC2Replay")
     match = MatchFacts("sc2_terran", "sc2_zerg", "Oblivion Express", coop.start_time,
                        PlayerIds("daniel"), PlayerIds("TalvNNN"))
     report = verify(coop, match, OFFICIAL)
@@ -170,7 +145,7 @@ def test_the_coop_game_fails_exactly_two_players() -> None:
 
 
 def test_a_one_player_mod_replay_fails_races_and_two_players() -> None:
-    solo = real("[SCEvo] Radeon (라데온) (Official EU).SC2Replay")
+    solo = parse_file("[SCEvo] Radeon (라데온) (Official EU).SC2Replay")
     report = verify(solo, facts(start_time=solo.start_time), OFFICIAL)
     failed = {c.id for c in report.checks if not c.passed}
     assert failed == {CheckId.TWO_PLAYERS, CheckId.RACES, CheckId.PRIVACY}
