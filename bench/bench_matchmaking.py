@@ -5,6 +5,8 @@ Queues: MMR ~ Normal(1500, 250), waits uniform in 0..10, a fifth of the players 
 an SC2 race (the second race's MMR within ~100 of the first), the rest one race, half BW and
 half SC2. Every repetition pairs a different queue (generated before timing).
 
+A second kind of queue, ``*_launch_ties``, is a ladder's first day: everyone at 1500.
+
 Params per row: ``total_cost`` and ``lower_bound`` of the first queue, ``matched_share`` (players
 matched, mean over queues), ``exact`` (share of waves proven optimal), ``gap_share`` (the largest
 proven gap, (cost - bound) / |cost|), and the greedy baseline's cost and matched share on the
@@ -49,6 +51,21 @@ def realistic_queue(n: int, seed: int) -> list[QueueEntry]:
     return queue
 
 
+def launch_queue(n: int, seed: int) -> list[QueueEntry]:
+    """A ladder's first day: everyone at the starting 1500 (ties everywhere); two-race players'
+    second race a little off."""
+    rng = np.random.default_rng(seed)
+    kind = rng.random(n).tolist()
+    off = rng.integers(-80, 81, n).tolist()
+    waits = rng.integers(0, 11, n).tolist()
+    queue = []
+    for i in range(n):
+        bw = RaceChoice("bw_zerg", 1500) if kind[i] < 0.6 else None
+        sc2 = RaceChoice("sc2_terran", 1500 + (off[i] if bw else 0)) if kind[i] >= 0.4 else None
+        queue.append(QueueEntry(1000 + i, bw, sc2, waits[i]))
+    return queue
+
+
 def matched_share(queue: list[QueueEntry], result: WaveResult) -> float:
     return 2 * len(result.pairs) / max(len(queue), 1)
 
@@ -59,8 +76,9 @@ def gap_share(result: WaveResult) -> float:
     return (result.total_cost - result.lower_bound) / max(abs(result.total_cost), 1)
 
 
-def bench_size(ctx: BenchContext, n: int, reps: int) -> None:
-    queues = [realistic_queue(n, seed) for seed in range(reps)]
+def bench_size(ctx: BenchContext, n: int, reps: int, launch: bool = False) -> None:
+    make = launch_queue if launch else realistic_queue
+    queues = [make(n, seed) for seed in range(reps)]
     run_wave(queues[0])  # warm-up: imports, first-call allocations
     samples: list[float] = []
     results: list[WaveResult] = []
@@ -71,7 +89,7 @@ def bench_size(ctx: BenchContext, n: int, reps: int) -> None:
     greedy = greedy_baseline(queues[0])
     first = results[0]
     ctx.record(
-        f"mm_wave_pairing_{n}",
+        f"mm_wave_pairing_{n}" + ("_launch_ties" if launch else ""),
         "ms",
         samples,
         queued=n,
@@ -114,5 +132,6 @@ async def run(ctx: BenchContext) -> None:
     bench_size(ctx, 100, 10 if quick else 40)
     bench_size(ctx, 1_000, 5 if quick else 20)
     bench_size(ctx, 10_000, 2 if quick else 5)
+    bench_size(ctx, 1_000, 3 if quick else 10, launch=True)
     bench_greedy(ctx, 1_000, 3 if quick else 10)
     bench_map_choice(ctx)

@@ -252,3 +252,26 @@ def test_random_small_waves_replayed_over_time_stay_valid() -> None:
         check_valid(queue, result)
         assert key_of(queue, result) == brute_force(queue) if len(queue) <= 8 else True
         queue = list(result.waiting)
+
+
+def launch_day(n: int, seed: int) -> list[QueueEntry]:
+    """Everyone at the starting 1500; two-race players' second race a little off."""
+    rng = random.Random(seed)
+    entries = []
+    for player in range(1, n + 1):
+        kind = rng.random()
+        bw = RaceChoice("bw_zerg", 1500) if kind < 0.6 else None
+        sc2 = RaceChoice("sc2_terran", 1500 + (rng.randint(-80, 80) if bw else 0))
+        entries.append(QueueEntry(player, bw, sc2 if kind >= 0.4 else None, rng.randint(0, 10)))
+    return entries
+
+
+@pytest.mark.parametrize(("n", "seed"), [(7, 1), (60, 2), (300, 3), (900, 4)])
+def test_a_launch_day_queue_of_ties_is_fully_matched(n: int, seed: int) -> None:
+    entries = launch_day(n, seed)
+    ours, greedy = run_wave(entries), greedy_baseline(entries)
+    check_valid(entries, ours)
+    bw_able = sum(e.bw is not None for e in entries)
+    sc2_able = sum(e.sc2 is not None for e in entries)
+    assert len(ours.pairs) == min(n // 2, bw_able, sc2_able)  # every window fits: max matching
+    assert key_of(entries, ours) <= key_of(entries, greedy)

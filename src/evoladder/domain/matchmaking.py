@@ -43,10 +43,12 @@ Algorithm
     ``matchmaking_solver``):
 
     1. The LP is solved on every allowed pair (segments of up to 120 players) or on a sparse
-       start graph (each slot's 8 nearest opposite slots each way, plus an MMR-ordered greedy
-       sweep so the start graph holds a near-maximum matching). Its node duals are priced
+       start graph (each slot's 8 nearest opposite slots each way, the slots at its rank share
+       on the other side, and an MMR-ordered greedy sweep, so the start graph holds a
+       near-maximum matching even with local surpluses and ties). Its node duals are priced
        against every allowed pair of the full graph; violated pairs are added and the LP solved
-       again (at most 3 solves); duals still violated are repaired, so they stay valid.
+       again (at most 8 solves, fewer for big segments); duals still violated are repaired, so
+       they stay valid.
     2. The LP solution is rounded: pairs stay, even cycles split into their better half, an
        odd cycle leaves one player out. Augmenting paths (cheapest first by reduced cost, then
        an Edmonds blossom search) re-pair those players.
@@ -65,8 +67,11 @@ Guarantees
     * ``lower_bound`` is always a proven bound: no set of pairs with as many pairs in each
       segment and no more rematch pairs costs less. It equals ``total_cost`` when ``exact``.
       When the pair count is proven maximal (it usually is), it bounds the optimum itself.
-      Measured on realistic queues the proven gap is ~0.1% of |cost| at 1,000 and 10,000 queued
-      (occasionally a few percent when odd cycles of the LP are expensive to round).
+      Measured on realistic queues (bench/bench_matchmaking.py) the proven gap is ~0.1% of
+      |cost| at 1,000 queued and ~0.01% at 10,000 (occasionally ~1% when odd cycles of the LP
+      are expensive to round). Queues full of ties (a ladder's launch: everyone at 1500) are
+      solved as well but with weaker bounds; an LP-free bound (each player's nearest possible
+      gap) then backs the dual one.
     * The weights are integers below 2**51, so the float assignment solver is exact. For very
       large segments with rematch pairs the rematch weight is capped at about 2**49 / n**2
       (``matchmaking_solver.Tiers``; ~12 times the largest pair cost at 10,000 players in one

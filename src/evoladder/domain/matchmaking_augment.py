@@ -67,11 +67,38 @@ def augment(
     """Add pairs until ``target`` pairs (or until no augmenting path is found).
 
     ``left_out``: the players the rounding dropped; ``pi2``: twice the LP's node duals (for
-    reduced costs). Searches run on ``edges`` plus every allowed pair of the left-out players
-    (their long pairs keep paths short); the blossom fallback on the same graph, restricted to
-    pairs of small reduced cost first.
+    reduced costs). The graph is ``edges`` plus every allowed pair of the left-out players
+    (their long pairs keep paths short). Two strategies run (the blossom one only up to
+    ``BLOSSOM_PLAYERS``): cheapest-path searches topped up by blossom searches, and blossom
+    searches on pairs of small reduced cost first; the better result wins (more pairs, fewer
+    rematches, less cost). Neither dominates on real queues.
     """
     wide = merge(players, edges, _all_edges(players, left_out))
+    searched = _by_searches(players, wide, matching, pi2, target, left_out)
+    if players.n > BLOSSOM_PLAYERS:
+        return searched
+    reduced = _pair_reduced(players, wide, pi2)
+    topped = _by_blossoms(players, wide, searched, reduced, target)
+    if len(matching) == len(topped) or _done(players, matching, target):
+        return topped
+    direct = _by_blossoms(players, wide, matching, reduced, target)
+    return min(topped, direct, key=lambda m: _objective(players, m))
+
+
+def _objective(players: Players, matching: Matching) -> tuple[int, int, int]:
+    """(-pairs, rematches, cost): smaller is better."""
+    pairs = edges_from_pairs(players, matching.p, matching.q)
+    return -len(matching), int(pairs.rematch.sum()), int(pairs.cost.sum())
+
+
+def _by_searches(
+    players: Players,
+    wide: Edges,
+    matching: Matching,
+    pi2: IntArray,
+    target: int | None,
+    left_out: BoolArray,
+) -> Matching:
     oriented = _oriented(players, wide, pi2)
     stalled = 0
     for search in range(SEARCHES):
@@ -86,11 +113,13 @@ def augment(
         grown = _cheapest_paths(players, oriented, matching, pi2, target, sources)
         stalled = stalled + 1 if len(grown) == len(matching) else 0
         matching = grown
-    if players.n > BLOSSOM_PLAYERS:
-        return matching
-    if _done(players, matching, target):
-        return matching
-    reduced = _pair_reduced(players, wide, pi2)
+    return matching
+
+
+def _by_blossoms(
+    players: Players, wide: Edges, matching: Matching, reduced: IntArray, target: int | None
+) -> Matching:
+    """Blossom searches over pairs of reduced cost up to each of ``BLOSSOM_REDUCED``."""
     for limit in BLOSSOM_REDUCED:
         while not _done(players, matching, target):
             mate = _mates(players, matching)
@@ -178,7 +207,9 @@ def _cheapest_paths(
     end_w = np.concatenate([reduced, reduced])
     free = mate < 0
     ends = free[end_player] & ~sources[end_player] & np.isfinite(dist[end_state])
-    order = np.argsort(dist[end_state[ends]] + np.maximum(end_w[ends], 0), kind="stable")
+    # Twice a path's change in cost is its reduced costs plus both ends' duals: rank by that.
+    rank = dist[end_state[ends]] + np.maximum(end_w[ends], 0) + pi2[end_player[ends]]
+    order = np.argsort(rank, kind="stable")
     states, players_at = end_state[ends][order], end_player[ends][order]
     paths: list[list[int]] = []
     for state, end in zip(states[:TRACED].tolist(), players_at[:TRACED].tolist(), strict=True):
