@@ -51,7 +51,7 @@ from discord.ext import commands
 
 from evoladder.bot import errors
 from evoladder.bot.outbound import user_bucket
-from evoladder.bot.reply import Ack, Answer, ModalReply, NoReply, Reply
+from evoladder.bot.reply import Ack, Answer, ModalReply, NoReply, Reply, message_kwargs
 from evoladder.bot.strings import common as text
 from evoladder.domain.players import Player
 from evoladder.logging_setup import event
@@ -291,7 +291,7 @@ class Flows:
         uid = message.author.id
 
         async def send() -> discord.Message:
-            return await message.channel.send(**_post_kwargs(reply))
+            return await message.channel.send(**message_kwargs(reply, files="files"))
 
         async def remember(sent: discord.Message) -> None:
             if reply.track is not None:
@@ -346,23 +346,13 @@ class Flows:
         self, interaction: discord.Interaction[Any], reply: Reply, deferred: bool
     ) -> SentMessage | None:
         ephemeral = reply.ephemeral if reply.ephemeral is not None else interaction.guild_id is not None
-        kwargs: dict[str, Any] = {"allowed_mentions": reply.allowed_mentions}
-        if reply.content is not None:
-            kwargs["content"] = reply.content
-        if reply.embeds:
-            kwargs["embeds"] = list(reply.embeds)
-        if reply.view is not None:
-            kwargs["view"] = reply.view
         edit = reply.edit and interaction.type is discord.InteractionType.component
+        kwargs = message_kwargs(reply, files="attachments" if edit else "files")
         if edit:
-            if reply.files:
-                kwargs["attachments"] = list(reply.files)
             if not deferred:
                 response = await interaction.response.edit_message(**kwargs)
                 return _message_of(response)
             return await interaction.edit_original_response(**kwargs)
-        if reply.files:
-            kwargs["files"] = list(reply.files)
         if not deferred:
             response = await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
             return _message_of(response)
@@ -380,18 +370,6 @@ class Flows:
         command = interaction.command.qualified_name if interaction.command is not None else spec.name
         return text.DM_ONLY.format(command=command, bot=bot_user.mention if bot_user else "the bot")
 
-
-def _post_kwargs(reply: Reply) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"allowed_mentions": reply.allowed_mentions}
-    if reply.content is not None:
-        kwargs["content"] = reply.content
-    if reply.embeds:
-        kwargs["embeds"] = list(reply.embeds)
-    if reply.view is not None:
-        kwargs["view"] = reply.view
-    if reply.files:
-        kwargs["files"] = list(reply.files)
-    return kwargs
 
 
 def _message_context(message: discord.Message, spec: FlowSpec) -> dict[str, object]:

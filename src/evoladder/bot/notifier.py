@@ -19,14 +19,13 @@ runs after the "match found" message was sent and its id stored.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import discord
 
 from evoladder.bot.messages import MessageLog
 from evoladder.bot.outbound import Outbound, Priority, channel_bucket, user_bucket
 from evoladder.bot.render import match as render
-from evoladder.bot.reply import Reply
+from evoladder.bot.reply import Reply, message_kwargs
 from evoladder.game import GameData
 from evoladder.logging_setup import event as log_event
 from evoladder.services import events as ev
@@ -117,7 +116,7 @@ class DiscordNotifier:
     ) -> None:
         async def send() -> discord.Message:
             channel = await self._dm_channel(uid)
-            return await channel.send(**_message_kwargs(reply))
+            return await channel.send(**message_kwargs(reply))
 
         async def remember(message: discord.Message) -> None:
             await self._messages.record(
@@ -150,7 +149,7 @@ class DiscordNotifier:
             channel = self._require_client().get_partial_messageable(
                 ref.channel_id, type=discord.ChannelType.private
             )
-            return await channel.get_partial_message(ref.message_id).edit(**_message_kwargs(reply))
+            return await channel.get_partial_message(ref.message_id).edit(**message_kwargs(reply))
 
         self._outbound.submit(
             edit, bucket=user_bucket(uid), kind=f"edit:{job}", priority=priority, idempotent=True
@@ -163,7 +162,7 @@ class DiscordNotifier:
 
         async def post() -> discord.Message:
             channel = self._require_client().get_partial_messageable(channel_id)
-            return await channel.send(**_message_kwargs(reply))
+            return await channel.send(**message_kwargs(reply))
 
         self._outbound.submit(
             post, bucket=channel_bucket(channel_id), kind=f"admin:{job}", priority=Priority.BULK
@@ -179,13 +178,3 @@ class DiscordNotifier:
             raise RuntimeError("the notifier is not attached to a client yet")
         return self._client
 
-
-def _message_kwargs(reply: Reply) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"allowed_mentions": reply.allowed_mentions}
-    if reply.content is not None:
-        kwargs["content"] = reply.content
-    if reply.embeds:
-        kwargs["embeds"] = list(reply.embeds)
-    if reply.view is not None:
-        kwargs["view"] = reply.view
-    return kwargs

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 
@@ -67,3 +68,21 @@ class NoReply:
 
 
 Answer = Reply | ModalReply | Ack | NoReply
+
+
+def message_kwargs(reply: Reply, *, files: str | None = None) -> dict[str, Any]:
+    """The keyword arguments of discord.py's send and edit calls for ``reply``.
+
+    Files go in only when ``files`` names their argument: ``"files"`` for a send,
+    ``"attachments"`` for an edit (which replaces the message's attachments).
+    """
+    kwargs: dict[str, Any] = {"allowed_mentions": reply.allowed_mentions}
+    if reply.content is not None:
+        kwargs["content"] = reply.content
+    if reply.embeds:
+        kwargs["embeds"] = list(reply.embeds)
+    if reply.view is not None:
+        kwargs["view"] = reply.view
+    if files is not None and reply.files:
+        kwargs[files] = list(reply.files)
+    return kwargs
