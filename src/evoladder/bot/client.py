@@ -36,7 +36,7 @@ from evoladder.bot.deps import BotDeps
 from evoladder.bot.interaction import Flows, LadderCog
 from evoladder.bot.outbound import Outbound, TraceHooks
 from evoladder.bot.strings import common as common_text
-from evoladder.bot.transport import install_single_shot_callbacks, set_gateway
+from evoladder.bot.transport import discover_gateway, install_single_shot_callbacks, set_gateway
 from evoladder.logging_setup import event
 
 log = logging.getLogger(__name__)
@@ -126,8 +126,7 @@ class LadderBot(commands.Bot):
         if self._gateway_url:
             set_gateway(self._gateway_url)
             return
-        _shards, url, _limits = await self.http.get_bot_gateway()
-        set_gateway(url)
+        url = await discover_gateway(self.http)
         event(log, "bot.gateway", url=url)
 
     async def sync_commands(self) -> bool:

@@ -33,7 +33,8 @@ from typing import Any
 import aiohttp
 import discord
 import yarl
-from discord.http import Route, json_or_text
+from discord.gateway import DiscordWebSocket
+from discord.http import HTTPClient, Route, json_or_text
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,21 @@ def point_discord_at(api_url: str, gateway_url: str | None = None) -> None:
     Route.BASE = api_url.rstrip("/")
     if gateway_url:
         set_gateway(gateway_url)
+    log.info("discord.py pointed at %s (gateway %s)", Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
 
 
 def set_gateway(gateway_url: str) -> None:
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+async def discover_gateway(http: HTTPClient) -> str:
+    """Ask the API for the gateway URL (``GET /gateway/bot``) and make discord.py use it.
+
+    Call from ``setup_hook`` (after login, before the gateway connects).
+    """
+    _shards, url, _limits = await http.get_bot_gateway()
+    set_gateway(url)
+    return url
 
 
 class SingleShotWebhookAdapter(AsyncWebhookAdapter):

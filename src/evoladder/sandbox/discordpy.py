@@ -10,40 +10,25 @@ gateway URL (only ``AutoShardedClient`` calls ``GET /gateway/bot``), so both mus
 - ``EVOLADDER_DISCORD_GATEWAY_URL`` when set, else :func:`discover_gateway` in ``setup_hook``,
   which asks the API (``GET /gateway/bot``) the documented way.
 
-These are process-wide settings; :func:`discord_py_pointed_at` restores the previous values,
-for tests that run a bot against a sandbox and then another.
+Both functions are the bot's own (:mod:`evoladder.bot.transport`, the production path). These
+are process-wide settings; :func:`discord_py_pointed_at`, added here, restores the previous
+values, for tests that run a bot against a sandbox and then another.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import yarl
 from discord.gateway import DiscordWebSocket
-from discord.http import HTTPClient, Route
+from discord.http import Route
 
-log = logging.getLogger(__name__)
+from evoladder.bot.transport import discover_gateway, point_discord_at
 
+# The bot's own switches (``evoladder.bot.transport``), under the sandbox's names.
+point_discord_py_at = point_discord_at
 
-def point_discord_py_at(api_url: str, gateway_url: str | None = None) -> None:
-    """Send discord.py's REST calls to ``api_url`` (and its gateway to ``gateway_url``)."""
-    Route.BASE = api_url.rstrip("/")
-    if gateway_url is not None:
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-    log.info("discord.py pointed at %s (gateway %s)", Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
-
-
-async def discover_gateway(http: HTTPClient) -> str:
-    """Ask the API for the gateway URL (``GET /gateway/bot``) and make discord.py use it.
-
-    Call from ``setup_hook`` (after login, before the gateway connects).
-    """
-    _, url, _ = await http.get_bot_gateway()
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
-    log.info("gateway discovered: %s", url)
-    return url
+__all__ = ["discord_py_pointed_at", "discover_gateway", "point_discord_py_at"]
 
 
 @contextmanager
