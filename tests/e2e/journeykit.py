@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from evoladder.bot.cogs.queue import QueueCog, SearchingMessages
@@ -20,22 +20,15 @@ from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
+from ladderclock import ManualClock
 
 START = datetime(2026, 3, 30, 18, 0, 5, tzinfo=UTC)
 
 
-class LadderClock:
+class LadderClock(ManualClock):
     """The ladder's clock (services, deadlines, aborts); Discord's own clock is not moved."""
 
-    def __init__(self, now: datetime = START) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> datetime:
-        self._now += timedelta(**delta)
-        return self._now
+    start = START
 
 
 @asynccontextmanager

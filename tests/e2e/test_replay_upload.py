@@ -20,10 +20,11 @@ import json
 import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from journeykit import LadderClock
 
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.rating import Outcome, rate
@@ -39,19 +40,6 @@ from replayfiles import parse_file
 pytestmark = pytest.mark.e2e
 
 REPLAY = "standard-1v1/Ocrucius_vs_Rairden_EverDream.SC2Replay"
-
-
-class LadderClock:
-    """The ladder's clock (not Discord's): set by the test to the replay's moments."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def set(self, moment: datetime) -> None:
-        self._now = moment
 
 
 def game_data_with_standard_mod(target: Path, parsed: ParsedReplay) -> Path:

@@ -7,7 +7,7 @@ time is a ``FakeClock`` and the cache's TTL clock a ``FakeTicker`` that tests mo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from evoladder.game import GameData, load_game_data
 from evoladder.services.accounts import AccountService, AdminRoster
@@ -18,21 +18,15 @@ from evoladder.services.player_cache import PlayerCache
 from evoladder.services.profile import ProfileService
 from evoladder.services.read_models import ReadModels
 from evoladder.store.uow import Database
+from ladderclock import ManualClock
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 OWNER = 900_000_000_000_000_001
 ADMIN = 900_000_000_000_000_002
 
 
-class FakeClock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
+class FakeClock(ManualClock):
+    start = T0
 
 
 class FakeTicker:

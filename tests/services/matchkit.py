@@ -11,7 +11,7 @@ import asyncio
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
@@ -23,6 +23,7 @@ from evoladder.services.queue import QueueService
 from evoladder.services.scheduler import Scheduler
 from evoladder.store.repositories.matches import match_to_row
 from evoladder.store.uow import Database
+from ladderclock import ManualClock
 
 T0 = datetime(2026, 11, 22, 12, 0, 10, tzinfo=UTC)
 GAME: GameData = load_game_data()
@@ -30,19 +31,8 @@ MAP = "Khione SEL"
 E = TypeVar("E")
 
 
-class FakeClock:
-    def __init__(self, now: datetime = T0) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> datetime:
-        self._now += timedelta(**delta)
-        return self._now
-
-    def set(self, moment: datetime) -> None:
-        self._now = moment
+class FakeClock(ManualClock):
+    start = T0
 
 
 class RecordingNotifier:
