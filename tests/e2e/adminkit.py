@@ -16,6 +16,7 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import insert, select
 
 from evoladder.bot.deps import BotDeps
@@ -37,6 +38,13 @@ async def admin_sandbox(replay_dir: Path) -> AsyncIterator[Sandbox]:
     async with Sandbox(settings=settings, owners=["root"], background=False) as sb:
         yield sb
         assert not sb.discord.violations, sb.discord.violations.describe()
+
+
+@pytest.fixture(name="sandbox")
+async def sandbox_fixture(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """The admin tests' ``sandbox``: import this into a test module to use it."""
+    async with admin_sandbox(tmp_path) as sb:
+        yield sb
 
 
 def deps(sandbox: Sandbox) -> BotDeps:

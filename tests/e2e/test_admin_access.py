@@ -7,12 +7,19 @@ described and within Discord's limits (the local server validates the registrati
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from adminkit import admin_sandbox, audit, deps, make_admin, match, player_record, queue, register
+from adminkit import (
+    audit,
+    deps,
+    make_admin,
+    match,
+    player_record,
+    queue,
+    register,
+    sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
+)
 from sqlalchemy import func, select
 
 from evoladder.bot.strings import admin as text
@@ -42,12 +49,6 @@ SUBCOMMANDS = {
     "admin_remove",
 }
 NOT_ALLOWED = NotAuthorized.message
-
-
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with admin_sandbox(tmp_path) as sb:
-        yield sb
 
 
 def registered_admin(sandbox: Sandbox) -> dict[str, Any]:

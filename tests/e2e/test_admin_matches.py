@@ -7,13 +7,10 @@ later game of the same player keeps its effect), and on an open match (the playe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from adminkit import (
-    admin_sandbox,
     audit,
     check,
     deps,
@@ -23,6 +20,7 @@ from adminkit import (
     player_record,
     rating,
     register,
+    sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
     store_replay,
     with_text,
 )
@@ -36,12 +34,6 @@ from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with admin_sandbox(tmp_path) as sb:
-        yield sb
 
 
 async def players(sandbox: Sandbox, *names: str) -> list[VirtualPlayer]:

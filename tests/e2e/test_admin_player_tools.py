@@ -7,12 +7,10 @@ buttons refused, the queue removal DM), plus the database and the audit rows wit
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from adminkit import (
-    admin_sandbox,
     audit,
     deps,
     field,
@@ -23,6 +21,7 @@ from adminkit import (
     queue,
     rating,
     register,
+    sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
     with_text,
 )
 
@@ -34,12 +33,6 @@ from evoladder.sandbox import Message
 from evoladder.sandbox.ladder import Sandbox
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with admin_sandbox(tmp_path) as sb:
-        yield sb
 
 
 def titled(prefix: str) -> Callable[[Message], bool]:

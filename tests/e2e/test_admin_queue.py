@@ -7,11 +7,17 @@ refuse whenever the state is still backed by a queue entry or an open match.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-from adminkit import admin_sandbox, audit, deps, match, player_record, queue, register, with_text
+from adminkit import (
+    audit,
+    deps,
+    match,
+    player_record,
+    queue,
+    register,
+    sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
+    with_text,
+)
 
 from evoladder.bot.strings import admin as text
 from evoladder.domain.players import PlayerState
@@ -20,12 +26,6 @@ from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.admin_console import NotInQueue, QueueEmpty
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with admin_sandbox(tmp_path) as sb:
-        yield sb
 
 
 async def queued(sandbox: Sandbox, name: str, race: str) -> VirtualPlayer:
