@@ -194,6 +194,21 @@ class FakeTimer:
         self.finished += 1
 
 
+class VirtualTimer:
+    """The outbound queue's clock in virtual seconds: ``sleep`` yields once, then moves time
+    forward (unless cancelled)."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0)
+        self.t += seconds
+
+
 class FakeTiming:
     def __init__(self) -> None:
         self.timers: list[FakeTimer] = []

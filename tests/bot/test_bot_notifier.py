@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import discord
 import pytest
+from botfakes import VirtualTimer
 
 from evoladder.bot.notifier import MATCH_MESSAGE, NOTICE, DiscordNotifier
 from evoladder.bot.outbound import Outbound
@@ -93,18 +93,6 @@ class FakeMessageLog:
         return found[-1] if found else None
 
 
-class Timer:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(0)
-        self.t += seconds
-
-
 @dataclass
 class Setup:
     notifier: DiscordNotifier
@@ -121,7 +109,7 @@ class Setup:
 
 @pytest.fixture
 async def setup() -> Setup:
-    outbound = Outbound(timer=Timer())
+    outbound = Outbound(timer=VirtualTimer())
     messages = FakeMessageLog()
     notifier = DiscordNotifier(
         outbound=outbound,
@@ -234,7 +222,7 @@ async def test_a_reminder_is_only_a_dm(setup: Setup) -> None:
 
 
 async def test_without_a_client_notify_still_does_not_raise() -> None:
-    outbound = Outbound(timer=Timer())
+    outbound = Outbound(timer=VirtualTimer())
     notifier = DiscordNotifier(
         outbound=outbound,
         messages=cast(Any, FakeMessageLog()),

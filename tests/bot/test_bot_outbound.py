@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 import pytest
+from botfakes import VirtualTimer
 
 from evoladder.bot.outbound import (
     Outbound,
@@ -23,24 +24,10 @@ from evoladder.bot.outbound import (
 )
 
 
-class FakeTimer:
-    """Virtual seconds: ``sleep`` yields once, then moves time forward (unless cancelled)."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(0)
-        self.t += seconds
-
-
 class Recorder:
     """Actions that record (virtual time, name) when they 'reach Discord'."""
 
-    def __init__(self, timer: FakeTimer) -> None:
+    def __init__(self, timer: VirtualTimer) -> None:
         self.timer = timer
         self.sent: list[tuple[float, str]] = []
 
@@ -63,8 +50,8 @@ class Recorder:
         return next(t for t, n in self.sent if n == name)
 
 
-def make(rate: float = 40.0, burst: int = 10, **kwargs: Any) -> tuple[Outbound, FakeTimer, Recorder]:
-    timer = FakeTimer()
+def make(rate: float = 40.0, burst: int = 10, **kwargs: Any) -> tuple[Outbound, VirtualTimer, Recorder]:
+    timer = VirtualTimer()
     return Outbound(rate=rate, burst=burst, timer=timer, **kwargs), timer, Recorder(timer)
 
 
@@ -254,7 +241,7 @@ def test_route_buckets(path: str, bucket: str | None) -> None:
 
 
 async def test_a_job_waiting_for_its_pacing_token_at_the_deadline_is_counted_as_lost() -> None:
-    class StuckTimer(FakeTimer):
+    class StuckTimer(VirtualTimer):
         async def sleep(self, seconds: float) -> None:
             await asyncio.Event().wait()  # time never comes
 
