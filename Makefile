@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed
 .PHONY: run test bench lint format install clean
 
 $(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "evoladder: installing into $(VENV) (first run or pyproject.toml changed)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
 
 install: $(STAMP)
 
@@ -18,7 +19,13 @@ install: $(STAMP)
 # the configured database; without one the sandbox, which never touches that database.
 HAS_TOKEN := from evoladder.settings import load_settings; raise SystemExit(load_settings().discord_token is None)
 
-run: $(STAMP)
+# The first line says which of the two it will be, before anything is installed.
+TOKEN_SET := [ -n "$$DISCORD_TOKEN" ] || grep -qsE '^(EVOLADDER_)?DISCORD_TOKEN=.+' .env
+
+run:
+	@if $(TOKEN_SET); then echo "evoladder: DISCORD_TOKEN is set: the ladder connects to Discord"; \
+	else echo "evoladder SANDBOX: no DISCORD_TOKEN, so this starts the local Discord-compatible server with virtual players (nothing connects to Discord)"; fi
+	@$(MAKE) --no-print-directory $(STAMP)
 	@if $(PY) -c '$(HAS_TOKEN)'; then \
 		$(VENV)/bin/evoladder db upgrade && exec $(VENV)/bin/evoladder run; \
 	else exec $(VENV)/bin/evoladder sandbox; fi
