@@ -85,7 +85,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -236,10 +235,10 @@ def choose_map(
     pool = list(dict.fromkeys(season_maps))
     if not pool:
         raise ValueError("choose_map: the season has no maps")
-    vetoed = set(vetoes_a) | set(vetoes_b)
+    vetoed = set(vetoes_a).union(vetoes_b)
     allowed = [m for m in pool if m not in vetoed] or pool
-    seen = Counter(recent_a) + Counter(recent_b)
-    weights = [1.0 / (1 + seen[m]) for m in allowed]
+    recent = [*recent_a, *recent_b]  # a few names: counting in the list beats two Counters
+    weights = [1.0 / (1 + recent.count(m)) for m in allowed]
     return rng.choices(allowed, weights=weights, k=1)[0]
 
 

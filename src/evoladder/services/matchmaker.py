@@ -29,9 +29,12 @@ One matchmaker runs per deployment (the composition root starts one); past one p
 elected with a PostgreSQL advisory lock (DESIGN section 9). Two waves racing anyway cannot double-book
 anyone: the second finds the players in a match already and drops those pairs.
 
-Costs are set-based on purpose: only the match rows themselves are written row by row, so the
-writes of a 10,000-player wave take a few hundred milliseconds (``bench_matches``); the pairing
-(the domain solver) is most of a wave's time.
+Costs are set-based on purpose: the read selects only the columns a wave uses into one tuple per
+entry; the match rows go in with multi-row ``INSERT ... RETURNING`` (unnest arrays on PostgreSQL)
+that binds the wave-wide values once; everything after is one statement per kind over "the matches
+this wave made" (validity, entries, players, jobs, waits), and ``MatchState`` objects are built only
+for the matches that survive. The pairing (the domain solver) is most of a wave's time
+(``bench_matches`` gives the split per stage).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
@@ -62,7 +65,6 @@ from evoladder.logging_setup import event
 from evoladder.services.events import MatchFound
 from evoladder.services.matches import confirmation_jobs
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
-from evoladder.store.repositories.matches import match_to_row
 from evoladder.store.repositories.queue import WaveCandidate
 from evoladder.store.uow import Database
 
@@ -144,13 +146,13 @@ class Matchmaker:
         async with self._db.read() as uow:
             candidates = await uow.queue.wave_candidates()
         lap("read")
-        by_uid = {c.entry.discord_uid: c for c in candidates}
+        by_uid = {c.discord_uid: c for c in candidates}
         entries = [_to_domain(c) for c in candidates]
         if len(entries) > THREAD_THRESHOLD:
             result = await asyncio.to_thread(run_wave, entries)
         else:
             result = run_wave(entries)
-        planned = [self._plan(p, by_uid) for p in result.pairs]
+        planned = self._plan(result.pairs, by_uid)
         lap("pair")
         created, dropped = await self._write(planned, wave_at, read_at)
         lap("write")
@@ -164,18 +166,19 @@ class Matchmaker:
         )
         return report
 
-    def _plan(self, pairing: Pairing, by_uid: dict[int, WaveCandidate]) -> _Planned:
-        bw, sc2 = by_uid[pairing.bw_player], by_uid[pairing.sc2_player]
-        map_name = choose_map(
-            tuple(m.name for m in self._game.season.maps),
-            frozenset(bw.entry.vetoes),
-            frozenset(sc2.entry.vetoes),
-            bw.entry.recent_maps,
-            sc2.entry.recent_maps,
-            self._rng,
-        )
-        server = self._game.server_for(bw.region, sc2.region).code
-        return _Planned(pairing, bw, sc2, map_name, server)
+    def _plan(self, pairs: Sequence[Pairing], by_uid: dict[int, WaveCandidate]) -> list[_Planned]:
+        maps = tuple(m.name for m in self._game.season.maps)
+        servers: dict[tuple[str | None, str | None], str] = {}
+        planned = []
+        for pairing in pairs:
+            bw, sc2 = by_uid[pairing.bw_player], by_uid[pairing.sc2_player]
+            map_name = choose_map(maps, bw.vetoes, sc2.vetoes, bw.recent_maps, sc2.recent_maps, self._rng)
+            regions = (bw.region, sc2.region)
+            server = servers.get(regions)
+            if server is None:
+                server = servers[regions] = self._game.server_for(*regions).code
+            planned.append(_Planned(pairing, bw, sc2, map_name, server))
+        return planned
 
     async def _write(
         self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
@@ -183,27 +186,39 @@ class Matchmaker:
         """One transaction: insert the pairs as matches, drop those the queue no longer allows,
         then move everything else with set-based statements over "the matches this wave made"."""
         now = self._clock.now()
+        deadline = now + self._timings.confirm_timeout
+        rows = [
+            (
+                p.pairing.bw_player, p.pairing.sc2_player, p.pairing.bw_race, p.pairing.sc2_race,
+                p.pairing.bw_mmr, p.pairing.sc2_mmr, p.map_name, p.server,
+            )
+            for p in planned
+        ]
+        created: list[MatchState] = []
         async with self._db.transaction() as uow:
-            states = [self._new_match(p, now, wave_at) for p in planned]
-            ids, batch = await uow.matches.insert_batch([match_to_row(s) for s in states])
-            created = [_with_id(s, i) for s, i in zip(states, ids, strict=True)]
-            if created:
+            ids, batch = await uow.matches.insert_wave(rows, now, deadline, wave_at)
+            kept = list(zip(planned, ids, strict=True))
+            if kept:
                 await uow.queue.lock_batch(batch)
                 valid = await uow.queue.still_pairable(batch)
-                await uow.matches.delete_ids(m.id for m in created if m.id not in valid)
-                # (the batch SELECT now finds only the valid ones: the others are deleted)
-                created = [m for m in created if m.id in valid]
-            if created:
+                if len(valid) < len(kept):
+                    await uow.matches.delete_ids(i for i in ids if i not in valid)
+                    # (the batch SELECT now finds only the valid ones: the others are deleted)
+                    kept = [(p, i) for p, i in kept if i in valid]
+            if kept:
+                created = [self._new_match(p, i, now, deadline, wave_at) for p, i in kept]
                 await uow.queue.delete_players_of(batch)
                 await uow.matches.put_batch_players_in_matches(batch, now)
-                for job in confirmation_jobs(created[0], self._timings):
-                    await uow.jobs.add_for_matches(job.kind, job.due_at, batch)
+                jobs = confirmation_jobs(created[0], self._timings)  # the same times for the wave
+                await uow.jobs.add_for_matches([(j.kind, j.due_at) for j in jobs], batch)
             await uow.queue.increment_waits(joined_by=read_at)
         return created, len(planned) - len(created)
 
-    def _new_match(self, p: _Planned, now: datetime, wave_at: datetime) -> MatchState:
+    def _new_match(
+        self, p: _Planned, match_id: int, now: datetime, deadline: datetime, wave_at: datetime
+    ) -> MatchState:
         return MatchState(
-            id=0,
+            id=match_id,
             player_1=p.pairing.bw_player,
             player_2=p.pairing.sc2_player,
             race_1=p.pairing.bw_race,
@@ -218,7 +233,7 @@ class Matchmaker:
             map_name=p.map_name,
             server=p.server,
             played_at=now,
-            confirm_deadline=now + self._timings.confirm_timeout,
+            confirm_deadline=deadline,
             confirmed_1_at=None,
             confirmed_2_at=None,
             confirmed_at=None,
@@ -331,14 +346,13 @@ class _Laps:
 
 
 def _to_domain(c: WaveCandidate) -> QueueEntry:
-    e = c.entry
     return QueueEntry(
-        player=e.discord_uid,
-        bw=_choice(e.bw_race, c.bw_mmr),
-        sc2=_choice(e.sc2_race, c.sc2_mmr),
-        waits=e.waits,
-        vetoes=frozenset(e.vetoes),
-        last_opponent=e.last_opponent,
+        player=c.discord_uid,
+        bw=_choice(c.bw_race, c.bw_mmr),
+        sc2=_choice(c.sc2_race, c.sc2_mmr),
+        waits=c.waits,
+        vetoes=c.vetoes,
+        last_opponent=c.last_opponent,
     )
 
 
@@ -347,7 +361,3 @@ def _choice(race: str | None, mmr: int | None) -> RaceChoice | None:
     if race is None:
         return None
     return RaceChoice(race, mmr if mmr is not None else START_MMR)
-
-
-def _with_id(state: MatchState, match_id: int) -> MatchState:
-    return replace(state, id=match_id)

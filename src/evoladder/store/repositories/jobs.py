@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, delete, func, insert, literal, select, update
+from sqlalchemy import BigInteger, String, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
@@ -77,16 +77,23 @@ class JobRepository(Repository):
         )
 
     async def add_for_matches(
-        self, kind: str, due_at: datetime, matches: BatchSelect
+        self, jobs: Sequence[tuple[str, datetime]], matches: BatchSelect
     ) -> None:
-        """One match-wide job per match that ``matches`` selects (id first), in one INSERT ... SELECT."""
+        """Match-wide jobs ``(kind, due_at)`` for every match that ``matches`` selects (id first):
+        ``len(jobs)`` rows per match, in one INSERT ... SELECT."""
+        if not jobs:
+            return
         sub = matches.subquery()
-        source = select(
-            literal(kind, String()),
-            sub.c.id,
-            literal(MATCH_WIDE, BigInteger()),
-            literal(due_at, UTCDateTime()),
-        )
+        sources = [
+            select(
+                literal(kind, String()),
+                sub.c.id,
+                literal(MATCH_WIDE, BigInteger()),
+                literal(due_at, UTCDateTime()),
+            )
+            for kind, due_at in jobs
+        ]
+        source = sources[0] if len(sources) == 1 else union_all(*sources)
         await self.conn.execute(
             insert(scheduled_jobs).from_select(["kind", "match_id", "discord_uid", "due_at"], source)
         )

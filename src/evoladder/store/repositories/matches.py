@@ -31,6 +31,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -61,6 +62,24 @@ COLUMN_OF = {
 }
 FIELDS = tuple(f.name for f in fields(MatchState))
 IMMUTABLE = frozenset({"id", "version"})
+
+
+# A wave's new match: the columns of WAVE_COLUMNS, in that order.
+WaveMatch = tuple[int, int, str, str, int, int, str, str]
+WAVE_COLUMNS = (
+    "player_1_discord_uid",
+    "player_2_discord_uid",
+    "player_1_race",
+    "player_2_race",
+    "player_1_mmr",
+    "player_2_mmr",
+    "map_played",
+    "server_choice",
+)
+# Rows per INSERT of a wave: 8 parameters each stays far below SQLite's (32766) and asyncpg's
+# (32767) limits.
+WAVE_CHUNK = 2_000
+WAVE_PG_TYPES = ("bigint", "bigint", "varchar", "varchar", "integer", "integer", "varchar", "varchar")
 
 
 def match_from_row(row: RowMapping) -> MatchState:
@@ -109,6 +128,70 @@ class MatchRepository(Repository):
         returning = insert(matches_1v1).returning(m.id, sort_by_parameter_order=True)
         result = await self.conn.execute(returning, params)
         ids = [int(i) for i in result.scalars()]
+        return ids, select(*columns).where(m.id == any_(literal(ids, ARRAY(Integer))))
+
+    async def insert_wave(
+        self,
+        rows: Sequence[WaveMatch],
+        played_at: datetime,
+        confirm_deadline: datetime,
+        wave_at: datetime,
+    ) -> tuple[list[int], BatchSelect]:
+        """Insert a wave's new matches (status found, each row with a different player 1): their
+        ids in the order of ``rows`` and a SELECT of exactly these matches (as ``insert_batch``).
+
+        Straight through the driver, with ``RETURNING id, player 1`` (SQLite >= 3.35,
+        PostgreSQL); RETURNING order is unspecified, so ids are matched back by player 1. The
+        values that are the same for the whole wave (status and the three timestamps) are bound
+        once per statement, converted once.
+        SQLite: multi-row ``INSERT ... VALUES``, a few thousand rows per statement, each row
+        binding its own eight values; the batch is the id range (the write transaction excludes
+        every other writer). PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays)``, eight
+        array parameters whatever the wave's size; the batch is ``id = ANY(ids)``.
+        """
+        m = matches_1v1.c
+        columns = (m.id, m.player_1_discord_uid, m.player_2_discord_uid, m.player_1_race, m.player_2_race)
+        if not rows:
+            return [], select(*columns).where(false())
+        dialect = self.conn.dialect
+        constants: list[Any] = [MatchStatus.FOUND.value]
+        once = ((m.played_at, played_at), (m.confirm_deadline, confirm_deadline), (m.wave_at, wave_at))
+        for column, value in once:
+            convert = column.type.bind_processor(dialect)
+            constants.append(convert(value) if convert else value)
+        target = (
+            f"INSERT INTO matches_1v1 ({', '.join(WAVE_COLUMNS)}, "
+            "status, played_at, confirm_deadline, wave_at, version)"
+        )
+        by_player: dict[int, int] = {}
+        if self.dialect == "sqlite":
+            width = len(WAVE_COLUMNS)
+            fixed = ", ".join(f"?{k + 1}" for k in range(len(constants)))  # numbered: bound once
+            for start in range(0, len(rows), WAVE_CHUNK):
+                part = rows[start : start + WAVE_CHUNK]
+                first = len(constants) + 1
+                values = ", ".join(
+                    "(" + ", ".join(f"?{first + r * width + k}" for k in range(width)) + f", {fixed}, 1)"
+                    for r in range(len(part))
+                )
+                params = (*constants, *(v for row in part for v in row))
+                result = await self.conn.exec_driver_sql(
+                    f"{target} VALUES {values} RETURNING id, player_1_discord_uid", params
+                )
+                by_player.update((int(p1), int(i)) for i, p1 in result.tuples())
+            ids = [by_player[row[0]] for row in rows]
+            return ids, select(*columns).where(m.id >= min(ids), m.id <= max(ids))
+        arrays = ", ".join(f"${k + 1}::{t}[]" for k, t in enumerate(WAVE_PG_TYPES))
+        first = len(WAVE_PG_TYPES) + 1
+        sql = (
+            f"{target} SELECT u.*, ${first}::varchar, ${first + 1}::timestamptz, "
+            f"${first + 2}::timestamptz, ${first + 3}::timestamptz, 1 FROM unnest({arrays}) AS u "
+            "RETURNING id, player_1_discord_uid"
+        )
+        arrays_of_rows = [list(column) for column in zip(*rows, strict=True)]
+        result = await self.conn.exec_driver_sql(sql, (*arrays_of_rows, *constants))
+        by_player.update((int(p1), int(i)) for i, p1 in result.tuples())
+        ids = [by_player[row[0]] for row in rows]
         return ids, select(*columns).where(m.id == any_(literal(ids, ARRAY(Integer))))
 
     async def get(self, match_id: int, *, for_update: bool = False) -> MatchState | None:
@@ -186,23 +269,26 @@ class MatchRepository(Repository):
     # --- the players' side ----------------------------------------------------------------
 
     async def put_batch_players_in_matches(self, batch: BatchSelect, now: datetime) -> None:
-        """Every player of the batch's matches goes to in_match, in two set-based UPDATEs.
+        """Every player of the batch's matches goes to in_match, in one set-based UPDATE.
 
-        A wave creates thousands of matches; one UPDATE per player side (with the match id joined
-        in the database) costs a fraction of one statement per player.
+        A wave creates thousands of matches; one UPDATE over both player sides (with the match id
+        joined in the database) costs a fraction of one statement per player.
         """
         sub = batch.subquery()
-        for side in (sub.c.player_1_discord_uid, sub.c.player_2_discord_uid):
-            await self.conn.execute(  # UPDATE ... FROM (PostgreSQL; SQLite since 3.33)
-                update(players)
-                .where(players.c.discord_uid == side)
-                .values(
-                    state=PlayerState.IN_MATCH.value,
-                    current_match_id=sub.c.id,
-                    updated_at=now,
-                    version=players.c.version + 1,
-                )
+        seats = union_all(
+            select(sub.c.id, sub.c.player_1_discord_uid.label("uid")),
+            select(sub.c.id, sub.c.player_2_discord_uid.label("uid")),
+        ).subquery()
+        await self.conn.execute(  # UPDATE ... FROM (PostgreSQL; SQLite since 3.33)
+            update(players)
+            .where(players.c.discord_uid == seats.c.uid)
+            .values(
+                state=PlayerState.IN_MATCH.value,
+                current_match_id=seats.c.id,
+                updated_at=now,
+                version=players.c.version + 1,
             )
+        )
 
     async def put_players_in_matches(self, assignments: Iterable[tuple[int, int]], now: datetime) -> None:
         """``(discord_uid, match_id)`` pairs: each player goes from queueing to in_match."""

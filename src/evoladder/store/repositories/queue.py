@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, NamedTuple, TypeVar
 
-from sqlalchemy import Text, and_, cast, delete, func, insert, or_, select, union, update
+from sqlalchemy import Text, and_, cast, delete, func, insert, or_, select, union, union_all, update
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
@@ -16,6 +17,8 @@ from evoladder.store.schema import command_calls, matches_1v1, mmrs_1v1, players
 
 # Bound parameters per statement stay far below SQLite's (32766) and asyncpg's (32767) limits.
 CHUNK = 5_000
+
+L = TypeVar("L")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +33,19 @@ class StoredEntry:
     recent_maps: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class WaveCandidate:
-    """A queue entry with what a wave needs beside it: the ratings of its races and the region."""
+class WaveCandidate(NamedTuple):
+    """A queue entry as a wave reads it: the entry's fields the wave needs, the ratings of its
+    races and the player's region and abort count. A flat tuple built straight from the row (a
+    wave reads thousands of these; the entry's ``joined_at`` is not needed, so it is not read).
+    """
 
-    entry: StoredEntry
+    discord_uid: int
+    bw_race: str | None
+    sc2_race: str | None
+    vetoes: frozenset[str]  # shared between entries with the same vetoes
+    waits: int
+    last_opponent: int | None
+    recent_maps: tuple[str, ...]
     bw_mmr: int | None  # None: no rating row yet (the start rating applies)
     sc2_mmr: int | None
     region: str | None
@@ -101,9 +112,11 @@ class QueueRepository(Repository):
     async def wave_candidates(self) -> list[WaveCandidate]:
         """Every entry of a player who is not banned, with its ratings and region, in one query.
 
-        The two JSON lists are read as text (a CAST, so no driver codec decodes them) and decoded
-        once per distinct value: a queue of 10,000 holds few distinct veto sets, and decoding
-        20,000 small JSON arrays one by one was most of this read's time.
+        Only the columns a wave uses are read, none of them through a result processor (no
+        timestamp), and each row becomes one tuple. The two JSON lists are read as text (a CAST,
+        so no driver codec decodes them) and decoded once per distinct value: a queue of 10,000
+        holds few distinct veto sets, and decoding 20,000 small JSON arrays one by one was most
+        of this read's time.
         """
         q = queue_entries.c
         bw = mmrs_1v1.alias("bw")
@@ -115,7 +128,6 @@ class QueueRepository(Repository):
                 q.sc2_race,
                 cast(q.vetoes, Text).label("vetoes"),
                 q.waits,
-                q.joined_at,
                 q.last_opponent,
                 cast(q.recent_maps, Text).label("recent_maps"),
                 bw.c.mmr.label("bw_mmr"),
@@ -132,18 +144,14 @@ class QueueRepository(Repository):
             .where(players.c.is_banned.is_(False))
             .order_by(queue_entries.c.joined_at, queue_entries.c.discord_uid)
         )
-        lists = _ListDecoder()
+        sets, lists = _ListDecoder(frozenset), _ListDecoder(tuple)
         return [
             WaveCandidate(
-                StoredEntry(uid, bw_race, sc2_race, lists(vetoes), waits, joined, last, lists(recent)),
-                bw_mmr,
-                sc2_mmr,
-                region,
-                aborts_left,
-                aborts_period,
+                uid, bw_race, sc2_race, sets(vetoes), waits, last, lists(recent),
+                bw_mmr, sc2_mmr, region, aborts_left, aborts_period,
             )
             for (
-                uid, bw_race, sc2_race, vetoes, waits, joined, last, recent,
+                uid, bw_race, sc2_race, vetoes, waits, last, recent,
                 bw_mmr, sc2_mmr, region, aborts_left, aborts_period,
             ) in (await self.conn.execute(stmt)).tuples()
         ]
@@ -193,9 +201,8 @@ class QueueRepository(Repository):
     async def delete_players_of(self, matches: BatchSelect) -> None:
         """Delete the entries of both players of every match ``matches`` selects (id, p1, p2)."""
         sub = matches.subquery()
-        for side in (sub.c.player_1_discord_uid, sub.c.player_2_discord_uid):
-            stmt = delete(queue_entries).where(queue_entries.c.discord_uid.in_(select(side)))
-            await self.conn.execute(stmt)
+        both = union_all(select(sub.c.player_1_discord_uid), select(sub.c.player_2_discord_uid))
+        await self.conn.execute(delete(queue_entries).where(queue_entries.c.discord_uid.in_(both)))
 
     async def delete_many(self, discord_uids: Iterable[int]) -> None:
         for part in _chunks(sorted(set(discord_uids))):
@@ -240,20 +247,23 @@ class QueueRepository(Repository):
         return QueueCounts(total=int(total), bw=int(bw), sc2=int(sc2), both=int(bw) + int(sc2) - int(total))
 
 
-class _ListDecoder:
-    """Decode JSON string lists, each distinct text once."""
+class _ListDecoder(Generic[L]):
+    """Decode JSON string lists into ``make(list)`` (a tuple or a frozenset), each distinct text
+    once, so entries with the same text share one value."""
 
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[str, ...]] = {}
+    def __init__(self, make: Callable[[Iterable[str]], L]) -> None:
+        self._make: Callable[[Iterable[str]], L] = make
+        self._seen: dict[str, L] = {}
+        self._empty: L = make(())
 
-    def __call__(self, raw: str | list[str] | None) -> tuple[str, ...]:
+    def __call__(self, raw: str | list[str] | None) -> L:
         if raw is None:
-            return ()
+            return self._empty
         if not isinstance(raw, str):
-            return tuple(raw)
+            return self._make(raw)
         found = self._seen.get(raw)
         if found is None:
-            found = self._seen[raw] = tuple(json.loads(raw))
+            found = self._seen[raw] = self._make(json.loads(raw))
         return found
 
 
