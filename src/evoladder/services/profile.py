@@ -8,6 +8,11 @@ row and the in-memory leaderboard. Every race of the game data is listed; a race
 says so (``played`` False) instead of being left out.
 
 Win % counts draws as games that were not won: wins / (wins + losses + draws).
+
+Reads: the player record comes from the guard's cache (the bot just checked it); the rating rows
+and the statistics are one statement (``player_stats_statement``) read through
+``Database.snapshot``, which on SQLite is one hop to the driver's thread. Two statements in a
+read transaction cost about 1.2 ms of thread hops, most of /profile's time (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -18,14 +23,22 @@ from datetime import datetime
 from enum import StrEnum
 
 from evoladder.domain.errors import PlayerNotFound
-from evoladder.domain.players import ABORTS_PER_MONTH, MmrRow, Player, PlayerState, aborts_left_now
+from evoladder.domain.players import ABORTS_PER_MONTH, Player, PlayerState, aborts_left_now
 from evoladder.domain.ranks import UNRANKED
 from evoladder.game import GameData
 from evoladder.game.models import Country, Region
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.player_cache import PlayerCache
 from evoladder.services.ports import Clock
-from evoladder.store.repositories.stats import DEFAULT_WINDOWS_DAYS, RaceStats, Record
+from evoladder.store.repositories.stats import (
+    DEFAULT_WINDOWS_DAYS,
+    RaceStats,
+    RatingCounters,
+    Record,
+    player_stats_from,
+    player_stats_params,
+    player_stats_statement,
+)
 from evoladder.store.uow import Database
 
 
@@ -114,13 +127,17 @@ class ProfileService:
     async def profile(self, discord_uid: int) -> Profile:
         """The profile of any player by Discord id; ``PlayerNotFound`` without a record."""
         now = self._clock.now()
-        cached = self._cache.get(discord_uid)
-        async with self._db.read() as uow:
-            player = cached or await uow.players.get(discord_uid)
+        player = self._cache.get(discord_uid)
+        if player is None:
+            async with self._db.read() as uow:
+                player = await uow.players.get(discord_uid)
             if player is None:
                 raise PlayerNotFound()
-            ratings = {row.race: row for row in await uow.mmrs.for_player(discord_uid)}
-            stats = {s.race: s for s in await uow.stats.race_stats(discord_uid, now, self._windows)}
+        rows = await self._db.snapshot(
+            player_stats_statement(self._windows), player_stats_params(discord_uid, now, self._windows)
+        )
+        read = player_stats_from(rows, self._windows)
+        ratings, stats = read.ratings, read.races
         races = tuple(
             self._race(discord_uid, race, ratings.get(race), stats.get(race)) for race in self._game.races
         )
@@ -147,11 +164,11 @@ class ProfileService:
             ranked_total=self._leaderboard.ranked_total(),
         )
 
-    def _race(self, uid: int, race: str, rating: MmrRow | None, stats: RaceStats | None) -> RaceProfile:
+    def _race(
+        self, uid: int, race: str, rating: RatingCounters | None, stats: RaceStats | None
+    ) -> RaceProfile:
         record = stats.all_time if stats else Record()
-        counters = (
-            Record(rating.games_won, rating.games_lost, rating.games_drawn) if rating else Record()
-        )
+        counters = rating.counters if rating else Record()
         rank = self._leaderboard.rank_of(uid, race)
         return RaceProfile(
             race=race,

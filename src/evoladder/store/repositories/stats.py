@@ -5,22 +5,38 @@ are a cache that a bug or a manual fix could make drift; the matches are the rec
 results count (match_result 0 draw, 1 player 1 won, 2 player 2 won); open, aborted, abandoned,
 invalidated and conflicted matches do not. Time windows use ``played_at`` (when the match was
 made), the same moment the rating rows store as ``last_played``.
+
+/profile reads everything it needs from the database in one statement (``player_stats_statement``:
+the player's rating rows and the grouped statistics, as a UNION ALL), through
+``Database.snapshot``: one statement is one consistent snapshot, and on SQLite one hop to the
+driver's thread instead of a transaction's dozen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, literal, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from evoladder.store.repositories.base import Repository
-from evoladder.store.schema import matches_1v1
+from evoladder.store.schema import matches_1v1, mmrs_1v1
 
-FINAL_RESULTS = (0, 1, 2)
+FINAL_RESULTS = (0, 1, 2)  # match_result codes of a final match: a contiguous range, read by BETWEEN
 DEFAULT_WINDOWS_DAYS: tuple[int, ...] = (14, 30, 90)
 
 
@@ -50,7 +66,24 @@ class RaceStats:
     last_played: datetime | None
 
 
-def _race_stats_statement(windows_days: tuple[int, ...]) -> Select[Any]:
+@dataclass(frozen=True, slots=True)
+class RatingCounters:
+    """What /profile shows of one rating row: the MMR and the counters kept beside it."""
+
+    race: str
+    mmr: int
+    counters: Record
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerStats:
+    """One player's rating rows and per-race statistics from the matches, read together."""
+
+    ratings: dict[str, RatingCounters]
+    races: dict[str, RaceStats]
+
+
+def _race_stats_statement(windows_days: tuple[int, ...], kind: bool = False) -> Select[Any]:
     """The statement for ``race_stats``, built once per set of windows (bind parameters only).
 
     Building a Core expression with a union and a dozen CASEs costs more Python than running it;
@@ -70,10 +103,11 @@ def _race_stats_statement(windows_days: tuple[int, ...]) -> Select[Any]:
                 case((m.c.match_result == 3 - my_win, 1), else_=0).label("lost"),
                 case((m.c.match_result == 0, 1), else_=0).label("drawn"),
                 m.c.played_at.label("played_at"),
-            ).where(me == uid, m.c.match_result.in_(FINAL_RESULTS))
+            ).where(me == uid, m.c.match_result.between(FINAL_RESULTS[0], FINAL_RESULTS[-1]))
         )
     mine = union_all(*sides).subquery()
-    columns: list[Any] = [
+    columns: list[Any] = [literal_column("1").label("kind")] if kind else []
+    columns += [
         mine.c.race,
         func.sum(mine.c.won),
         func.sum(mine.c.lost),
@@ -84,12 +118,62 @@ def _race_stats_statement(windows_days: tuple[int, ...]) -> Select[Any]:
         since = bindparam(f"since_{days}", type_=m.c.played_at.type)
         for col in (mine.c.won, mine.c.lost, mine.c.drawn):
             columns.append(func.sum(case((mine.c.played_at >= since, col), else_=literal(0))))
-    return select(*columns).group_by(mine.c.race).order_by(mine.c.race)
+    grouped = select(*columns).group_by(mine.c.race)
+    return grouped if kind else grouped.order_by(mine.c.race)
 
 
 @lru_cache(maxsize=8)
 def race_stats_statement(windows_days: tuple[int, ...]) -> Select[Any]:
     return _race_stats_statement(windows_days)
+
+
+@lru_cache(maxsize=8)
+def player_stats_statement(windows_days: tuple[int, ...]) -> CompoundSelect[Any]:
+    """The player's rating rows (kind 0) and grouped statistics (kind 1) in one statement.
+
+    Columns: kind, race, won, lost, drawn, last played; then kind 0 has the MMR (and NULLs), kind 1
+    the windows' sums (as ``race_stats_statement``). Built once per set of windows; the parameters are
+    ``player_stats_params``. The column types are the rating row's (so ``last_played`` and the
+    statistics' last match time are both read as UTC datetimes).
+    """
+    r = mmrs_1v1
+    uid = bindparam("uid", type_=r.c.discord_uid.type)
+    pad = [null()] * (3 * len(windows_days) - 1)
+    ratings = select(
+        literal_column("0").label("kind"), r.c.race, r.c.games_won, r.c.games_lost, r.c.games_drawn,
+        r.c.last_played, r.c.mmr, *pad,
+    ).where(r.c.discord_uid == uid)
+    return union_all(ratings, _race_stats_statement(windows_days, kind=True))
+
+
+def player_stats_params(discord_uid: int, now: datetime, windows_days: Iterable[int]) -> dict[str, Any]:
+    params: dict[str, Any] = {"uid": discord_uid}
+    params.update({f"since_{days}": now - timedelta(days=days) for days in windows_days})
+    return params
+
+
+def _record(w: Any, lo: Any, d: Any) -> Record:
+    return Record(int(w or 0), int(lo or 0), int(d or 0))
+
+
+def race_stats_from(row: Sequence[Any], windows: tuple[int, ...]) -> RaceStats:
+    """A ``RaceStats`` from a row of ``race_stats_statement`` (race first)."""
+    per_window = {days: _record(*row[5 + 3 * i : 8 + 3 * i]) for i, days in enumerate(windows)}
+    return RaceStats(str(row[0]), _record(row[1], row[2], row[3]), per_window, row[4])
+
+
+def player_stats_from(rows: Iterable[Sequence[Any]], windows: tuple[int, ...]) -> PlayerStats:
+    """Parse the rows of ``player_stats_statement``."""
+    ratings: dict[str, RatingCounters] = {}
+    races: dict[str, RaceStats] = {}
+    for row in rows:
+        if int(row[0]) == 0:
+            race = str(row[1])
+            ratings[race] = RatingCounters(race, int(row[6]), _record(row[2], row[3], row[4]))
+        else:
+            stats = race_stats_from(row[1:], windows)
+            races[stats.race] = stats
+    return PlayerStats(ratings, races)
 
 
 class StatsRepository(Repository):
@@ -102,15 +186,6 @@ class StatsRepository(Repository):
         served by its own index), then grouped by race with conditional sums.
         """
         windows = tuple(windows_days)
-        params: dict[str, Any] = {"uid": discord_uid}
-        params.update({f"since_{days}": now - timedelta(days=days) for days in windows})
-        out = []
-        for row in (await self.conn.execute(race_stats_statement(windows), params)).all():
-            race, wins, losses, draws, last = row[0], row[1], row[2], row[3], row[4]
-            per_window = {}
-            for i, days in enumerate(windows):
-                w, lo, d = row[5 + 3 * i : 8 + 3 * i]
-                per_window[days] = Record(int(w or 0), int(lo or 0), int(d or 0))
-            total = Record(int(wins or 0), int(losses or 0), int(draws or 0))
-            out.append(RaceStats(str(race), total, per_window, last))
-        return out
+        params = player_stats_params(discord_uid, now, windows)
+        rows = (await self.conn.execute(race_stats_statement(windows), params)).all()
+        return [race_stats_from(row, windows) for row in rows]
