@@ -101,8 +101,10 @@ class LeaderboardFilter:
     best_only: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """One row of a page. A named tuple: 40 are made per page served, and a tuple is made in
+    half the time of a frozen dataclass."""
+
     position: int  # 1-based place in the filtered list
     global_rank: int  # 1-based rank among all ranked rows
     letter: str
@@ -348,7 +350,19 @@ class LeaderboardIndex:
             else:
                 start = self._select(family, sources, lo_key, hi_key, before + offset)
                 keys = _merge(sources, start, hi_key, size, self._rows)
-        entries = tuple(self._entry(key, offset + i + 1) for i, key in enumerate(keys))
+        if len(sources) == 1 and sources[0][0] is self._ranked.all and not sources[0][1]:
+            # The page is a run of the global order itself (no race, country or best-only list,
+            # nothing subtracted): the global ranks are consecutive from the rows before the
+            # letter's range (0 without a letter), no bisection each.
+            first = before + offset
+            entries = tuple(
+                self._entry(key, offset + i + 1, first + i) for i, key in enumerate(keys)
+            )
+        else:
+            every = self._ranked.all
+            entries = tuple(
+                self._entry(key, offset + i + 1, every.bisect_left(key)) for i, key in enumerate(keys)
+            )
         return Page(entries, page, pages, total, self.ranked_total, size)
 
     def position_of(self, discord_uid: int, flt: LeaderboardFilter) -> Position | None:
@@ -497,20 +511,20 @@ class LeaderboardIndex:
                 lo = mid + 1
         return universe[lo]
 
-    def _entry(self, key: int, position: int) -> Entry:
+    def _entry(self, key: int, position: int, place: int) -> Entry:
+        """The row of ``key``, shown at ``position``; ``place`` is its 0-based global rank."""
         row = self._rows[key & ROW_MASK]
-        place = self._ranked.all.bisect_left(key)
         info = self._players.get(row.discord_uid)
         return Entry(
-            position=position,
-            global_rank=place + 1,
-            letter=letter_at(place, self._bounds()),
-            discord_uid=row.discord_uid,
-            race=row.race,
-            country=info.country if info else None,
-            name=info.name if info else str(row.discord_uid),
-            mmr=row.mmr,
-            last_played=from_us(row.last_us),
+            position,
+            place + 1,
+            letter_at(place, self._bounds()),
+            row.discord_uid,
+            row.race,
+            info.country if info else None,
+            info.name if info else str(row.discord_uid),
+            row.mmr,
+            from_us(row.last_us),
         )
 
 

@@ -26,13 +26,25 @@ from evoladder.services.accounts import fold
 PAGE_MAX = 1_000_000
 
 
-def race_code(game: GameData, value: str) -> str:
-    """A race by code, name, short name or alias (any script, any case)."""
-    wanted = fold(value)
+def race_names(game: GameData) -> dict[str, str]:
+    """Every folded code, name, short name and alias -> its race (the first race that has it)."""
+    names: dict[str, str] = {}
     for code, race in game.races.items():
-        if wanted in {fold(n) for n in (code, race.name, race.short_name, *race.aliases)}:
-            return code
-    raise UnknownRace()
+        for name in (code, race.name, race.short_name, *race.aliases):
+            names.setdefault(fold(name), code)
+    return names
+
+
+def race_code(game: GameData, value: str, names: dict[str, str] | None = None) -> str:
+    """A race by code, name, short name or alias (any script, any case).
+
+    ``names`` is ``race_names(game)`` made once by the caller; folding every name of every race
+    again for each /leaderboard would cost more than the page itself.
+    """
+    found = (names if names is not None else race_names(game)).get(fold(value))
+    if found is None:
+        raise UnknownRace()
+    return found
 
 
 def races_matching(game: GameData, query: str) -> list[app_commands.Choice[str]]:
@@ -50,6 +62,7 @@ class LeaderboardCog(LadderCog):
     def __init__(self, deps: BotDeps, flows: Flows) -> None:
         super().__init__(deps, flows)
         self.countries = CountrySearch(deps.accounts, deps.game)
+        self.race_names = race_names(deps.game)
 
     @app_commands.describe(
         race=text.RACE_OPTION,
@@ -73,7 +86,7 @@ class LeaderboardCog(LadderCog):
         state = BoardState(
             owner=call.uid,
             page=page,
-            races=frozenset({race_code(game, race)} if race else ()),
+            races=frozenset({race_code(game, race, self.race_names)} if race else ()),
             countries=frozenset({self.countries.resolve(country).code} if country else ()),
             letter=rank,
             best_only=best_race_only,

@@ -16,19 +16,35 @@ The custom id limit (100 characters) bounds the countries: at most ``MAX_COUNTRI
 
 Layout (Discord allows 5 rows): races (multi-select), two pages of common countries, the rank
 letter, then Previous / Next / Go to page… (a modal) / My position / Best race only.
+
+Cost. A board is answered often and its controls carry ~70 select options, so what does not
+depend on the state is built once per game data (``_Statics``: the option lists, labels and
+placeholders, each option prebuilt selected and not selected) and a state's nine custom ids share
+one encoding. Only the ``discord.ui`` items themselves are new per answer: an item belongs to
+the one view (and message) it is added to, so a prebuilt item is never reused. The prebuilt
+``SelectOption`` values are shared between messages; discord.py only reads them (``to_dict``)
+when it sends a message, and a click builds its items from the message's data, not from these.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Self
 
 import discord
 
 from evoladder.bot.components.forms import answer_modal, options, require_owner
-from evoladder.bot.interaction import Call, FlowSpec, LadderItem, LadderModal, custom_id, flows_of
+from evoladder.bot.interaction import (
+    CUSTOM_ID_PREFIX,
+    Call,
+    FlowSpec,
+    LadderItem,
+    LadderModal,
+    custom_id,
+    flows_of,
+)
 from evoladder.bot.render import accounts as render_accounts
 from evoladder.bot.render import leaderboard as render
 from evoladder.bot.reply import Answer, ModalReply, Reply
@@ -45,6 +61,7 @@ ANY_RANK = "any"
 PAGE_INPUT_MAX = 7
 BUTTONS = ("prev", "next", "goto", "me", "best")
 SELECTS = ("race", "c1", "c2", "rank")
+ACTIONS = frozenset(BUTTONS + SELECTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +89,7 @@ class BoardState:
 
 
 def encode(state: BoardState, action: str, game: GameData) -> str:
+    """The custom id of the control ``action`` on the board ``state`` (see the module doc)."""
     mask = sum(1 << i for i, code in enumerate(game.races) if code in state.races)
     codes = sorted(state.countries)
     if len(codes) > MAX_COUNTRIES or any(len(c) != 2 for c in codes):
@@ -86,6 +104,24 @@ def encode(state: BoardState, action: str, game: GameData) -> str:
         int(state.best_only),
         "".join(codes) or NO_VALUE,
     )
+
+
+def encoder(state: BoardState, game: GameData) -> Callable[[str], str]:
+    """``action -> custom id`` for one state: encoded (and validated) once, the action swapped in.
+
+    Every action name is a fixed lowercase word (``BUTTONS``, ``SELECTS``), so only the state's
+    part needs the checks of ``custom_id``; the ids are the same as ``encode`` would make.
+    """
+    first = encode(state, SELECTS[0], game)
+    head = f"{CUSTOM_ID_PREFIX}:lb:{state.owner}:"
+    tail = first[len(head) + len(SELECTS[0]) :]
+
+    def of(action: str) -> str:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown board action {action!r}")
+        return head + action + tail
+
+    return of
 
 
 def decode(match: re.Match[str], game: GameData) -> BoardState:
@@ -131,22 +167,72 @@ def board_reply(state: BoardState, view: LeaderboardView, game: GameData, *, edi
     return Reply(embeds=(embed,), view=controls(state, view.page.pages, game), edit=edit)
 
 
-def controls(state: BoardState, pages: int, game: GameData) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+@dataclass(frozen=True, slots=True)
+class _SelectStatics:
+    """One select's fixed parts: its values in order and each option prebuilt both ways."""
+
+    action: str
+    placeholder: str
+    values: tuple[str, ...]
+    off: dict[str, discord.SelectOption]
+    on: dict[str, discord.SelectOption]
+    row: int
+    low: int
+    high: int
+
+    @classmethod
+    def of(
+        cls, action: str, pairs: Sequence[tuple[str, str]], placeholder: str, *, row: int, low: int,
+        high: int | None = None,
+    ) -> _SelectStatics:
+        values = tuple(value for value, _label in pairs)
+        return cls(
+            action, placeholder[:150], values,
+            {o.value: o for o in options(pairs, ())},
+            {o.value: o for o in options(pairs, values)},
+            row, low, high if high is not None else len(pairs),
+        )
+
+    def options(self, chosen: Iterable[str]) -> list[discord.SelectOption]:
+        picked = set(chosen)
+        if not picked:
+            return list(self.off.values())
+        return [self.on[v] if v in picked else self.off[v] for v in self.values]
+
+
+def _build_statics(game: GameData) -> tuple[_SelectStatics, ...]:
     races = [(code, race.name) for code, race in game.races.items()]
-    view.add_item(BoardControl.select(state, "race", game, races, text.RACES_PLACEHOLDER, row=0, low=0))
+    selects = [_SelectStatics.of("race", races, text.RACES_PLACEHOLDER, row=0, low=0)]
     for index, page in enumerate(render_accounts.country_pages(game)[:2]):
         placeholder = text.COUNTRY_PLACEHOLDER.format(first=page[0].name, last=page[-1].name)
         pairs = [(c.code, c.name) for c in page]
-        view.add_item(
-            BoardControl.select(state, f"c{index + 1}", game, pairs, placeholder, row=1 + index, low=0)
-        )
+        selects.append(_SelectStatics.of(f"c{index + 1}", pairs, placeholder, row=1 + index, low=0))
     ranks = [(ANY_RANK, text.RANK_ANY)] + [
         (letter, text.RANK_OPTION_LABEL.format(letter=letter)) for letter in LETTERS
     ]
-    view.add_item(
-        BoardControl.select(state, "rank", game, ranks, text.RANK_PLACEHOLDER, row=3, low=1, high=1)
-    )
+    selects.append(_SelectStatics.of("rank", ranks, text.RANK_PLACEHOLDER, row=3, low=1, high=1))
+    return tuple(selects)
+
+
+# id(game) -> (game, its selects). GameData is neither hashable nor weakly referable; keeping the
+# object itself beside its id makes a reused id (after the object is gone) impossible. A process
+# has one game data (tests a few), so this never grows past a handful of entries.
+_STATICS: dict[int, tuple[GameData, tuple[_SelectStatics, ...]]] = {}
+
+
+def _statics(game: GameData) -> tuple[_SelectStatics, ...]:
+    """The selects' fixed parts for ``game``, built on first use (game data never changes)."""
+    found = _STATICS.get(id(game))
+    if found is None or found[0] is not game:
+        found = _STATICS[id(game)] = (game, _build_statics(game))
+    return found[1]
+
+
+def controls(state: BoardState, pages: int, game: GameData) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    ids = encoder(state, game)
+    for select in _statics(game):
+        view.add_item(BoardControl.select(state, select, ids(select.action)))
     buttons = (
         ("prev", text.PREV_LABEL, state.page <= 1),
         ("next", text.NEXT_LABEL, state.page >= pages),
@@ -155,7 +241,11 @@ def controls(state: BoardState, pages: int, game: GameData) -> discord.ui.View:
         ("best", text.BEST_ON_LABEL if state.best_only else text.BEST_OFF_LABEL, False),
     )
     for action, label, disabled in buttons:
-        view.add_item(BoardControl.button(state, action, game, label, disabled))
+        view.add_item(BoardControl.button(state, action, ids(action), label, disabled))
+    # Nothing listens to this view: its items are DynamicItems, found by their custom id template
+    # (registered once at start-up). Finished, it is not kept in discord.py's view store, where an
+    # ephemeral reply's view would otherwise live (with a timeout task) for 15 minutes per board.
+    view.stop()
     return view
 
 
@@ -184,35 +274,22 @@ class BoardControl(
         self.state = state
 
     @classmethod
-    def button(cls, state: BoardState, action: str, game: GameData, label: str, disabled: bool) -> Self:
+    def button(cls, state: BoardState, action: str, item_id: str, label: str, disabled: bool) -> Self:
         style = discord.ButtonStyle.primary if action == "me" else discord.ButtonStyle.secondary
-        item = discord.ui.Button[Any](
-            label=label, style=style, disabled=disabled, custom_id=encode(state, action, game), row=4
-        )
+        item = discord.ui.Button[Any](label=label, style=style, disabled=disabled, custom_id=item_id, row=4)
         return cls(item, action, state)
 
     @classmethod
-    def select(
-        cls,
-        state: BoardState,
-        action: str,
-        game: GameData,
-        pairs: Sequence[tuple[str, str]],
-        placeholder: str,
-        *,
-        row: int,
-        low: int,
-        high: int | None = None,
-    ) -> Self:
+    def select(cls, state: BoardState, select: _SelectStatics, item_id: str) -> Self:
         item = discord.ui.Select[Any](
-            custom_id=encode(state, action, game),
-            placeholder=placeholder[:150],
-            options=options(pairs, _chosen(state, action)),
-            min_values=low,
-            max_values=high if high is not None else len(pairs),
-            row=row,
+            custom_id=item_id,
+            placeholder=select.placeholder,
+            options=select.options(_chosen(state, select.action)),
+            min_values=select.low,
+            max_values=select.high,
+            row=select.row,
         )
-        return cls(item, action, state)
+        return cls(item, select.action, state)
 
     @classmethod
     async def from_custom_id(

@@ -8,11 +8,19 @@ Sizes: Discord allows 4,096 characters in a description and 6,000 in all of a me
 A row is at most about 75 characters (names are cut at ``NAME_MAX`` and escaped), so 40 rows take
 about 3,000; ``fit`` still trims the longest names if a page ever came out too long, because a
 400 from Discord would leave the player with no board at all.
+
+Cost. Formatting a row (flag, markdown and mention escaping of the name, the padded cells) is
+most of a board's rendering, and the same rows are shown again and again (the top pages, a
+player's own neighbourhood). ``row`` keeps the finished text of recent rows in an LRU keyed by
+everything the text is made of (rank, letter, race, MMR, country, name, whether it is the
+viewer's row, the name width), so a cached line is exactly the line that would be built: a row
+that moved, changed MMR or was renamed has a new key and is formatted afresh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import discord
 
@@ -27,6 +35,7 @@ COLOUR = discord.Colour.gold()
 NAME_MAX = 16
 DESCRIPTION_MAX = 4096
 EMBED_MAX = 6000
+ROW_CACHE_SIZE = 8192  # ~200 pages of rows; a line is ~100 bytes of text
 
 
 def discord_length(value: str) -> int:
@@ -52,17 +61,23 @@ def cell_name(name: str, limit: int = NAME_MAX) -> str:
 
 
 def row(entry: Entry, game: GameData, viewer_uid: int | None, name_max: int = NAME_MAX) -> str:
-    template = text.ROW_YOU if entry.discord_uid == viewer_uid else text.ROW
-    return template.format(
-        rank=f"#{entry.global_rank}",
-        letter=entry.letter,
-        race=short_race(game, entry.race),
-        mmr=entry.mmr,
-        flag=flag(entry.country),
-        name=cell_name(entry.name, name_max),
+    return _row_text(
+        entry.global_rank, entry.letter, short_race(game, entry.race), entry.mmr, entry.country,
+        entry.name, entry.discord_uid == viewer_uid, name_max,
     )
 
 
+@lru_cache(maxsize=ROW_CACHE_SIZE)
+def _row_text(
+    rank: int, letter: str, race: str, mmr: int, country: str | None, name: str, you: bool, name_max: int
+) -> str:
+    """One row's line from the values it shows (the key of the row cache)."""
+    return (text.ROW_YOU if you else text.ROW).format(
+        rank=f"#{rank}", letter=letter, race=race, mmr=mmr, flag=flag(country), name=cell_name(name, name_max)
+    )
+
+
+@lru_cache(maxsize=1)
 def header() -> str:
     return text.HEADER.format(
         rank=text.HEADER_RANK,

@@ -1,0 +1,79 @@
+"""The leaderboard's shared, prebuilt parts never leak one board's state into another's.
+
+Rows are cached by everything they show, select options are prebuilt once per game data, and a
+state's custom ids share one encoding: each must give exactly what building afresh would.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+
+from evoladder.bot.components.leaderboard import ACTIONS, BoardControl, BoardState, controls, encode, encoder
+from evoladder.bot.render import leaderboard as render
+from evoladder.bot.render.accounts import flag
+from evoladder.bot.strings import leaderboard as text
+from evoladder.domain.leaderboard import Entry
+from evoladder.game import load_game_data
+
+GAME = load_game_data()
+OWNER = 123_456_789_012_345_678
+STATES = (
+    BoardState(OWNER),
+    BoardState(OWNER, page=7, races=frozenset({"bw_zerg", "sc2_terran"}), countries=frozenset({"KR", "US"}),
+               letter="B", best_only=True),
+    BoardState(OWNER, countries=frozenset({"DE"}), letter="S"),
+)
+
+
+def selects(view: discord.ui.View) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for child in view.children:
+        if isinstance(child, BoardControl) and isinstance(child.item, discord.ui.Select):
+            found[child.action] = child.item
+    return found
+
+
+def defaults(select: Any) -> set[str]:
+    return {o.value for o in select.options if o.default}
+
+
+def test_the_shared_encoding_gives_the_ids_encode_gives() -> None:
+    for state in STATES:
+        ids = encoder(state, GAME)
+        for action in sorted(ACTIONS):
+            assert ids(action) == encode(state, action, GAME)
+
+
+def test_prebuilt_options_show_only_this_boards_choices() -> None:
+    chosen = controls(STATES[1], 10, GAME)
+    plain = controls(STATES[0], 10, GAME)  # built after: must not inherit the picks above
+    again = controls(STATES[1], 10, GAME)
+    for view, state in ((chosen, STATES[1]), (plain, STATES[0]), (again, STATES[1])):
+        found = selects(view)
+        assert defaults(found["race"]) == set(state.races)
+        assert defaults(found["c1"]) | defaults(found["c2"]) == set(state.countries)
+        assert defaults(found["rank"]) == {state.letter or "any"}
+    # Each board gets its own option lists (and items): changing one leaves the others alone.
+    selects(plain)["c1"].options.clear()
+    assert len(selects(controls(STATES[0], 10, GAME))["c1"].options) == 25
+    assert selects(chosen)["c1"] is not selects(again)["c1"]
+
+
+def test_a_cached_row_is_the_row_that_would_be_built() -> None:
+    at = datetime(2026, 11, 22, tzinfo=UTC)
+    entry = Entry(3, 12, "A", 77, "bw_zerg", "KR", "Maru_*", 2100, at)
+    fresh = text.ROW.format(rank="#12", letter="A", race=render.short_race(GAME, "bw_zerg"), mmr=2100,
+                            flag=flag("KR"), name=render.cell_name("Maru_*"))
+    assert render.row(entry, GAME, None) == render.row(entry, GAME, None) == fresh
+    # Anything the line shows is part of its key: a change is never served from the cache.
+    assert "**" in render.row(entry, GAME, 77) and "**" not in render.row(entry, GAME, None)
+    assert "2125" in render.row(entry._replace(mmr=2125), GAME, None)
+    assert "Rogue" in render.row(entry._replace(name="Rogue"), GAME, None)
+    assert "#13" in render.row(entry._replace(global_rank=13), GAME, None)
+    assert flag("US") in render.row(entry._replace(country="US"), GAME, None)
+    assert len(render.row(entry._replace(name="x" * 40), GAME, None, 4)) < len(
+        render.row(entry._replace(name="x" * 40), GAME, None)
+    )
