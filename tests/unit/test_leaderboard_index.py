@@ -73,7 +73,7 @@ class Model:
         return out
 
 
-def compare(index: LeaderboardIndex, model: Model, flt: LeaderboardFilter) -> None:
+def check_index_agrees(index: LeaderboardIndex, model: Model, flt: LeaderboardFilter) -> None:
     index.refresh(model.now)
     expected = model.query(flt)
     size = index.page_size
@@ -107,7 +107,7 @@ def compare(index: LeaderboardIndex, model: Model, flt: LeaderboardFilter) -> No
             assert spot.race == expected[where][0].race
 
 
-def compare_ranks(index: LeaderboardIndex, model: Model) -> None:
+def check_ranks_agree(index: LeaderboardIndex, model: Model) -> None:
     ordered = model.ranked()
     bounds = letter_bounds(len(ordered))
     where = {(r.discord_uid, r.race): i for i, r in enumerate(ordered)}
@@ -219,12 +219,12 @@ def test_index_matches_brute_force(
 ) -> None:
     harness = Harness(page_size, merge_rows)
     index = harness.build(initial)
-    compare(index, harness.model, LeaderboardFilter())
+    check_index_agrees(index, harness.model, LeaderboardFilter())
     for step in steps:
         harness.apply(index, step)
     for flt in [LeaderboardFilter(), *checks]:
-        compare(index, harness.model, flt)
-    compare_ranks(index, harness.model)
+        check_index_agrees(index, harness.model, flt)
+    check_ranks_agree(index, harness.model)
 
 
 @settings(max_examples=40, deadline=None)
