@@ -30,6 +30,20 @@ A scenario::
             discord.rate_limits.force("POST /channels/{channel_id}/messages", count=2)
             await discord.gateway.drop()                # the bot RESUMEs and gets what it missed
         assert not discord.violations, discord.violations.describe()
+
+Known gaps versus real Discord (what this server does not model, so tests cannot catch it):
+
+- permissions are guild-level only (no per-channel overwrites); the bot is an administrator;
+- threads, reactions, pins, polls, stickers, voice, presences, plain webhooks, entitlements,
+  locales (always en-US) and user-installed apps are absent; context-menu commands can be
+  registered but not invoked by players;
+- the gateway speaks JSON with one shard, zlib-stream only (a zstd request gets plain frames),
+  no send or identify-concurrency limit, and does not enforce the members intent for member
+  requests;
+- rate limits are per route and major parameter, not Discord's shared buckets; there is no
+  invalid-request ban; CDN URLs are unsigned and never expire;
+- error codes of some cross-field rules are the closest documented guess;
+- an interaction the bot never answers is caught by the player's wait timeout, not a 3 s timer.
 """
 
 from .clock import Clock, ClockLike, FrozenClock
