@@ -253,7 +253,8 @@ async def build_ladder(
     replays = build_replays(settings, stack, db, clock, game, matches, timings)
     admin_console = AdminConsole(
         db, clock, game, roster, admin_players, queue, matches, read_models, timing, matchmaker=matchmaker,
-        # Until the replay service owns a storage for the process, /admin match opens one per call.
+        # /admin match opens (and closes) its own storage per call: rare, admin-only, and it must
+        # not close the replay service's storage, which lives as long as the process.
         replay_storage=lambda: open_replay_storage(settings.replay_storage),
     )
 

@@ -336,35 +336,41 @@ class _Member:
         await self._setup()
         self.stats.registered += 1
 
-    async def _accept_terms(self) -> None:
-        if self.population.has_command("termsofservice"):
-            try:
-                shown = await self._act(partial(self.player.slash, "termsofservice"))
-                await self._act(partial(self.player.click, "evo:tos:accept", shown.message))
-                return
-            except WaitTimeout:
-                raise  # the bot did not answer: an error, not a view of another shape
-            except UI_MISMATCH as exc:
-                self.population.shortcut("terms", f"view not drivable ({type(exc).__name__}: {exc})")
+    async def _through_views(
+        self, step: str, command: str, drive: Callable[[], Awaitable[None]]
+    ) -> bool:
+        """Do ``step`` through the bot's views; False (said once, counted) when they cannot be used.
+
+        A missing command or a view of another shape means the feature is not built yet, so the
+        caller falls back to the service; a bot that does not answer is an error and propagates.
+        """
+        if not self.population.has_command(command):
+            self.population.shortcut(step, f"/{command} is not registered")
         else:
-            self.population.shortcut("terms", "/termsofservice is not registered")
+            try:
+                await drive()
+                return True
+            except WaitTimeout:
+                raise
+            except UI_MISMATCH as exc:
+                self.population.shortcut(step, f"view not drivable ({type(exc).__name__}: {exc})")
         self.population.spend()
+        return False
+
+    async def _accept_terms(self) -> None:
+        async def drive() -> None:
+            shown = await self._act(partial(self.player.slash, "termsofservice"))
+            await self._act(partial(self.player.click, "evo:tos:accept", shown.message))
+
+        if await self._through_views("terms", "termsofservice", drive):
+            return
         await self.deps.accounts.ensure_player(self.player.id, self.player.name)
         await self.deps.accounts.accept_terms(self.player.id)
 
     async def _setup(self) -> None:
         battletag = f"{self.main_id}#{self.rng.randint(1000, 99999)}"
-        if self.population.has_command("setup"):
-            try:
-                await self._setup_through_views(battletag)
-                return
-            except WaitTimeout:
-                raise  # the bot did not answer: an error, not a view of another shape
-            except UI_MISMATCH as exc:
-                self.population.shortcut("setup", f"view not drivable ({type(exc).__name__}: {exc})")
-        else:
-            self.population.shortcut("setup", "/setup is not registered")
-        self.population.spend()
+        if await self._through_views("setup", "setup", partial(self._setup_through_views, battletag)):
+            return
         game = self.deps.game
         country = self.rng.choice(game.common_countries()).code
         region = self.rng.choice(list(game.regions))
@@ -441,17 +447,8 @@ class _Member:
         )
 
     async def _queue(self, choice: _Choice) -> None:
-        if self.population.has_command("queue"):
-            try:
-                await self._queue_through_views(choice)
-                return
-            except WaitTimeout:
-                raise  # the bot did not answer: an error, not a view of another shape
-            except UI_MISMATCH as exc:
-                self.population.shortcut("queue", f"view not drivable ({type(exc).__name__}: {exc})")
-        else:
-            self.population.shortcut("queue", "/queue is not registered")
-        self.population.spend()
+        if await self._through_views("queue", "queue", partial(self._queue_through_views, choice)):
+            return
         await self.deps.queue.join(self.player.id, choice.bw, choice.sc2, choice.vetoes)
 
     async def _queue_through_views(self, choice: _Choice) -> None:
