@@ -229,6 +229,7 @@ async def build_ladder(
         clock,
         game,
         activation_required=settings.activation_required,
+        stats=read_models.stats,
     )
     timings = MatchTimings.from_seconds(settings.confirm_timeout_seconds, settings.reporting_deadline_seconds)
     matches = MatchService(db, clock, game, notifier, read_models, timings)

@@ -77,7 +77,9 @@ def make_stack(
     read_models = ReadModels(cache, leaderboard)
     accounts = AccountService(db, read_models, clock, game)
     guard = CommandGuard(accounts, cache, activation_required=activation_required)
-    profiles = ProfileService(db, cache, leaderboard, clock, game, activation_required=activation_required)
+    profiles = ProfileService(
+        db, cache, leaderboard, clock, game, activation_required=activation_required, stats=read_models.stats
+    )
     roster = AdminRoster(db, clock)
     bans = RecordingBanListener()
     admin = AdminPlayerService(

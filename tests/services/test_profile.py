@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from evoladder.domain.errors import PlayerNotFound
 from evoladder.domain.rating import Outcome, rate
-from evoladder.services.profile import AccountStatus
+from evoladder.services.profile import AccountStatus, Profile, RaceProfile
 from evoladder.store.repositories.stats import Record
 from evoladder.store.schema import matches_1v1
 from evoladder.store.uow import Database, UnitOfWork
@@ -155,3 +155,81 @@ async def test_activation_pending_shows_when_the_ladder_needs_it(db: Database) -
     s = await started_stack(db, activation_required=True)
     await register(s, BASE, "Maru")
     assert (await s.profiles.profile(BASE)).status is AccountStatus.ACTIVATION_PENDING
+
+
+async def final_match(
+    stack: Stack, p1: int, p2: int, result: int, at: datetime, *, announce: bool = True
+) -> None:
+    """A final match between ``p1`` (bw_zerg) and ``p2`` (sc2_terran); announced to the read models
+    after the commit as the match service does, unless ``announce`` is False."""
+    async with stack.db.transaction() as uow:
+        await record_match(uow, p1, p2, "bw_zerg", "sc2_terran", result, at)
+    async with stack.db.read() as uow:
+        rows = [*await uow.mmrs.for_player(p1), *await uow.mmrs.for_player(p2)]
+    if announce:
+        stack.read_models.mmr_changed(rows)
+
+
+def zerg(profile: Profile) -> RaceProfile:
+    return next(r for r in profile.races if r.race == "bw_zerg")
+
+
+async def test_statistics_come_from_memory_until_a_write_announces_a_change(stack: Stack) -> None:
+    await register(stack, BASE, "Maru")
+    await register(stack, BASE + 1, "Rival")
+    now = stack.clock.now()
+    await final_match(stack, BASE, BASE + 1, 1, now - timedelta(days=1))
+    assert zerg(await stack.profiles.profile(BASE)).record == Record(1, 0, 0)
+    # A row written behind the read models' back is not seen: the profile is served from memory...
+    await final_match(stack, BASE, BASE + 1, 1, now - timedelta(days=1), announce=False)
+    assert zerg(await stack.profiles.profile(BASE)).record == Record(1, 0, 0)
+    # ...and every writer announces its commit, which drops the entry: the next view reads again.
+    await final_match(stack, BASE, BASE + 1, 2, now - timedelta(days=1))
+    race = zerg(await stack.profiles.profile(BASE))
+    assert race.record == Record(2, 1, 0) and race.counters == race.record
+    stack.read_models.player_changed(BASE)  # a state change (queue, ban, abort) drops it too
+    assert zerg(await stack.profiles.profile(BASE)).record == Record(2, 1, 0)
+    assert stack.read_models.stats.hits == 1  # the one view between two announcements
+
+
+async def test_windows_move_with_time_without_any_write(stack: Stack) -> None:
+    await register(stack, BASE, "Maru")
+    await register(stack, BASE + 1, "Rival")
+    start = stack.clock.now()
+    await final_match(stack, BASE, BASE + 1, 1, start - timedelta(days=13))
+    await final_match(stack, BASE, BASE + 1, 2, start - timedelta(days=29, hours=12))
+    first = zerg(await stack.profiles.profile(BASE))
+    assert first.recent == {14: Record(1, 0, 0), 30: Record(1, 1, 0), 90: Record(1, 1, 0)}
+    stack.clock.advance(hours=11)  # both matches still inside their windows: served from memory
+    hits = stack.read_models.stats.hits
+    assert zerg(await stack.profiles.profile(BASE)).recent == first.recent
+    assert stack.read_models.stats.hits == hits + 1
+    stack.clock.advance(hours=2)  # the older match leaves the 30-day window
+    assert zerg(await stack.profiles.profile(BASE)).recent == {
+        14: Record(1, 0, 0), 30: Record(1, 0, 0), 90: Record(1, 1, 0)
+    }
+    stack.clock.advance(hours=12)  # the 13-day-old match leaves the 14-day window
+    later = zerg(await stack.profiles.profile(BASE))
+    assert later.recent == {14: Record(), 30: Record(1, 0, 0), 90: Record(1, 1, 0)}
+    assert later.record == Record(1, 1, 0)
+
+
+async def test_a_read_racing_a_write_is_not_kept(stack: Stack) -> None:
+    """Statistics read before a commit must not be stored after that commit's announcement."""
+    await register(stack, BASE, "Maru")
+    await register(stack, BASE + 1, "Rival")
+    at = stack.clock.now() - timedelta(days=1)
+    await final_match(stack, BASE, BASE + 1, 1, at)
+    real = stack.db.snapshot
+
+    async def snapshot_then_a_result_lands(*args: object, **kwargs: object) -> object:
+        rows = await real(*args, **kwargs)  # type: ignore[arg-type]
+        await final_match(stack, BASE, BASE + 1, 1, at)  # commits and announces after our read
+        return rows
+
+    stack.db.snapshot = snapshot_then_a_result_lands  # type: ignore[method-assign,assignment]
+    try:
+        assert zerg(await stack.profiles.profile(BASE)).record == Record(1, 0, 0)
+    finally:
+        stack.db.snapshot = real  # type: ignore[method-assign]
+    assert zerg(await stack.profiles.profile(BASE)).record == Record(2, 0, 0)

@@ -10,9 +10,12 @@ says so (``played`` False) instead of being left out.
 Win % counts draws as games that were not won: wins / (wins + losses + draws).
 
 Reads: the player record comes from the guard's cache (the bot just checked it); the rating rows
-and the statistics are one statement (``player_stats_statement``) read through
-``Database.snapshot``, which on SQLite is one hop to the driver's thread. Two statements in a
-read transaction cost about 1.2 ms of thread hops, most of /profile's time (BENCHMARKS.md).
+and the statistics come from the statistics read model (``StatsCache``: kept by the writers,
+aware of when time moves a window), and on a miss from one statement (``player_stats_statement``)
+read through ``Database.snapshot``, which on SQLite is one hop to the driver's thread. Two
+statements in a read transaction cost about 1.2 ms of thread hops, the one statement ~0.2-0.5 ms,
+the cache a dictionary lookup (BENCHMARKS.md). MMR rank letters and global ranks are always read
+live from the leaderboard index, so they move with time and with other players' games.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from evoladder.game.models import Country, Region
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.player_cache import PlayerCache
 from evoladder.services.ports import Clock
+from evoladder.services.stats_cache import StatsCache
 from evoladder.store.repositories.stats import (
     DEFAULT_WINDOWS_DAYS,
+    PlayerStats,
     RaceStats,
     RatingCounters,
     Record,
@@ -114,6 +119,7 @@ class ProfileService:
         game: GameData,
         *,
         activation_required: bool,
+        stats: StatsCache | None = None,
         windows_days: tuple[int, ...] = DEFAULT_WINDOWS_DAYS,
     ) -> None:
         self._db = db
@@ -123,6 +129,7 @@ class ProfileService:
         self._game = game
         self._activation_required = activation_required
         self._windows = windows_days
+        self._stats = stats if stats is not None else StatsCache(0)  # None: always read
 
     async def profile(self, discord_uid: int) -> Profile:
         """The profile of any player by Discord id; ``PlayerNotFound`` without a record."""
@@ -133,10 +140,7 @@ class ProfileService:
                 player = await uow.players.get(discord_uid)
             if player is None:
                 raise PlayerNotFound()
-        rows = await self._db.snapshot(
-            player_stats_statement(self._windows), player_stats_params(discord_uid, now, self._windows)
-        )
-        read = player_stats_from(rows, self._windows)
+        read = await self._statistics(discord_uid, now)
         ratings, stats = read.ratings, read.races
         races = tuple(
             self._race(discord_uid, race, ratings.get(race), stats.get(race)) for race in self._game.races
@@ -163,6 +167,18 @@ class ProfileService:
             state=player.state,
             ranked_total=self._leaderboard.ranked_total(),
         )
+
+    async def _statistics(self, discord_uid: int, now: datetime) -> PlayerStats:
+        cached = self._stats.get(discord_uid, now)
+        if cached is not None:
+            return cached
+        ticket = self._stats.ticket(discord_uid)
+        rows = await self._db.snapshot(
+            player_stats_statement(self._windows), player_stats_params(discord_uid, now, self._windows)
+        )
+        read = player_stats_from(rows, self._windows)
+        self._stats.put(read, ticket)
+        return read
 
     def _race(
         self, uid: int, race: str, rating: RatingCounters | None, stats: RaceStats | None

@@ -1,7 +1,10 @@
-"""The in-memory read models behind one ``ReadModelSink``: the player cache and the leaderboard.
+"""The in-memory read models behind one ``ReadModelSink``: the player cache, the leaderboard and
+the profile statistics.
 
 Every writer (accounts, admin tools, the match services) calls the sink after its commit:
-``player_changed`` drops the cached player record, ``mmr_changed`` moves leaderboard rows. The
+``player_changed`` drops the cached player record and statistics, ``mmr_changed`` moves leaderboard
+rows and drops the statistics of the players whose ratings moved (every change of a match's
+result moves its rating rows, their counters at least, so it lands there). The
 accounts side also reports identity changes (country, shown name, ban) that the leaderboard shows
 and filters by, through ``identity_changed``; match services never change those.
 """
@@ -16,6 +19,7 @@ from evoladder.game import GameData
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.player_cache import PlayerCache
 from evoladder.services.ports import Clock, ReadModelSink
+from evoladder.services.stats_cache import StatsCache
 from evoladder.store.uow import Database
 
 
@@ -26,16 +30,25 @@ class IdentitySink(ReadModelSink, Protocol):
 
 
 class ReadModels:
-    """Implements ``ReadModelSink`` (and ``IdentitySink``) over the cache and the leaderboard."""
+    """Implements ``ReadModelSink`` (and ``IdentitySink``) over the caches and the leaderboard.
 
-    def __init__(self, players: PlayerCache, leaderboard: LeaderboardService) -> None:
+    ``stats`` defaults to a statistics cache with the player cache's TTL (0 turns both off).
+    """
+
+    def __init__(
+        self, players: PlayerCache, leaderboard: LeaderboardService, stats: StatsCache | None = None
+    ) -> None:
         self.players = players
         self.leaderboard = leaderboard
+        self.stats = stats if stats is not None else StatsCache(players.ttl_seconds)
 
     def player_changed(self, discord_uid: int) -> None:
         self.players.invalidate(discord_uid)
+        self.stats.invalidate(discord_uid)
 
     def mmr_changed(self, rows: Sequence[MmrRow]) -> None:
+        for row in rows:
+            self.stats.invalidate(row.discord_uid)
         self.leaderboard.apply(rows)
 
     def identity_changed(self, discord_uid: int, country: str | None, name: str, banned: bool) -> None:

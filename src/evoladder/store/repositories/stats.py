@@ -30,6 +30,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    type_coerce,
     union_all,
 )
 
@@ -64,6 +65,9 @@ class RaceStats:
     all_time: Record
     windows: dict[int, Record]
     last_played: datetime | None
+    # The first moment a window's counts drop by time alone (its oldest match leaves it); None
+    # when every window is empty. Until then only a new or changed match can change them.
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,11 @@ class PlayerStats:
 
     ratings: dict[str, RatingCounters]
     races: dict[str, RaceStats]
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When these statistics go stale by time alone (see ``RaceStats.expires_at``)."""
+        return min((r.expires_at for r in self.races.values() if r.expires_at is not None), default=None)
 
 
 def _race_stats_statement(windows_days: tuple[int, ...], kind: bool = False) -> Select[Any]:
@@ -114,10 +123,12 @@ def _race_stats_statement(windows_days: tuple[int, ...], kind: bool = False) -> 
         func.sum(mine.c.drawn),
         func.max(mine.c.played_at),
     ]
+    since = {days: bindparam(f"since_{days}", type_=m.c.played_at.type) for days in windows_days}
     for days in windows_days:
-        since = bindparam(f"since_{days}", type_=m.c.played_at.type)
         for col in (mine.c.won, mine.c.lost, mine.c.drawn):
-            columns.append(func.sum(case((mine.c.played_at >= since, col), else_=literal(0))))
+            columns.append(func.sum(case((mine.c.played_at >= since[days], col), else_=literal(0))))
+    for days in windows_days:  # each window's oldest match: when the window's counts next drop
+        columns.append(func.min(case((mine.c.played_at >= since[days], mine.c.played_at), else_=null())))
     grouped = select(*columns).group_by(mine.c.race)
     return grouped if kind else grouped.order_by(mine.c.race)
 
@@ -132,16 +143,18 @@ def player_stats_statement(windows_days: tuple[int, ...]) -> CompoundSelect[Any]
     """The player's rating rows (kind 0) and grouped statistics (kind 1) in one statement.
 
     Columns: kind, race, won, lost, drawn, last played; then kind 0 has the MMR (and NULLs), kind 1
-    the windows' sums (as ``race_stats_statement``). Built once per set of windows; the parameters are
-    ``player_stats_params``. The column types are the rating row's (so ``last_played`` and the
-    statistics' last match time are both read as UTC datetimes).
+    the windows' sums and oldest matches (as ``race_stats_statement``). Built once per set of
+    windows; the parameters are ``player_stats_params``. A union's column types are its first
+    select's: that is why ``last_played`` and the NULLs under the oldest-match columns are typed as
+    the rating row's time, so every time comes back as a UTC datetime.
     """
     r = mmrs_1v1
     uid = bindparam("uid", type_=r.c.discord_uid.type)
     pad = [null()] * (3 * len(windows_days) - 1)
+    times = [type_coerce(null(), r.c.last_played.type) for _ in windows_days]
     ratings = select(
         literal_column("0").label("kind"), r.c.race, r.c.games_won, r.c.games_lost, r.c.games_drawn,
-        r.c.last_played, r.c.mmr, *pad,
+        r.c.last_played, r.c.mmr, *pad, *times,
     ).where(r.c.discord_uid == uid)
     return union_all(ratings, _race_stats_statement(windows_days, kind=True))
 
@@ -159,7 +172,13 @@ def _record(w: Any, lo: Any, d: Any) -> Record:
 def race_stats_from(row: Sequence[Any], windows: tuple[int, ...]) -> RaceStats:
     """A ``RaceStats`` from a row of ``race_stats_statement`` (race first)."""
     per_window = {days: _record(*row[5 + 3 * i : 8 + 3 * i]) for i, days in enumerate(windows)}
-    return RaceStats(str(row[0]), _record(row[1], row[2], row[3]), per_window, row[4])
+    first_oldest = 5 + 3 * len(windows)
+    drops = [
+        oldest + timedelta(days=days)
+        for days, oldest in zip(windows, row[first_oldest : first_oldest + len(windows)], strict=True)
+        if oldest is not None
+    ]
+    return RaceStats(str(row[0]), _record(row[1], row[2], row[3]), per_window, row[4], min(drops, default=None))
 
 
 def player_stats_from(rows: Iterable[Sequence[Any]], windows: tuple[int, ...]) -> PlayerStats:
