@@ -7,6 +7,8 @@ Rows (DESIGN section 7, issue 5 section 4):
   receiving the bot's reply (``Interaction.roundtrip``), median and p99. ``noop`` is /ping (the
   wrapper with no guard and no service call); the others are the real commands over 100k players.
 - ``bot_roundtrip_ratio_profile`` / ``_leaderboard``: median over noop median (budget <= 1.5x).
+- ``bot_roundtrip_profile_first_view``: a player's first /profile, its statistics not yet in the
+  bot's memory (the steady-state row above is one player's repeated views, served from memory).
 - ``bot_sustained_interactions_per_s``: many virtual players at once, each running /ping,
   /profile and /leaderboard back to back; completed interactions per second, with the round
   trip's p99 in the params and its distribution in ``bot_sustained_roundtrip``.
@@ -21,7 +23,9 @@ work does not sit on its loop. Commands are interleaved (noop, profile, leaderbo
 drift of the machine's load affects every row alike. ``EVOLADDER_BENCH_QUICK=1`` uses 10k
 players and 200k matches.
 
-Run: ``scripts/bench.sh bench_bot`` (or ``python -m bench.harness bench_bot``). With
+Run: ``scripts/bench.sh bench_bot`` (or ``python -m bench.harness bench_bot``). To see where a
+command's time goes bot-side: ``EVOLADDER_BENCH_BOT_LOG_LEVEL=INFO`` keeps the flow-timing lines
+and ``EVOLADDER_BENCH_BOT_KEEP_LOG=/tmp/bot`` leaves each bot's log as ``/tmp/bot-<ns>.log``. With
 ``EVOLADDER_BENCH_BOT_PROFILE=/tmp/bot`` each bot process runs under cProfile and leaves
 ``/tmp/bot-<ns>.prof`` (the figures of such a run are not comparable).
 """
@@ -32,6 +36,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -207,7 +212,10 @@ def seed_players(path: str, players: Sequence[VirtualPlayer], history: int) -> N
 
 def _environment(extra: dict[str, str]) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "TMPDIR")}
-    return {**keep, **extra, "EVOLADDER_LOG_LEVEL": "WARNING", "EVOLADDER_LOG_FORMAT": "json"}
+    # EVOLADDER_BENCH_BOT_LOG_LEVEL=INFO keeps the flow-timing lines (where a command's time goes,
+    # bot-side); the figures of such a run pay for the logging.
+    level = os.environ.get("EVOLADDER_BENCH_BOT_LOG_LEVEL", "WARNING")
+    return {**keep, **extra, "EVOLADDER_LOG_LEVEL": level, "EVOLADDER_LOG_FORMAT": "json"}
 
 
 def _profiler() -> list[str]:
@@ -282,6 +290,9 @@ async def bot_process(url: str, players: int = 0, history: int = 0) -> Any:
                     except TimeoutError:
                         proc.kill()
                         await proc.wait()
+                keep = os.environ.get("EVOLADDER_BENCH_BOT_KEEP_LOG")
+                if keep:  # a file name prefix: the bot's log survives the run there
+                    shutil.copyfile(log_path, f"{keep}-{time.time_ns()}.log")
                 if proc.returncode != 0:
                     tail = log_path.read_text(errors="replace")[-3000:]
                     print(f"  evoladder run exited {proc.returncode}; its log ends with:\n{tail}", flush=True)
@@ -332,6 +343,7 @@ async def roundtrips(ctx: BenchContext, url: str, scale: Scale) -> None:
     history = 2 * scale.matches // scale.players
     async with bot_process(url, players=crowd_size, history=history) as (started, crowd):
         params = {"players": scale.players + crowd_size, "matches": scale.matches}
+        await first_views(ctx, crowd[1:], params)
         await sequential(ctx, crowd[0], 100 if ctx.quick else 500, params)
         await sustained(ctx, crowd, 5 if ctx.quick else 10, params, started.process.pid)
         now, high = rss_mb(started.process.pid)
@@ -371,6 +383,21 @@ async def sequential(ctx: BenchContext, player: VirtualPlayer, n: int, params: d
     for key in ("profile", "leaderboard", "leaderboard_filtered"):
         ctx.record_value(f"bot_roundtrip_ratio_{key}", "x", rows[key].median / noop, budget=1.5,
                          noop_ms=round(noop, 3), median_ms=round(rows[key].median, 3))
+
+
+async def first_views(ctx: BenchContext, crowd: Sequence[VirtualPlayer], params: dict[str, Any]) -> None:
+    """``bot_roundtrip_profile_first_view``: each player's first /profile, whose statistics are not
+    in the bot's memory yet (one read over the player's ~40 matches of the 2M). The player record
+    is (a /leaderboard before it warmed the guard's cache), and an unmeasured /ping settles the
+    bot as in ``sequential``. Beside the steady-state row, this is the price of a cache miss."""
+    samples = []
+    for player in crowd:
+        await player.slash("leaderboard")
+        await player.slash("ping")
+        response = await player.slash("profile")
+        assert response.embeds, response.content
+        samples.append(response.interaction.roundtrip or 0.0)
+    ctx.record("bot_roundtrip_profile_first_view", "ms", samples, **params, **load())
 
 
 async def sustained(

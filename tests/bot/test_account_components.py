@@ -25,7 +25,7 @@ from evoladder.bot.components.leaderboard import (
 from evoladder.bot.render import leaderboard as render
 from evoladder.bot.render.accounts import country_pages, flag
 from evoladder.domain.errors import ValidationError
-from evoladder.domain.leaderboard import Entry, LeaderboardFilter, Page, Position
+from evoladder.domain.leaderboard import Entry, LeaderboardFilter, Page, Position, to_us
 from evoladder.game import GameData, load_game_data
 from evoladder.services.leaderboard import LeaderboardView
 
@@ -71,7 +71,8 @@ def test_forty_rows_of_the_longest_names_stay_within_discords_limits(game: GameD
     moment = datetime(2024, 1, 1, tzinfo=UTC)
     name = "_*~`|>" * 6  # 36 characters of markdown to escape
     entries = tuple(
-        Entry(i, 100_000 + i, "S", 10**18 + i, "sc2_protoss", "KR", name, 9999, moment) for i in range(1, 41)
+        Entry(i, 100_000 + i, "S", 10**18 + i, "sc2_protoss", "KR", name, 9999, to_us(moment))
+        for i in range(1, 41)
     )
     page = Page(entries, 2500, 2500, 100_000, 100_000, 40)
     flt = LeaderboardFilter(frozenset(game.races), frozenset(sorted(game.countries)[:20]), "S", True)

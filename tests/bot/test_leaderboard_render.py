@@ -11,12 +11,23 @@ from typing import Any
 
 import discord
 
-from evoladder.bot.components.leaderboard import ACTIONS, BoardControl, BoardState, controls, encode, encoder
+from evoladder.bot.components.leaderboard import (
+    ACTIONS,
+    BoardControl,
+    BoardState,
+    board_components,
+    board_reply,
+    controls,
+    encode,
+    encoder,
+)
+from evoladder.bot.components.payload import PayloadView
 from evoladder.bot.render import leaderboard as render
 from evoladder.bot.render.accounts import flag
 from evoladder.bot.strings import leaderboard as text
-from evoladder.domain.leaderboard import Entry
+from evoladder.domain.leaderboard import Entry, LeaderboardFilter, Page, to_us
 from evoladder.game import load_game_data
+from evoladder.services.leaderboard import LeaderboardView
 
 GAME = load_game_data()
 OWNER = 123_456_789_012_345_678
@@ -64,7 +75,7 @@ def test_prebuilt_options_show_only_this_boards_choices() -> None:
 
 def test_a_cached_row_is_the_row_that_would_be_built() -> None:
     at = datetime(2026, 11, 22, tzinfo=UTC)
-    entry = Entry(3, 12, "A", 77, "bw_zerg", "KR", "Maru_*", 2100, at)
+    entry = Entry(3, 12, "A", 77, "bw_zerg", "KR", "Maru_*", 2100, to_us(at))
     fresh = text.ROW.format(rank="#12", letter="A", race=render.short_race(GAME, "bw_zerg"), mmr=2100,
                             flag=flag("KR"), name=render.cell_name("Maru_*"))
     assert render.row(entry, GAME, None) == render.row(entry, GAME, None) == fresh
@@ -77,3 +88,26 @@ def test_a_cached_row_is_the_row_that_would_be_built() -> None:
     assert len(render.row(entry._replace(name="x" * 40), GAME, None, 4)) < len(
         render.row(entry._replace(name="x" * 40), GAME, None)
     )
+
+
+def test_the_board_json_is_what_the_items_would_send() -> None:
+    """``board_components`` (sent) must equal ``controls(...).to_components()`` (discord.py's own)."""
+    for state in STATES:
+        for pages in (1, 7, 10):
+            assert board_components(state, pages, GAME) == controls(state, pages, GAME).to_components()
+    reply_view = board_reply(STATES[1], _view_of(STATES[1], pages=9), GAME).view
+    assert isinstance(reply_view, PayloadView) and reply_view.is_finished()
+    assert reply_view.to_components() == controls(STATES[1], 9, GAME).to_components()
+
+
+def test_the_shared_option_json_is_not_changed_by_a_board() -> None:
+    first = board_components(STATES[1], 10, GAME)
+    first[0]["components"][0]["options"].clear()  # a board's own list: the shared parts stay whole
+    again = board_components(STATES[1], 10, GAME)
+    assert again == controls(STATES[1], 10, GAME).to_components()
+
+
+def _view_of(state: BoardState, pages: int) -> LeaderboardView:
+    flt = LeaderboardFilter(races=state.races, countries=state.countries, letter=state.letter,
+                            best_only=state.best_only)
+    return LeaderboardView(Page((), state.page, pages, 0, 0, 40), flt, None)

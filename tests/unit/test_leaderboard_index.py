@@ -13,11 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sortedcontainers import SortedList
 
 from evoladder.domain.leaderboard import (
     LeaderboardFilter,
     LeaderboardIndex,
     PlayerInfo,
+    places_of_sorted,
 )
 from evoladder.domain.players import MmrRow
 from evoladder.domain.ranks import LETTERS, is_ranked, letter_at, letter_bounds
@@ -300,3 +302,16 @@ def test_unicode_names_and_unknown_filter_values_are_harmless() -> None:
     assert names == ["Зерг", "虫族大师", "테란왕"]
     assert index.page(LeaderboardFilter(countries=frozenset({"ZZ"})), 1).total == 0
     assert index.page(LeaderboardFilter(letter="U"), 1).total == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 500), max_size=300),
+    st.lists(st.integers(-5, 505), max_size=60),
+    st.sampled_from([4, 16, 1000]),
+)
+def test_places_of_sorted_keys_equal_bisect_left(values: list[int], keys: list[int], load: int) -> None:
+    ordered: SortedList[int] = SortedList(values)
+    ordered._reset(load)  # type: ignore[attr-defined]  # small loads: many sublists to walk
+    wanted = sorted(keys)
+    assert places_of_sorted(ordered, wanted) == [ordered.bisect_left(k) for k in wanted]

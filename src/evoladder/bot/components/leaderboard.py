@@ -20,22 +20,24 @@ letter, then Previous / Next / Go to page… (a modal) / My position / Best race
 Cost. A board is answered often and its controls carry ~70 select options, so what does not
 depend on the state is built once per game data (``_Statics``: the option lists, labels and
 placeholders, each option prebuilt selected and not selected) and a state's nine custom ids share
-one encoding. Only the ``discord.ui`` items themselves are new per answer: an item belongs to
-the one view (and message) it is added to, so a prebuilt item is never reused. The prebuilt
-``SelectOption`` values are shared between messages; discord.py only reads them (``to_dict``)
-when it sends a message, and a click builds its items from the message's data, not from these.
+one encoding. A board is sent as JSON assembled from those parts (``board_components`` in a
+``PayloadView``): no ``discord.ui`` item is built per answer, since nothing listens to a board's
+view (its controls are DynamicItems found by custom id, and a click builds its items from the
+message's data). ``controls`` builds the same controls as ``discord.ui`` items; it is the
+reference the JSON is tested against, and what code that wants items uses.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Self
 
 import discord
 
 from evoladder.bot.components.forms import answer_modal, options, require_owner
+from evoladder.bot.components.payload import PayloadView
 from evoladder.bot.interaction import (
     CUSTOM_ID_PREFIX,
     Call,
@@ -164,7 +166,7 @@ def apply(state: BoardState, action: str, values: Sequence[str], game: GameData)
 def board_reply(state: BoardState, view: LeaderboardView, game: GameData, *, edit: bool = False) -> Reply:
     state = replace(state, page=view.page.page)  # the service clamps pages that no longer exist
     embed = render.board(view, game, state.owner)
-    return Reply(embeds=(embed,), view=controls(state, view.page.pages, game), edit=edit)
+    return Reply(embeds=(embed,), view=PayloadView(board_components(state, view.page.pages, game)), edit=edit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,9 @@ class _SelectStatics:
     row: int
     low: int
     high: int
+    off_json: tuple[Mapping[str, object], ...]  # the options' JSON in order, none chosen
+    on_json: dict[str, Mapping[str, object]]  # each option's JSON, chosen
+    json: dict[str, Any]  # the select's JSON without its custom id and options
 
     @classmethod
     def of(
@@ -186,12 +191,28 @@ class _SelectStatics:
         high: int | None = None,
     ) -> _SelectStatics:
         values = tuple(value for value, _label in pairs)
-        return cls(
-            action, placeholder[:150], values,
-            {o.value: o for o in options(pairs, ())},
-            {o.value: o for o in options(pairs, values)},
-            row, low, high if high is not None else len(pairs),
+        off = {o.value: o for o in options(pairs, ())}
+        on = {o.value: o for o in options(pairs, values)}
+        high = high if high is not None else len(pairs)
+        item = discord.ui.Select[Any](
+            custom_id="x", placeholder=placeholder[:150], options=list(off.values()), min_values=low,
+            max_values=high, row=row,
         )
+        bare = {k: v for k, v in item.to_component_dict().items() if k not in ("custom_id", "options")}
+        return cls(
+            action, placeholder[:150], values, off, on, row, low, high,
+            tuple(o.to_dict() for o in off.values()), {v: o.to_dict() for v, o in on.items()}, bare,
+        )
+
+    def payload(self, chosen: Iterable[str], item_id: str) -> dict[str, Any]:
+        """This select's JSON on a board: what ``discord.ui.Select.to_component_dict`` gives."""
+        picked = set(chosen)
+        if not picked:
+            listed = list(self.off_json)
+        else:
+            pairs = zip(self.values, self.off_json, strict=True)
+            listed = [self.on_json[v] if v in picked else off for v, off in pairs]
+        return {"type": 3, "custom_id": item_id, **self.json, "options": listed}
 
     def options(self, chosen: Iterable[str]) -> list[discord.SelectOption]:
         picked = set(chosen)
@@ -228,19 +249,45 @@ def _statics(game: GameData) -> tuple[_SelectStatics, ...]:
     return found[1]
 
 
-def controls(state: BoardState, pages: int, game: GameData) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    ids = encoder(state, game)
-    for select in _statics(game):
-        view.add_item(BoardControl.select(state, select, ids(select.action)))
-    buttons = (
+def _buttons(state: BoardState, pages: int) -> tuple[tuple[str, str, bool], ...]:
+    """(action, label, disabled) of the bottom row, in order."""
+    return (
         ("prev", text.PREV_LABEL, state.page <= 1),
         ("next", text.NEXT_LABEL, state.page >= pages),
         ("goto", text.GOTO_LABEL, pages <= 1),
         ("me", text.ME_LABEL, False),
         ("best", text.BEST_ON_LABEL if state.best_only else text.BEST_OFF_LABEL, False),
     )
-    for action, label, disabled in buttons:
+
+
+def _button_style(action: str) -> discord.ButtonStyle:
+    return discord.ButtonStyle.primary if action == "me" else discord.ButtonStyle.secondary
+
+
+def board_components(state: BoardState, pages: int, game: GameData) -> list[dict[str, Any]]:
+    """The board's controls as Discord's JSON, exactly ``controls(...).to_components()`` (tested),
+    assembled from prebuilt parts: one action row per select, then the buttons' row."""
+    ids = encoder(state, game)
+    rows: list[dict[str, Any]] = [
+        {"type": 1, "components": [select.payload(_chosen(state, select.action), ids(select.action))]}
+        for select in _statics(game)
+    ]
+    buttons = [
+        {"type": 2, "style": _button_style(action).value, "disabled": disabled, "label": label,
+         "custom_id": ids(action)}
+        for action, label, disabled in _buttons(state, pages)
+    ]
+    rows.append({"type": 1, "components": buttons})
+    return rows
+
+
+def controls(state: BoardState, pages: int, game: GameData) -> discord.ui.View:
+    """The board's controls as ``discord.ui`` items (the reference for ``board_components``)."""
+    view = discord.ui.View(timeout=None)
+    ids = encoder(state, game)
+    for select in _statics(game):
+        view.add_item(BoardControl.select(state, select, ids(select.action)))
+    for action, label, disabled in _buttons(state, pages):
         view.add_item(BoardControl.button(state, action, ids(action), label, disabled))
     # Nothing listens to this view: its items are DynamicItems, found by their custom id template
     # (registered once at start-up). Finished, it is not kept in discord.py's view store, where an
@@ -275,8 +322,9 @@ class BoardControl(
 
     @classmethod
     def button(cls, state: BoardState, action: str, item_id: str, label: str, disabled: bool) -> Self:
-        style = discord.ButtonStyle.primary if action == "me" else discord.ButtonStyle.secondary
-        item = discord.ui.Button[Any](label=label, style=style, disabled=disabled, custom_id=item_id, row=4)
+        item = discord.ui.Button[Any](
+            label=label, style=_button_style(action), disabled=disabled, custom_id=item_id, row=4
+        )
         return cls(item, action, state)
 
     @classmethod
