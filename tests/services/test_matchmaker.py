@@ -146,6 +146,51 @@ async def test_a_player_who_left_during_the_wave_is_not_matched(db: Database) ->
     assert await waits_of(db) == {partner: 1, 9: 0}
 
 
+class RequeuesMidWave(Matchmaker):
+    """Someone leaves and queues again with another race while the wave is being solved."""
+
+    stack: Stack | None = None
+
+    async def _write(
+        self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
+    ) -> tuple[list[MatchState], int]:
+        assert self.stack is not None
+        await self.stack.queue.leave(2)
+        await self.stack.queue.join(2, None, "sc2_terran")
+        return await super()._write(planned, wave_at, read_at)
+
+
+async def test_a_player_who_requeued_with_another_race_is_not_matched_with_the_old_one(
+    db: Database,
+) -> None:
+    s = build_stack(db)
+    mm = RequeuesMidWave(db, s.clock, GAME, s.notifier, s.read_models, s.timings)
+    mm.stack = s
+    await queue(s, 1, "bw_zerg", None)
+    await queue(s, 2, None, "sc2_zerg")
+    report = await mm.run_wave()
+    assert (report.dropped_pairs, report.match_ids) == (1, ())
+    assert await player_state(db, 2) == ("queueing", None, 3)
+    async with db.read() as uow:
+        entry = await uow.queue.get(2)
+    assert entry is not None and entry.sc2_race == "sc2_terran"
+    assert await waits_of(db) == {1: 1, 2: 1}  # both joined by the time the wave read the queue
+
+
+async def test_wave_timestamps_compare_with_stored_ones(db: Database) -> None:
+    """The wave writes its timestamps straight through the driver: they must be stored as every
+    other write stores them (on SQLite, text compared as text), or range queries miss them."""
+    s = build_stack(db)
+    await queue(s, 1, "bw_zerg", None)
+    await queue(s, 2, None, "sc2_zerg")
+    match = await only_match(s, (await s.matchmaker.run_wave()).match_ids)
+    assert match.played_at == s.clock.now() and match.played_at.microsecond == 0
+    async with db.read() as uow:
+        assert await uow.matches.players_since(match.played_at) == {1, 2}
+        due = await uow.jobs.due(match.played_at + s.timings.confirm_reminder_after)
+    assert [(j.kind, j.match_id) for j in due] == [(JobKind.CONFIRM_REMINDER, match.id)]
+
+
 async def test_no_immediate_rematch_when_another_pairing_exists(db: Database) -> None:
     s = build_stack(db)
     await queue(s, 1, "bw_zerg", None)

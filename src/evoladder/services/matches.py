@@ -76,13 +76,22 @@ class JobKind(StrEnum):
     REPORT_DEADLINE = "match.report_deadline"
 
 
-def confirmation_jobs(state: MatchState, timings: MatchTimings) -> list[NewJob]:
-    """The jobs a new match needs: the reminder and the confirmation deadline."""
-    assert state.confirm_deadline is not None
+def confirmation_schedule(
+    played_at: datetime, confirm_deadline: datetime, timings: MatchTimings
+) -> list[tuple[str, datetime]]:
+    """``(kind, due_at)`` of the jobs a new match needs: the reminder and the confirmation
+    deadline (the same for every match of a wave, which writes them for all its matches at once)."""
     return [
-        NewJob(JobKind.CONFIRM_REMINDER, state.played_at + timings.confirm_reminder_after, state.id),
-        NewJob(JobKind.CONFIRM_DEADLINE, state.confirm_deadline, state.id),
+        (JobKind.CONFIRM_REMINDER, played_at + timings.confirm_reminder_after),
+        (JobKind.CONFIRM_DEADLINE, confirm_deadline),
     ]
+
+
+def confirmation_jobs(state: MatchState, timings: MatchTimings) -> list[NewJob]:
+    """The jobs a new match needs (``confirmation_schedule``) as rows of that match."""
+    assert state.confirm_deadline is not None
+    schedule = confirmation_schedule(state.played_at, state.confirm_deadline, timings)
+    return [NewJob(kind, due_at, state.id) for kind, due_at in schedule]
 
 
 def reporting_jobs(state: MatchState, timings: MatchTimings) -> list[NewJob]:

@@ -10,15 +10,15 @@ every player computes the same wave times. One wave:
 3. picks a map per pair (``choose_map``: not vetoed by either, weighted away from their recent maps)
    and the server from the region table (``GameData.server_for``: a missing region gets the
    documented default server);
-4. in ONE transaction: inserts the pairs as matches; locks their players (uid order, as every
-   writer) and entries (PostgreSQL; SQLite's write transaction holds the whole database); deletes
-   again the matches whose players are no longer queueing, are banned, or no longer queue the race
-   of their slot (someone left while the wave was being solved: the partner simply waits for the
-   next wave; someone who left and re-queued with the same race is matched with the new entry);
-   then, set-based over "the matches this wave made", deletes their entries, moves their players
-   to ``in_match`` and writes each match's confirmation reminder and deadline as
-   ``scheduled_jobs`` rows; and adds one wave to the wait count of every entry the wave saw and
-   left waiting;
+4. in ONE transaction (``MatchRepository.create_wave``): inserts the pairs whose players are
+   still queueing, not banned, and still queue the race of their slot; a pair that fails this
+   (someone left, was banned or re-queued with other races while the wave was being solved) gets
+   no row, and the partner simply waits for the next wave (someone who left and re-queued with
+   the same race is matched with the new entry). The players are locked first, in uid order as
+   every writer (PostgreSQL; SQLite's write transaction holds the whole database). Then, over the
+   matches just inserted, deletes their entries, moves their players to ``in_match`` and writes
+   each match's confirmation reminder and deadline as ``scheduled_jobs`` rows; and adds one wave
+   to the wait count of every entry the wave saw and left waiting;
 5. after the commit: read models, scheduler wake-up, and a ``MatchFound`` for each player.
 
 **Slots:** player 1 is always the Brood War side, player 2 the StarCraft II side. Every match of
@@ -29,12 +29,13 @@ One matchmaker runs per deployment (the composition root starts one); past one p
 elected with a PostgreSQL advisory lock (DESIGN section 9). Two waves racing anyway cannot double-book
 anyone: the second finds the players in a match already and drops those pairs.
 
-Costs are set-based on purpose: the read selects only the columns a wave uses into one tuple per
-entry; the match rows go in with multi-row ``INSERT ... RETURNING`` (unnest arrays on PostgreSQL)
-that binds the wave-wide values once; everything after is one statement per kind over "the matches
-this wave made" (validity, entries, players, jobs, waits), and ``MatchState`` objects are built only
-for the matches that survive. The pairing (the domain solver) is most of a wave's time
-(``bench_matches`` gives the split per stage).
+Costs are set-based on purpose, and each stage pays as few round trips as it can: the read is
+one SELECT through ``Database.snapshot`` (no transaction block; on SQLite one thread hop) of only
+the columns a wave uses, its JSON lists decoded in one call; the write is two statements on
+PostgreSQL (the lock, then one statement of data-modifying CTEs that checks, inserts and moves
+everything, with arrays as parameters) and one statement per kind on SQLite, straight through the
+driver; ``MatchState`` objects are built only for the matches that were made. The pairing (the
+domain solver) is most of a wave's time (``bench_matches`` gives the split per stage).
 """
 
 from __future__ import annotations
@@ -63,9 +64,10 @@ from evoladder.domain.rating import START_MMR
 from evoladder.game import GameData
 from evoladder.logging_setup import event
 from evoladder.services.events import MatchFound
-from evoladder.services.matches import confirmation_jobs
+from evoladder.services.matches import confirmation_schedule
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
-from evoladder.store.repositories.queue import WaveCandidate
+from evoladder.store.repositories.matches import WaveWrite
+from evoladder.store.repositories.queue import WAVE_READ, WaveCandidate, candidates_from_rows
 from evoladder.store.uow import Database
 
 log = logging.getLogger(__name__)
@@ -143,8 +145,7 @@ class Matchmaker:
         read_at = self._clock.now()
         wave_at = wave_at or read_at
         lap = _Laps()
-        async with self._db.read() as uow:
-            candidates = await uow.queue.wave_candidates()
+        candidates = candidates_from_rows(await self._db.snapshot(WAVE_READ, {}))
         lap("read")
         by_uid = {c.discord_uid: c for c in candidates}
         entries = [_to_domain(c) for c in candidates]
@@ -183,8 +184,8 @@ class Matchmaker:
     async def _write(
         self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
     ) -> tuple[list[MatchState], int]:
-        """One transaction: insert the pairs as matches, drop those the queue no longer allows,
-        then move everything else with set-based statements over "the matches this wave made"."""
+        """One transaction: the pairs the queue still allows become matches, with their entries,
+        players, jobs, and the waits of everyone left (``MatchRepository.create_wave``)."""
         now = self._clock.now()
         deadline = now + self._timings.confirm_timeout
         rows = [
@@ -194,24 +195,14 @@ class Matchmaker:
             )
             for p in planned
         ]
-        created: list[MatchState] = []
+        schedule = confirmation_schedule(now, deadline, self._timings)
         async with self._db.transaction() as uow:
-            ids, batch = await uow.matches.insert_wave(rows, now, deadline, wave_at)
-            kept = list(zip(planned, ids, strict=True))
-            if kept:
-                await uow.queue.lock_batch(batch)
-                valid = await uow.queue.still_pairable(batch)
-                if len(valid) < len(kept):
-                    await uow.matches.delete_ids(i for i in ids if i not in valid)
-                    # (the batch SELECT now finds only the valid ones: the others are deleted)
-                    kept = [(p, i) for p, i in kept if i in valid]
-            if kept:
-                created = [self._new_match(p, i, now, deadline, wave_at) for p, i in kept]
-                await uow.queue.delete_players_of(batch)
-                await uow.matches.put_batch_players_in_matches(batch, now)
-                jobs = confirmation_jobs(created[0], self._timings)  # the same times for the wave
-                await uow.jobs.add_for_matches([(j.kind, j.due_at) for j in jobs], batch)
-            await uow.queue.increment_waits(joined_by=read_at)
+            ids = await uow.matches.create_wave(WaveWrite(rows, now, deadline, wave_at, schedule, read_at))
+        created = [
+            self._new_match(p, i, now, deadline, wave_at)
+            for p, i in zip(planned, ids, strict=True)
+            if i is not None
+        ]
         return created, len(planned) - len(created)
 
     def _new_match(

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, delete, func, insert, literal, select, union_all, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
-from evoladder.store.repositories.matches import BatchSelect
 from evoladder.store.schema import scheduled_jobs
-from evoladder.store.types import UTCDateTime
 
 MATCH_WIDE = 0
 
@@ -74,28 +72,6 @@ class JobRepository(Repository):
                 }
                 for j in jobs
             ],
-        )
-
-    async def add_for_matches(
-        self, jobs: Sequence[tuple[str, datetime]], matches: BatchSelect
-    ) -> None:
-        """Match-wide jobs ``(kind, due_at)`` for every match that ``matches`` selects (id first):
-        ``len(jobs)`` rows per match, in one INSERT ... SELECT."""
-        if not jobs:
-            return
-        sub = matches.subquery()
-        sources = [
-            select(
-                literal(kind, String()),
-                sub.c.id,
-                literal(MATCH_WIDE, BigInteger()),
-                literal(due_at, UTCDateTime()),
-            )
-            for kind, due_at in jobs
-        ]
-        source = sources[0] if len(sources) == 1 else union_all(*sources)
-        await self.conn.execute(
-            insert(scheduled_jobs).from_select(["kind", "match_id", "discord_uid", "due_at"], source)
         )
 
     async def due(self, now: datetime, limit: int = 500) -> list[Job]:

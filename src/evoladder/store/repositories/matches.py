@@ -15,7 +15,7 @@ player write does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +40,8 @@ from sqlalchemy.engine import RowMapping
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.players import PlayerState
 from evoladder.store.repositories.base import Repository
-from evoladder.store.schema import matches_1v1, players
+from evoladder.store.repositories.jobs import MATCH_WIDE
+from evoladder.store.schema import matches_1v1, players, queue_entries
 
 # MatchState field -> matches_1v1 column (fields not listed have the column's own name).
 COLUMN_OF = {
@@ -76,10 +77,93 @@ WAVE_COLUMNS = (
     "map_played",
     "server_choice",
 )
-# Rows per INSERT of a wave: 8 parameters each stays far below SQLite's (32766) and asyncpg's
-# (32767) limits.
+# Rows per INSERT of a wave: 8 parameters each stays far below SQLite's (32766) limit.
 WAVE_CHUNK = 2_000
-WAVE_PG_TYPES = ("bigint", "bigint", "varchar", "varchar", "integer", "integer", "varchar", "varchar")
+
+
+@dataclass(frozen=True, slots=True)
+class WaveWrite:
+    """What one wave writes (``MatchRepository.create_wave``)."""
+
+    rows: Sequence[WaveMatch]  # each with a different player 1
+    now: datetime  # the matches' played_at, the players' updated_at
+    confirm_deadline: datetime
+    wave_at: datetime
+    jobs: Sequence[tuple[str, datetime]]  # (kind, due_at): match-wide jobs of every new match
+    waited_by: datetime  # entries that joined by then and stay queued wait one more wave
+
+
+_NEW_MATCH = (
+    f"INSERT INTO matches_1v1 ({', '.join(WAVE_COLUMNS)}, "
+    "status, played_at, confirm_deadline, wave_at, version)"
+)
+# Both players still queueing, not banned, and queued with the race of their slot.
+_STILL_PAIRABLE = f"""
+    JOIN players a ON a.discord_uid = v.p1
+    JOIN players b ON b.discord_uid = v.p2
+    JOIN queue_entries qa ON qa.discord_uid = v.p1 AND qa.bw_race = v.r1
+    JOIN queue_entries qb ON qb.discord_uid = v.p2 AND qb.sc2_race = v.r2
+    WHERE a.state = '{PlayerState.QUEUEING.value}' AND b.state = '{PlayerState.QUEUEING.value}'
+      AND NOT a.is_banned AND NOT b.is_banned"""
+_IN_MATCH = f"state = '{PlayerState.IN_MATCH.value}'"
+
+PG_LOCK_PLAYERS = (
+    "SELECT discord_uid FROM players WHERE discord_uid = ANY($1::bigint[]) "
+    "ORDER BY discord_uid FOR UPDATE"
+)
+PG_WAVE = f"""
+WITH v AS (
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::varchar[], $4::varchar[],
+                         $5::integer[], $6::integer[], $7::varchar[], $8::varchar[])
+        AS u(p1, p2, r1, r2, m1, m2, map_played, server_choice)
+), made AS (
+    {_NEW_MATCH}
+    SELECT v.*, '{MatchStatus.FOUND.value}', $9::timestamptz, $10::timestamptz, $11::timestamptz, 1
+    FROM v {_STILL_PAIRABLE}
+    RETURNING id, player_1_discord_uid, player_2_discord_uid
+), seats AS (
+    SELECT id, player_1_discord_uid AS uid FROM made
+    UNION ALL SELECT id, player_2_discord_uid FROM made
+), gone AS (
+    DELETE FROM queue_entries q USING seats WHERE q.discord_uid = seats.uid
+), moved AS (
+    UPDATE players p SET {_IN_MATCH}, current_match_id = seats.id, updated_at = $9::timestamptz,
+        version = p.version + 1
+    FROM seats WHERE p.discord_uid = seats.uid
+), jobs AS (
+    INSERT INTO scheduled_jobs (kind, match_id, discord_uid, due_at)
+    SELECT j.kind, made.id, {MATCH_WIDE}, j.due_at
+    FROM made CROSS JOIN unnest($12::varchar[], $13::timestamptz[]) AS j(kind, due_at)
+), waited AS (
+    UPDATE queue_entries q SET waits = q.waits + 1
+    WHERE q.joined_at <= $14::timestamptz AND q.discord_uid NOT IN (SELECT uid FROM seats)
+)
+SELECT id, player_1_discord_uid FROM made
+"""
+"""One wave on PostgreSQL after ``PG_LOCK_PLAYERS``. The sub-statements of one statement see the
+same snapshot and not each other's changes, so none may touch a row another one changes: the
+waits skip the entries this statement deletes (the matched players')."""
+
+SQLITE_WAVE_INSERT = (
+    "WITH v(p1, p2, r1, r2, m1, m2, map_played, server_choice) AS (VALUES {values}) "
+    f"{_NEW_MATCH} SELECT v.*, ?1, ?2, ?3, ?4, 1 FROM v {_STILL_PAIRABLE} "
+    "RETURNING id, player_1_discord_uid"
+)
+_SQLITE_SEATS = (
+    "SELECT id, player_1_discord_uid AS uid FROM matches_1v1 WHERE id BETWEEN ?1 AND ?2 "
+    "UNION ALL SELECT id, player_2_discord_uid FROM matches_1v1 WHERE id BETWEEN ?1 AND ?2"
+)
+SQLITE_WAVE_ENTRIES = f"DELETE FROM queue_entries WHERE discord_uid IN (SELECT uid FROM ({_SQLITE_SEATS}))"
+SQLITE_WAVE_PLAYERS = (
+    f"UPDATE players SET {_IN_MATCH}, current_match_id = s.id, updated_at = ?3, "
+    f"version = players.version + 1 FROM ({_SQLITE_SEATS}) AS s WHERE players.discord_uid = s.uid"
+)
+SQLITE_WAVE_JOBS = (
+    "INSERT INTO scheduled_jobs (kind, match_id, discord_uid, due_at) "
+    f"SELECT j.column1, m.id, {MATCH_WIDE}, j.column2 FROM matches_1v1 AS m, (VALUES {{jobs}}) AS j "
+    "WHERE m.id BETWEEN ?1 AND ?2"
+)
+SQLITE_WAITS = "UPDATE queue_entries SET waits = waits + 1 WHERE joined_at <= ?"
 
 
 def match_from_row(row: RowMapping) -> MatchState:
@@ -130,69 +214,100 @@ class MatchRepository(Repository):
         ids = [int(i) for i in result.scalars()]
         return ids, select(*columns).where(m.id == any_(literal(ids, ARRAY(Integer))))
 
-    async def insert_wave(
-        self,
-        rows: Sequence[WaveMatch],
-        played_at: datetime,
-        confirm_deadline: datetime,
-        wave_at: datetime,
-    ) -> tuple[list[int], BatchSelect]:
-        """Insert a wave's new matches (status found, each row with a different player 1): their
-        ids in the order of ``rows`` and a SELECT of exactly these matches (as ``insert_batch``).
+    async def create_wave(self, wave: WaveWrite) -> list[int | None]:
+        """Write a wave: its matches, minus the pairs the queue no longer allows, and everything
+        that goes with them. Returns the new match's id for each row of ``wave.rows`` (``None``:
+        the pair was dropped). Must run in the wave's write transaction.
 
-        Straight through the driver, with ``RETURNING id, player 1`` (SQLite >= 3.35,
-        PostgreSQL); RETURNING order is unspecified, so ids are matched back by player 1. The
-        values that are the same for the whole wave (status and the three timestamps) are bound
-        once per statement, converted once.
-        SQLite: multi-row ``INSERT ... VALUES``, a few thousand rows per statement, each row
-        binding its own eight values; the batch is the id range (the write transaction excludes
-        every other writer). PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays)``, eight
-        array parameters whatever the wave's size; the batch is ``id = ANY(ids)``.
+        A pair is kept when both players are still queueing, not banned, and queue the race of
+        their slot (player 1 the BW race, player 2 the SC2 race); the check and the insert are one
+        statement, so a dropped pair never gets a row. For the kept matches: their players' queue
+        entries are deleted, the players go to in_match, ``wave.jobs`` are written per match
+        (match-wide rows), and every other entry that joined by ``wave.waited_by`` waits one more
+        wave.
+
+        PostgreSQL, two statements: the players of every pair are locked first (``FOR UPDATE``,
+        uid order, as every writer: every writer of a queue entry locks its player first, so the
+        entries need no lock of their own), then ONE statement of data-modifying CTEs does the
+        rest. The check must run in a statement that starts after the locks are held: a single
+        statement reads one snapshot taken before it waited for a lock, and would miss an entry
+        re-created meanwhile. SQLite: the write transaction (``BEGIN IMMEDIATE``) excludes every
+        other writer, so the statements run one after the other straight through the driver, one
+        thread hop each: the validated multi-row insert, then entries, players, jobs and waits over
+        the id range the insert returned (the new rows are exactly that range).
+
+        RETURNING order is unspecified, so ids are matched back by player 1 (a player is in at
+        most one pair of a wave).
         """
-        m = matches_1v1.c
-        columns = (m.id, m.player_1_discord_uid, m.player_2_discord_uid, m.player_1_race, m.player_2_race)
-        if not rows:
-            return [], select(*columns).where(false())
-        dialect = self.conn.dialect
-        constants: list[Any] = [MatchStatus.FOUND.value]
-        once = ((m.played_at, played_at), (m.confirm_deadline, confirm_deadline), (m.wave_at, wave_at))
-        for column, value in once:
-            convert = column.type.bind_processor(dialect)
-            constants.append(convert(value) if convert else value)
-        target = (
-            f"INSERT INTO matches_1v1 ({', '.join(WAVE_COLUMNS)}, "
-            "status, played_at, confirm_deadline, wave_at, version)"
-        )
-        by_player: dict[int, int] = {}
+        if not wave.rows:
+            await self._waits_only(wave)
+            return []
+        driver: Any = (await self.conn.get_raw_connection()).driver_connection
+        at = self._bind(wave)
         if self.dialect == "sqlite":
-            width = len(WAVE_COLUMNS)
-            fixed = ", ".join(f"?{k + 1}" for k in range(len(constants)))  # numbered: bound once
-            for start in range(0, len(rows), WAVE_CHUNK):
-                part = rows[start : start + WAVE_CHUNK]
-                first = len(constants) + 1
-                values = ", ".join(
-                    "(" + ", ".join(f"?{first + r * width + k}" for k in range(width)) + f", {fixed}, 1)"
-                    for r in range(len(part))
-                )
-                params = (*constants, *(v for row in part for v in row))
-                result = await self.conn.exec_driver_sql(
-                    f"{target} VALUES {values} RETURNING id, player_1_discord_uid", params
-                )
-                by_player.update((int(p1), int(i)) for i, p1 in result.tuples())
-            ids = [by_player[row[0]] for row in rows]
-            return ids, select(*columns).where(m.id >= min(ids), m.id <= max(ids))
-        arrays = ", ".join(f"${k + 1}::{t}[]" for k, t in enumerate(WAVE_PG_TYPES))
-        first = len(WAVE_PG_TYPES) + 1
-        sql = (
-            f"{target} SELECT u.*, ${first}::varchar, ${first + 1}::timestamptz, "
-            f"${first + 2}::timestamptz, ${first + 3}::timestamptz, 1 FROM unnest({arrays}) AS u "
-            "RETURNING id, player_1_discord_uid"
+            by_player = await self._wave_sqlite(driver, wave, at)
+        else:
+            by_player = await self._wave_postgres(driver, wave, at)
+        return [by_player.get(row[0]) for row in wave.rows]
+
+    def _bind(self, wave: WaveWrite) -> dict[str, Any]:
+        """The wave's timestamps as the driver takes them: the column type's full conversion for
+        this dialect (on SQLite the exact text SQLAlchemy stores, so comparisons with stored
+        timestamps, which are text comparisons there, hold)."""
+        dialect = self.conn.dialect
+        convert = matches_1v1.c.played_at.type.dialect_impl(dialect).bind_processor(dialect)
+        values = {
+            "now": wave.now, "deadline": wave.confirm_deadline, "wave_at": wave.wave_at,
+            "waited_by": wave.waited_by,
+        }
+        values.update({f"job_{k}": due for k, (_, due) in enumerate(wave.jobs)})
+        return {k: convert(v) if convert else v for k, v in values.items()}
+
+    async def _waits_only(self, wave: WaveWrite) -> None:
+        """A wave without pairs: everyone it saw waited one more wave."""
+        await self.conn.execute(
+            update(queue_entries)
+            .where(queue_entries.c.joined_at <= wave.waited_by)
+            .values(waits=queue_entries.c.waits + 1)
         )
-        arrays_of_rows = [list(column) for column in zip(*rows, strict=True)]
-        result = await self.conn.exec_driver_sql(sql, (*arrays_of_rows, *constants))
-        by_player.update((int(p1), int(i)) for i, p1 in result.tuples())
-        ids = [by_player[row[0]] for row in rows]
-        return ids, select(*columns).where(m.id == any_(literal(ids, ARRAY(Integer))))
+
+    async def _wave_postgres(self, driver: Any, wave: WaveWrite, at: dict[str, Any]) -> dict[int, int]:
+        uids = sorted({uid for row in wave.rows for uid in row[:2]})
+        await driver.execute(PG_LOCK_PLAYERS, uids)
+        columns = [list(column) for column in zip(*wave.rows, strict=True)]
+        kinds = [kind for kind, _ in wave.jobs]
+        dues = [at[f"job_{k}"] for k in range(len(wave.jobs))]
+        rows = await driver.fetch(
+            PG_WAVE, *columns, at["now"], at["deadline"], at["wave_at"], kinds, dues, at["waited_by"]
+        )
+        return {int(p1): int(i) for i, p1 in rows}
+
+    async def _wave_sqlite(self, driver: Any, wave: WaveWrite, at: dict[str, Any]) -> dict[int, int]:
+        constants = (MatchStatus.FOUND.value, at["now"], at["deadline"], at["wave_at"])
+        width = len(WAVE_COLUMNS)
+        by_player: dict[int, int] = {}
+        for start in range(0, len(wave.rows), WAVE_CHUNK):
+            part = wave.rows[start : start + WAVE_CHUNK]
+            first = len(constants) + 1
+            values = ", ".join(
+                "(" + ", ".join(f"?{first + r * width + k}" for k in range(width)) + ")"
+                for r in range(len(part))
+            )
+            params = (*constants, *(v for row in part for v in row))
+            returned = await driver.execute_fetchall(SQLITE_WAVE_INSERT.format(values=values), params)
+            by_player.update((int(p1), int(i)) for i, p1 in returned)
+        if by_player:
+            lo, hi = min(by_player.values()), max(by_player.values())
+            await driver.execute_fetchall(SQLITE_WAVE_ENTRIES, (lo, hi))
+            await driver.execute_fetchall(SQLITE_WAVE_PLAYERS, (lo, hi, at["now"]))
+            if wave.jobs:
+                jobs = ", ".join(f"(?{3 + 2 * k}, ?{4 + 2 * k})" for k in range(len(wave.jobs)))
+                job_params: list[Any] = [lo, hi]
+                for k, (kind, _) in enumerate(wave.jobs):
+                    job_params += [kind, at[f"job_{k}"]]
+                await driver.execute_fetchall(SQLITE_WAVE_JOBS.format(jobs=jobs), job_params)
+        await driver.execute_fetchall(SQLITE_WAITS, (at["waited_by"],))
+        return by_player
 
     async def get(self, match_id: int, *, for_update: bool = False) -> MatchState | None:
         stmt = select(matches_1v1).where(matches_1v1.c.id == match_id)
