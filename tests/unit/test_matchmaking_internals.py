@@ -2,6 +2,7 @@
 
 Segments must never split an allowed pair; repaired duals must satisfy every allowed pair's
 constraint (that is what makes ``lower_bound`` valid); the cover bound must bound every matching.
+A warm start of the LP must not change its value; re-pairing for fixed sides must be optimal.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from evoladder.domain import matchmaking_graph as graph
 from evoladder.domain import matchmaking_solver as solver
+from evoladder.domain.matchmaking_augment import Matching
 from evoladder.domain.matchmaking_graph import Players, ints
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -131,3 +133,74 @@ def test_the_sweep_is_a_valid_matching() -> None:
     used = np.concatenate([b, s])
     assert len(set(used.tolist())) == used.shape[0]
     assert b.shape[0] >= 0.9 * (n // 2)
+
+
+@SETTINGS
+@given(players(max_size=30, lo=1300, hi=1700), st.integers(0, 2**31))
+def test_a_warm_start_changes_no_lp_value(p: Players, seed: int) -> None:
+    # Any row and column potentials leave the assignment's optimum where it was: estimates
+    # only save the solver work. Noisy versions of the true duals and pure noise both.
+    edges = graph.candidate_edges(p, 2)
+    if not len(edges):
+        return
+    t = solver.tiers(p, bool((p.last >= 0).any()))
+    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
+    cold = solver._relax(p.n, edges, combined)
+    pi2 = solver._duals(cold, t.lam)
+    rng = np.random.default_rng(seed)
+    for warm in (pi2, pi2 + rng.integers(-500, 501, p.n), ints(rng.integers(-t.lam, t.lam, p.n))):
+        assert solver._relax(p.n, edges, combined, warm=ints(warm)).value2 == cold.value2
+
+
+def best_for_sides(p: Players, pool: list[tuple[int, int]], value: dict[tuple[int, int], int]) -> int:
+    """The least combined value of any matching of ``pool`` (BW owner, SC2 owner), brute force."""
+
+    def best(rest: list[tuple[int, int]], used: frozenset[int]) -> int:
+        if not rest:
+            return 0
+        (b, s), tail = rest[0], rest[1:]
+        result = best(tail, used)
+        if b not in used and s not in used:
+            result = min(result, value[(b, s)] + best(tail, used | {b, s}))
+        return result
+
+    return best(pool, frozenset())
+
+
+@SETTINGS
+@given(players(max_size=8, lo=1300, hi=1700))
+def test_best_sides_keeps_sides_and_is_optimal_for_them(p: Players) -> None:
+    edges = graph.full_edges(p)
+    if not len(edges):
+        return
+    t = solver.tiers(p, bool((p.last >= 0).any()))
+    b, s = graph.sweep_pairs(p)
+    start = Matching.of_pairs(b, s)
+    relax = solver._relax(p.n, edges, ints(edges.cost + t.penalty * edges.rematch - t.lam))
+    pi2 = solver._duals(relax, t.lam)
+    out = solver._best_sides(p, edges, start, pi2, t)
+    assert solver._combined(p, out, t) <= solver._combined(p, start, t)
+    players_used = np.concatenate([out.p, out.q]).tolist()
+    assert len(set(players_used)) == len(players_used)
+    # A matching has no orientation: each pair plays its cheaper allowed way round, and an
+    # unmatched player keeps its only side (an unmatched two-race player stays out).
+    start_pairs = graph.edges_from_pairs(p, start.p, start.q)
+    on_bw = set(np.where(start_pairs.p_on_bw, start_pairs.p, start_pairs.q).tolist())
+    on_sc = set(np.where(start_pairs.p_on_bw, start_pairs.q, start_pairs.p).tolist())
+    for i in set(range(p.n)) - on_bw - on_sc:
+        if p.has_bw[i] != p.has_sc[i]:
+            (on_bw if p.has_bw[i] else on_sc).add(i)
+    pool = [(x, y) for x, y in allowed_slot_pairs(p) if x in on_bw and y in on_sc]
+    value = {}
+    for x, y in pool:
+        _, cost, rematch = graph.pair_terms(p, ints([x]), ints([y]))
+        value[(x, y)] = int(cost[0]) + t.penalty * int(rematch[0]) - t.lam
+    pairs = graph.edges_from_pairs(p, out.p, out.q)
+    bw_of = np.where(pairs.p_on_bw, pairs.p, pairs.q).tolist()
+    sc_of = np.where(pairs.p_on_bw, pairs.q, pairs.p).tolist()
+    # Every pair keeps the sides (a pair may be allowed either way round; one way must fit).
+    for x, y in zip(bw_of, sc_of, strict=True):
+        assert (x in on_bw and y in on_sc) or (y in on_bw and x in on_sc)
+    # At most the best for those sides: a pair of two two-race players is valued (here and in
+    # the result) the cheaper way round, which may beat the sides it was chosen for.
+    assert solver._combined(p, out, t) <= best_for_sides(p, pool, value)

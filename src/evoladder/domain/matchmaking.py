@@ -51,7 +51,9 @@ Algorithm
        they stay valid.
     2. The LP solution is rounded: pairs stay, even cycles split into their better half, an
        odd cycle leaves one player out. Augmenting paths (cheapest first by reduced cost, then
-       an Edmonds blossom search) re-pair those players.
+       an Edmonds blossom search) re-pair those players; then, with every two-race player's
+       side fixed as the paths left it, one bipartite assignment re-pairs everyone optimally
+       for those sides.
     3. Certificate: the duals give an upper bound on the number of pairs (a fractional vertex
        cover) and a lower bound on the cost of that many pairs.
     4. Segments of up to 100 players that step 3 did not settle go to LP-based branch and

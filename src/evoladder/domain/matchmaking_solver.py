@@ -19,6 +19,9 @@ Steps (:func:`solve`):
    repaired, so the lower bound is always valid for the full graph.
 2. Rounding: 2-cycles are pairs, an even cycle gives its better alternating half (no loss), an
    odd cycle leaves one player out; cheapest augmenting paths then re-pair left-out players.
+   The paths only decide who plays and on which side: with every two-race player's side fixed
+   the graph is bipartite, so one more assignment (warm-started by the LP's duals, ~2 ms at
+   1,000 queued) re-pairs everyone optimally for those sides (:func:`_best_sides`).
 3. Certificate: the duals' classes give a fractional vertex cover, i.e. an upper bound on the
    number of pairs; the duals give a lower bound on the cost of that many pairs. ``exact`` when
    both are met and no rematch pair is used (a rematch count is not certified this way).
@@ -71,6 +74,9 @@ PRICING_WORK = 24_000
 # its pair count (class D violations), or while repairing the duals would cost the bound more
 # than this much per player (in cost units); below that the duals are repaired instead.
 REPAIR_PER_PLAYER = 1
+# Re-pairing for fixed sides (_best_sides) runs up to this many players: its warm start works
+# less well on long segments (~2 ms at 1,000 queued, ~140 ms at 10,000, where it gained ~0.0005%).
+SIDES_PLAYERS = 4000
 # lam * n stays below this, so the float64 assignment solver computes with exact integers.
 _EXACT_FLOAT_BUDGET = 2**50
 
@@ -173,8 +179,16 @@ class _Relaxation:
     value2: int  # twice the LP value: sum of combined weights of the used real entries
 
 
-def _relax(n: int, edges: Edges, combined: IntArray) -> _Relaxation:
-    """Solve the fractional matching LP exactly as an assignment on the double cover."""
+def _relax(
+    n: int, edges: Edges, combined: IntArray, warm: IntArray | None = None
+) -> _Relaxation:
+    """Solve the fractional matching LP exactly as an assignment on the double cover.
+
+    ``warm``: estimated node duals (``pi2``, as :func:`_duals` gives them), or None. Every row
+    and every column of the double cover is used exactly once, so entry weights may be
+    lowered by any row and column potentials without changing the optimum; good estimates
+    leave the solver little to search (exact ones cut its time ~10x at 1,000 queued).
+    """
     shift = int(-combined.min()) + 1 if len(edges) else 1
     rows = ints(np.concatenate([edges.p, edges.q, np.arange(n)]))
     cols = ints(np.concatenate([edges.q, edges.p, np.arange(n)]))
@@ -182,8 +196,13 @@ def _relax(n: int, edges: Edges, combined: IntArray) -> _Relaxation:
     # One extra, empty column makes the matrix rectangular, which makes LAPJVsp skip its
     # initialisation (augmenting row reduction). That phase is pseudo-polynomial: with the
     # large tier weights it took seconds on a few hundred players. The empty column is never
-    # used; the augmentation phase alone is polynomial and exact.
-    matrix = csr_matrix((weight.astype(np.float64), (rows, cols)), shape=(n, n + 1))
+    # used; the augmentation phase alone is polynomial and exact. Column reduction, the cheap
+    # and safe part of that initialisation, is done here instead (~30% less search).
+    reduced = 2 * weight if warm is None else 2 * weight - warm[rows] - warm[cols]
+    lowest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(lowest, cols, reduced)
+    reduced = reduced - lowest[cols] + 1
+    matrix = csr_matrix((reduced.astype(np.float64), (rows, cols)), shape=(n, n + 1))
     row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
     sigma = np.empty(n, dtype=np.int64)
     sigma[row_ind] = col_ind
@@ -308,9 +327,10 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
     n = players.n
     t = tiers(players, bool((players.last >= 0).any()))
     rounds = max(2, min(PRICING_ROUNDS, PRICING_WORK // max(n, 1)))
+    pi2 = ints([])
     for round_ in range(rounds):
         combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
-        relax = _relax(n, edges, combined)
+        relax = _relax(n, edges, combined, warm=pi2 if round_ else None)
         pi2 = _duals(relax, t.lam)
         pricing = price(players, pi2, t.lam, t.penalty, repair=False)
         if round_ == rounds - 1 or (pricing.d_clean and _small_repair(pricing, n)):
@@ -334,9 +354,11 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
                 # solve the LP once more with that matching's pairs, so that its duals (and
                 # the bound and cover drawn from them) describe a graph that can.
                 edges = merge(players, edges, edges_from_pairs(players, grown.p, grown.q))
-                relax, pi2, pricing = _relax_and_price(players, edges, t)
+                relax, pi2, pricing = _relax_and_price(players, edges, t, pi2)
                 cover = _cover_bound(pi2, t.lam, pricing.d_clean)
             matching = grown
+            if n <= SIDES_PLAYERS:
+                matching = _best_sides(players, edges, grown, pi2, t)
     rematches = _rematches(players, matching)
     bound = max(
         _dual_bound(players, ints(pi2 - pricing.cut), len(matching), rematches > 0),
@@ -348,11 +370,57 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
     return solution
 
 
+def _best_sides(
+    players: Players, edges: Edges, matching: Matching, pi2: IntArray, t: Tiers
+) -> Matching:
+    """The best matching that keeps every player's side in ``matching`` (never worse).
+
+    Augmenting paths are a heuristic; once every two-race player's side is fixed the graph is
+    bipartite, its LP is integral, and one assignment re-pairs everyone optimally for those
+    sides (players ``matching`` leaves out stay out unless they have one race). The LP's
+    duals warm-start it, so it costs a fraction of the first LP. Measured on the 20 bench
+    queues of 1,000, it gained up to ~15% of the cost where the paths had gone astray.
+    """
+    n = players.n
+    pairs = edges_from_pairs(players, matching.p, matching.q)
+    on_bw = np.zeros(n, dtype=np.bool_)
+    on_sc = np.zeros(n, dtype=np.bool_)
+    on_bw[np.where(pairs.p_on_bw, pairs.p, pairs.q)] = True
+    on_sc[np.where(pairs.p_on_bw, pairs.q, pairs.p)] = True
+    free = ~on_bw & ~on_sc
+    on_bw |= free & players.has_bw & ~players.has_sc
+    on_sc |= free & players.has_sc & ~players.has_bw
+    fixed = _one_way(players, merge(players, edges, pairs), on_bw, on_sc)
+    combined = ints(fixed.cost + t.penalty * fixed.rematch - t.lam)
+    relax = _relax(n, fixed, combined, warm=pi2)
+    chosen, _ = _round(n, fixed, combined, relax.sigma)
+    if int(combined[chosen].sum()) < _combined(players, matching, t):
+        return _matching_of(fixed, chosen)
+    return matching
+
+
+def _one_way(players: Players, pool: Edges, on_bw: BoolArray, on_sc: BoolArray) -> Edges:
+    """The pool's pairs allowed with BW owners in ``on_bw`` and SC2 owners in ``on_sc``."""
+    bs: list[IntArray] = []
+    ss: list[IntArray] = []
+    for b, s in ((pool.p, pool.q), (pool.q, pool.p)):
+        allowed, _, _ = pair_terms(players, b, s)
+        ok = allowed & on_bw[b] & on_sc[s]
+        bs.append(b[ok])
+        ss.append(s[ok])
+    b, s = ints(np.concatenate(bs)), ints(np.concatenate(ss))
+    # The sides are disjoint, so each pair passes in one orientation at most.
+    order = np.argsort(np.minimum(b, s) * players.n + np.maximum(b, s))
+    b, s = b[order], s[order]
+    _, cost, rematch = pair_terms(players, b, s)
+    return Edges(ints(np.minimum(b, s)), ints(np.maximum(b, s)), cost, rematch, b < s)
+
+
 def _relax_and_price(
-    players: Players, edges: Edges, t: Tiers
+    players: Players, edges: Edges, t: Tiers, warm: IntArray
 ) -> tuple[_Relaxation, IntArray, Pricing]:
     combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
-    relax = _relax(players.n, edges, combined)
+    relax = _relax(players.n, edges, combined, warm)
     pi2 = _duals(relax, t.lam)
     pricing = price(players, pi2, t.lam, t.penalty, repair=False)
     if not pricing.d_clean:
