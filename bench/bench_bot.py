@@ -363,10 +363,13 @@ async def sequential(ctx: BenchContext, player: VirtualPlayer, n: int, params: d
     deferred = dict.fromkeys(COMMANDS, 0)
     for i in range(n + 20):
         for key, (name, options) in COMMANDS.items():
-            # An unmeasured /ping first, so every sample starts from a settled bot: without it the
-            # work discord.py does after a board reply (parsing the 40-row embed and the selects of
-            # the callback response and of MESSAGE_CREATE, ~0.5 ms) lands on the next sample, and
-            # the no-op, measured right after the filtered board, looked slower than it is.
+            # Two unmeasured /pings first, so every sample starts from a settled bot: the work the
+            # bot does after a board's reply (its HTTP answer, the server's MESSAGE_CREATE of the
+            # 7 KB message, the flow's bookkeeping) otherwise lands on the next sample. One ping
+            # was not enough: measured through one ping, a no-op after a board took 0.75 ms
+            # against 0.52 ms after a no-op, and the filtered board (always after the plain one)
+            # 0.25 ms more than the plain board, which costs the same bot-side. (BENCHMARKS.md)
+            await player.slash("ping")
             await player.slash("ping")
             response = await player.slash(name, **options)
             if key != "noop":  # a real answer, not an error message

@@ -1,8 +1,13 @@
-"""Command sync only when definitions changed; /help stays within Discord's embed limits."""
+"""Command sync only when definitions changed; /help stays within Discord's embed limits; the
+bot's own MESSAGE_CREATEs are not parsed."""
 
 from __future__ import annotations
 
-from evoladder.bot.client import ladder_intents, normalize_commands
+from types import SimpleNamespace
+
+import discord
+
+from evoladder.bot.client import ladder_intents, normalize_commands, skip_own_message_creates
 from evoladder.bot.render.help import FIELD_LIMIT, CommandLine, help_reply
 
 
@@ -81,3 +86,16 @@ def test_help_stays_within_discords_embed_limits_and_says_what_it_left_out() -> 
     listed = sum((f.value or "").count("/admin cmd") for f in embed.fields)
     more = embed.fields[-1].value or ""
     assert more.startswith("…and ") and listed + int(more.split()[1]) == 80
+
+
+def test_the_bots_own_messages_are_dropped_before_parsing_and_others_are_not() -> None:
+    client = discord.Client(intents=discord.Intents.none())
+    seen: list[dict[str, object]] = []
+    client._connection.parsers["MESSAGE_CREATE"] = seen.append
+    client._connection.user = SimpleNamespace(id=5)  # type: ignore[assignment]  # as after login
+    skip_own_message_creates(client)
+    parse = client._connection.parsers["MESSAGE_CREATE"]
+    parse({"id": "1", "author": {"id": "5"}})  # the bot's own reply
+    parse({"id": "2", "author": {"id": "6"}})  # a player's DM (a replay upload)
+    parse({"id": "3"})  # no author at all: parsed, discord.py decides
+    assert [d["id"] for d in seen] == ["2", "3"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -20,6 +21,11 @@ async def server() -> AsyncIterator[tuple[TestServer, list[str]]]:
 
     async def callback(request: web.Request) -> web.Response:
         hits.append(request.path)
+        if request.match_info["token"] == "fine":
+            message = {"id": "7", "channel_id": "8", "flags": 0, "embeds": [{"title": "board"}],
+                       "components": [{"type": 1, "components": [{"type": 2, "custom_id": "x"}]}]}
+            body = json.dumps({"interaction": {"id": "1"}, "resource": {"type": 4, "message": message}})
+            return web.Response(body=body.encode(), headers={"Content-Type": "application/json"})
         if request.match_info["token"] == "limited":
             limited = b'{"message": "You are being rate limited.", "retry_after": 0.0, "global": false}'
             return web.Response(
@@ -77,3 +83,18 @@ async def test_other_webhook_routes_keep_discord_py_retries(server: tuple[TestSe
         data = await adapter.request(route, session, payload={"content": "edit"})
     assert data == {"id": "1"}
     assert len(hits) == 2  # the 429 was retried by discord.py's adapter
+
+
+async def test_the_returned_message_reaches_discord_py_without_its_components(
+    server: tuple[TestServer, list[str]],
+) -> None:
+    """discord.py would parse every returned select option; the bot reads only id/channel/flags."""
+    adapter = SingleShotWebhookAdapter()  # type: ignore[no-untyped-call]
+    route = Route(
+        "POST", "/interactions/{webhook_id}/{webhook_token}/callback", webhook_id=1, webhook_token="fine"
+    )
+    async with aiohttp.ClientSession() as session:
+        data = await adapter.request(route, session, payload={"type": 4, "data": {"content": "ok"}})
+    message = data["resource"]["message"]
+    assert "components" not in message
+    assert (message["id"], message["channel_id"], message["embeds"]) == ("7", "8", [{"title": "board"}])

@@ -111,3 +111,16 @@ def _view_of(state: BoardState, pages: int) -> LeaderboardView:
     flt = LeaderboardFilter(races=state.races, countries=state.countries, letter=state.letter,
                             best_only=state.best_only)
     return LeaderboardView(Page((), state.page, pages, 0, 0, 40), flt, None)
+
+
+def test_a_page_text_is_kept_per_page_object_and_viewer() -> None:
+    at = to_us(datetime(2026, 11, 22, tzinfo=UTC))
+    entries = tuple(Entry(i, i, "A", 100 + i, "bw_zerg", "KR", f"P{i}", 2000 - i, at) for i in range(1, 41))
+    plain = render.rows_text(entries, GAME, None)
+    assert render.rows_text(entries, GAME, 999) == plain  # a viewer not on the page sees the same
+    mine = render.rows_text(entries, GAME, 105)
+    assert mine != plain and render.rows_text(entries, GAME, 105) == mine
+    assert render.rows_text(entries, GAME, None) == plain  # another viewer's bold row did not stick
+    moved = tuple(e._replace(mmr=e.mmr + 1) for e in entries)  # a new page object: built afresh
+    assert render.rows_text(moved, GAME, None) != plain
+    assert str(2000 - 1 + 1) in render.rows_text(moved, GAME, None)

@@ -234,11 +234,13 @@ def test_index_matches_brute_force(
 def test_incremental_updates_equal_a_fresh_build(
     steps: list[tuple[object, ...]], flt: LeaderboardFilter
 ) -> None:
-    """Updating in place (O(log n) per change) ends where building from scratch would."""
+    """Updating in place (O(log n) per change) ends where building from scratch would, with
+    pages read between the changes (so a page served before a change is never served after)."""
     harness = Harness(3, 0)
     index = harness.build([])
     for step in steps:
         harness.apply(index, step)
+        index.page(flt, 1)
     model = harness.model
     fresh = LeaderboardIndex.build(model.rows.values(), model.players, model.now, 3, 0)
     for page in range(1, 4):
@@ -315,3 +317,24 @@ def test_places_of_sorted_keys_equal_bisect_left(values: list[int], keys: list[i
     ordered._reset(load)  # type: ignore[attr-defined]  # small loads: many sublists to walk
     wanted = sorted(keys)
     assert places_of_sorted(ordered, wanted) == [ordered.bisect_left(k) for k in wanted]
+
+
+def test_a_served_page_is_served_again_only_while_nothing_changed() -> None:
+    players = {uid: PlayerInfo("KR", f"p{uid}") for uid in range(1, 51)}
+    rows = [rating(uid, uid, "bw_zerg", 1000 + uid, 1, T0 - timedelta(days=uid % 3)) for uid in range(1, 51)]
+    index = LeaderboardIndex.build(rows, players, T0)
+    flt = LeaderboardFilter(countries=frozenset({"KR"}))
+    first = index.page(flt, 1)
+    assert index.page(flt, 1) is first  # unchanged index: the same page object
+    index.refresh(T0 + timedelta(hours=1))  # time passed, nobody expired: still the same
+    assert index.page(flt, 1) is first
+    index.upsert(rating(7, 7, "bw_zerg", 2000, 2, T0), T0)  # player 7 jumps to the top
+    moved = index.page(flt, 1)
+    assert moved is not first and moved.entries[0].discord_uid == 7
+    index.set_player(7, PlayerInfo("KR", "renamed"))
+    assert index.page(flt, 1).entries[0].name == "renamed"
+    # Rows of players 2, 5, ... played two days ago: they leave the board 12 days later.
+    index.refresh(T0 + timedelta(days=12, hours=1))
+    after = index.page(flt, 1)
+    assert after.total == index.page(LeaderboardFilter(), 1).total < 50
+    assert all(e.discord_uid % 3 != 2 for e in after.entries)

@@ -19,6 +19,12 @@ Built by the composition root with everything it needs (no globals). What it dec
   interaction wrapper's, so a guild user gets a pointer instead of a missing command).
 * **Persistent items**: each cog's ``dynamic_items`` are registered in ``setup_hook``, before the
   gateway connects, so a click on a match button sent before a restart finds its handler.
+* **Its own messages are not parsed**: Discord sends a MESSAGE_CREATE for every message the bot
+  itself sends (each reply, each DM), and discord.py would build a full ``Message`` from it (a
+  leaderboard's ~70 select options included) only for the bot to ignore it: nothing here reacts
+  to the bot's own messages, and there is no message cache. :func:`skip_own_message_creates`
+  drops those events before parsing, which was about a third of the CPU a board answer cost
+  after its reply (BENCHMARKS.md, issue 5).
 """
 
 from __future__ import annotations
@@ -69,6 +75,28 @@ class LadderTree(app_commands.CommandTree["LadderBot"]):
         await interaction.client.flows.fail(interaction, error)
 
 
+def skip_own_message_creates(client: discord.Client) -> None:
+    """Drop MESSAGE_CREATE events authored by ``client``'s own user before discord.py parses them.
+
+    Call after login (``setup_hook``), when the user is known. discord.py looks its gateway
+    parsers up in ``ConnectionState.parsers`` (one dict per client, shared with the gateway), so
+    wrapping the entry there is the one place to do it.
+    """
+    user = client.user
+    if user is None:
+        return
+    own = str(user.id)
+    parsers = client._connection.parsers
+    parse = parsers["MESSAGE_CREATE"]
+
+    def parse_unless_own(data: Any) -> None:
+        author = data.get("author") or {}
+        if str(author.get("id")) != own:
+            parse(data)
+
+    parsers["MESSAGE_CREATE"] = parse_unless_own
+
+
 class LadderBot(commands.Bot):
     def __init__(
         self,
@@ -112,6 +140,7 @@ class LadderBot(commands.Bot):
         # setup_hook runs on the task that runs start(); every event task is created from it and
         # copies its context, so this covers every interaction callback of this client.
         install_single_shot_callbacks()
+        skip_own_message_creates(self)
         await self._resolve_gateway()
         for factory in self._cog_factories:
             cog = factory(self.deps, self.flows)

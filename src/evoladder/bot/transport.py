@@ -23,6 +23,13 @@ route, and a retry after ``retry_after`` would anyway land after the 3-second wi
 installs :class:`SingleShotWebhookAdapter` (in discord.py's ``async_context`` context variable):
 callbacks get exactly one attempt and any failure goes to the error handler; every other webhook
 route (follow-ups, edits of the original response) keeps discord.py's behaviour.
+
+The callback's answer: discord.py asks Discord to return the message it created
+(``with_response``) and builds a full ``Message`` of it, components included, although the bot
+reads only its id, channel and flags (to track long-lived messages). A leaderboard's ~70 select
+options made that the largest part of a board's cost after the reply; ``_once`` drops the
+returned message's ``components`` before discord.py sees them (``Message.components`` of that
+one object is then empty; nothing here reads it, and Discord keeps the real ones).
 """
 
 from __future__ import annotations
@@ -126,6 +133,7 @@ async def _once(
     ) as response:
         body = await json_or_text(response)
         if 200 <= response.status < 300:
+            _drop_returned_components(body)
             return body
         if response.status == 403:
             raise discord.Forbidden(response, body)
@@ -134,6 +142,14 @@ async def _once(
         if response.status >= 500:
             raise discord.DiscordServerError(response, body)
         raise discord.HTTPException(response, body)
+
+
+def _drop_returned_components(body: Any) -> None:
+    """Remove ``resource.message.components`` from a callback's answer (see the module doc)."""
+    resource = body.get("resource") if isinstance(body, dict) else None
+    message = resource.get("message") if isinstance(resource, dict) else None
+    if isinstance(message, dict):
+        message.pop("components", None)
 
 
 def install_single_shot_callbacks() -> None:

@@ -49,6 +49,7 @@ from evoladder.domain.players import MmrRow
 from evoladder.domain.ranks import ACTIVITY_WINDOW, LETTERS, UNRANKED, letter_at, letter_bounds
 
 PAGE_SIZE = 40
+PAGE_CACHE_SIZE = 256  # pages kept for serving again while the index is unchanged
 ROW_BITS = 40
 ROW_MASK = (1 << ROW_BITS) - 1
 TS_BITS = 64
@@ -273,6 +274,9 @@ class LeaderboardIndex:
         self._expiry: SortedList[int] = SortedList()
         self._cutoff_us = 0
         self._bounds_cache: tuple[int, tuple[tuple[str, int], ...]] = (0, letter_bounds(0))
+        # Pages already served, by (filter, requested page), valid while ``version`` is unchanged.
+        self.version = 0
+        self._pages: dict[tuple[LeaderboardFilter, int], tuple[int, Page]] = {}
 
     # -- building and upkeep ---------------------------------------------------------------------
 
@@ -305,11 +309,14 @@ class LeaderboardIndex:
             self._drop(row)
             self._settle_best(row.discord_uid)
             dropped += 1
+        if dropped:
+            self.version += 1
         return dropped
 
     def upsert(self, source: MmrRow, now: datetime) -> None:
         """Apply one row's new state: enter, move or leave the ranked rows. O(log n)."""
         self.refresh(now)
+        self.version += 1
         old = self._rows.get(source.id)
         if old is not None:
             self._drop(old)
@@ -325,6 +332,7 @@ class LeaderboardIndex:
         Hiding (a ban) takes the player's rows out at once. Un-hiding stores the info only: the
         caller re-sends the player's rating rows (``upsert``), which it reads from the database.
         """
+        self.version += 1
         old_country = self._country(discord_uid)
         mine = self._by_player.get(discord_uid)
         if mine and info.hidden:
@@ -363,7 +371,24 @@ class LeaderboardIndex:
         return RankInfo(position + 1, letter_at(position, self._bounds()), self.ranked_total)
 
     def page(self, flt: LeaderboardFilter, page: int = 1) -> Page:
-        """Page ``page`` (1-based, clamped) of the rows matching ``flt``."""
+        """Page ``page`` (1-based, clamped) of the rows matching ``flt``.
+
+        A page already served is served again while nothing changed (``version``: every upsert,
+        player change and expiry bumps it), because the same pages (the top of the board, a
+        country's first page) are asked for again and again between two changes. ``Page`` is
+        immutable, so sharing it is safe; the cache keeps the ``PAGE_CACHE_SIZE`` most recent.
+        """
+        found = self._pages.get((flt, page))
+        if found is not None and found[0] == self.version:
+            return found[1]
+        served = self._page(flt, page)
+        self._pages.pop((flt, page), None)  # re-stored at the end: the oldest are evicted first
+        if len(self._pages) >= PAGE_CACHE_SIZE:
+            self._pages.pop(next(iter(self._pages)))
+        self._pages[(flt, page)] = (self.version, served)
+        return served
+
+    def _page(self, flt: LeaderboardFilter, page: int) -> Page:
         size = self.page_size
         family = self._best_family if flt.best_only else self._ranked
         lo_key, hi_key = self._letter_range(flt.letter)

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 from evoladder.domain.errors import PlayerNotFound
 from evoladder.domain.players import ABORTS_PER_MONTH, Player, PlayerState, aborts_left_now
@@ -130,6 +131,8 @@ class ProfileService:
         self._activation_required = activation_required
         self._windows = windows_days
         self._stats = stats if stats is not None else StatsCache(0)  # None: always read
+        # A race without a rating row or a match looks the same for everyone: built once.
+        self._unplayed = {race: self._race(0, race, None, None) for race in game.races}
 
     async def profile(self, discord_uid: int) -> Profile:
         """The profile of any player by Discord id; ``PlayerNotFound`` without a record."""
@@ -143,11 +146,15 @@ class ProfileService:
         read = await self._statistics(discord_uid, now)
         ratings, stats = read.ratings, read.races
         races = tuple(
-            self._race(discord_uid, race, ratings.get(race), stats.get(race)) for race in self._game.races
+            self._race(discord_uid, race, ratings.get(race), stats.get(race))
+            if race in ratings or race in stats
+            else self._unplayed[race]
+            for race in self._game.races
         )
-        overall = sum((r.record for r in races), Record())
-        recent = {d: sum((r.recent[d] for r in races), Record()) for d in self._windows}
-        played_times = [r.last_played for r in races if r.last_played is not None]
+        played = [r for r in races if r.played]
+        overall = sum((r.record for r in played), Record())
+        recent = {d: sum((r.recent[d] for r in played), Record()) for d in self._windows}
+        played_times = [r.last_played for r in played if r.last_played is not None]
         return Profile(
             discord_uid=player.discord_uid,
             discord_username=player.discord_username,
@@ -185,7 +192,7 @@ class ProfileService:
     ) -> RaceProfile:
         record = stats.all_time if stats else Record()
         counters = rating.counters if rating else Record()
-        rank = self._leaderboard.rank_of(uid, race)
+        rank = self._leaderboard.rank_of(uid, race) if rating else None
         return RaceProfile(
             race=race,
             played=record.games > 0 or counters.games > 0,
@@ -194,7 +201,7 @@ class ProfileService:
             global_rank=rank.global_rank if rank else None,
             record=record,
             win_percent=win_percent(record),
-            recent=dict(stats.windows) if stats else {d: Record() for d in self._windows},
+            recent=MappingProxyType(stats.windows if stats else {d: Record() for d in self._windows}),
             last_played=stats.last_played if stats else None,
             counters=counters,
         )

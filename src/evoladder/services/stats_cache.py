@@ -23,7 +23,7 @@ an invalidation in between voids it, so statistics read before a commit are neve
 that commit's invalidation.
 
 Stored values are shared, not copied: ``PlayerStats`` and its parts are frozen, and the profile
-service copies the one mapping it hands on (the windows) before anything else sees it.
+service hands the one mapping inside them (the windows) on only behind a read-only proxy.
 """
 
 from __future__ import annotations

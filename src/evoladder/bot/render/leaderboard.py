@@ -36,6 +36,7 @@ NAME_MAX = 16
 DESCRIPTION_MAX = 4096
 EMBED_MAX = 6000
 ROW_CACHE_SIZE = 8192  # ~200 pages of rows; a line is ~100 bytes of text
+PAGE_TEXT_CACHE_SIZE = 256  # as many as the index keeps pages; ~3 KB of text each
 
 
 def discord_length(value: str) -> int:
@@ -89,10 +90,39 @@ def header() -> str:
 
 
 def rows_text(entries: Sequence[Entry], game: GameData, viewer_uid: int | None) -> str:
-    """The description: header and rows, within Discord's 4,096 characters."""
+    """The description: header and rows, within Discord's 4,096 characters.
+
+    The leaderboard serves an unchanged page as the very same ``entries`` object (its page
+    cache), so the finished text is kept per entries *object* (and per viewer, when the viewer's
+    row is on it): a page shown again costs one look-up instead of 40 rows and a length check.
+    """
     if not entries:
         return text.EMPTY
-    return fit(lambda limit: "\n".join([header(), *(row(e, game, viewer_uid, limit) for e in entries)]))
+    you = viewer_uid if any(e.discord_uid == viewer_uid for e in entries) else None
+    return _page_text(_Same(entries), _Same(game), you)
+
+
+class _Same:
+    """A key that is equal only to a key of the very same object (hashed by identity). The cache
+    holding the key keeps the object alive, so its id cannot be reused while cached."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
+@lru_cache(maxsize=PAGE_TEXT_CACHE_SIZE)
+def _page_text(entries: _Same, game: _Same, viewer_uid: int | None) -> str:
+    rows: Sequence[Entry] = entries.value  # type: ignore[assignment]
+    data: GameData = game.value  # type: ignore[assignment]
+    return fit(lambda limit: "\n".join([header(), *(row(e, data, viewer_uid, limit) for e in rows)]))
 
 
 def fit(build: Callable[[int], str], limit: int = DESCRIPTION_MAX) -> str:

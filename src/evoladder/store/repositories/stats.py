@@ -178,7 +178,8 @@ def race_stats_from(row: Sequence[Any], windows: tuple[int, ...]) -> RaceStats:
         for days, oldest in zip(windows, row[first_oldest : first_oldest + len(windows)], strict=True)
         if oldest is not None
     ]
-    return RaceStats(str(row[0]), _record(row[1], row[2], row[3]), per_window, row[4], min(drops, default=None))
+    all_time = _record(row[1], row[2], row[3])
+    return RaceStats(str(row[0]), all_time, per_window, row[4], min(drops, default=None))
 
 
 def player_stats_from(rows: Iterable[Sequence[Any]], windows: tuple[int, ...]) -> PlayerStats:
