@@ -13,7 +13,7 @@ from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.rating import Outcome
 from evoladder.services.events import MatchFound
 from evoladder.services.matches import JobKind
-from evoladder.services.matchmaker import Matchmaker, _Planned
+from evoladder.services.matchmaker import Made, Matchmaker, _Planned
 from evoladder.store.engine import create_engine
 from evoladder.store.uow import Database
 
@@ -123,7 +123,7 @@ class LeavesMidWave(Matchmaker):
 
     async def _write(
         self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
-    ) -> tuple[list[MatchState], int]:
+    ) -> tuple[list[Made], int]:
         assert self.stack is not None
         await self.stack.queue.leave(self.leaver)
         if self.joiner:  # and someone else joins: the wave did not see them
@@ -153,7 +153,7 @@ class RequeuesMidWave(Matchmaker):
 
     async def _write(
         self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
-    ) -> tuple[list[MatchState], int]:
+    ) -> tuple[list[Made], int]:
         assert self.stack is not None
         await self.stack.queue.leave(2)
         await self.stack.queue.join(2, None, "sc2_terran")

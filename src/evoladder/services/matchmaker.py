@@ -34,7 +34,7 @@ one SELECT through ``Database.snapshot`` (no transaction block; on SQLite one th
 the columns a wave uses, its JSON lists decoded in one call; the write is two statements on
 PostgreSQL (the lock, then one statement of data-modifying CTEs that checks, inserts and moves
 everything, with arrays as parameters) and one statement per kind on SQLite, straight through the
-driver; ``MatchState`` objects are built only for the matches that were made. The pairing (the
+driver; the announcement needs only a small tuple per match made (``Made``). The pairing (the
 domain solver) is most of a wave's time (``bench_matches`` gives the split per stage).
 """
 
@@ -48,8 +48,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
+from evoladder.domain.match_state import MatchTimings
 from evoladder.domain.matchmaking import (
     Pairing,
     QueueEntry,
@@ -93,6 +94,18 @@ class WaveReport:
     @property
     def matched_share(self) -> float:
         return self.matched_players / self.queued if self.queued else 0.0
+
+
+class Made(NamedTuple):
+    """A match a wave made, as far as its announcement needs it (a full ``MatchState`` per match
+    would cost more to build than the rest of the announcement; ``MatchService`` reads the row)."""
+
+    id: int
+    player_1: int  # the BW side
+    player_2: int  # the SC2 side
+    race_1: str
+    race_2: str
+    confirm_deadline: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +196,7 @@ class Matchmaker:
 
     async def _write(
         self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
-    ) -> tuple[list[MatchState], int]:
+    ) -> tuple[list[Made], int]:
         """One transaction: the pairs the queue still allows become matches, with their entries,
         players, jobs, and the waits of everyone left (``MatchRepository.create_wave``)."""
         now = self._clock.now()
@@ -199,50 +212,18 @@ class Matchmaker:
         async with self._db.transaction() as uow:
             ids = await uow.matches.create_wave(WaveWrite(rows, now, deadline, wave_at, schedule, read_at))
         created = [
-            self._new_match(p, i, now, deadline, wave_at)
-            for p, i in zip(planned, ids, strict=True)
+            Made(i, row[0], row[1], row[2], row[3], deadline)
+            for row, i in zip(rows, ids, strict=True)
             if i is not None
         ]
         return created, len(planned) - len(created)
-
-    def _new_match(
-        self, p: _Planned, match_id: int, now: datetime, deadline: datetime, wave_at: datetime
-    ) -> MatchState:
-        return MatchState(
-            id=match_id,
-            player_1=p.pairing.bw_player,
-            player_2=p.pairing.sc2_player,
-            race_1=p.pairing.bw_race,
-            race_2=p.pairing.sc2_race,
-            mmr_1=p.pairing.bw_mmr,
-            mmr_2=p.pairing.sc2_mmr,
-            status=MatchStatus.FOUND,
-            report_1=None,
-            report_2=None,
-            result=None,
-            mmr_change=None,
-            map_name=p.map_name,
-            server=p.server,
-            played_at=now,
-            confirm_deadline=deadline,
-            confirmed_1_at=None,
-            confirmed_2_at=None,
-            confirmed_at=None,
-            report_deadline=None,
-            reported_1_at=None,
-            reported_2_at=None,
-            finalized_at=None,
-            resolved_by=None,
-            wave_at=wave_at,
-            version=1,
-        )
 
     def _report(
         self,
         wave_at: datetime,
         queued: int,
         result: WaveResult,
-        created: list[MatchState],
+        created: list[Made],
         dropped: int,
         durations: dict[str, float],
     ) -> WaveReport:
@@ -258,21 +239,20 @@ class Matchmaker:
             durations_ms=durations,
         )
 
-    async def _announce(self, created: list[MatchState], by_uid: dict[int, WaveCandidate]) -> None:
+    async def _announce(self, created: list[Made], by_uid: dict[int, WaveCandidate]) -> None:
         if not created:
             return
         for m in created:
-            for uid in m.players:
-                self._read_models.player_changed(uid)
+            self._read_models.player_changed(m.player_1)
+            self._read_models.player_changed(m.player_2)
         self._wake()
         now = self._clock.now()
         for m in created:
-            assert m.confirm_deadline is not None
-            for slot in (1, 2):
-                uid = m.player(slot)
+            seats = ((m.player_1, m.race_1, m.race_2), (m.player_2, m.race_2, m.race_1))
+            for uid, race, opponent_race in seats:
                 c = by_uid[uid]  # aborts cannot change while queued: the wave's read is current
                 left = aborts_left_now(c.aborts_left, c.aborts_period, now)
-                found = MatchFound(uid, m.id, m.race(slot), m.race(3 - slot), m.confirm_deadline, left)
+                found = MatchFound(uid, m.id, race, opponent_race, m.confirm_deadline, left)
                 try:
                     await self._notifier.notify(found)
                 except Exception:

@@ -208,12 +208,14 @@ scheduled_jobs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(32), nullable=False),
-    Column("match_id", Integer, index=True),
+    Column("match_id", Integer),
     Column("discord_uid", BigInteger),
     Column("due_at", UTCDateTime, nullable=False),
     Column("done_at", UTCDateTime),
     Column("payload", JSON),
-    UniqueConstraint("kind", "match_id", "discord_uid"),
+    # match_id first: the constraint's index also serves the lookups by match (a wave writes a
+    # row per match, so one index fewer to maintain per row counts).
+    UniqueConstraint("match_id", "kind", "discord_uid"),
     Index("ix_scheduled_jobs_pending", "done_at", "due_at"),
 )
 

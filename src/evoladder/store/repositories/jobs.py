@@ -3,7 +3,7 @@
 A job is *claimed* by setting ``done_at`` with a compare-and-set (still pending, already due) in
 the same transaction as its effect: it runs to completion exactly once, or not at all and is
 picked up again. Match-wide jobs carry ``discord_uid = 0`` (``MATCH_WIDE``) rather than NULL,
-because SQL treats NULLs as distinct and the unique (kind, match_id, discord_uid) constraint would
+because SQL treats NULLs as distinct and the unique (match_id, kind, discord_uid) constraint would
 not stop a duplicate.
 """
 

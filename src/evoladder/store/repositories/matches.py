@@ -14,6 +14,7 @@ player write does.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -77,10 +78,6 @@ WAVE_COLUMNS = (
     "map_played",
     "server_choice",
 )
-# Rows per INSERT of a wave: 8 parameters each stays far below SQLite's (32766) limit.
-WAVE_CHUNK = 2_000
-
-
 @dataclass(frozen=True, slots=True)
 class WaveWrite:
     """What one wave writes (``MatchRepository.create_wave``)."""
@@ -145,10 +142,14 @@ same snapshot and not each other's changes, so none may touch a row another one 
 waits skip the entries this statement deletes (the matched players')."""
 
 SQLITE_WAVE_INSERT = (
-    "WITH v(p1, p2, r1, r2, m1, m2, map_played, server_choice) AS (VALUES {values}) "
-    f"{_NEW_MATCH} SELECT v.*, ?1, ?2, ?3, ?4, 1 FROM v {_STILL_PAIRABLE} "
+    "WITH v(p1, p2, r1, r2, m1, m2, map_played, server_choice) AS MATERIALIZED (SELECT value ->> 0, "
+    "value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7 "
+    f"FROM json_each(?5)) {_NEW_MATCH} SELECT v.*, ?1, ?2, ?3, ?4, 1 FROM v {_STILL_PAIRABLE} "
     "RETURNING id, player_1_discord_uid"
 )
+"""The pairs go in as ONE JSON array of rows (``json_each``): the statement's text is the same
+for every wave, so SQLite parses it once per connection, and no wave needs more parameters
+than a statement may have (a VALUES list binds eight per row)."""
 _SQLITE_SEATS = (
     "SELECT id, player_1_discord_uid AS uid FROM matches_1v1 WHERE id BETWEEN ?1 AND ?2 "
     "UNION ALL SELECT id, player_2_discord_uid FROM matches_1v1 WHERE id BETWEEN ?1 AND ?2"
@@ -284,18 +285,9 @@ class MatchRepository(Repository):
 
     async def _wave_sqlite(self, driver: Any, wave: WaveWrite, at: dict[str, Any]) -> dict[int, int]:
         constants = (MatchStatus.FOUND.value, at["now"], at["deadline"], at["wave_at"])
-        width = len(WAVE_COLUMNS)
-        by_player: dict[int, int] = {}
-        for start in range(0, len(wave.rows), WAVE_CHUNK):
-            part = wave.rows[start : start + WAVE_CHUNK]
-            first = len(constants) + 1
-            values = ", ".join(
-                "(" + ", ".join(f"?{first + r * width + k}" for k in range(width)) + ")"
-                for r in range(len(part))
-            )
-            params = (*constants, *(v for row in part for v in row))
-            returned = await driver.execute_fetchall(SQLITE_WAVE_INSERT.format(values=values), params)
-            by_player.update((int(p1), int(i)) for i, p1 in returned)
+        pairs = json.dumps(wave.rows, separators=(",", ":"))
+        returned = await driver.execute_fetchall(SQLITE_WAVE_INSERT, (*constants, pairs))
+        by_player = {int(p1): int(i) for i, p1 in returned}
         if by_player:
             lo, hi = min(by_player.values()), max(by_player.values())
             await driver.execute_fetchall(SQLITE_WAVE_ENTRIES, (lo, hi))

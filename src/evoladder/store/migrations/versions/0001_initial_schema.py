@@ -230,10 +230,9 @@ def upgrade() -> None:
     sa.Column('done_at', evoladder.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scheduled_jobs')),
-    sa.UniqueConstraint('kind', 'match_id', 'discord_uid', name=op.f('uq_scheduled_jobs_kind_match_id_discord_uid'))
+    sa.UniqueConstraint('match_id', 'kind', 'discord_uid', name=op.f('uq_scheduled_jobs_match_id_kind_discord_uid'))
     )
     with op.batch_alter_table('scheduled_jobs', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_scheduled_jobs_match_id'), ['match_id'], unique=False)
         batch_op.create_index('ix_scheduled_jobs_pending', ['done_at', 'due_at'], unique=False)
 
     op.create_table('replays',
@@ -275,7 +274,6 @@ def downgrade() -> None:
     op.drop_table('replays')
     with op.batch_alter_table('scheduled_jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_scheduled_jobs_pending')
-        batch_op.drop_index(batch_op.f('ix_scheduled_jobs_match_id'))
 
     op.drop_table('scheduled_jobs')
     op.drop_table('queue_entries')
