@@ -30,12 +30,12 @@ elected with a PostgreSQL advisory lock (DESIGN section 9). Two waves racing any
 anyone: the second finds the players in a match already and drops those pairs.
 
 Costs are set-based on purpose, and each stage pays as few round trips as it can: the read is
-one SELECT through ``Database.snapshot`` (no transaction block; on SQLite one thread hop) of only
-the columns a wave uses, its JSON lists decoded in one call; the write is two statements on
-PostgreSQL (the lock, then one statement of data-modifying CTEs that checks, inserts and moves
-everything, with arrays as parameters) and one statement per kind on SQLite, straight through the
-driver; the announcement needs only a small tuple per match made (``Made``). The pairing (the
-domain solver) is most of a wave's time (``bench_matches`` gives the split per stage).
+one SELECT of only the columns a wave uses (``_read_queue``), its JSON lists decoded in one call;
+the write is two statements on PostgreSQL (the lock, then one statement of data-modifying CTEs
+that checks, inserts and moves everything, with arrays as parameters) and one statement per kind
+on SQLite, straight through the driver; the announcement needs only a small tuple per match
+made (``Made``). The pairing (the domain solver) is most of a wave's time (``bench_matches``
+gives the split per stage).
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ class Matchmaker:
         read_at = self._clock.now()
         wave_at = wave_at or read_at
         lap = _Laps()
-        candidates = candidates_from_rows(await self._db.snapshot(WAVE_READ, {}))
+        candidates = await self._read_queue()
         lap("read")
         by_uid = {c.discord_uid: c for c in candidates}
         entries = [_to_domain(c) for c in candidates]
@@ -179,6 +179,14 @@ class Matchmaker:
             dropped=dropped, cost=report.total_cost, exact=report.exact, ms=lap.ms,
         )
         return report
+
+    async def _read_queue(self) -> list[WaveCandidate]:
+        """The queue as the wave sees it, in one SELECT, by each backend's cheapest way: SQLite's
+        snapshot reader (one thread hop, no transaction block), asyncpg's own records."""
+        if self._db.dialect == "sqlite":
+            return candidates_from_rows(await self._db.snapshot(WAVE_READ, {}))
+        async with self._db.read() as uow:
+            return await uow.queue.wave_candidates()
 
     def _plan(self, pairs: Sequence[Pairing], by_uid: dict[int, WaveCandidate]) -> list[_Planned]:
         maps = tuple(m.name for m in self._game.season.maps)

@@ -99,6 +99,9 @@ are read as text (a CAST, so no driver codec decodes them one by one).
 """
 
 
+_WAVE_READ_SQL: dict[str, str] = {}
+
+
 def candidates_from_rows(rows: Iterable[Sequence[Any]]) -> list[WaveCandidate]:
     """``WaveCandidate``s from ``WAVE_READ`` rows.
 
@@ -176,8 +179,22 @@ class QueueRepository(Repository):
         return [int(u) for u in (await self.conn.execute(stmt)).scalars()]
 
     async def wave_candidates(self) -> list[WaveCandidate]:
-        """Every entry of a player who is not banned, with its ratings and region (``WAVE_READ``)."""
-        return candidates_from_rows((await self.conn.execute(WAVE_READ)).tuples())
+        """Every entry of a player who is not banned, with its ratings and region (``WAVE_READ``).
+
+        On PostgreSQL the statement (compiled once; it binds nothing) goes straight to asyncpg,
+        whose records ``candidates_from_rows`` reads as they are: SQLAlchemy's row layer costs
+        more than the query for a thousand rows. (On SQLite ``Database.snapshot`` is cheaper
+        still: one thread hop, no transaction block.)
+        """
+        if self.dialect != "postgresql":
+            return candidates_from_rows((await self.conn.execute(WAVE_READ)).tuples())
+        sql = _WAVE_READ_SQL.get(self.dialect)
+        if sql is None:
+            compiled = WAVE_READ.compile(dialect=self.conn.dialect)
+            assert not compiled.params, "WAVE_READ binds nothing"
+            sql = _WAVE_READ_SQL[self.dialect] = compiled.string
+        driver: Any = (await self.conn.get_raw_connection()).driver_connection
+        return candidates_from_rows(await driver.fetch(sql))
 
     async def delete_many(self, discord_uids: Iterable[int]) -> None:
         for part in _chunks(sorted(set(discord_uids))):
