@@ -20,7 +20,7 @@ live from the leaderboard index, so they move with time and with other players' 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -98,6 +98,15 @@ class Profile:
     ranked_total: int
 
 
+def _total(records: Iterable[Record]) -> Record:
+    wins = losses = draws = 0
+    for r in records:
+        wins += r.wins
+        losses += r.losses
+        draws += r.draws
+    return Record(wins, losses, draws)
+
+
 def account_status(player: Player, activation_required: bool) -> AccountStatus:
     if player.is_banned:
         return AccountStatus.BANNED
@@ -152,8 +161,8 @@ class ProfileService:
             for race in self._game.races
         )
         played = [r for r in races if r.played]
-        overall = sum((r.record for r in played), Record())
-        recent = {d: sum((r.recent[d] for r in played), Record()) for d in self._windows}
+        overall = _total(r.record for r in played)
+        recent = {d: _total(r.recent[d] for r in played) for d in self._windows}
         played_times = [r.last_played for r in played if r.last_played is not None]
         return Profile(
             discord_uid=player.discord_uid,

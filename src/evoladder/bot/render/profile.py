@@ -8,6 +8,7 @@ fields plus five others stay well under Discord's 25 fields and 6,000 characters
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import discord
 
@@ -18,6 +19,7 @@ from evoladder.services.profile import Profile, RaceProfile
 from evoladder.store.repositories.stats import Record
 
 COLOUR = discord.Colour.teal()
+RACE_LINES_CACHE_SIZE = 4096  # a few players' races each; a value is ~150 characters
 
 
 def record(r: Record) -> str:
@@ -63,17 +65,34 @@ def profile(p: Profile, game: GameData) -> discord.Embed:
 def _race_value(race: RaceProfile, ranked_total: int) -> str:
     if not race.played:
         return text.RACE_UNPLAYED
+    recent = tuple(sorted(race.recent.items()))
+    return _race_lines(
+        race.mmr, race.letter, race.global_rank, ranked_total, race.record, race.win_percent, recent
+    )
+
+
+@lru_cache(maxsize=RACE_LINES_CACHE_SIZE)
+def _race_lines(
+    mmr: int | None,
+    letter: str,
+    global_rank: int | None,
+    ranked_total: int,
+    all_time: Record,
+    win_percent: float | None,
+    recent: tuple[tuple[int, Record], ...],
+) -> str:
+    """A played race's three lines, from exactly the values they show (the cache key): a dozen
+    format calls per race that come out the same on every view until something shown changes."""
     rank = (
-        text.RACE_GLOBAL.format(rank=race.global_rank, total=ranked_total)
-        if race.global_rank is not None
+        text.RACE_GLOBAL.format(rank=global_rank, total=ranked_total)
+        if global_rank is not None
         else text.RACE_UNRANKED
     )
-    mmr = race.mmr if race.mmr is not None else "—"
     return "\n".join(
         (
-            text.RACE_MMR.format(mmr=mmr, letter=race.letter, rank=rank),
-            text.RACE_RECORD.format(record=record(race.record), percent=percent(race.win_percent)),
-            text.RACE_RECENT.format(windows=windows(race.recent)),
+            text.RACE_MMR.format(mmr=mmr if mmr is not None else "—", letter=letter, rank=rank),
+            text.RACE_RECORD.format(record=record(all_time), percent=percent(win_percent)),
+            text.RACE_RECENT.format(windows=windows(dict(recent))),
         )
     )
 
