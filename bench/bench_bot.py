@@ -9,6 +9,8 @@ Rows (DESIGN section 7, issue 5 section 4):
 - ``bot_roundtrip_ratio_profile`` / ``_leaderboard``: median over noop median (budget <= 1.5x).
 - ``bot_roundtrip_profile_first_view``: a player's first /profile, its statistics not yet in the
   bot's memory (the steady-state row above is one player's repeated views, served from memory).
+- ``bot_roundtrip_leaderboard_random_page``: a random page each time, which no cache has seen
+  (the steady-state rows above show one page again and again).
 - ``bot_sustained_interactions_per_s``: many virtual players at once, each running /ping,
   /profile and /leaderboard back to back; completed interactions per second, with the round
   trip's p99 in the params and its distribution in ``bot_sustained_roundtrip``.
@@ -345,6 +347,7 @@ async def roundtrips(ctx: BenchContext, url: str, scale: Scale) -> None:
         params = {"players": scale.players + crowd_size, "matches": scale.matches}
         await first_views(ctx, crowd[1:], params)
         await sequential(ctx, crowd[0], 100 if ctx.quick else 500, params)
+        await random_pages(ctx, crowd[0], 100 if ctx.quick else 300, scale, params)
         await sustained(ctx, crowd, 5 if ctx.quick else 10, params, started.process.pid)
         now, high = rss_mb(started.process.pid)
         ctx.record_value("bot_rss_after_roundtrips_mb", "MB", now, peak_mb=round(high, 1), **params)
@@ -401,6 +404,25 @@ async def first_views(ctx: BenchContext, crowd: Sequence[VirtualPlayer], params:
         assert response.embeds, response.content
         samples.append(response.interaction.roundtrip or 0.0)
     ctx.record("bot_roundtrip_profile_first_view", "ms", samples, **params, **load())
+
+
+async def random_pages(
+    ctx: BenchContext, player: VirtualPlayer, n: int, scale: Scale, params: dict[str, Any]
+) -> None:
+    """``bot_roundtrip_leaderboard_random_page``: /leaderboard on a random page of the whole board
+    each time, so neither the index's page cache nor the page-text cache has seen it (and most
+    of its row lines are new): the price of a board after the ladder changed, beside the
+    repeated top page of ``sequential``. Settled by two unmeasured /pings, as there."""
+    rng = random.Random(5)
+    pages = 2 * scale.players // 40
+    samples = []
+    for _ in range(n):
+        await player.slash("ping")
+        await player.slash("ping")
+        response = await player.slash("leaderboard", page=rng.randint(1, pages))
+        assert response.embeds, response.content
+        samples.append(response.interaction.roundtrip or 0.0)
+    ctx.record("bot_roundtrip_leaderboard_random_page", "ms", samples, pages=pages, **params, **load())
 
 
 async def sustained(
