@@ -130,7 +130,6 @@ class LeaderboardService:
                 )
             async for keys in uow.mmrs.rankable_batches(now - ACTIVITY_WINDOW):
                 builder.add_keys(keys)
-            await uow.release_page_cache()
 
     def apply(self, rows: Sequence[MmrRow]) -> None:
         """Rating rows after a committed change (a result, a reversal, an admin adjustment)."""

@@ -87,17 +87,6 @@ class UnitOfWork:
     def preferences(self) -> PreferenceRepository:
         return PreferenceRepository(self.conn)
 
-    async def release_page_cache(self) -> None:
-        """Hand this connection's SQLite page cache back to the system (no-op on PostgreSQL).
-
-        After a read of whole tables (the start-up build of the leaderboard), the pages stay in
-        the pooled connection's cache (up to its 64 MiB ``cache_size``) although nothing reads
-        them again soon; ``PRAGMA shrink_memory`` frees them, keeping the process's resident
-        memory at ready lower (DESIGN section 7: <= 300 MB). Later reads fill it again as needed.
-        """
-        if self.conn.dialect.name == "sqlite":
-            await self.conn.exec_driver_sql("PRAGMA shrink_memory")
-
 
 Statement = Select[Any] | CompoundSelect[Any]
 READER_CACHE_KIB = 8192  # the snapshot reader's SQLite page cache (the pool's connections: 64 MiB)
