@@ -59,6 +59,35 @@ class Ticket:
         self.discord_uid = discord_uid
 
 
+class Tickets:
+    """The outstanding tickets of a cache (one per player): the rule that a value read before an
+    invalidation is never stored after it, shared by the caches that are loaded from the database."""
+
+    __slots__ = ("_open",)
+
+    def __init__(self) -> None:
+        self._open: dict[int, Ticket] = {}
+
+    def take(self, discord_uid: int) -> Ticket:
+        """Take before reading the database; a later ``take`` or ``void`` for the player voids it."""
+        ticket = Ticket(discord_uid)
+        self._open[discord_uid] = ticket
+        return ticket
+
+    def redeem(self, ticket: Ticket) -> bool:
+        """True (once) when nothing voided ``ticket`` since it was taken."""
+        if self._open.get(ticket.discord_uid) is not ticket:
+            return False
+        del self._open[ticket.discord_uid]
+        return True
+
+    def void(self, discord_uid: int) -> None:
+        self._open.pop(discord_uid, None)
+
+    def clear(self) -> None:
+        self._open.clear()
+
+
 class PlayerCache:
     """uid -> (player, stored_at); entries expire after ``ttl_seconds`` of their own age.
 
@@ -78,7 +107,7 @@ class PlayerCache:
         self._max = max_entries
         self._ticker = ticker
         self._entries: dict[int, tuple[Player, float]] = {}
-        self._tickets: dict[int, Ticket] = {}
+        self._tickets = Tickets()
         self.hits = 0
         self.misses = 0
 
@@ -99,16 +128,13 @@ class PlayerCache:
 
     def ticket(self, discord_uid: int) -> Ticket:
         """Take before reading the database; pass to ``put`` with what was read."""
-        ticket = Ticket(discord_uid)
-        self._tickets[discord_uid] = ticket
-        return ticket
+        return self._tickets.take(discord_uid)
 
     def put(self, player: Player, ticket: Ticket) -> bool:
         """Store ``player`` unless an invalidation happened since ``ticket``; True when stored."""
         uid = player.discord_uid
-        if self._tickets.get(uid) is not ticket:
+        if ticket.discord_uid != uid or not self._tickets.redeem(ticket):
             return False
-        del self._tickets[uid]
         if not self.enabled:
             return False
         now = self._ticker()
@@ -119,7 +145,7 @@ class PlayerCache:
 
     def invalidate(self, discord_uid: int) -> None:
         self._entries.pop(discord_uid, None)
-        self._tickets.pop(discord_uid, None)
+        self._tickets.void(discord_uid)
 
     def clear(self) -> None:
         self._entries.clear()

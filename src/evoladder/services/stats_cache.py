@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from evoladder.services.player_cache import Ticket
+from evoladder.services.player_cache import Ticket, Tickets
 from evoladder.store.repositories.stats import PlayerStats
 
 DEFAULT_MAX_ENTRIES = 20_000  # ~2 KB each: ~40 MB at most, the players who looked recently
@@ -52,7 +52,7 @@ class StatsCache:
         self._max = max_entries
         self._ticker = ticker
         self._entries: dict[int, tuple[PlayerStats, float]] = {}
-        self._tickets: dict[int, Ticket] = {}
+        self._tickets = Tickets()
         self.hits = 0
         self.misses = 0
 
@@ -78,16 +78,13 @@ class StatsCache:
 
     def ticket(self, discord_uid: int) -> Ticket:
         """Take before reading the database; pass to ``put`` with what was read."""
-        ticket = Ticket(discord_uid)
-        self._tickets[discord_uid] = ticket
-        return ticket
+        return self._tickets.take(discord_uid)
 
     def put(self, stats: PlayerStats, ticket: Ticket) -> bool:
         """Store ``stats`` unless an invalidation happened since ``ticket``; True when stored."""
         uid = ticket.discord_uid
-        if self._tickets.get(uid) is not ticket:
+        if not self._tickets.redeem(ticket):
             return False
-        del self._tickets[uid]
         if not self.enabled:
             return False
         self._entries.pop(uid, None)
@@ -98,7 +95,7 @@ class StatsCache:
 
     def invalidate(self, discord_uid: int) -> None:
         self._entries.pop(discord_uid, None)
-        self._tickets.pop(discord_uid, None)
+        self._tickets.void(discord_uid)
 
     def clear(self) -> None:
         self._entries.clear()
