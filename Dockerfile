@@ -2,14 +2,16 @@
 # never the sandbox. Build: docker build -t evoladder .
 # Run:   docker run -d --env-file .env -v evoladder-data:/app/data --stop-timeout 30 evoladder
 #
-# Two stages: the first builds the project's wheel (setuptools is not needed at run time), the
-# second installs it with its dependencies (all of them ship manylinux wheels: no compiler) and
-# runs as an unprivileged user.
+# Two stages: the first builds the project's wheel with its one C extension (the matchmaker's
+# assignment kernel; gcc is needed there and only there), the second installs it with its
+# dependencies (all of them ship manylinux wheels: no compiler) and runs as an unprivileged user.
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY src ./src
 RUN pip wheel --no-deps --wheel-dir /wheels .
 

@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench lint format install clean
 
-$(STAMP): pyproject.toml
-	@echo "evoladder: installing into $(VENV) (first run or pyproject.toml changed)"
+# setup.py builds the C extension of the matchmaker (src/evoladder/domain/_assignment.c).
+$(STAMP): pyproject.toml setup.py src/evoladder/domain/_assignment.c
+	@echo "evoladder: installing into $(VENV) (first run, or pyproject.toml or the C extension changed)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -e '.[dev]'

@@ -13,8 +13,9 @@ from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.rating import Outcome
 from evoladder.services.events import MatchFound
 from evoladder.services.matches import JobKind
-from evoladder.services.matchmaker import Made, Matchmaker, _Planned
+from evoladder.services.matchmaker import Made, Matchmaker
 from evoladder.store.engine import create_engine
+from evoladder.store.repositories.matches import WaveMatch
 from evoladder.store.uow import Database
 
 SEASON = [m.name for m in GAME.season.maps]
@@ -122,14 +123,14 @@ class LeavesMidWave(Matchmaker):
     stack: Stack | None = None
 
     async def _write(
-        self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
+        self, rows: list[WaveMatch], wave_at: datetime, read_at: datetime
     ) -> tuple[list[Made], int]:
         assert self.stack is not None
         await self.stack.queue.leave(self.leaver)
         if self.joiner:  # and someone else joins: the wave did not see them
             self.stack.clock.advance(seconds=1)
             await queue(self.stack, self.joiner, "bw_protoss", None)
-        return await super()._write(planned, wave_at, read_at)
+        return await super()._write(rows, wave_at, read_at)
 
 
 async def test_a_player_who_left_during_the_wave_is_not_matched(db: Database) -> None:
@@ -152,12 +153,12 @@ class RequeuesMidWave(Matchmaker):
     stack: Stack | None = None
 
     async def _write(
-        self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
+        self, rows: list[WaveMatch], wave_at: datetime, read_at: datetime
     ) -> tuple[list[Made], int]:
         assert self.stack is not None
         await self.stack.queue.leave(2)
         await self.stack.queue.join(2, None, "sc2_terran")
-        return await super()._write(planned, wave_at, read_at)
+        return await super()._write(rows, wave_at, read_at)
 
 
 async def test_a_player_who_requeued_with_another_race_is_not_matched_with_the_old_one(

@@ -6,8 +6,11 @@ import random
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evoladder.domain.matchmaking import (
+    MapPicker,
     QueueEntry,
     RaceChoice,
     WaveResult,
@@ -274,3 +277,24 @@ def test_duplicate_pool_entries_count_once() -> None:
 def test_an_empty_pool_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="no maps"):
         choose_map([], (), (), (), (), random.Random(0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    vetoes_a=st.sets(st.sampled_from(POOL), max_size=4),
+    vetoes_b=st.sets(st.sampled_from(POOL), max_size=4),
+    recent_a=st.lists(st.sampled_from(POOL), max_size=3),
+    recent_b=st.lists(st.sampled_from(POOL), max_size=3),
+    seed=st.integers(0, 2**32),
+)
+def test_the_picker_draws_what_random_choices_draws(
+    vetoes_a: set[str], vetoes_b: set[str], recent_a: list[str], recent_b: list[str], seed: int
+) -> None:
+    """MapPicker skips rng.choices' per-call work; the maps drawn from a seed stay the same."""
+    allowed = [m for m in POOL if m not in vetoes_a | vetoes_b] or list(POOL)
+    recent = recent_a + recent_b
+    reference = random.Random(seed).choices(
+        allowed, weights=[1 / (1 + recent.count(m)) for m in allowed], k=1
+    )[0]
+    picker = MapPicker(POOL)
+    assert picker.pick(vetoes_a, vetoes_b, recent_a, recent_b, random.Random(seed)) == reference

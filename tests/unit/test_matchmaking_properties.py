@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evoladder.domain import matchmaking_solver
+from evoladder.domain import assignment, matchmaking_solver
 from evoladder.domain.matchmaking import (
     QueueEntry,
     RaceChoice,
@@ -130,11 +130,30 @@ def lp_path_only() -> Iterator[None]:
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
+# The solver's assignments run on the C extension when it is built, else on scipy
+# (domain/assignment.py): the key properties are checked on both.
+KERNELS = [
+    pytest.param("compiled", marks=pytest.mark.skipif(
+        assignment.KERNEL != "compiled", reason="the C extension is not built here")),
+    "scipy",
+]
 
+
+@contextmanager
+def kernel(name: str) -> Iterator[None]:
+    if name == "scipy":
+        with mock.patch.object(assignment, "_compiled", None):
+            yield
+    else:
+        yield
+
+
+@pytest.mark.parametrize("kernel_name", KERNELS)
 @SETTINGS
 @given(queues(max_size=8))
-def test_equal_to_the_brute_force_optimum(entries: list[QueueEntry]) -> None:
-    result = run_wave(entries)
+def test_equal_to_the_brute_force_optimum(kernel_name: str, entries: list[QueueEntry]) -> None:
+    with kernel(kernel_name):
+        result = run_wave(entries)
     check_valid(entries, result)
     assert key_of(entries, result) == brute_force(entries)
     assert result.exact
@@ -171,10 +190,11 @@ def test_cost_never_worse_than_greedy_at_equal_pair_count(entries: list[QueueEnt
         assert ours.total_cost <= greedy.total_cost
 
 
+@pytest.mark.parametrize("kernel_name", KERNELS)
 @SETTINGS
 @given(queues(max_size=8))
-def test_the_lp_path_is_honest_about_its_bound(entries: list[QueueEntry]) -> None:
-    with lp_path_only():
+def test_the_lp_path_is_honest_about_its_bound(kernel_name: str, entries: list[QueueEntry]) -> None:
+    with lp_path_only(), kernel(kernel_name):
         result = run_wave(entries)
     check_valid(entries, result)
     ours, best = key_of(entries, result), brute_force(entries)
@@ -214,8 +234,11 @@ def realistic(n: int, seed: int) -> list[QueueEntry]:
     return entries
 
 
+@pytest.mark.parametrize("kernel_name", KERNELS)
 @pytest.mark.parametrize(("n", "seed"), [(150, 1), (400, 2), (700, 3)])
-def test_realistic_queues_beat_greedy_within_a_small_proven_gap(n: int, seed: int) -> None:
+def test_realistic_queues_beat_greedy_within_a_small_proven_gap(
+    kernel_name: str, n: int, seed: int
+) -> None:
     entries = realistic(n, seed)
     # Last opponents for a few: pairs of players who just met.
     entries = [
@@ -223,7 +246,9 @@ def test_realistic_queues_beat_greedy_within_a_small_proven_gap(n: int, seed: in
                    last_opponent=(e.player + 1 if e.player % 20 == 1 else None))
         for e in entries
     ]
-    ours, greedy = run_wave(entries), greedy_baseline(entries)
+    with kernel(kernel_name):
+        ours = run_wave(entries)
+    greedy = greedy_baseline(entries)
     check_valid(entries, ours)
     assert key_of(entries, ours) <= key_of(entries, greedy)
     assert ours.lower_bound is not None

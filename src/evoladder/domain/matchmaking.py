@@ -39,8 +39,8 @@ Algorithm
     two-race player joins the segments of its two slots), and each segment is solved alone.
     Two-race players make the pair graph non-bipartite, so a segment is solved through the
     *fractional* matching LP, computed exactly as an assignment on the bipartite double cover
-    (``scipy.sparse.csgraph.min_weight_full_bipartite_matching``; details in
-    ``matchmaking_solver``):
+    with its optimal duals (``assignment``: a C kernel, or scipy where it was not built; details
+    in ``matchmaking_solver``):
 
     1. The LP is solved on every allowed pair (segments of up to 120 players) or on a sparse
        start graph (each slot's 8 nearest opposite slots each way, the slots at its rank share
@@ -75,21 +75,28 @@ Guarantees
       34% before the re-pairing for fixed sides). Queues full of ties (a ladder's launch:
       everyone at 1500) are solved as well but with weaker bounds; an LP-free bound (each
       player's nearest possible gap) then backs the dual one.
-    * The weights are integers below 2**51, so the float assignment solver is exact. For very
+    * The weights are integers below 2**51, so both assignment kernels are exact. For very
       large segments with rematch pairs the rematch weight is capped at about 2**49 / n**2
       (``matchmaking_solver.Tiers``; ~12 times the largest pair cost at 10,000 players in one
       segment): a rematch is then used only if it saves at least that much.
 
 Map choice
     See :func:`choose_map`.
+
+Entry points
+    :func:`plan_wave` takes the queue in columns (``WaveQueue``) and answers with positions
+    (``WavePlan``): the matchmaker service builds it straight from its rows. :func:`run_wave` is
+    the same for ``QueueEntry`` objects, answering with ``Pairing`` objects.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from bisect import bisect
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 from sortedcontainers import SortedList
@@ -160,28 +167,91 @@ def pair_cost(gap: int, waits_a: int, waits_b: int) -> int:
     return gap * gap - WAIT_WEIGHT * (waits_a + waits_b)
 
 
-def run_wave(entries: Sequence[QueueEntry]) -> WaveResult:
-    """Add one wait to every entry, pair them optimally (see the module doc), return the result.
+@dataclass(frozen=True, slots=True)
+class WaveQueue:
+    """A wave's queue in columns, one position per entry: what the solver reads, and the form a
+    caller holding thousands of database rows builds most cheaply (no object per entry).
 
-    The result does not depend on the order of ``entries``. ``pairs`` are ordered longest
-    combined wait first; ``waiting`` keeps the input order.
+    ``bw_mmr`` / ``sc2_mmr``: the rating of the entry's race on that side, None when the entry
+    did not queue that side (at least one of the two is set). ``waits``: waves waited before
+    this one. ``last_opponent``: a player id or None.
     """
-    _validate(entries)
-    ordered = sorted(entries, key=lambda e: e.player)
-    players = _players(ordered)
+
+    player: Sequence[int]
+    bw_mmr: Sequence[int | None]
+    sc2_mmr: Sequence[int | None]
+    waits: Sequence[int]
+    last_opponent: Sequence[int | None]
+
+    @staticmethod
+    def of(entries: Sequence[QueueEntry]) -> WaveQueue:
+        return WaveQueue(
+            player=[e.player for e in entries],
+            bw_mmr=[e.bw.mmr if e.bw is not None else None for e in entries],
+            sc2_mmr=[e.sc2.mmr if e.sc2 is not None else None for e in entries],
+            waits=[e.waits for e in entries],
+            last_opponent=[e.last_opponent for e in entries],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WavePlan:
+    """The pairs of a wave as positions in its ``WaveQueue``: pair k is ``bw[k]`` (playing its BW
+    race) against ``sc2[k]`` (its SC2 race), with cost ``cost[k]``; longest combined wait first,
+    ties by the BW player's id."""
+
+    bw: tuple[int, ...]
+    sc2: tuple[int, ...]
+    cost: tuple[int, ...]
+    total_cost: int
+    lower_bound: int | None  # equal to total_cost when the solve is exact
+    exact: bool
+
+
+def plan_wave(queue: WaveQueue) -> WavePlan:
+    """Add one wait to every entry and pair them optimally (see the module doc).
+
+    The result does not depend on the order of the entries. Bad input (an entry with neither
+    race, a player twice, negative waits) is a caller bug: ValueError.
+    """
+    order, players = _players(queue)
     waits = players.waits.tolist()  # incremented
-    found: list[tuple[int, int]] = []
+    bw: list[int] = []
+    sc: list[int] = []
     bound = 0
     exact = True
     for group in segments(players):
         segment = _by_mmr(players, group)
         solution = solve(players.take(segment))
-        found += zip(segment[solution.bw].tolist(), segment[solution.sc].tolist(), strict=True)
+        bw += segment[solution.bw].tolist()
+        sc += segment[solution.sc].tolist()
         bound += solution.lower_bound
         exact = exact and solution.exact
-    found.sort(key=lambda pair: (-(waits[pair[0]] + waits[pair[1]]), ordered[pair[0]].player))
-    pairs = [_pairing(ordered[b], ordered[s], waits[b], waits[s]) for b, s in found]
-    return _result(entries, pairs, bound, exact)
+    # Sorted positions are sorted player ids: ties go to the smaller BW player.
+    found = sorted(zip(bw, sc, strict=True), key=lambda pair: (-(waits[pair[0]] + waits[pair[1]]), pair[0]))
+    position = order.tolist()
+    bw_x, sc_x = players.bw_x.tolist(), players.sc_x.tolist()
+    cost = tuple(pair_cost(abs(bw_x[b] - sc_x[s]), waits[b], waits[s]) for b, s in found)
+    return WavePlan(
+        bw=tuple(position[b] for b, _ in found),
+        sc2=tuple(position[s] for _, s in found),
+        cost=cost,
+        total_cost=sum(cost),
+        lower_bound=bound,
+        exact=exact,
+    )
+
+
+def run_wave(entries: Sequence[QueueEntry]) -> WaveResult:
+    """:func:`plan_wave` for ``QueueEntry`` objects, with the pairs and the waiting entries as
+    objects. ``pairs`` are ordered longest combined wait first; ``waiting`` keeps the input order.
+    """
+    plan = plan_wave(WaveQueue.of(entries))
+    pairs = [
+        _pairing(entries[b], entries[s], entries[b].waits + 1, entries[s].waits + 1)
+        for b, s in zip(plan.bw, plan.sc2, strict=True)
+    ]
+    return _result(entries, pairs, plan.lower_bound, plan.exact)
 
 
 def greedy_baseline(entries: Sequence[QueueEntry]) -> WaveResult:
@@ -234,15 +304,38 @@ def choose_map(
     both players just played counts twice. If the vetoes remove every map, the whole pool is
     used (vetoes are preferences; a match must still get a map). Duplicate names in the pool
     count once. Deterministic for a given ``rng`` state. An empty pool raises ValueError.
+    (:class:`MapPicker` is the same for many pairs of one season.)
     """
-    pool = list(dict.fromkeys(season_maps))
-    if not pool:
-        raise ValueError("choose_map: the season has no maps")
-    vetoed = set(vetoes_a).union(vetoes_b)
-    allowed = [m for m in pool if m not in vetoed] or pool
-    recent = [*recent_a, *recent_b]  # a few names: counting in the list beats two Counters
-    weights = [1.0 / (1 + recent.count(m)) for m in allowed]
-    return rng.choices(allowed, weights=weights, k=1)[0]
+    return MapPicker(season_maps).pick(vetoes_a, vetoes_b, recent_a, recent_b, rng)
+
+
+class MapPicker:
+    """:func:`choose_map` with the season's pool prepared once (a wave picks hundreds of maps)."""
+
+    def __init__(self, season_maps: Sequence[str]) -> None:
+        self._pool = list(dict.fromkeys(season_maps))
+        if not self._pool:
+            raise ValueError("choose_map: the season has no maps")
+
+    def pick(
+        self,
+        vetoes_a: Collection[str],
+        vetoes_b: Collection[str],
+        recent_a: Sequence[str],
+        recent_b: Sequence[str],
+        rng: random.Random,
+    ) -> str:
+        pool = self._pool
+        allowed = pool
+        if vetoes_a or vetoes_b:
+            allowed = [m for m in pool if m not in vetoes_a and m not in vetoes_b] or pool
+        if recent_a or recent_b:
+            recent = [*recent_a, *recent_b]  # a few names: counting in the list beats Counters
+            # The draw of rng.choices(allowed, weights, k=1), without its per-call checks.
+            cumulative = list(accumulate(1.0 / (1 + recent.count(m)) for m in allowed))
+            return allowed[bisect(cumulative, rng.random() * cumulative[-1], 0, len(allowed) - 1)]
+        # Equal weights: the draw rng.choices would make with them (floor(random() * n)).
+        return allowed[math.floor(rng.random() * len(allowed))]
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -265,19 +358,34 @@ def _waited(e: QueueEntry) -> QueueEntry:
     return QueueEntry(e.player, e.bw, e.sc2, e.waits + 1, e.vetoes, e.last_opponent)
 
 
-def _players(ordered: list[QueueEntry]) -> Players:
-    """The entries as arrays, waits already incremented for this wave."""
-    index = {e.player: i for i, e in enumerate(ordered)}
-    waits = ints([e.waits + 1 for e in ordered])
-    return Players(
+def _players(queue: WaveQueue) -> tuple[IntArray, Players]:
+    """The entries as arrays sorted by player id (so the result does not depend on the input
+    order), waits already incremented for this wave, and each array index's queue position."""
+    player = ints(queue.player)
+    order = ints(np.argsort(player, kind="stable"))
+    n = order.shape[0]
+    has_bw = np.array([m is not None for m in queue.bw_mmr], dtype=np.bool_)
+    has_sc = np.array([m is not None for m in queue.sc2_mmr], dtype=np.bool_)
+    waits = ints(queue.waits)
+    if n and not (has_bw | has_sc).all():
+        bad = queue.player[int(np.flatnonzero(~(has_bw | has_sc))[0])]
+        raise ValueError(f"queue entry of player {bad} has neither a BW nor an SC2 race")
+    if n and bool((np.diff(player[order]) == 0).any()):
+        twice = int(player[order][1:][np.diff(player[order]) == 0][0])
+        raise ValueError(f"player {twice} has two queue entries in one wave")
+    if n and int(waits.min()) < 0:
+        raise ValueError(f"queue entry of player {queue.player[int(waits.argmin())]} has negative waits")
+    index = dict(zip(player[order].tolist(), range(n), strict=True))
+    last = [index.get(queue.last_opponent[i], -1) for i in order.tolist()]
+    waits = waits[order] + 1
+    return order, Players(
         waits=waits,
         radius=ints(BASE_WINDOW + WINDOW_STEP * waits),
-        last=ints([index.get(e.last_opponent, -1) if e.last_opponent is not None else -1
-                   for e in ordered]),
-        bw_x=ints([e.bw.mmr if e.bw is not None else 0 for e in ordered]),
-        sc_x=ints([e.sc2.mmr if e.sc2 is not None else 0 for e in ordered]),
-        has_bw=np.array([e.bw is not None for e in ordered], dtype=np.bool_),
-        has_sc=np.array([e.sc2 is not None for e in ordered], dtype=np.bool_),
+        last=ints(last),
+        bw_x=ints([0 if m is None else m for m in queue.bw_mmr])[order],
+        sc_x=ints([0 if m is None else m for m in queue.sc2_mmr])[order],
+        has_bw=has_bw[order],
+        has_sc=has_sc[order],
     )
 
 

@@ -8,12 +8,14 @@ Two-race players make the pair graph non-bipartite, so the solver works with the
 matching LP, solved exactly as an assignment on the bipartite double cover: every player has a
 row and a column, an edge {p, q} gives the entries (p, q) and (q, p), and the diagonal (p, p)
 means "p unmatched". An optimal assignment is a permutation sigma whose 2-cycles are pairs and
-whose longer cycles are half-edges; its weight is twice the LP value.
+whose longer cycles are half-edges; its weight is twice the LP value. The assignment comes with
+its optimal row and column duals (:mod:`evoladder.domain.assignment`: a small C kernel, or scipy
+with shortest-path duals where it was not built), which give the LP's node duals.
 
 Steps (:func:`solve`):
 
 1. LP on a candidate graph (every allowed pair when the segment is small, else each slot's
-   nearest opposite slots), node duals from shortest paths on the residual graph, and pricing
+   nearest opposite slots), its node duals from the assignment's, and pricing
    of the duals against every allowed pair of the full graph; violated pairs are added and the
    LP solved again (column generation), a bounded number of times. Duals still violated are
    repaired, so the lower bound is always valid for the full graph.
@@ -37,9 +39,8 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from evoladder.domain import assignment
 from evoladder.domain.matchmaking_augment import Matching, augment, max_pairs
 from evoladder.domain.matchmaking_graph import (
     WAIT_WEIGHT,
@@ -77,7 +78,8 @@ REPAIR_PER_PLAYER = 1
 # Re-pairing for fixed sides (_best_sides) runs up to this many players: its warm start works
 # less well on long segments (~2 ms at 1,000 queued, ~140 ms at 10,000, where it gained ~0.0005%).
 SIDES_PLAYERS = 4000
-# lam * n stays below this, so the float64 assignment solver computes with exact integers.
+# lam * n stays below this, so both assignment kernels compute exactly (the scipy fallback in
+# float64, see assignment.py).
 _EXACT_FLOAT_BUDGET = 2**50
 
 
@@ -177,6 +179,7 @@ class _Relaxation:
     weight: IntArray  # shifted entry weights (all >= 1)
     shift: int
     value2: int  # twice the LP value: sum of combined weights of the used real entries
+    node_duals: IntArray  # row + column dual of each player, for ``weight``
 
 
 def _relax(
@@ -184,73 +187,35 @@ def _relax(
 ) -> _Relaxation:
     """Solve the fractional matching LP exactly as an assignment on the double cover.
 
-    ``warm``: estimated node duals (``pi2``, as :func:`_duals` gives them), or None. Every row
-    and every column of the double cover is used exactly once, so entry weights may be
-    lowered by any row and column potentials without changing the optimum; good estimates
-    leave the solver little to search (exact ones cut its time ~10x at 1,000 queued).
+    ``warm``: estimated node duals (``pi2``, as :func:`_duals` gives them), or None; they only
+    speed the solve up (:func:`assignment.solve`).
     """
     shift = int(-combined.min()) + 1 if len(edges) else 1
     rows = ints(np.concatenate([edges.p, edges.q, np.arange(n)]))
     cols = ints(np.concatenate([edges.q, edges.p, np.arange(n)]))
     weight = ints(np.concatenate([combined + shift, combined + shift, np.full(n, shift)]))
-    # One extra, empty column makes the matrix rectangular, which makes LAPJVsp skip its
-    # initialisation (augmenting row reduction). That phase is pseudo-polynomial: with the
-    # large tier weights it took seconds on a few hundred players. The empty column is never
-    # used; the augmentation phase alone is polynomial and exact. Column reduction, the cheap
-    # and safe part of that initialisation, is done here instead (~30% less search).
-    reduced = 2 * weight if warm is None else 2 * weight - warm[rows] - warm[cols]
-    lowest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(lowest, cols, reduced)
-    reduced = reduced - lowest[cols] + 1
-    matrix = csr_matrix((reduced.astype(np.float64), (rows, cols)), shape=(n, n + 1))
-    row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
-    sigma = np.empty(n, dtype=np.int64)
-    sigma[row_ind] = col_ind
+    warm_u = warm_v = None
+    if warm is not None and warm.shape[0] == n:
+        # pi2 = row dual + column dual - shift + lam: split the node's share over its row
+        # and its column (the constant lam - shift is the same for all and does not matter).
+        warm_u = warm // 2
+        warm_v = warm - warm_u
+    solved = assignment.solve(n, rows, cols, weight, warm_u, warm_v)
+    sigma = solved.col_of_row
     used = sigma[rows] == cols
     value2 = int((weight[used] - shift).sum())
-    return _Relaxation(sigma, rows, cols, weight, shift, value2)
+    return _Relaxation(sigma, rows, cols, weight, shift, value2, ints(solved.u + solved.v))
 
 
 def _duals(relax: _Relaxation, lam: int) -> IntArray:
     """Twice the node duals (shifted by lam/2): pi2_p + pi2_q <= 2 * (cost + penalty) per edge.
 
-    Potentials are shortest distances in the residual graph of the optimal assignment (a row
-    reaches another row through an unused entry and the used entry of that entry's column),
-    computed by vectorised Bellman-Ford rounds; an optimal assignment has no negative cycle.
+    The double cover's row and column duals u, v satisfy u_p + v_q <= w and u_q + v_p <= w on
+    every edge {p, q} of weight w = combined + shift, and u_p + v_p <= shift (the diagonal), with
+    equality where the assignment is used; so pi_p = (u_p + v_p - shift) / 2 is an optimal dual
+    of the LP, and pi2 = 2 pi + lam moves the lam tier out of the constraint.
     """
-    sigma = relax.sigma
-    n = sigma.shape[0]
-    inv = np.empty(n, dtype=np.int64)
-    inv[sigma] = np.arange(n)
-    used = sigma[relax.rows] == relax.cols
-    into = np.empty(n, dtype=np.int64)
-    into[relax.cols[used]] = relax.weight[used]
-    free = ~used
-    dist = _bellman_ford(
-        n,
-        relax.rows[free],
-        inv[relax.cols[free]],
-        relax.weight[free] - into[relax.cols[free]],
-    )
-    return ints(-dist + dist[inv] + into - relax.shift + lam)
-
-
-def _bellman_ford(n: int, src: IntArray, dst: IntArray, arc: IntArray) -> IntArray:
-    """Shortest distances from a virtual source joined to every node by a 0 arc."""
-    order = np.argsort(dst, kind="stable")
-    src, dst, arc = src[order], dst[order], arc[order]
-    dist = np.zeros(n, dtype=np.int64)
-    if not dst.shape[0]:
-        return dist
-    starts = np.flatnonzero(np.concatenate([[True], dst[1:] != dst[:-1]]))
-    heads = dst[starts]
-    for _ in range(n + 1):
-        best = np.minimum.reduceat(dist[src] + arc, starts)
-        better = best < dist[heads]
-        if not better.any():
-            return dist
-        dist[heads[better]] = best[better]
-    raise RuntimeError("matchmaking: negative cycle in an optimal assignment")  # pragma: no cover
+    return ints(relax.node_duals - relax.shift + lam)
 
 
 def _cycles(sigma: IntArray) -> list[list[int]]:

@@ -5,9 +5,9 @@ every player computes the same wave times. One wave:
 
 1. reads every queue entry of a player who is not banned, with the ratings of its races and the
    player's region, in one query (the last opponent and recent maps were stored at join);
-2. pairs them with ``domain.matchmaking.run_wave`` (in a worker thread for large queues, so the event
+2. pairs them with ``domain.matchmaking.plan_wave`` (in a worker thread for large queues, so the event
    loop keeps serving commands while a 10,000-player wave is solved);
-3. picks a map per pair (``choose_map``: not vetoed by either, weighted away from their recent maps)
+3. picks a map per pair (``MapPicker``: not vetoed by either, weighted away from their recent maps)
    and the server from the region table (``GameData.server_for``: a missing region gets the
    documented default server);
 4. in ONE transaction (``MatchRepository.create_wave``): inserts the pairs whose players are
@@ -50,16 +50,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from evoladder.domain.assignment import KERNEL as ASSIGNMENT_KERNEL
 from evoladder.domain.match_state import MatchTimings
-from evoladder.domain.matchmaking import (
-    Pairing,
-    QueueEntry,
-    RaceChoice,
-    WaveResult,
-    choose_map,
-    next_wave_at,
-    run_wave,
-)
+from evoladder.domain.matchmaking import MapPicker, WavePlan, WaveQueue, next_wave_at, plan_wave
 from evoladder.domain.players import aborts_left_now
 from evoladder.domain.rating import START_MMR
 from evoladder.game import GameData
@@ -67,7 +60,7 @@ from evoladder.logging_setup import event
 from evoladder.services.events import MatchFound
 from evoladder.services.matches import confirmation_schedule
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
-from evoladder.store.repositories.matches import WaveWrite
+from evoladder.store.repositories.matches import WaveMatch, WaveWrite
 from evoladder.store.repositories.queue import WAVE_READ, WaveCandidate, candidates_from_rows
 from evoladder.store.uow import Database
 
@@ -106,15 +99,6 @@ class Made(NamedTuple):
     race_1: str
     race_2: str
     confirm_deadline: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class _Planned:
-    pairing: Pairing
-    bw: WaveCandidate
-    sc2: WaveCandidate
-    map_name: str
-    server: str
 
 
 class Matchmaker:
@@ -160,19 +144,18 @@ class Matchmaker:
         lap = _Laps()
         candidates = await self._read_queue()
         lap("read")
-        by_uid = {c.discord_uid: c for c in candidates}
-        entries = [_to_domain(c) for c in candidates]
-        if len(entries) > THREAD_THRESHOLD:
-            result = await asyncio.to_thread(run_wave, entries)
+        queue = _wave_queue(candidates)
+        if len(candidates) > THREAD_THRESHOLD:
+            plan = await asyncio.to_thread(plan_wave, queue)
         else:
-            result = run_wave(entries)
-        planned = self._plan(result.pairs, by_uid)
+            plan = plan_wave(queue)
+        rows = self._rows(plan, candidates)
         lap("pair")
-        created, dropped = await self._write(planned, wave_at, read_at)
+        created, dropped = await self._write(rows, wave_at, read_at)
         lap("write")
-        await self._announce(created, by_uid)
+        await self._announce(created, {c.discord_uid: c for c in candidates})
         lap("announce")
-        report = self._report(wave_at, len(candidates), result, created, dropped, lap.ms)
+        report = self._report(wave_at, len(candidates), plan, created, dropped, lap.ms)
         self.last_report = report
         event(
             log, "wave", at=wave_at.isoformat(), queued=report.queued, matches=len(report.match_ids),
@@ -188,34 +171,32 @@ class Matchmaker:
         async with self._db.read() as uow:
             return await uow.queue.wave_candidates()
 
-    def _plan(self, pairs: Sequence[Pairing], by_uid: dict[int, WaveCandidate]) -> list[_Planned]:
-        maps = tuple(m.name for m in self._game.season.maps)
+    def _rows(self, plan: WavePlan, candidates: Sequence[WaveCandidate]) -> list[WaveMatch]:
+        """The wave's matches as the write takes them, each with its map and server."""
+        picker = MapPicker([m.name for m in self._game.season.maps])
         servers: dict[tuple[str | None, str | None], str] = {}
-        planned = []
-        for pairing in pairs:
-            bw, sc2 = by_uid[pairing.bw_player], by_uid[pairing.sc2_player]
-            map_name = choose_map(maps, bw.vetoes, sc2.vetoes, bw.recent_maps, sc2.recent_maps, self._rng)
+        rows: list[WaveMatch] = []
+        for b, s in zip(plan.bw, plan.sc2, strict=True):
+            bw, sc2 = candidates[b], candidates[s]
+            map_name = picker.pick(bw.vetoes, sc2.vetoes, bw.recent_maps, sc2.recent_maps, self._rng)
             regions = (bw.region, sc2.region)
             server = servers.get(regions)
             if server is None:
                 server = servers[regions] = self._game.server_for(*regions).code
-            planned.append(_Planned(pairing, bw, sc2, map_name, server))
-        return planned
+            assert bw.bw_race is not None and sc2.sc2_race is not None
+            rows.append((
+                bw.discord_uid, sc2.discord_uid, bw.bw_race, sc2.sc2_race,
+                _rating(bw.bw_mmr), _rating(sc2.sc2_mmr), map_name, server,
+            ))
+        return rows
 
     async def _write(
-        self, planned: Sequence[_Planned], wave_at: datetime, read_at: datetime
+        self, rows: list[WaveMatch], wave_at: datetime, read_at: datetime
     ) -> tuple[list[Made], int]:
         """One transaction: the pairs the queue still allows become matches, with their entries,
         players, jobs, and the waits of everyone left (``MatchRepository.create_wave``)."""
         now = self._clock.now()
         deadline = now + self._timings.confirm_timeout
-        rows = [
-            (
-                p.pairing.bw_player, p.pairing.sc2_player, p.pairing.bw_race, p.pairing.sc2_race,
-                p.pairing.bw_mmr, p.pairing.sc2_mmr, p.map_name, p.server,
-            )
-            for p in planned
-        ]
         schedule = confirmation_schedule(now, deadline, self._timings)
         async with self._db.transaction() as uow:
             ids = await uow.matches.create_wave(WaveWrite(rows, now, deadline, wave_at, schedule, read_at))
@@ -224,13 +205,13 @@ class Matchmaker:
             for row, i in zip(rows, ids, strict=True)
             if i is not None
         ]
-        return created, len(planned) - len(created)
+        return created, len(rows) - len(created)
 
     def _report(
         self,
         wave_at: datetime,
         queued: int,
-        result: WaveResult,
+        result: WavePlan,
         created: list[Made],
         dropped: int,
         durations: dict[str, float],
@@ -271,7 +252,10 @@ class Matchmaker:
     async def start(self) -> None:
         self._stopping.clear()
         self._task = asyncio.create_task(self._loop(), name="matchmaker")
-        event(log, "matchmaker.start", interval=self.interval, next=self.next_wave_at().isoformat())
+        event(
+            log, "matchmaker.start", interval=self.interval, next=self.next_wave_at().isoformat(),
+            kernel=ASSIGNMENT_KERNEL,  # "scipy": the C extension was not built (slower waves)
+        )
 
     async def stop(self) -> None:
         """Stop; a wave in progress finishes (its transaction is never cut in half)."""
@@ -324,19 +308,16 @@ class _Laps:
         self._last = now
 
 
-def _to_domain(c: WaveCandidate) -> QueueEntry:
-    return QueueEntry(
-        player=c.discord_uid,
-        bw=_choice(c.bw_race, c.bw_mmr),
-        sc2=_choice(c.sc2_race, c.sc2_mmr),
-        waits=c.waits,
-        vetoes=c.vetoes,
-        last_opponent=c.last_opponent,
+def _wave_queue(candidates: Sequence[WaveCandidate]) -> WaveQueue:
+    return WaveQueue(
+        player=[c.discord_uid for c in candidates],
+        bw_mmr=[None if c.bw_race is None else _rating(c.bw_mmr) for c in candidates],
+        sc2_mmr=[None if c.sc2_race is None else _rating(c.sc2_mmr) for c in candidates],
+        waits=[c.waits for c in candidates],
+        last_opponent=[c.last_opponent for c in candidates],
     )
 
 
-def _choice(race: str | None, mmr: int | None) -> RaceChoice | None:
-    """A queued race with its rating; a race never played yet has the start rating."""
-    if race is None:
-        return None
-    return RaceChoice(race, mmr if mmr is not None else START_MMR)
+def _rating(mmr: int | None) -> int:
+    """A queued race's rating; a race never played yet has the start rating."""
+    return START_MMR if mmr is None else mmr
