@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import tempfile
 from collections.abc import Sequence
@@ -349,6 +350,22 @@ def build_replays(
     )
 
 
+def freeze_startup_objects() -> None:
+    """Move everything built so far (the read models: millions of objects at 100k players) out
+    of the cyclic garbage collector's reach (``gc.freeze``).
+
+    A full collection otherwise walks all of them: measured at 100k players, 30-170 ms with the
+    event loop frozen (a command arriving then waits that long), and younger collections paid
+    for them too. The read models' objects are freed by reference counting when a row goes;
+    only cyclic garbage among the frozen objects would stay, and they make none. Called once by
+    the production entry after the build (not by the tests, which build many ladders in one
+    process).
+    """
+    gc.collect()
+    gc.freeze()
+    event(log, "gc.frozen", objects=gc.get_freeze_count())
+
+
 async def run_production(settings: Settings) -> int:
     """``evoladder run``: the real bot against Discord. Never starts the sandbox."""
     configure_logging(settings.log_level, settings.log_format)
@@ -370,6 +387,7 @@ async def run_production(settings: Settings) -> int:
         signals = ShutdownSignals()
         signals.install()
         stack.callback(signals.uninstall)
+        freeze_startup_objects()
         event(log, "start", database=settings.database_url_safe, season=ladder.core.game.current_season)
         return await ladder.serve(token, signals.requested)
 

@@ -15,6 +15,7 @@ from evoladder.bot.components.leaderboard import (
     ACTIONS,
     BoardControl,
     BoardState,
+    apply,
     board_components,
     board_reply,
     controls,
@@ -100,11 +101,12 @@ def test_the_board_json_is_what_the_items_would_send() -> None:
     assert reply_view.to_components() == controls(STATES[1], 9, GAME).to_components()
 
 
-def test_the_shared_option_json_is_not_changed_by_a_board() -> None:
+def test_the_same_board_state_shares_its_controls() -> None:
     first = board_components(STATES[1], 10, GAME)
-    first[0]["components"][0]["options"].clear()  # a board's own list: the shared parts stay whole
-    again = board_components(STATES[1], 10, GAME)
-    assert again == controls(STATES[1], 10, GAME).to_components()
+    assert board_components(STATES[1], 10, GAME) is first  # built once, shared (never changed)
+    assert first == controls(STATES[1], 10, GAME).to_components()
+    other = board_components(STATES[1], 11, GAME)  # another page count: other controls
+    assert other is not first and other == controls(STATES[1], 11, GAME).to_components()
 
 
 def _view_of(state: BoardState, pages: int) -> LeaderboardView:
@@ -124,3 +126,30 @@ def test_a_page_text_is_kept_per_page_object_and_viewer() -> None:
     moved = tuple(e._replace(mmr=e.mmr + 1) for e in entries)  # a new page object: built afresh
     assert render.rows_text(moved, GAME, None) != plain
     assert str(2000 - 1 + 1) in render.rows_text(moved, GAME, None)
+
+
+def test_a_board_embed_is_kept_per_page_object_and_viewer() -> None:
+    at = to_us(datetime(2026, 11, 22, tzinfo=UTC))
+    entries = tuple(Entry(i, i, "A", 100 + i, "bw_zerg", "KR", f"P{i}", 2000 - i, at) for i in range(1, 41))
+    flt = LeaderboardFilter()
+    page = Page(entries, 1, 3, 120, 120, 40)
+    first = render.board(LeaderboardView(page, flt, None), GAME, None)
+    assert render.board(LeaderboardView(page, flt, None), GAME, None) is first
+    # The same values in a new page object (the index changed since): built afresh, same text.
+    again = render.board(LeaderboardView(Page(entries, 1, 3, 120, 120, 40), flt, None), GAME, None)
+    assert again is not first and again.to_dict() == first.to_dict()
+    # Another viewer, whose row is on the page, sees it in bold: not the cached embed.
+    mine = render.board(LeaderboardView(page, flt, None), GAME, 105)
+    assert mine is not first and mine.description != first.description
+
+
+def test_every_state_a_control_makes_is_a_value() -> None:
+    """States key the controls' cache: each one a control makes must be hashable and equal to
+    the same state made another way (a race choice once came back as a plain set)."""
+    start = STATES[0]
+    for action, values in (("race", ["sc2_zerg", "bw_terran", "nonsense"]), ("c1", ["KR"]),
+                           ("rank", ["B"]), ("best", []), ("next", []), ("prev", [])):
+        state = apply(start, action, values, GAME)
+        assert isinstance(state.races, frozenset) and isinstance(state.countries, frozenset)
+        assert hash(state) == hash(apply(start, action, list(values), GAME))
+    assert apply(start, "race", ["sc2_zerg", "nonsense"], GAME).races == frozenset({"sc2_zerg"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 
@@ -25,7 +24,7 @@ def race(code: str, played: bool = True, **changes: object) -> RaceProfile:
         recent=MappingProxyType({14: Record(2, 1, 0), 30: Record(4, 2, 0), 90: Record(10, 5, 1)}),
         last_played=AT if played else None, counters=Record(10, 5, 1) if played else Record(),
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return base._replace(**changes)  # type: ignore[arg-type]
 
 
 def profile(*races: RaceProfile, ranked_total: int = 100_000) -> Profile:
@@ -58,3 +57,14 @@ def test_every_value_a_race_shows_changes_its_lines() -> None:
     moved = race("bw_zerg", recent=MappingProxyType(windows))
     assert "14d 3-1-0" in field(profile(moved), zerg)
     assert field(profile(race("bw_zerg")), GAME.races["sc2_zerg"].name) == text.RACE_UNPLAYED
+
+
+def test_the_embed_is_kept_per_profile_object() -> None:
+    """The service hands out the same Profile object while nothing shown changed."""
+    shown = profile(race("bw_zerg"))
+    first = render.profile(shown, GAME)
+    assert render.profile(shown, GAME) is first
+    again = render.profile(profile(race("bw_zerg")), GAME)  # equal values, another object
+    assert again is not first and again.to_dict() == first.to_dict()
+    moved = render.profile(profile(race("bw_zerg", global_rank=311)), GAME)
+    assert "311" in str(moved.to_dict()) and "311" not in str(first.to_dict())

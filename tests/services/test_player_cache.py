@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
 from accountkit import FakeTicker
 
 from evoladder.domain.players import Player, PlayerState
-from evoladder.services.player_cache import PlayerCache, copy_player
+from evoladder.services.player_cache import PlayerCache
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -77,22 +78,16 @@ def test_a_load_that_raced_a_write_is_not_stored() -> None:
     assert cached is not None and cached.discord_username == "after"
 
 
-def test_get_returns_copies() -> None:
+def test_get_shares_the_frozen_record() -> None:
     cache = cache_with(FakeTicker())
     original = player()
     load(cache, original)
-    a, b = cache.get(1), cache.get(1)
-    assert a == b == original
-    assert a is not b and a is not original
-    assert a is not None
-    object.__setattr__(a, "is_banned", True)  # even a determined caller cannot reach the cache
+    got = cache.get(1)
+    assert got == original
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.is_banned = True  # type: ignore[misc, union-attr]
     again = cache.get(1)
     assert again is not None and again.is_banned is False
-
-
-def test_copy_player_copies_every_field() -> None:
-    p = player()
-    assert copy_player(p) == p and copy_player(p) is not p
 
 
 def test_size_bound_evicts_the_oldest_and_stats_trim_expired() -> None:

@@ -233,3 +233,24 @@ async def test_a_read_racing_a_write_is_not_kept(stack: Stack) -> None:
     finally:
         stack.db.snapshot = real  # type: ignore[method-assign]
     assert zerg(await stack.profiles.profile(BASE)).record == Record(2, 0, 0)
+
+
+async def test_a_profile_is_reused_until_something_it_shows_changes(stack: Stack) -> None:
+    await register(stack, BASE, "Maru")
+    await register(stack, BASE + 1, "Rival")
+    await register(stack, BASE + 2, "Third")
+    now = stack.clock.now()
+    await final_match(stack, BASE, BASE + 1, 1, now - timedelta(days=1))
+    first = await stack.profiles.profile(BASE)
+    assert await stack.profiles.profile(BASE) is first  # nothing changed: the same object
+    # Another player's game moves the board (a new ranked row): ranks are re-read, a new profile.
+    await rated(stack, BASE + 2, "sc2_zerg", 5)
+    moved = await stack.profiles.profile(BASE)
+    assert moved is not first and moved.ranked_total == first.ranked_total + 1
+    # The player's own change (a country) drops the cached record: built again, showing it.
+    await stack.accounts.set_country(BASE, "DE")
+    assert (await stack.profiles.profile(BASE)).country.code == "DE"  # type: ignore[union-attr]
+    # A new month gives the aborts back without any write: the month is part of what is compared.
+    before = await stack.profiles.profile(BASE)
+    stack.clock.advance(days=40)
+    assert await stack.profiles.profile(BASE) is not before

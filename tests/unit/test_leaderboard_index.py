@@ -123,6 +123,10 @@ def check_ranks_agree(index: LeaderboardIndex, model: Model) -> None:
             assert (info.global_rank, info.letter, info.ranked_total) == (
                 pos + 1, letter_at(pos, bounds), len(ordered)
             )
+    for uid in {r.discord_uid for r in model.rows.values()}:
+        mine = {r.race for r in model.rows.values() if r.discord_uid == uid}
+        expected = {race: index.rank_of(uid, race) for race in mine}
+        assert index.ranks_of(uid) == {race: i for race, i in expected.items() if i is not None}
 
 
 uids = st.integers(1, 14)

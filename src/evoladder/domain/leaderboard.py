@@ -37,11 +37,11 @@ from __future__ import annotations
 import heapq
 import sys
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate, islice
-from typing import NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from sortedcontainers import SortedList
 
@@ -50,6 +50,7 @@ from evoladder.domain.ranks import ACTIVITY_WINDOW, LETTERS, UNRANKED, letter_at
 
 PAGE_SIZE = 40
 PAGE_CACHE_SIZE = 256  # pages kept for serving again while the index is unchanged
+POSITION_CACHE_SIZE = 4096  # viewers' positions, likewise
 ROW_BITS = 40
 ROW_MASK = (1 << ROW_BITS) - 1
 TS_BITS = 64
@@ -255,6 +256,32 @@ def _list(lists: dict[_K, SortedList[int]], name: _K) -> SortedList[int]:
 _Source = tuple[SortedList[int], tuple[SortedList[int], ...], frozenset[str] | None]
 
 
+_V = TypeVar("_V")
+
+
+class _Kept(Generic[_K, _V]):
+    """Values computed at one ``version`` of the index, served again while it is unchanged; the
+    ``size`` most recently stored are kept (the oldest evicted first). Values must be immutable:
+    they are shared."""
+
+    __slots__ = ("_entries", "_size")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: dict[_K, tuple[int, _V]] = {}
+
+    def fetch(self, key: _K, version: int, compute: Callable[[], _V]) -> _V:
+        found = self._entries.get(key)
+        if found is not None and found[0] == version:
+            return found[1]
+        value = compute()
+        self._entries.pop(key, None)  # re-stored at the end
+        if len(self._entries) >= self._size:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = (version, value)
+        return value
+
+
 class LeaderboardIndex:
     """The ranked rows, kept sorted under every filter; see the module docs for the design."""
 
@@ -274,9 +301,12 @@ class LeaderboardIndex:
         self._expiry: SortedList[int] = SortedList()
         self._cutoff_us = 0
         self._bounds_cache: tuple[int, tuple[tuple[str, int], ...]] = (0, letter_bounds(0))
-        # Pages already served, by (filter, requested page), valid while ``version`` is unchanged.
+        # Pages and positions already served, valid while ``version`` is unchanged.
         self.version = 0
-        self._pages: dict[tuple[LeaderboardFilter, int], tuple[int, Page]] = {}
+        self._pages: _Kept[tuple[LeaderboardFilter, int], Page] = _Kept(PAGE_CACHE_SIZE)
+        self._positions: _Kept[tuple[int, LeaderboardFilter], Position | None] = _Kept(
+            POSITION_CACHE_SIZE
+        )
 
     # -- building and upkeep ---------------------------------------------------------------------
 
@@ -370,6 +400,15 @@ class LeaderboardIndex:
         position = self._ranked.all.bisect_left(row.key)
         return RankInfo(position + 1, letter_at(position, self._bounds()), self.ranked_total)
 
+    def ranks_of(self, discord_uid: int) -> dict[str, RankInfo]:
+        """``rank_of`` for every ranked row of the player, by race (one lookup of the player)."""
+        every, bounds, total = self._ranked.all, self._bounds(), self.ranked_total
+        out: dict[str, RankInfo] = {}
+        for row in self._by_player.get(discord_uid, ()):
+            position = every.bisect_left(row.key)
+            out[row.race] = RankInfo(position + 1, letter_at(position, bounds), total)
+        return out
+
     def page(self, flt: LeaderboardFilter, page: int = 1) -> Page:
         """Page ``page`` (1-based, clamped) of the rows matching ``flt``.
 
@@ -378,15 +417,7 @@ class LeaderboardIndex:
         country's first page) are asked for again and again between two changes. ``Page`` is
         immutable, so sharing it is safe; the cache keeps the ``PAGE_CACHE_SIZE`` most recent.
         """
-        found = self._pages.get((flt, page))
-        if found is not None and found[0] == self.version:
-            return found[1]
-        served = self._page(flt, page)
-        self._pages.pop((flt, page), None)  # re-stored at the end: the oldest are evicted first
-        if len(self._pages) >= PAGE_CACHE_SIZE:
-            self._pages.pop(next(iter(self._pages)))
-        self._pages[(flt, page)] = (self.version, served)
-        return served
+        return self._pages.fetch((flt, page), self.version, lambda: self._page(flt, page))
 
     def _page(self, flt: LeaderboardFilter, page: int) -> Page:
         size = self.page_size
@@ -421,7 +452,13 @@ class LeaderboardIndex:
         return Page(entries, page, pages, total, self.ranked_total, size)
 
     def position_of(self, discord_uid: int, flt: LeaderboardFilter) -> Position | None:
-        """Where the player's first row in ``flt`` stands (the "my position" jump), or None."""
+        """Where the player's first row in ``flt`` stands (the "my position" jump), or None.
+        Kept like pages while the index is unchanged (every board shows the viewer's place)."""
+        return self._positions.fetch(
+            (discord_uid, flt), self.version, lambda: self._position_of(discord_uid, flt)
+        )
+
+    def _position_of(self, discord_uid: int, flt: LeaderboardFilter) -> Position | None:
         mine = self._by_player.get(discord_uid)
         if not mine:
             return None

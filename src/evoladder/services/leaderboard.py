@@ -15,7 +15,7 @@ import gc
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -185,6 +185,12 @@ class LeaderboardService:
 
     def ranked_total(self) -> int:
         return self._fresh().ranked_total
+
+    def ranks_of(self, discord_uid: int) -> tuple[Mapping[str, RankInfo], int]:
+        """The player's ranked rows (race -> rank) and the number of ranked rows, read at one
+        moment (one expiry check for what ``rank_of`` per race and ``ranked_total`` would do)."""
+        index = self._fresh()
+        return index.ranks_of(discord_uid), index.ranked_total
 
     def make_filter(
         self,

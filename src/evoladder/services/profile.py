@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
+from typing import NamedTuple
 
 from evoladder.domain.errors import PlayerNotFound
-from evoladder.domain.players import ABORTS_PER_MONTH, Player, PlayerState, aborts_left_now
+from evoladder.domain.leaderboard import RankInfo
+from evoladder.domain.players import ABORTS_PER_MONTH, Player, PlayerState, aborts_left_now, month_key
 from evoladder.domain.ranks import UNRANKED
 from evoladder.game import GameData
 from evoladder.game.models import Country, Region
@@ -63,8 +65,10 @@ def win_percent(record: Record) -> float | None:
     return 100.0 * record.wins / record.games if record.games else None
 
 
-@dataclass(frozen=True, slots=True)
-class RaceProfile:
+class RaceProfile(NamedTuple):
+    """One race of a profile. (Named tuples, here and in ``Profile``: immutable like a frozen
+    dataclass, built in a third of its time, and a /profile builds one per race.)"""
+
     race: str
     played: bool
     mmr: int | None  # None: no rating row yet
@@ -77,8 +81,7 @@ class RaceProfile:
     counters: Record  # from the rating row (agrees with ``record``)
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
+class Profile(NamedTuple):
     discord_uid: int
     discord_username: str
     main_id: str | None
@@ -119,6 +122,23 @@ def account_status(player: Player, activation_required: bool) -> AccountStatus:
     return AccountStatus.ACTIVE
 
 
+BUILT_PROFILES = 2_000  # the most recently viewed profiles, kept with what they were built from
+
+
+@dataclass(slots=True)
+class _Built:
+    """A profile and everything it was built from. The statistics are the statistics cache's own
+    object (a new one after every change), compared by identity; the player record (the player
+    cache's, or read again on a miss), the ranks and the month (aborts reset monthly) by value."""
+
+    player: Player
+    read: PlayerStats
+    ranks: Mapping[str, RankInfo]
+    ranked_total: int
+    month: int
+    profile: Profile
+
+
 class ProfileService:
     def __init__(
         self,
@@ -141,21 +161,52 @@ class ProfileService:
         self._windows = windows_days
         self._stats = stats if stats is not None else StatsCache(0)  # None: always read
         # A race without a rating row or a match looks the same for everyone: built once.
-        self._unplayed = {race: self._race(0, race, None, None) for race in game.races}
+        self._unplayed = {race: self._race(race, None, None, None) for race in game.races}
+        # A profile viewed again while nothing it shows changed is not assembled again.
+        self._built: dict[int, _Built] = {}
 
-    async def profile(self, discord_uid: int) -> Profile:
-        """The profile of any player by Discord id; ``PlayerNotFound`` without a record."""
+    async def profile(self, discord_uid: int, player: Player | None = None) -> Profile:
+        """The profile of any player by Discord id; ``PlayerNotFound`` without a record.
+
+        ``player``: the player's record when the caller holds it already (the command guard just
+        read it for the caller's own profile); otherwise it comes from the cache or the database.
+        """
         now = self._clock.now()
-        player = self._cache.get(discord_uid)
+        if player is not None and player.discord_uid != discord_uid:
+            raise ValueError("profile: the record given is another player's")
+        player = player or self._cache.get(discord_uid)
         if player is None:
             async with self._db.read() as uow:
                 player = await uow.players.get(discord_uid)
             if player is None:
                 raise PlayerNotFound()
         read = await self._statistics(discord_uid, now)
+        ranks, ranked_total = self._leaderboard.ranks_of(discord_uid)
+        month = month_key(now)
+        built = self._built.get(discord_uid)
+        if (
+            built is not None and (built.player is player or built.player == player) and built.read is read
+            and built.ranks == ranks and built.ranked_total == ranked_total and built.month == month
+        ):
+            return built.profile
+        profile = self._assemble(player, read, ranks, ranked_total, now)
+        self._built.pop(discord_uid, None)  # re-stored at the end: the oldest are evicted first
+        if len(self._built) >= BUILT_PROFILES:
+            self._built.pop(next(iter(self._built)))
+        self._built[discord_uid] = _Built(player, read, ranks, ranked_total, month, profile)
+        return profile
+
+    def _assemble(
+        self,
+        player: Player,
+        read: PlayerStats,
+        ranks: Mapping[str, RankInfo],
+        ranked_total: int,
+        now: datetime,
+    ) -> Profile:
         ratings, stats = read.ratings, read.races
         races = tuple(
-            self._race(discord_uid, race, ratings.get(race), stats.get(race))
+            self._race(race, ratings.get(race), stats.get(race), ranks.get(race))
             if race in ratings or race in stats
             else self._unplayed[race]
             for race in self._game.races
@@ -181,7 +232,7 @@ class ProfileService:
             aborts_per_month=ABORTS_PER_MONTH,
             status=account_status(player, self._activation_required),
             state=player.state,
-            ranked_total=self._leaderboard.ranked_total(),
+            ranked_total=ranked_total,
         )
 
     async def _statistics(self, discord_uid: int, now: datetime) -> PlayerStats:
@@ -197,11 +248,11 @@ class ProfileService:
         return read
 
     def _race(
-        self, uid: int, race: str, rating: RatingCounters | None, stats: RaceStats | None
+        self, race: str, rating: RatingCounters | None, stats: RaceStats | None, rank: RankInfo | None
     ) -> RaceProfile:
         record = stats.all_time if stats else Record()
         counters = rating.counters if rating else Record()
-        rank = self._leaderboard.rank_of(uid, race) if rating else None
+        rank = rank if rating else None
         return RaceProfile(
             race=race,
             played=record.games > 0 or counters.games > 0,

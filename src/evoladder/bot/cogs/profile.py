@@ -22,8 +22,10 @@ class ProfileCog(LadderCog):
     @app_commands.describe(player=text.PLAYER_OPTION)
     @ladder_command(name="profile", description=text.PROFILE_DESCRIPTION)
     async def profile(self, call: Call, player: app_commands.Range[str, 1, QUERY_MAX] | None = None) -> Reply:
-        uid = call.uid if player is None else await self._other(call, player)
-        profile = await self.deps.profiles.profile(uid)
+        if player is None:  # the caller's own: the guard just read their record
+            profile = await self.deps.profiles.profile(call.uid, call.player)
+        else:
+            profile = await self.deps.profiles.profile(await self._other(call, player))
         call.checkpoint("reads")
         return Reply(embeds=(render.profile(profile, self.deps.game),))
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Self
 
 import discord
@@ -49,6 +50,7 @@ from evoladder.bot.interaction import (
 )
 from evoladder.bot.render import accounts as render_accounts
 from evoladder.bot.render import leaderboard as render
+from evoladder.bot.render.same import Same
 from evoladder.bot.reply import Answer, ModalReply, Reply
 from evoladder.bot.strings import leaderboard as text
 from evoladder.domain.errors import ValidationError
@@ -64,6 +66,7 @@ PAGE_INPUT_MAX = 7
 BUTTONS = ("prev", "next", "goto", "me", "best")
 SELECTS = ("race", "c1", "c2", "rank")
 ACTIONS = frozenset(BUTTONS + SELECTS)
+COMPONENTS_CACHE_SIZE = 1024  # boards' control rows (~8 KB of JSON each, options shared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +151,7 @@ def apply(state: BoardState, action: str, values: Sequence[str], game: GameData)
     if action == "best":
         return replace(state, best_only=not state.best_only, page=1)
     if action == "race":
-        return replace(state, races=frozenset(values) & game.races.keys(), page=1)
+        return replace(state, races=frozenset(values).intersection(game.races), page=1)
     if action == "rank":
         letter = values[0] if values and values[0] in LETTERS else None
         return replace(state, letter=letter, page=1)
@@ -166,7 +169,15 @@ def apply(state: BoardState, action: str, values: Sequence[str], game: GameData)
 def board_reply(state: BoardState, view: LeaderboardView, game: GameData, *, edit: bool = False) -> Reply:
     state = replace(state, page=view.page.page)  # the service clamps pages that no longer exist
     embed = render.board(view, game, state.owner)
-    return Reply(embeds=(embed,), view=PayloadView(board_components(state, view.page.pages, game)), edit=edit)
+    return Reply(embeds=(embed,), view=_controls_view(state, view.page.pages, Same(game)), edit=edit)
+
+
+@lru_cache(maxsize=COMPONENTS_CACHE_SIZE)
+def _controls_view(state: BoardState, pages: int, same_game: Same) -> PayloadView:
+    """The controls as the view a reply carries: finished, so discord.py neither stores nor
+    changes it, and one object serves every reply of the same board state."""
+    game: GameData = same_game.value  # type: ignore[assignment]
+    return PayloadView(board_components(state, pages, game))
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +277,15 @@ def _button_style(action: str) -> discord.ButtonStyle:
 
 def board_components(state: BoardState, pages: int, game: GameData) -> list[dict[str, Any]]:
     """The board's controls as Discord's JSON, exactly ``controls(...).to_components()`` (tested),
-    assembled from prebuilt parts: one action row per select, then the buttons' row."""
+    assembled from prebuilt parts: one action row per select, then the buttons' row. The same
+    state and page count give the same rows, which are kept (``COMPONENTS_CACHE_SIZE`` most
+    recent) and shared: nobody may change them."""
+    return _board_components(state, pages, Same(game))
+
+
+@lru_cache(maxsize=COMPONENTS_CACHE_SIZE)
+def _board_components(state: BoardState, pages: int, same_game: Same) -> list[dict[str, Any]]:
+    game: GameData = same_game.value  # type: ignore[assignment]
     ids = encoder(state, game)
     rows: list[dict[str, Any]] = [
         {"type": 1, "components": [select.payload(_chosen(state, select.action), ids(select.action))]}

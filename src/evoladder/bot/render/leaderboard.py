@@ -25,8 +25,9 @@ from functools import lru_cache
 import discord
 
 from evoladder.bot.render.accounts import flag
+from evoladder.bot.render.same import Same
 from evoladder.bot.strings import leaderboard as text
-from evoladder.domain.leaderboard import Entry, LeaderboardFilter
+from evoladder.domain.leaderboard import Entry, LeaderboardFilter, Page, Position
 from evoladder.domain.ranks import SHARES_PERCENT
 from evoladder.game import GameData
 from evoladder.services.leaderboard import LeaderboardView
@@ -37,6 +38,7 @@ DESCRIPTION_MAX = 4096
 EMBED_MAX = 6000
 ROW_CACHE_SIZE = 8192  # ~200 pages of rows; a line is ~100 bytes of text
 PAGE_TEXT_CACHE_SIZE = 256  # as many as the index keeps pages; ~3 KB of text each
+BOARD_CACHE_SIZE = 256  # finished embeds (~4 KB each), per page object and viewer
 
 
 def discord_length(value: str) -> int:
@@ -99,27 +101,11 @@ def rows_text(entries: Sequence[Entry], game: GameData, viewer_uid: int | None) 
     if not entries:
         return text.EMPTY
     you = viewer_uid if any(e.discord_uid == viewer_uid for e in entries) else None
-    return _page_text(_Same(entries), _Same(game), you)
-
-
-class _Same:
-    """A key that is equal only to a key of the very same object (hashed by identity). The cache
-    holding the key keeps the object alive, so its id cannot be reused while cached."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __hash__(self) -> int:
-        return id(self.value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.value is self.value
+    return _page_text(Same(entries), Same(game), you)
 
 
 @lru_cache(maxsize=PAGE_TEXT_CACHE_SIZE)
-def _page_text(entries: _Same, game: _Same, viewer_uid: int | None) -> str:
+def _page_text(entries: Same, game: Same, viewer_uid: int | None) -> str:
     rows: Sequence[Entry] = entries.value  # type: ignore[assignment]
     data: GameData = game.value  # type: ignore[assignment]
     return fit(lambda limit: "\n".join([header(), *(row(e, data, viewer_uid, limit) for e in rows)]))
@@ -153,7 +139,21 @@ def filters_text(flt: LeaderboardFilter, game: GameData) -> str:
 
 
 def board(view: LeaderboardView, game: GameData, viewer_uid: int | None) -> discord.Embed:
-    page = view.page
+    """The page's embed. The index serves an unchanged page as the very same ``Page`` object, so
+    the embed is kept per page object, filters, viewer position and viewer (``BOARD_CACHE_SIZE``
+    most recent): a board asked for again before anything on it changed is not built again.
+    The embed is shared: callers send it as it is and never change it."""
+    return _board(Same(view.page), view.filters, view.viewer, Same(game), viewer_uid)
+
+
+@lru_cache(maxsize=BOARD_CACHE_SIZE)
+def _board(
+    same_page: Same, filters: LeaderboardFilter, viewer: Position | None, same_game: Same,
+    viewer_uid: int | None,
+) -> discord.Embed:
+    page: Page = same_page.value  # type: ignore[assignment]
+    game: GameData = same_game.value  # type: ignore[assignment]
+    view = LeaderboardView(page, filters, viewer)
     embed = discord.Embed(
         title=text.TITLE, description=rows_text(page.entries, game, viewer_uid), colour=COLOUR
     )

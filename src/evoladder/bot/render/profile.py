@@ -8,11 +8,13 @@ fields plus five others stay well under Discord's 25 fields and 6,000 characters
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from functools import lru_cache
 
 import discord
 
 from evoladder.bot.render.accounts import country_label, when
+from evoladder.bot.render.same import Same
 from evoladder.bot.strings import profile as text
 from evoladder.game import GameData
 from evoladder.services.profile import Profile, RaceProfile
@@ -20,6 +22,7 @@ from evoladder.store.repositories.stats import Record
 
 COLOUR = discord.Colour.teal()
 RACE_LINES_CACHE_SIZE = 4096  # a few players' races each; a value is ~150 characters
+EMBED_CACHE_SIZE = 1024  # the most recently viewed profiles (an embed is ~2 KB)
 
 
 def record(r: Record) -> str:
@@ -35,29 +38,58 @@ def windows(recent: Mapping[int, Record]) -> str:
 
 
 def profile(p: Profile, game: GameData) -> discord.Embed:
-    name = p.main_id or p.discord_username
-    embed = discord.Embed(title=text.TITLE.format(name=name), colour=COLOUR)
-    embed.add_field(
-        name=text.IDENTITY,
-        value=text.IDENTITY_LINES.format(
-            mention=f"<@{p.discord_uid}>",
-            battletag=p.battletag or text.NOT_SET,
-            alts=", ".join(p.alt_ids) or text.NONE,
-        ),
-        inline=False,
+    """The profile's embed. The profile service hands out the very same ``Profile`` object while
+    nothing it shows changed, so the embed is kept per profile object (``EMBED_CACHE_SIZE`` most
+    recent) and shared: callers send it as it is and never change it."""
+    return _profile(Same(p), Same(game))
+
+
+@lru_cache(maxsize=EMBED_CACHE_SIZE)
+def _profile(same_profile: Same, same_game: Same) -> discord.Embed:
+    p: Profile = same_profile.value  # type: ignore[assignment]
+    game: GameData = same_game.value  # type: ignore[assignment]
+    identity = text.IDENTITY_LINES.format(
+        mention=f"<@{p.discord_uid}>",
+        battletag=p.battletag or text.NOT_SET,
+        alts=", ".join(p.alt_ids) or text.NONE,
     )
     region = p.region.name if p.region else text.NOT_SET
-    embed.add_field(name=text.WHERE, value=f"{country_label(p.country)} · {region}", inline=False)
-    for race in p.races:
-        label = game.races[race.race].name if race.race in game.races else race.race
-        embed.add_field(name=label, value=_race_value(race, p.ranked_total))
-    embed.add_field(name=text.OVERALL, value=_overall(p), inline=False)
-    embed.add_field(
-        name=text.ABORTS, value=text.ABORTS_LINE.format(left=p.aborts_left, total=p.aborts_per_month)
+    races = tuple(
+        (game.races[race.race].name if race.race in game.races else race.race,
+         _race_value(race, p.ranked_total))
+        for race in p.races
     )
-    status = text.STATUS_TEXT.get(p.status.value, p.status.value)
-    state = text.STATE_TEXT.get(p.state.value, p.state.value)
-    embed.add_field(name=text.STATUS, value=text.STATUS_LINE.format(status=status, state=state))
+    return _embed(
+        text.TITLE.format(name=p.main_id or p.discord_username),
+        identity,
+        f"{country_label(p.country)} · {region}",
+        races,
+        _overall(p.overall, p.overall_win_percent, tuple(sorted(p.recent.items())), p.last_played),
+        text.ABORTS_LINE.format(left=p.aborts_left, total=p.aborts_per_month),
+        text.STATUS_LINE.format(
+            status=text.STATUS_TEXT.get(p.status.value, p.status.value),
+            state=text.STATE_TEXT.get(p.state.value, p.state.value),
+        ),
+    )
+
+
+def _embed(
+    title: str,
+    identity: str,
+    where: str,
+    races: tuple[tuple[str, str], ...],
+    overall: str,
+    aborts: str,
+    status: str,
+) -> discord.Embed:
+    embed = discord.Embed(title=title, colour=COLOUR)
+    embed.add_field(name=text.IDENTITY, value=identity, inline=False)
+    embed.add_field(name=text.WHERE, value=where, inline=False)
+    for label, value in races:
+        embed.add_field(name=label, value=value)
+    embed.add_field(name=text.OVERALL, value=overall, inline=False)
+    embed.add_field(name=text.ABORTS, value=aborts)
+    embed.add_field(name=text.STATUS, value=status)
     embed.set_footer(text=text.FOOTER)
     return embed
 
@@ -97,8 +129,14 @@ def _race_lines(
     )
 
 
-def _overall(p: Profile) -> str:
-    last = when(p.last_played, "R") if p.last_played else text.NEVER
+@lru_cache(maxsize=RACE_LINES_CACHE_SIZE)
+def _overall(
+    total: Record,
+    win_percent: float | None,
+    recent: tuple[tuple[int, Record], ...],
+    last_played: datetime | None,
+) -> str:
+    last = when(last_played, "R") if last_played else text.NEVER
     return text.OVERALL_LINES.format(
-        record=record(p.overall), percent=percent(p.overall_win_percent), windows=windows(p.recent), last=last
+        record=record(total), percent=percent(win_percent), windows=windows(dict(recent)), last=last
     )
