@@ -103,6 +103,11 @@ class Connection:
         await self._writer
         await self.ws.close(code=code, message=reason.encode())
 
+    def stop_writing(self) -> None:
+        """End the writer task once the socket is gone (else it waits for frames forever and is
+        destroyed pending when the server shuts down)."""
+        self._queue.put_nowait(None)
+
     def abort(self) -> None:
         """Drop the TCP connection without a close frame, like a network failure."""
         self.closed_by_server = True
@@ -206,6 +211,7 @@ class Gateway:
 
     def _detach(self, conn: Connection) -> None:
         self.connections.discard(conn)
+        conn.stop_writing()
         conn.done.set()
         session = conn.session
         if session is not None and session.connection is conn:
