@@ -1,6 +1,8 @@
 """Matchmaking and match rows: a wave with its writes, and one result end to end.
 
-``mm_wave_with_writes_<backend>_<n>``: one full ``Matchmaker.run_wave`` over ``n`` queued players:
+``mm_wave_with_writes_<backend>_<n>``: one full ``Matchmaker.run_wave`` over ``n`` queued players
+(``_long_waits``: the same at 1,000 with waits spread over 0-10, so windows are wider and the
+solve is harder):
 the queue read (with ratings and regions), the pairing (domain solver), map and server choice, and
 the one transaction that creates the matches, drops pairs the queue no longer allows, deletes their
 entries, moves the players to in_match, writes the confirmation jobs and adds a wait to everyone
@@ -64,13 +66,20 @@ async def run(ctx: BenchContext) -> None:
     for backend in backends:
         for size in sizes:
             await _wave(ctx, backend, size)
+        await _wave(ctx, backend, 1_000, long_waits=True)
         await _finalize(ctx, backend)
 
 
 # --- the wave ------------------------------------------------------------------------------------
 
 
-def _queue(n: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+WAITS = (0, 0, 0, 1, 1, 2, 3, 5)  # most entries are new: a wave matches nearly everyone
+LONG_WAITS = tuple(range(11))  # as bench_matchmaking's queues: wider windows, a harder solve
+
+
+def _queue(
+    n: int, seed: int, waits: tuple[int, ...] = WAITS
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Players, rating rows and queue entries: 40% BW only, 40% SC2 only, 20% both races."""
     rng = random.Random(seed)
     people, ratings, entries = [], [], []
@@ -87,7 +96,7 @@ def _queue(n: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]
                 "bw_race": bw,
                 "sc2_race": sc2,
                 "vetoes": rng.sample(MAPS, rng.randint(0, 4)),
-                "waits": rng.choice((0, 0, 0, 1, 1, 2, 3, 5)),
+                "waits": rng.choice(waits),
                 "joined_at": NOW - timedelta(seconds=rng.randint(0, 300)),
                 "last_opponent": None,
                 "recent_maps": rng.sample(MAPS, rng.randint(0, 3)),
@@ -119,8 +128,8 @@ async def _restore(db: Database, entries: list[dict[str, Any]]) -> None:
         await uow.conn.execute(update(players).values(state="queueing", current_match_id=None))
 
 
-async def _wave(ctx: BenchContext, backend: str, size: int) -> None:
-    people, ratings, entries = _queue(size, seed=size)
+async def _wave(ctx: BenchContext, backend: str, size: int, long_waits: bool = False) -> None:
+    people, ratings, entries = _queue(size, seed=size, waits=LONG_WAITS if long_waits else WAITS)
     reps = max(REPS[size] // (2 if ctx.quick else 1), 2)
     async with fresh_database(backend, ctx.pg_url) as db:
         async with db.transaction() as uow:
@@ -140,7 +149,8 @@ async def _wave(ctx: BenchContext, backend: str, size: int) -> None:
             for stage in last.durations_ms
         }
         ctx.record(
-            f"mm_wave_with_writes_{backend}_{size}", "ms", samples[1:],  # the first warms the caches
+            f"mm_wave_with_writes_{backend}_{size}" + ("_long_waits" if long_waits else ""), "ms",
+            samples[1:],  # the first warms the caches
             backend=backend, queued=size, matches=len(last.match_ids),
             matched_share=round(last.matched_share, 4), total_cost=last.total_cost,
             lower_bound=last.lower_bound, exact=last.exact,
