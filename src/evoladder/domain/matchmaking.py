@@ -260,7 +260,7 @@ def greedy_baseline(entries: Sequence[QueueEntry]) -> WaveResult:
     Longest waiters pick first (ties by player id); each takes the allowed free opponent with
     the smallest MMR gap, skipping a rematch when another allowed opponent exists.
     """
-    _validate(entries)
+    _players(WaveQueue.of(entries))  # the same checks as a real wave
     waved = [_waited(e) for e in entries]
     free: dict[bool, SortedList[tuple[int, int]]] = {True: SortedList(), False: SortedList()}
     for i, e in enumerate(waved):
@@ -341,17 +341,20 @@ class MapPicker:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _validate(entries: Sequence[QueueEntry]) -> None:
-    """Bad input is a caller bug: ValueError."""
-    seen: set[int] = set()
-    for e in entries:
-        if e.bw is None and e.sc2 is None:
-            raise ValueError(f"queue entry of player {e.player} has neither a BW nor an SC2 race")
-        if e.player in seen:
-            raise ValueError(f"player {e.player} has two queue entries in one wave")
-        if e.waits < 0:
-            raise ValueError(f"queue entry of player {e.player} has negative waits")
-        seen.add(e.player)
+def _validate(queue: WaveQueue, player: IntArray, order: IntArray) -> None:
+    """Bad input is a caller bug: ValueError. ``order`` sorts ``player``."""
+    if not len(order):
+        return
+    for i, (bw_mmr, sc2_mmr) in enumerate(zip(queue.bw_mmr, queue.sc2_mmr, strict=True)):
+        if bw_mmr is None and sc2_mmr is None:
+            raise ValueError(f"queue entry of player {queue.player[i]} has neither a BW nor an SC2 race")
+    ordered = player[order]
+    twice = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if twice.shape[0]:
+        raise ValueError(f"player {int(ordered[twice[0]])} has two queue entries in one wave")
+    waits = ints(queue.waits)
+    if int(waits.min()) < 0:
+        raise ValueError(f"queue entry of player {queue.player[int(waits.argmin())]} has negative waits")
 
 
 def _waited(e: QueueEntry) -> QueueEntry:
@@ -363,21 +366,13 @@ def _players(queue: WaveQueue) -> tuple[IntArray, Players]:
     order), waits already incremented for this wave, and each array index's queue position."""
     player = ints(queue.player)
     order = ints(np.argsort(player, kind="stable"))
+    _validate(queue, player, order)
     n = order.shape[0]
     has_bw = np.array([m is not None for m in queue.bw_mmr], dtype=np.bool_)
     has_sc = np.array([m is not None for m in queue.sc2_mmr], dtype=np.bool_)
-    waits = ints(queue.waits)
-    if n and not (has_bw | has_sc).all():
-        bad = queue.player[int(np.flatnonzero(~(has_bw | has_sc))[0])]
-        raise ValueError(f"queue entry of player {bad} has neither a BW nor an SC2 race")
-    if n and bool((np.diff(player[order]) == 0).any()):
-        twice = int(player[order][1:][np.diff(player[order]) == 0][0])
-        raise ValueError(f"player {twice} has two queue entries in one wave")
-    if n and int(waits.min()) < 0:
-        raise ValueError(f"queue entry of player {queue.player[int(waits.argmin())]} has negative waits")
     index = dict(zip(player[order].tolist(), range(n), strict=True))
     last = [index.get(queue.last_opponent[i], -1) for i in order.tolist()]
-    waits = waits[order] + 1
+    waits = ints(queue.waits)[order] + 1
     return order, Players(
         waits=waits,
         radius=ints(BASE_WINDOW + WINDOW_STEP * waits),

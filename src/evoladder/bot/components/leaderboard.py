@@ -175,9 +175,9 @@ def board_reply(state: BoardState, view: LeaderboardView, game: GameData, *, edi
 @lru_cache(maxsize=COMPONENTS_CACHE_SIZE)
 def _controls_view(state: BoardState, pages: int, same_game: Same) -> PayloadView:
     """The controls as the view a reply carries: finished, so discord.py neither stores nor
-    changes it, and one object serves every reply of the same board state."""
+    changes it, and one object (with its rows) serves every reply of the same board state."""
     game: GameData = same_game.value  # type: ignore[assignment]
-    return PayloadView(board_components(state, pages, game))
+    return PayloadView(_components(state, pages, game))
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,13 +279,11 @@ def board_components(state: BoardState, pages: int, game: GameData) -> list[dict
     """The board's controls as Discord's JSON, exactly ``controls(...).to_components()`` (tested),
     assembled from prebuilt parts: one action row per select, then the buttons' row. The same
     state and page count give the same rows, which are kept (``COMPONENTS_CACHE_SIZE`` most
-    recent) and shared: nobody may change them."""
-    return _board_components(state, pages, Same(game))
+    recent, with their view) and shared: nobody may change them."""
+    return _controls_view(state, pages, Same(game)).to_components()
 
 
-@lru_cache(maxsize=COMPONENTS_CACHE_SIZE)
-def _board_components(state: BoardState, pages: int, same_game: Same) -> list[dict[str, Any]]:
-    game: GameData = same_game.value  # type: ignore[assignment]
+def _components(state: BoardState, pages: int, game: GameData) -> list[dict[str, Any]]:
     ids = encoder(state, game)
     rows: list[dict[str, Any]] = [
         {"type": 1, "components": [select.payload(_chosen(state, select.action), ids(select.action))]}
