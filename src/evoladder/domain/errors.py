@@ -178,6 +178,20 @@ class CodeCountOutOfRange(ValidationError):
         super().__init__("count", f"You can create 1 to {high} activation codes at a time.")
 
 
+class DiscordIdOutOfRange(ValidationError):
+    def __init__(self) -> None:
+        super().__init__("user", "That is not a Discord id: an id is a number of at most 19 digits.")
+
+
+class ControlCharacters(ValidationError):
+    """Text with NUL or other control characters (pasted from a file, or crafted): refused whole."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            field, "That text contains invisible control characters. Type it again without them."
+        )
+
+
 class AlreadyActivated(LadderError):
     message = "Your account is already activated."
 

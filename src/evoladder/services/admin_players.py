@@ -30,6 +30,7 @@ from evoladder.domain.errors import (
     TargetPlayerNotFound,
     UnknownRace,
 )
+from evoladder.domain.identity import parse_discord_id, require_plain_text
 from evoladder.domain.leaderboard import RankInfo
 from evoladder.domain.players import ABORTS_PER_MONTH, ChangedBy, MmrRow, Player, aborts_left_now, month_key
 from evoladder.game import GameData
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 REASON_MAX = 500
 MMR_MIN, MMR_MAX = 0, 10_000
 CODES_MAX = 500
-_MENTION = re.compile(r"<@!?(\d+)>")
+_MENTION = re.compile(r"<@!?([0-9]+)>")
 
 
 class BanListener(Protocol):
@@ -90,7 +91,7 @@ def require_reason(reason: str) -> str:
     cleaned = reason.strip()
     if not cleaned or len(cleaned) > REASON_MAX:
         raise ReasonRequired()
-    return cleaned
+    return require_plain_text("reason", cleaned)
 
 
 class AdminPlayerService:
@@ -129,12 +130,12 @@ class AdminPlayerService:
     async def lookup(self, admin_uid: int, query: str) -> list[PlayerLookup]:
         """Players by Discord id (digits or a mention) or by Discord username / main id."""
         await self._roster.require_admin(admin_uid)
-        text = query.strip()
+        text = require_plain_text("player", query.strip())
         mention = _MENTION.fullmatch(text)
-        uid_text = mention.group(1) if mention else text
+        uid = parse_discord_id(mention.group(1) if mention else text)
         async with self._db.read() as uow:
-            if uid_text.isdigit():
-                found = await uow.players.get(int(uid_text))
+            if uid is not None:
+                found = await uow.players.get(uid)
                 players = [found] if found else []
             else:
                 players = await uow.players.find_by_name(text)
@@ -282,5 +283,6 @@ class AdminPlayerService:
 
     async def unused_codes(self, admin_uid: int, batch: str) -> Sequence[str]:
         await self._roster.require_admin(admin_uid)
+        require_plain_text("batch", batch)
         async with self._db.read() as uow:
             return await uow.activation_codes.unused_in_batch(batch)

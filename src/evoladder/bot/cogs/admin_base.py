@@ -22,16 +22,18 @@ from discord import app_commands
 
 from evoladder.bot.components.admin import ADMIN_POLICY
 from evoladder.bot.interaction import Call, LadderCog, ladder_command
+from evoladder.bot.render.markdown import plain
 from evoladder.bot.reply import Answer
 from evoladder.bot.strings import admin as text
 from evoladder.domain.errors import ValidationError
+from evoladder.domain.identity import parse_discord_id
 from evoladder.domain.players import Player
 from evoladder.services.admin_console import AdminConsole
 from evoladder.services.admin_players import REASON_MAX
 
 CogT = TypeVar("CogT", bound="AdminCommands")
 P = ParamSpec("P")
-_USER_ID = re.compile(r"^(?:<@!?)?(\d{15,21})>?$")
+_USER_ID = re.compile(r"^(?:<@!?)?([0-9]{15,21})>?$")
 
 Method = Callable[Concatenate[CogT, Call, P], Awaitable[Answer]]
 
@@ -65,10 +67,12 @@ class AdminCommands(LadderCog):
 def user_id(value: str) -> int:
     """A Discord id typed or pasted as digits or as an @mention (staff may have no player record)."""
     found = _USER_ID.match(value.strip())
-    if found is None:
+    uid = parse_discord_id(found.group(1)) if found else None
+    if uid is None:
         raise ValidationError("user", text.NOT_A_USER_ID)
-    return int(found.group(1))
+    return uid
 
 
 def display(player: Player) -> str:
-    return player.main_id or player.discord_username
+    """The player's name for an admin answer, shown as typed (markdown and mentions escaped)."""
+    return plain(player.main_id or player.discord_username)

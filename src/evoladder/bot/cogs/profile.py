@@ -11,6 +11,7 @@ from discord import app_commands
 
 from evoladder.bot.interaction import Call, LadderCog, ladder_command
 from evoladder.bot.render import profile as render
+from evoladder.bot.render.markdown import plain
 from evoladder.bot.reply import Reply
 from evoladder.bot.strings import profile as text
 from evoladder.domain.errors import LadderError, TargetPlayerNotFound
@@ -34,6 +35,8 @@ class ProfileCog(LadderCog):
         if not found:
             raise TargetPlayerNotFound()
         if len(found) > 1:
-            names = ", ".join(f"{f.player.discord_username} ({f.player.discord_uid})" for f in found[:5])
+            names = ", ".join(
+                f"{plain(f.player.discord_username)} ({f.player.discord_uid})" for f in found[:5]
+            )
             raise LadderError(text.SEVERAL_PLAYERS.format(query=query, names=names))
         return found[0].player.discord_uid

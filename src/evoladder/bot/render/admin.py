@@ -16,6 +16,7 @@ from typing import Literal
 
 import discord
 
+from evoladder.bot.render.markdown import plain, plain_names
 from evoladder.bot.render.match import race_name
 from evoladder.bot.reply import Reply
 from evoladder.bot.strings import admin as text
@@ -151,8 +152,8 @@ def player_files(files: Sequence[PlayerFile], game: GameData) -> Reply:
     rows = [
         text.SEVERAL_LINE.format(
             uid=f.lookup.player.discord_uid,
-            name=f.lookup.player.main_id or text.NONE,
-            username=f.lookup.player.discord_username,
+            name=plain(f.lookup.player.main_id or text.NONE),
+            username=plain(f.lookup.player.discord_username),
             state=_state(f.lookup.player.state.value, f.lookup.player.current_match_id),
         )
         for f in files
@@ -162,10 +163,11 @@ def player_files(files: Sequence[PlayerFile], game: GameData) -> Reply:
 
 def player_file(f: PlayerFile, game: GameData) -> discord.Embed:
     p = f.lookup.player
+    names = plain_names(f.names)
     card = embed(
-        text.PLAYER_TITLE.format(name=f.names.get(p.discord_uid, p.discord_username)),
+        text.PLAYER_TITLE.format(name=names.get(p.discord_uid, plain(p.discord_username))),
         text.PLAYER_HEADER.format(
-            mention=f"<@{p.discord_uid}>", uid=p.discord_uid, username=p.discord_username
+            mention=f"<@{p.discord_uid}>", uid=p.discord_uid, username=plain(p.discord_username)
         ),
     )
     country = game.countries.get(p.country or "")
@@ -175,9 +177,9 @@ def player_file(f: PlayerFile, game: GameData) -> discord.Embed:
         inline=False,
         value=clip(
             text.IDENTITY_VALUE.format(
-                main_id=p.main_id or text.NONE,
-                battletag=p.battletag or text.NONE,
-                alt_ids=", ".join(p.alt_ids) or text.NONE,
+                main_id=plain(p.main_id or text.NONE),
+                battletag=plain(p.battletag or text.NONE),
+                alt_ids=plain(", ".join(p.alt_ids)) or text.NONE,
                 country=country.name if country else text.NONE,
                 region=region.name if region else text.NONE,
             )
@@ -185,9 +187,9 @@ def player_file(f: PlayerFile, game: GameData) -> discord.Embed:
     )
     card.add_field(name=text.FIELD_STATUS, value=_status(f), inline=False)
     card.add_field(name=text.FIELD_MMR, value=_ratings(f, game), inline=False)
-    recent = [_recent_line(m, p.discord_uid, f.names, game) for m in f.recent]
+    recent = [_recent_line(m, p.discord_uid, names, game) for m in f.recent]
     card.add_field(name=text.FIELD_RECENT, value=lines(recent, text.NO_MATCHES), inline=False)
-    actions = [_action_line(a, f.names) for a in f.actions]
+    actions = [_action_line(a, names) for a in f.actions]
     card.add_field(name=text.FIELD_ACTIONS, value=lines(actions, text.NO_ACTIONS), inline=False)
     return card
 
@@ -276,6 +278,7 @@ def _action_line(a: AdminActionLine, names: Mapping[int, str]) -> str:
 
 def match_file(f: MatchFile, game: GameData) -> Reply:
     s = f.state
+    names = plain_names(f.names)
     status = text.STATUS_TEXT.get(s.status.value, s.status.value)
     card = embed(
         text.MATCH_TITLE.format(match_id=s.id, status=status),
@@ -284,12 +287,12 @@ def match_file(f: MatchFile, game: GameData) -> Reply:
     for slot in (1, 2):
         card.add_field(
             name=text.FIELD_SLOT.format(slot=slot, side=text.SIDE_BW if slot == 1 else text.SIDE_SC2),
-            value=_slot(s, slot, f.names, game),
+            value=_slot(s, slot, names, game),
         )
-    card.add_field(name=text.FIELD_RESULT, value=_match_result(s, f.names), inline=False)
-    card.add_field(name=text.FIELD_TIMELINE, value=_timeline(s, f.actions, f.names, status), inline=False)
+    card.add_field(name=text.FIELD_RESULT, value=_match_result(s, names), inline=False)
+    card.add_field(name=text.FIELD_TIMELINE, value=_timeline(s, f.actions, names, status), inline=False)
     for index, replay in enumerate(f.replays[:REPLAY_FIELDS_MAX], start=1):
-        uploader = f.names.get(replay.stored.uploader_uid, str(replay.stored.uploader_uid))
+        uploader = names.get(replay.stored.uploader_uid, str(replay.stored.uploader_uid))
         card.add_field(
             name=text.FIELD_REPLAY.format(index=index, uploader=uploader), value=_replay(replay), inline=False
         )
@@ -398,9 +401,10 @@ def question(head: str, details: Iterable[str], reason: str) -> str:
 
 def resolve_question(p: ResolvePreview, reason: str) -> str:
     s = p.state
-    p1, p2 = p.names.get(s.player_1, str(s.player_1)), p.names.get(s.player_2, str(s.player_2))
+    names = plain_names(p.names)
+    p1, p2 = names.get(s.player_1, str(s.player_1)), names.get(s.player_2, str(s.player_2))
     outcome = {v: n for n, v in text.OUTCOME_CHOICES}[p.resolution.value]
-    now = _match_result(s, p.names).replace("\n", " · ")
+    now = _match_result(s, names).replace("\n", " · ")
     shift = p.plan.mmr_shift(1)
     rating = (
         text.RESOLVE_RATINGS.format(p1=p1, p2=p2, shift_1=shift, shift_2=-shift)
@@ -456,7 +460,7 @@ def unblocked(name: str, u: Unblocked) -> str:
 
 
 def _name(main_id: str | None, username: str) -> str:
-    return main_id or username
+    return plain(main_id or username)
 
 
 # --- codes and staff ---------------------------------------------------------------------------
@@ -504,7 +508,7 @@ def staff(roles: Mapping[int, AdminRole], names: Mapping[int, str]) -> Reply:
     def rows(role: AdminRole) -> list[str]:
         return [
             text.STAFF_LINE.format(
-                mention=f"<@{uid}>", uid=uid, name=f" · {names[uid]}" if uid in names else ""
+                mention=f"<@{uid}>", uid=uid, name=f" · {plain(names[uid])}" if uid in names else ""
             )
             for uid in sorted(u for u, r in roles.items() if r is role)
         ]
