@@ -35,7 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import discord
+from aiohttp.web import Application
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text as sa_text
 
 from evoladder.bot.client import CogFactory, LadderBot
 from evoladder.bot.cogs import FEATURE_COGS
@@ -60,6 +62,7 @@ from evoladder.services.matches import MatchService
 from evoladder.services.matchmaker import Matchmaker
 from evoladder.services.ports import Clock, SystemClock
 from evoladder.services.profile import ProfileService
+from evoladder.services.public import PublicLadder
 from evoladder.services.queue import BanCascade, QueueService
 from evoladder.services.read_models import build_read_models
 from evoladder.services.replays import ReplayService
@@ -70,9 +73,14 @@ from evoladder.store.engine import create_engine
 from evoladder.store.migrations import head_revision, upgrade
 from evoladder.store.replay_storage import ReplayStorage, open_replay_storage
 from evoladder.store.uow import Database
+from evoladder.web.app import WebDeps, create_app
+from evoladder.web.metrics import WebMetrics
+from evoladder.web.ratelimit import RateLimiter
+from evoladder.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
+READY_DB_TIMEOUT_SECONDS = 2.0
 IN_FLIGHT_GRACE_SECONDS = 10.0
 OUTBOUND_GRACE_SECONDS = 10.0
 
@@ -126,8 +134,10 @@ class Ladder:
     lifecycle: Lifecycle
     notifier: DiscordNotifier
     stack: AsyncExitStack
+    public: PublicLadder | None = None
     bot_task: asyncio.Task[None] | None = None
     background_started: bool = field(default=False)
+    web: WebServer | None = None
 
     def start_bot(self, token: str) -> asyncio.Task[None]:
         """Log in and connect (in a task: ``Client.start`` runs until the bot is closed)."""
@@ -146,6 +156,58 @@ class Ladder:
         await deps.matchmaker.start()
         self.stack.push_async_callback(deps.matchmaker.stop)
         event(log, "ladder.background_started", pending_jobs=pending)
+
+    def web_app(self, *, limiter: RateLimiter | None = None) -> Application:
+        """The public site over this ladder's services (tests serve it without a socket)."""
+        settings = self.core.settings
+        assert self.public is not None
+        bot, db = self.bot, self.core.db
+
+        async def database_ok() -> bool:
+            try:
+                async with asyncio.timeout(READY_DB_TIMEOUT_SECONDS), db.engine.connect() as conn:
+                    await conn.execute(sa_text("SELECT 1"))
+                return True
+            except Exception:
+                return False
+
+        deps = WebDeps(
+            public=self.public,
+            game=self.core.game,
+            metrics=WebMetrics(self.deps.timing),
+            gateway_ready=lambda: bot.is_ready() and not bot.is_closed(),
+            database_ok=database_ok,
+            base_url=settings.web_base_url,
+            public_url=settings.public_url,
+            limiter=limiter or RateLimiter(settings.web_rate_per_second, settings.web_rate_burst),
+            trust_forwarded=settings.web_trust_forwarded,
+            replay_downloads=settings.web_replay_downloads,
+        )
+        return create_app(deps)
+
+    async def start_web(self, *, port: int | None = None) -> str:
+        """Serve the public pages on this loop (closed with the ladder, before the bot).
+
+        Returns the address to open: the public URL when set, else where it listens. ``port``
+        overrides the setting (0: any free port, for tests and benches).
+        """
+        settings = self.core.settings
+        if self.web is None:
+            server = WebServer(self.web_app(), settings.web_bind_host,
+                               settings.web_port if port is None else port)
+            await server.start()
+            self.web = server
+            self.stack.push_async_callback(server.close)
+        return self.web_url()
+
+    def web_url(self) -> str:
+        settings = self.core.settings
+        if settings.public_url:
+            return settings.public_url.rstrip("/") + "/"
+        host = settings.web_bind_host
+        shown = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host
+        port = self.web.port if self.web is not None else settings.web_port
+        return f"http://{shown}:{port}/"
 
     async def serve(self, token: str, stop: asyncio.Event) -> int:
         """Run until ``stop`` is set or the bot ends by itself; returns the exit code."""
@@ -304,7 +366,8 @@ async def build_ladder(
         sync_commands=sync_commands,
     )
     notifier.attach(bot)
-    ladder = Ladder(core, deps, bot, lifecycle, notifier, stack)
+    public = PublicLadder(db, game, read_models, profiles, matches, queue, replays)
+    ladder = Ladder(core, deps, bot, lifecycle, notifier, stack, public=public)
     stack.push_async_callback(ladder._close_bot)
     stack.push_async_callback(outbound.close, outbound_grace)
     stack.push_async_callback(lifecycle.finish_in_flight, in_flight_grace)
@@ -376,6 +439,9 @@ async def run_production(settings: Settings) -> int:
         )
         return 2
     token = settings.discord_token.get_secret_value()
+    if settings.web_enabled and settings.web_port:
+        # Said first (building the ladder at 100k players takes seconds): where to look.
+        print(f"evoladder: the ladder's web pages: {settings.web_base_url}/", flush=True)
     # discord.py reads its REST base from a class attribute; see evoladder.bot.transport.
     point_discord_at(settings.discord_api_url)
     async with AsyncExitStack() as stack:
@@ -387,6 +453,16 @@ async def run_production(settings: Settings) -> int:
         signals = ShutdownSignals()
         signals.install()
         stack.callback(signals.uninstall)
+        if settings.web_enabled:
+            try:
+                url = await ladder.start_web()
+            except OSError as exc:
+                print(f"evoladder run: the web pages cannot listen on "
+                      f"{settings.web_bind_host}:{settings.web_port} ({exc.strerror}); "
+                      "set EVOLADDER_WEB_PORT "
+                      "or EVOLADDER_WEB_ENABLED=false")
+                return 2
+            event(log, "web.listening", url=url)
         freeze_startup_objects()
         event(log, "start", database=settings.database_url_safe, season=ladder.core.game.current_season)
         return await ladder.serve(token, signals.requested)
@@ -405,9 +481,16 @@ async def run_sandbox(
     in a temporary directory, and it refuses a PostgreSQL URL unless ``--allow-postgres``.
     """
     count = settings.sandbox_players if players is None else players
+    web = ""
+    if settings.web_enabled:
+        where = f"{settings.web_base_url}/"
+        if settings.web_port == 0:
+            where = "a free port (the next line says which)"
+        web = f"; the ladder's web pages: {where}"
     print(
         f"evoladder SANDBOX: a local Discord server with {count} virtual players; "
-        "nothing connects to Discord and the configured database is not used."
+        f"nothing connects to Discord and the configured database is not used{web}",
+        flush=True,
     )
     configure_logging(settings.log_level, settings.log_format)
     if "log_level" not in settings.model_fields_set:
@@ -435,6 +518,14 @@ async def run_sandbox(
         signals.install()
         try:
             async with Sandbox(settings=settings, database_url=url) as sandbox:
+                if settings.web_enabled:
+                    try:
+                        address = await sandbox.ladder.start_web()
+                    except OSError as exc:
+                        print(f"evoladder sandbox: the web pages cannot listen on {settings.web_bind_host}:"
+                              f"{settings.web_port} ({exc.strerror}); set EVOLADDER_WEB_PORT")
+                        return 2
+                    print(f"web: {address}", flush=True)
                 print(f"database: {sandbox.settings.database_url_safe}; Ctrl-C to stop")
                 await run_players(sandbox, count, minutes=minutes, stop=signals.requested)
         finally:

@@ -64,6 +64,19 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "text"
     sync_guild_id: int | None = None
     sandbox_players: int = Field(default=8, ge=0)
+    # The public web pages, served by the bot process (evoladder.web). ``PORT`` is what PaaS
+    # hosts set; when it is set the web listens on every interface (the platform's router must
+    # reach it), otherwise on loopback unless EVOLADDER_WEB_HOST says otherwise.
+    web_enabled: bool = True
+    web_host: str | None = None
+    web_port: int = Field(default=8080, ge=0, le=65535,
+                          validation_alias=AliasChoices("EVOLADDER_WEB_PORT", "PORT"))
+    paas_port: int | None = Field(default=None, validation_alias="PORT", repr=False)
+    public_url: str | None = None  # absolute base of the pages, for links (Discord, og: tags)
+    web_rate_per_second: float = Field(default=10.0, gt=0)  # per client, sustained
+    web_rate_burst: int = Field(default=40, ge=1)  # per client, at once
+    web_trust_forwarded: bool = False  # behind a reverse proxy: the client is X-Forwarded-For
+    web_replay_downloads: bool = False  # match pages link the replay files
 
     @field_validator("database_url")
     @classmethod
@@ -100,6 +113,21 @@ class Settings(BaseSettings):
         if self.db_pool_min > self.db_pool_max:
             raise ValueError("EVOLADDER_DB_POOL_MIN must not exceed EVOLADDER_DB_POOL_MAX")
         return self
+
+    @property
+    def web_bind_host(self) -> str:
+        if self.web_host:
+            return self.web_host
+        return "0.0.0.0" if self.paas_port is not None else "127.0.0.1"
+
+    @property
+    def web_base_url(self) -> str:
+        """Where the pages are: the public URL when set, else the address the web listens on."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = self.web_bind_host
+        shown = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
+        return f"http://{shown}:{self.web_port}"
 
     @property
     def database_url_safe(self) -> str:

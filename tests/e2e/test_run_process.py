@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 def _environment(extra: dict[str, str]) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "TMPDIR")}
-    return {**keep, **extra, "EVOLADDER_LOG_FORMAT": "json"}
+    return {"EVOLADDER_WEB_PORT": "0", **keep, **extra, "EVOLADDER_LOG_FORMAT": "json"}
 
 
 async def _count_calls(url: str) -> int:

@@ -208,6 +208,9 @@ class Sandbox:
             "EVOLADDER_ADMIN_LOG_CHANNEL_ID": str(self.discord.admin_log.id),
             "EVOLADDER_STAFF_ROLE_ID": str(self.discord.staff_role.id),
             "EVOLADDER_OWNER_IDS": ",".join(str(uid) for uid in sorted(s.owner_ids)),
+            # Any free port: two attached bots (or a test suite and a running sandbox) never
+            # fight over the default one.
+            "EVOLADDER_WEB_PORT": "0",
         }
 
 

@@ -186,6 +186,12 @@ class LeaderboardService:
     def ranked_total(self) -> int:
         return self._fresh().ranked_total
 
+    def version(self) -> int:
+        """A number that changes whenever any page could change (a row, a player, time's cut-off);
+        the web derives its ETags from it."""
+        index = self._fresh()
+        return index.version + (id(index) << 32)  # a rebuilt index restarts its count
+
     def ranks_of(self, discord_uid: int) -> tuple[Mapping[str, RankInfo], int]:
         """The player's ranked rows (race -> rank) and the number of ranked rows, read at one
         moment (one expiry check for what ``rank_of`` per race and ``ranked_total`` would do)."""

@@ -41,17 +41,22 @@ class ReadModels:
         self.players = players
         self.leaderboard = leaderboard
         self.stats = stats if stats is not None else StatsCache(players.ttl_seconds)
+        # Bumped by every notification below: what the web's page cache and ETags are keyed on.
+        self.version = 0
 
     def player_changed(self, discord_uid: int) -> None:
+        self.version += 1
         self.players.invalidate(discord_uid)
         self.stats.invalidate(discord_uid)
 
     def mmr_changed(self, rows: Sequence[MmrRow]) -> None:
+        self.version += 1
         for row in rows:
             self.stats.invalidate(row.discord_uid)
         self.leaderboard.apply(rows)
 
     def identity_changed(self, discord_uid: int, country: str | None, name: str, banned: bool) -> None:
+        self.version += 1
         self.leaderboard.set_player(discord_uid, country, name, banned)
 
 

@@ -1,0 +1,501 @@
+"""What the public web pages and the JSON API show: the ladder as anyone may see it.
+
+One service behind every public page, so the privacy rule lives in one place: a public object
+carries a player's ladder id (``players.id``), ladder name (main id), country, ratings and
+results, never a Discord id, a Discord name or a BattleTag. Pages address players by ladder id.
+
+Reads come from the read models where they exist (the leaderboard index for boards, ranks and
+names on a board; the profile service for a player's ratings and statistics) and from one or two
+indexed statements otherwise (a player's matches paged, a match and its replays, queue counts).
+
+Ladder ids. The leaderboard index is keyed by Discord id; ladder ids are looked up once per
+player and kept (``LadderIds``): a ladder id never changes, so the map needs no invalidation,
+only a lookup for players not seen before.
+
+Open matches. A match whose players have not both confirmed shows nothing about its players:
+the found message hides the opponent until both confirmed so nobody can dodge a match-up, and a
+public page must not undo that.
+
+"Other" as a country filter (``ZZ``) means every country outside the common list (DESIGN
+section 2): it is expanded here into those countries before the leaderboard filter is built.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from evoladder.domain.errors import MatchNotFound, PlayerNotFound, ValidationError
+from evoladder.domain.match_state import MatchState, MatchStatus
+from evoladder.game import GameData
+from evoladder.services.leaderboard import LeaderboardService
+from evoladder.services.matches import MatchService
+from evoladder.services.profile import ProfileService
+from evoladder.services.queue import QueueService
+from evoladder.services.read_models import ReadModels
+from evoladder.services.replays import ReplayService
+from evoladder.store.repositories.public import PublicRepository
+from evoladder.store.repositories.stats import Record
+from evoladder.store.uow import Database
+
+OTHER_COUNTRY = "ZZ"
+MATCHES_PAGE_SIZE = 20
+SEARCH_LIMIT = 20
+MAX_PAGE = 1_000_000
+
+
+class UnknownSeason(ValidationError):
+    """A season the ladder does not know (only the current one until seasons are archived)."""
+
+    def __init__(self) -> None:
+        super().__init__("season", "That season does not exist on this ladder.")
+
+
+@dataclass(frozen=True, slots=True)
+class PublicName:
+    ladder_id: int | None  # None: no player record (never happens for a finished match)
+    name: str
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    position: int
+    global_rank: int
+    letter: str
+    player: PublicName
+    race: str
+    mmr: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardQuery:
+    """A board request's filters, validated (``countries`` as asked, ``ZZ`` not yet expanded)."""
+
+    races: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    letter: str | None = None
+    best_only: bool = False
+    page: int = 1
+    season: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicBoard:
+    query: BoardQuery
+    season: str
+    rows: tuple[BoardRow, ...]
+    page: int
+    pages: int
+    total: int
+    ranked_total: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class RaceLine:
+    race: str
+    played: bool
+    mmr: int | None
+    letter: str
+    global_rank: int | None
+    record: Record
+    win_percent: float | None
+    recent: Mapping[int, Record]
+    last_played: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchLine:
+    """One match on a player's page, from that player's side."""
+
+    match_id: int
+    played_at: datetime
+    race: str
+    opponent: PublicName | None  # None while the match waits for confirmations
+    opponent_race: str | None
+    outcome: str  # win | loss | draw | open | conflict | void
+    mmr_change: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicPlayer:
+    player: PublicName
+    region: str | None
+    races: tuple[RaceLine, ...]
+    overall: Record
+    overall_win_percent: float | None
+    recent: Mapping[int, Record]
+    last_played: datetime | None
+    matches: tuple[MatchLine, ...]
+    matches_page: int
+    matches_pages: int
+    matches_total: int
+    next_cursor: int | None  # the id to pass as ``before`` for the next (older) matches
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSide:
+    slot: int
+    player: PublicName | None  # None while the match waits for confirmations
+    race: str | None
+    mmr_before: int | None
+    report: int | None
+    mmr_change: int | None
+    confirmed_at: datetime | None
+    reported_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckLine:
+    check: str
+    passed: bool
+    critical: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayLine:
+    uploaded_at: datetime
+    uploader_slot: int | None
+    critical_ok: bool
+    checks: tuple[CheckLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PublicMatch:
+    match_id: int
+    status: str
+    revealed: bool  # False while confirmations are pending: players and races are withheld
+    sides: tuple[MatchSide, MatchSide]
+    map_name: str | None
+    server: str | None
+    played_at: datetime
+    confirmed_at: datetime | None
+    finalized_at: datetime | None
+    result: int | None
+    replays: tuple[ReplayLine, ...]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublicQueue:
+    next_wave_at: datetime
+    active_players: int
+    total: int
+    bw: int
+    sc2: int
+    by_race: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSeries:
+    """One race's rating over time: parallel tuples, times in seconds since the epoch (UTC)."""
+
+    race: str
+    times: tuple[int, ...]
+    ratings: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RatingChart:
+    """A player's rating history, downsampled, per race, with the starts of seasons inside it."""
+
+    series: tuple[ChartSeries, ...]
+    season_breaks: tuple[int, ...] = ()
+
+    @property
+    def points(self) -> int:
+        return sum(len(s.times) for s in self.series)
+
+
+class LadderIds:
+    """Discord id <-> ladder id, filled on demand; ids never change, so nothing is invalidated."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._by_uid: dict[int, int] = {}
+        self._by_id: dict[int, int] = {}
+
+    async def of(self, discord_uids: Iterable[int]) -> Mapping[int, int]:
+        """Ladder ids of the players who have a record (others are left out)."""
+        wanted = list(discord_uids)
+        missing = [u for u in wanted if u not in self._by_uid]
+        if missing:
+            async with self._db.read() as uow:
+                found = await PublicRepository(uow.conn).ladder_ids(missing)
+            for uid, lid in found.items():
+                self._by_uid[uid] = lid
+                self._by_id[lid] = uid
+        return self._by_uid
+
+    async def discord_uid(self, ladder_id: int) -> int | None:
+        uid = self._by_id.get(ladder_id)
+        if uid is None:
+            async with self._db.read() as uow:
+                uid = await PublicRepository(uow.conn).discord_uid_of(ladder_id)
+            if uid is not None:
+                self._by_id[ladder_id] = uid
+                self._by_uid[uid] = ladder_id
+        return uid
+
+
+class PublicLadder:
+    def __init__(
+        self,
+        db: Database,
+        game: GameData,
+        read_models: ReadModels,
+        profiles: ProfileService,
+        matches: MatchService,
+        queue: QueueService,
+        replays: ReplayService,
+    ) -> None:
+        self._db = db
+        self._game = game
+        self._read_models = read_models
+        self._board: LeaderboardService = read_models.leaderboard
+        self._profiles = profiles
+        self._matches = matches
+        self._queue = queue
+        self._replays = replays
+        self.ids = LadderIds(db)
+        self._others = frozenset(c for c, country in game.countries.items() if not country.common)
+
+    # -- versions (for ETags and the page cache) --------------------------------------------------
+
+    def board_version(self) -> int:
+        """Changes whenever anything a board shows changed (rows, names, countries, time)."""
+        return self._board.version()
+
+    def ladder_version(self) -> tuple[int, int]:
+        """Changes whenever a player record, a rating or a board changed."""
+        return self._read_models.version, self._board.version()
+
+    def ranked_total(self) -> int:
+        return self._board.ranked_total()
+
+    @property
+    def current_season(self) -> str:
+        return self._game.current_season
+
+    @property
+    def seasons(self) -> tuple[str, ...]:
+        """Seasons a board can be asked for (past boards are archived by the seasons feature)."""
+        return (self._game.current_season,)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def check_board(self, query: BoardQuery) -> BoardQuery:
+        """Validate the filters (typed errors: unknown race, country, letter or season)."""
+        if query.season is not None and query.season not in self.seasons:
+            raise UnknownSeason()
+        self._board.make_filter(query.races, self._countries(query.countries), query.letter, query.best_only)
+        return query
+
+    async def board(self, query: BoardQuery) -> PublicBoard:
+        self.check_board(query)
+        view = self._board.page(
+            races=query.races,
+            countries=self._countries(query.countries),
+            rank_letter=query.letter,
+            best_only=query.best_only,
+            page=max(1, min(query.page, MAX_PAGE)),
+        )
+        page = view.page
+        ids = await self.ids.of(e.discord_uid for e in page.entries)
+        rows = tuple(
+            BoardRow(
+                e.position, e.global_rank, e.letter,
+                PublicName(ids.get(e.discord_uid), e.name, e.country), e.race, e.mmr,
+            )
+            for e in page.entries
+        )
+        return PublicBoard(
+            query, query.season or self.current_season, rows, page.page, page.pages, page.total,
+            page.ranked_total, page.page_size,
+        )
+
+    async def search(self, text: str) -> tuple[PublicName, ...]:
+        """Players whose ladder name starts with ``text`` (the "find a player" box)."""
+        text = text.strip()
+        if not text:
+            return ()
+        async with self._db.read() as uow:
+            found = await PublicRepository(uow.conn).search_names(text[:32], SEARCH_LIMIT)
+        return tuple(PublicName(lid, name, country) for lid, name, country in found)
+
+    async def player(self, ladder_id: int, *, page: int = 1, before: int | None = None) -> PublicPlayer:
+        uid = await self.ids.discord_uid(ladder_id)
+        if uid is None:
+            raise PlayerNotFound()
+        profile = await self._profiles.profile(uid)
+        async with self._db.read() as uow:
+            repo = PublicRepository(uow.conn)
+            total = await repo.match_count_of(uid)
+            pages = max(1, math.ceil(total / MATCHES_PAGE_SIZE))
+            page = max(1, min(page, pages))
+            offset = 0 if before is not None else (page - 1) * MATCHES_PAGE_SIZE
+            rows = await repo.matches_of(uid, limit=MATCHES_PAGE_SIZE, offset=offset, before_id=before)
+        names = await self._names({m.opponent_of(uid) for m in rows if _revealed(m)})
+        lines = tuple(_line(m, uid, names) for m in rows)
+        next_cursor = rows[-1].id if len(rows) == MATCHES_PAGE_SIZE else None
+        name = profile.main_id or f"#{ladder_id}"
+        return PublicPlayer(
+            player=PublicName(ladder_id, name, profile.country.code if profile.country else None),
+            region=profile.region.code if profile.region else None,
+            races=tuple(
+                RaceLine(r.race, r.played, r.mmr, r.letter, r.global_rank, r.record, r.win_percent,
+                         r.recent, r.last_played)
+                for r in profile.races
+            ),
+            overall=profile.overall,
+            overall_win_percent=profile.overall_win_percent,
+            recent=profile.recent,
+            last_played=profile.last_played,
+            matches=lines,
+            matches_page=page,
+            matches_pages=pages,
+            matches_total=total,
+            next_cursor=next_cursor,
+        )
+
+    async def chart(self, ladder_id: int) -> RatingChart | None:
+        """The player's rating-history chart; None while the ladder keeps no rating history.
+
+        The chart is drawn from the rating history rows (every change of a rating, with its
+        season), never from counters or match snapshots; until that history exists there is no
+        chart to draw.
+        """
+        return None
+
+    async def match(self, match_id: int) -> PublicMatch:
+        if match_id < 1:
+            raise MatchNotFound()
+        state = await self._matches.get(match_id)
+        revealed = _revealed(state)
+        names = await self._names(state.players) if revealed else {}
+        replays = await self._replays.for_match(match_id, with_bytes=False) if revealed else []
+        sides = tuple(_side(state, slot, names, revealed) for slot in (1, 2))
+        server = self._game.servers.get(state.server)
+        return PublicMatch(
+            match_id=state.id,
+            status=state.status.value,
+            revealed=revealed,
+            sides=(sides[0], sides[1]),
+            map_name=state.map_name if revealed else None,
+            server=(server.name if server else state.server) if revealed else None,
+            played_at=state.played_at,
+            confirmed_at=state.confirmed_at,
+            finalized_at=state.finalized_at,
+            result=state.result if revealed else None,
+            replays=tuple(
+                ReplayLine(
+                    r.record.uploaded_at,
+                    state.slot_of(r.record.uploader_uid) if r.record.uploader_uid in state.players else None,
+                    bool(r.record.critical_ok),
+                    tuple(CheckLine(c.id.value, c.passed, c.critical) for c in r.checks),
+                )
+                for r in replays
+            ),
+            version=state.version,
+        )
+
+    async def replay_file(self, match_id: int, number: int) -> tuple[str, bytes]:
+        """The ``number``-th (1-based) replay file of a revealed match: (file name, bytes)."""
+        state = await self._matches.get(match_id)
+        if not _revealed(state):
+            raise MatchNotFound()
+        replays = await self._replays.for_match(match_id, with_bytes=True)
+        if not 1 <= number <= len(replays) or replays[number - 1].data is None:
+            raise MatchNotFound()
+        data = replays[number - 1].data
+        assert data is not None
+        return f"evoladder-match-{match_id}-{number}.SC2Replay", data
+
+    async def queue(self) -> PublicQueue:
+        status = await self._queue.status()
+        async with self._db.read() as uow:
+            by_race = await PublicRepository(uow.conn).queued_by_race()
+        counts = status.counts
+        return PublicQueue(
+            status.next_wave_at, status.active_players, counts.total, counts.bw, counts.sc2,
+            {race: by_race.get(race, 0) for race in self._game.races},
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _countries(self, countries: Sequence[str]) -> frozenset[str]:
+        chosen = {c.upper() for c in countries}
+        if OTHER_COUNTRY in chosen:
+            chosen |= self._others
+        return frozenset(chosen)
+
+    async def _names(self, discord_uids: Iterable[int]) -> dict[int, PublicName]:
+        """Public names of match players: the main id only (never the Discord name)."""
+        uids = list(discord_uids)
+        if not uids:
+            return {}
+        ids = await self.ids.of(uids)
+        async with self._db.read() as uow:
+            people = await uow.players.get_many(uids)
+        out = {}
+        for uid in uids:
+            person = people.get(uid)
+            lid = ids.get(uid)
+            name = (person.main_id if person else None) or (f"#{lid}" if lid else "?")
+            out[uid] = PublicName(lid, name, person.country if person else None)
+        return out
+
+
+def _revealed(state: MatchState) -> bool:
+    """Players of a match are public once both confirmed (or the match ended after that)."""
+    return state.status is not MatchStatus.FOUND and not (
+        state.status is MatchStatus.ABANDONED and state.confirmed_at is None
+    )
+
+
+def _line(state: MatchState, uid: int, names: Mapping[int, PublicName]) -> MatchLine:
+    slot = state.slot_of(uid)
+    revealed = _revealed(state)
+    other = state.opponent_of(uid)
+    change = state.mmr_change if state.status is MatchStatus.FINAL else None
+    if change is not None and slot == 2:
+        change = -change
+    return MatchLine(
+        state.id, state.played_at, state.race(slot),
+        names.get(other) if revealed else None,
+        state.race(3 - slot) if revealed else None,
+        _outcome(state, slot), change,
+    )
+
+
+def _outcome(state: MatchState, slot: int) -> str:
+    if state.status.is_open:
+        return "open"
+    if state.status is MatchStatus.CONFLICT:
+        return "conflict"
+    if state.status is not MatchStatus.FINAL or state.result is None:
+        return "void"
+    if state.result == 0:
+        return "draw"
+    return "win" if state.result == slot else "loss"
+
+
+def _side(state: MatchState, slot: int, names: Mapping[int, PublicName], revealed: bool) -> MatchSide:
+    change = state.mmr_change if state.status is MatchStatus.FINAL else None
+    if change is not None and slot == 2:
+        change = -change
+    if not revealed:
+        return MatchSide(slot, None, None, None, None, None, None, None)
+    return MatchSide(
+        slot=slot,
+        player=names.get(state.player(slot)),
+        race=state.race(slot),
+        mmr_before=state.mmr_1 if slot == 1 else state.mmr_2,
+        report=state.report_1 if slot == 1 else state.report_2,
+        mmr_change=change,
+        confirmed_at=state.confirmed_1_at if slot == 1 else state.confirmed_2_at,
+        reported_at=state.reported_1_at if slot == 1 else state.reported_2_at,
+    )

@@ -1,0 +1,91 @@
+"""Reads behind the public web pages that no other repository needs.
+
+Kept apart from the match and player repositories so the pages' queries (a player's matches
+paged, ladder ids, a name search, queue counts by race) sit in one place with the reasons for
+their shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select, union_all
+
+from evoladder.domain.match_state import MatchState
+from evoladder.store.repositories.base import Repository
+from evoladder.store.repositories.matches import match_from_row
+from evoladder.store.schema import matches_1v1, players, queue_entries
+
+CHUNK = 500
+
+
+class PublicRepository(Repository):
+    async def ladder_ids(self, discord_uids: Iterable[int]) -> dict[int, int]:
+        """Discord id -> ladder id (``players.id``) for the ids that have a record."""
+        uids = sorted(set(discord_uids))
+        out: dict[int, int] = {}
+        for start in range(0, len(uids), CHUNK):
+            part = uids[start : start + CHUNK]
+            stmt = select(players.c.discord_uid, players.c.id).where(players.c.discord_uid.in_(part))
+            out.update((int(u), int(i)) for u, i in (await self.conn.execute(stmt)).all())
+        return out
+
+    async def discord_uid_of(self, ladder_id: int) -> int | None:
+        stmt = select(players.c.discord_uid).where(players.c.id == ladder_id)
+        found = (await self.conn.execute(stmt)).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    async def search_names(self, prefix: str, limit: int) -> list[tuple[int, str, str | None]]:
+        """(ladder id, main id, country) of set-up players whose main id starts with ``prefix``
+        (case-insensitive), shortest names first. Only main ids are searched: Discord names are
+        private."""
+        pattern = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = (
+            select(players.c.id, players.c.main_id, players.c.country)
+            .where(func.lower(players.c.main_id).like(pattern, escape="\\"), players.c.is_banned.is_(False))
+            .order_by(func.length(players.c.main_id), players.c.main_id, players.c.id)
+            .limit(limit)
+        )
+        return [(int(i), str(n), c) for i, n, c in (await self.conn.execute(stmt)).all()]
+
+    async def matches_of(
+        self, discord_uid: int, *, limit: int, offset: int = 0, before_id: int | None = None
+    ) -> list[MatchState]:
+        """The player's matches, newest first: ``limit`` of them after skipping ``offset``, or
+        below the match id ``before_id`` (the cursor of deep paging).
+
+        Two ordered index reads (as player 1, as player 2) merged, not one OR: each side walks its
+        own index on the Discord id in id order, so a page costs the rows it shows, not a scan of
+        every match.
+        """
+        m = matches_1v1.c
+        sides = []
+        for column in (m.player_1_discord_uid, m.player_2_discord_uid):
+            side: Any = select(m.id).where(column == discord_uid)
+            if before_id is not None:
+                side = side.where(m.id < before_id)
+            sides.append(side.order_by(m.id.desc()).limit(offset + limit).subquery().select())
+        ids = union_all(*sides).subquery()
+        picked = select(ids.c.id).order_by(ids.c.id.desc()).limit(limit).offset(offset)
+        stmt = select(matches_1v1).where(m.id.in_(picked)).order_by(m.id.desc())
+        return [match_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
+
+    async def match_count_of(self, discord_uid: int) -> int:
+        m = matches_1v1.c
+        total = 0
+        for column in (m.player_1_discord_uid, m.player_2_discord_uid):
+            stmt = select(func.count()).select_from(matches_1v1).where(column == discord_uid)
+            total += int((await self.conn.execute(stmt)).scalar_one())
+        return total
+
+    async def queued_by_race(self) -> dict[str, int]:
+        """Queue entries by race (an entry with two races counts once on each side)."""
+        q = queue_entries.c
+        out: dict[str, int] = {}
+        for column in (q.bw_race, q.sc2_race):
+            stmt = select(column, func.count()).where(column.is_not(None)).group_by(column)
+            for race, count in (await self.conn.execute(stmt)).all():
+                out[str(race)] = out.get(str(race), 0) + int(count)
+        return out
+

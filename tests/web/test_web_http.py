@@ -1,0 +1,200 @@
+"""The web as a browser or a script uses it: every route, its status, what it shows, what it must
+never show, the API beside each page validated against the served OpenAPI document, ETags and
+304s, and the per-client rate limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_openapi
+from prometheus_client.parser import text_string_to_metric_families
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+from webkit import ALICE, BOB, CAROL, DAVE, World, seed, served
+
+from evoladder.domain.players import MmrRow
+from evoladder.store.uow import Database
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    return await seed(db)
+
+
+def _validator(document: dict[str, Any], name: str) -> Draft202012Validator:
+    registry: Registry[Any] = Registry().with_resource("urn:openapi", DRAFT202012.create_resource(document))
+    return Draft202012Validator({"$ref": f"urn:openapi#/components/schemas/{name}"}, registry=registry)
+
+
+async def _ids(client: Any, ladder: Any) -> dict[int, int]:
+    ids = await ladder.public.ids.of([ALICE, BOB, CAROL, DAVE])
+    return dict(ids)
+
+
+async def test_pages_api_and_openapi(db_url: str, tmp_path: Path, world: World) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, ladder):
+        ids = await _ids(client, ladder)
+        doc_response = await client.get("/api/v1/openapi.json")
+        assert doc_response.status == 200
+        document = await doc_response.json()
+        validate_openapi(document)  # a valid OpenAPI 3.1 document
+
+        # The leaderboard: Alice and Bob ranked after their game, Alice first, linked by ladder id.
+        page = await client.get("/leaderboard")
+        assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+        html = await page.text()
+        assert f'href="/players/{ids[ALICE]}">Main{ALICE}</a>' in html
+        assert html.index(f"Main{ALICE}") < html.index(f"Main{BOB}")
+        api = await client.get("/api/v1/leaderboard")
+        board = await api.json()
+        _validator(document, "Leaderboard").validate(board)
+        assert [r["player"]["name"] for r in board["rows"]][:2] == [f"Main{ALICE}", f"Main{BOB}"]
+        assert board["rows"][0]["player"]["id"] == ids[ALICE]
+        assert board["rows"][0]["global_rank"] == 1
+
+        # Filters: a race, a country ("Other" means every country outside the common list).
+        zerg = await (await client.get("/api/v1/leaderboard?race=bw_zerg")).json()
+        assert [r["player"]["name"] for r in zerg["rows"]] == [f"Main{ALICE}"]
+        other = await (await client.get("/api/v1/leaderboard?country=ZZ")).json()
+        assert other["rows"] == []  # the seeded players are in DE, a common country
+        de = await (await client.get("/api/v1/leaderboard?country=de&best=1&page=1")).json()
+        assert {r["player"]["name"] for r in de["rows"]} >= {f"Main{ALICE}", f"Main{BOB}"}
+        assert "bw_zerg" in await (await client.get("/leaderboard?race=bw_zerg&letter=S")).text()
+
+        # The player page and its JSON.
+        alice = await client.get(f"/players/{ids[ALICE]}")
+        assert alice.status == 200
+        text = await alice.text()
+        assert f"Main{ALICE}" in text and f"/matches/{world.final.id}" in text
+        assert f"Main{BOB}" in text  # the opponent of a finished match
+        assert 'property="og:title"' in text
+        player = await (await client.get(f"/api/v1/players/{ids[ALICE]}")).json()
+        _validator(document, "Player").validate(player)
+        assert player["matches"]["items"][0]["outcome"] == "win"
+        assert player["matches"]["items"][0]["mmr_change"] > 0
+
+        # The match page: a finished match shows both players; an unconfirmed one shows neither.
+        final = await client.get(f"/matches/{world.final.id}")
+        final_text = await final.text()
+        assert final.status == 200 and f"Main{ALICE}" in final_text and f"Main{BOB}" in final_text
+        match = await (await client.get(f"/api/v1/matches/{world.final.id}")).json()
+        _validator(document, "Match").validate(match)
+        assert match["result"] == 1 and match["sides"][0]["mmr_change"] == -match["sides"][1]["mmr_change"]
+        hidden = await (await client.get(f"/matches/{world.hidden.id}")).text()
+        assert f"Main{CAROL}" not in hidden and f"Main{DAVE}" not in hidden
+        hidden_json = await (await client.get(f"/api/v1/matches/{world.hidden.id}")).json()
+        _validator(document, "Match").validate(hidden_json)
+        assert hidden_json["revealed"] is False and hidden_json["sides"][0]["player"] is None
+        carol = await (await client.get(f"/api/v1/players/{ids[CAROL]}")).json()
+        assert carol["matches"]["items"][0]["opponent"] is None  # nobody learns the opponent early
+
+        # The live queue, search, seasons.
+        queue = await (await client.get("/api/v1/queue")).json()
+        _validator(document, "Queue").validate(queue)
+        assert queue["total"] == 1 and queue["by_race"]["sc2_protoss"] == 1
+        assert (await client.get("/queue")).status == 200
+        found = await (await client.get(f"/api/v1/players?q=main{ALICE}")).json()
+        _validator(document, "PlayerSearch").validate(found)
+        assert [p["id"] for p in found["players"]] == [ids[ALICE]]
+        assert f"/players/{ids[ALICE]}" in await (await client.get(f"/players?q=Main{ALICE}")).text()
+        seasons = await (await client.get("/api/v1/seasons")).json()
+        _validator(document, "Seasons").validate(seasons)
+
+
+async def test_privacy_no_discord_id_name_or_battletag_anywhere(
+    db_url: str, tmp_path: Path, world: World
+) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, ladder):
+        ids = await _ids(client, ladder)
+        paths = ["/leaderboard", "/api/v1/leaderboard", f"/matches/{world.final.id}",
+                 f"/api/v1/matches/{world.final.id}", "/queue", "/api/v1/queue"]
+        for uid in (ALICE, BOB):
+            paths += [f"/players/{ids[uid]}", f"/api/v1/players/{ids[uid]}"]
+        for path in paths:
+            body = await (await client.get(path)).text()
+            for uid in (ALICE, BOB):
+                assert f"player{uid}" not in body, path  # the Discord name
+                assert f"#{1000 + uid % 1000}" not in body, path  # the BattleTag
+        # Players are addressed by ladder id: a Discord id is not an address.
+        assert ALICE not in ids.values()
+        assert (await client.get(f"/players/{ALICE}")).status == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/players/999999", 404), ("/players/abc", 404), ("/matches/999999", 404), ("/matches/0", 404),
+        ("/api/v1/players/999999", 404), ("/api/v1/matches/nope", 404), ("/nothing-here", 404),
+        ("/matches/1/replays/1", 404),  # replay downloads are off unless the setting allows them
+        ("/leaderboard?page=abc", 400), ("/leaderboard?page=0", 400), ("/leaderboard?race=zerg", 400),
+        ("/leaderboard?country=QQ", 400), ("/leaderboard?letter=Q", 400), ("/leaderboard?best=maybe", 400),
+        ("/leaderboard?season=nope", 400), ("/api/v1/leaderboard?page=-1", 400),
+        ("/api/v1/players/1?page=x", 400), ("/api/v1/leaderboard?race=" + ",".join(["x"] * 400), 400),
+    ],
+)
+async def test_unknown_and_bad_requests_are_404_and_400_never_500(
+    db_url: str, tmp_path: Path, world: World, path: str, status: int
+) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, _ladder):
+        response = await client.get(path)
+        assert response.status == status, await response.text()
+        if path.startswith("/api/"):
+            body = await response.json()
+            assert body["error"]["status"] == status and body["error"]["message"]
+
+
+async def test_etag_gives_304_until_the_board_changes(db_url: str, tmp_path: Path, world: World) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, ladder):
+        paths = ("/leaderboard", "/api/v1/leaderboard", f"/matches/{world.final.id}", "/api/v1/openapi.json")
+        for path in paths:
+            first = await client.get(path)
+            etag = first.headers["ETag"]
+            assert first.headers["Cache-Control"]
+            again = await client.get(path, headers={"If-None-Match": etag})
+            assert again.status == 304 and again.headers["ETag"] == etag
+        etag = (await client.get("/api/v1/leaderboard")).headers["ETag"]
+        # A rating moves: the board's version moves, so the same request is no longer "not modified".
+        row = MmrRow(id=10_000, discord_uid=BOB, race="sc2_terran", mmr=2500, games_played=1, games_won=1,
+                     games_lost=0, games_drawn=0, last_played=world.clock.now())
+        ladder.deps.read_models.mmr_changed([row])
+        after = await client.get("/api/v1/leaderboard", headers={"If-None-Match": etag})
+        assert after.status == 200
+        assert (await after.json())["rows"][0]["player"]["name"] == f"Main{BOB}"
+
+
+async def test_rate_limit_answers_429_with_retry_after(db_url: str, tmp_path: Path, world: World) -> None:
+    ticker = [0.0]
+    async with served(db_url, tmp_path, world.clock, rate=1.0, burst=3, ticker=ticker) as (client, _ladder):
+        statuses = [(await client.get("/api/v1/seasons")).status for _ in range(3)]
+        assert statuses == [200, 200, 200]
+        limited = await client.get("/api/v1/seasons")
+        assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
+        assert (await client.get("/healthz")).status == 200  # health checks are never limited
+        ticker[0] += 1.0  # a second later one token is back
+        assert (await client.get("/api/v1/seasons")).status == 200
+
+
+async def test_health_readiness_and_metrics(db_url: str, tmp_path: Path, world: World) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, _ladder):
+        assert (await client.get("/healthz")).status == 200
+        ready = await client.get("/readyz")  # the bot is built but not connected to a gateway
+        assert ready.status == 503
+        assert (await ready.json()) == {"status": "not ready", "gateway": False, "database": True}
+        await client.get("/leaderboard")
+        metrics = await client.get("/metrics")
+        assert metrics.status == 200
+        families = {f.name: f for f in text_string_to_metric_families(await metrics.text())}
+        assert "evoladder_web_requests" in families
+        assert any(s.labels.get("race") == "sc2_protoss" and s.value == 1
+                   for s in families["evoladder_queue_size"].samples)
+        assert "evoladder_player_cache_hit_rate_percent" in families  # the admin snapshot's counters
+
+
+async def test_static_files_are_vendored(db_url: str, tmp_path: Path, world: World) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, _ladder):
+        for path in ("/static/style.css", "/static/chart.js", "/static/uplot/uPlot.iife.min.js",
+                     "/static/uplot/LICENSE"):
+            assert (await client.get(path)).status == 200, path
