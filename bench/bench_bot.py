@@ -255,11 +255,14 @@ class Started:
 
 
 @asynccontextmanager
-async def bot_process(url: str, players: int = 0, history: int = 0) -> Any:
+async def bot_process(
+    url: str, players: int = 0, history: int = 0, env: dict[str, str] | None = None
+) -> Any:
     """The local server (attach mode) and ``evoladder run`` on ``url``, ready: it answered /ping.
 
     ``players`` virtual players are created and seeded into the database before the bot starts
-    (so its read models know them), each with ``history`` matches of their own.
+    (so its read models know them), each with ``history`` matches of their own. ``env`` adds
+    settings of the bot process (the web bench gives its web a port).
     """
     generous = RateLimitConfig(default=BucketRule(1_000_000, 1.0))
     async with Sandbox(start_bot=False, database_url=url, rate_limits=generous, response_timeout=60) as sb:
@@ -272,7 +275,7 @@ async def bot_process(url: str, players: int = 0, history: int = 0) -> Any:
             with log_path.open("wb") as log_file:
                 started = time.perf_counter()
                 proc = await asyncio.create_subprocess_exec(
-                    sys.executable, *_profiler(), "-m", "evoladder", "run", env=_environment(sb.env()),
+                    sys.executable, *_profiler(), "-m", "evoladder", "run", env=_environment({**sb.env(), **(env or {})}),
                     cwd=cwd, stdout=log_file, stderr=log_file,
                 )
             try:

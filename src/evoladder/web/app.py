@@ -11,7 +11,8 @@ changed without moving a rating (a report, a confirmation) can show its previous
 the version is unchanged the same bytes and ETag are served without touching a service, and a
 conditional request (``If-None-Match``) gets a 304. Routes without a version (a match, the
 queue) are rendered each time and their ETag is the hash of the body, so a 304 still saves the
-transfer. Every response carries ``Cache-Control``.
+transfer. Every response carries ``Cache-Control``, and ``Server-Timing`` with the time the
+server spent on it (what the bench reads).
 
 Rate limit. One token bucket per client (:mod:`evoladder.web.ratelimit`) in front of every route
 but the health checks and the metrics: a crawler gets 429 with Retry-After, never the bot's
@@ -347,6 +348,8 @@ class Site:
                     raise
                 else:
                     raise
+            # The server's own time, for a browser's dev tools and the bench (Server-Timing).
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.3f}"
             return response
         finally:
             elapsed = time.perf_counter() - started

@@ -1,0 +1,184 @@
+"""The web as the bot process serves it, at 100k players and 2M matches (DESIGN section 7).
+
+Rows:
+
+- ``web_leaderboard_page``, ``web_player_page``, ``web_match_page``, ``web_api_leaderboard``:
+  server time of one request (the ``Server-Timing`` header the web sets: from the request
+  entering the middleware to the response being ready), median and p99, requests made one at a
+  time from this process. The URLs vary so the page cache is mostly missed (the price of a page
+  after the ladder changed): the board and its JSON take a random filter set (race, country,
+  letter, best-only) and a random page; the player page is one player with 3,000 matches on a
+  random page of their matches; the match page a random match of the 2M.
+- ``web_<row>_rps``: requests per second that ``bench.webload``, a separate process with 16
+  concurrent clients, got from the bot process over ``SECONDS`` seconds on the same URL mix.
+- ``bot_roundtrip_profile_under_web_load``: a virtual player's /profile round trip while the load
+  generator saturates the web (the leaderboard and player-page mix), and
+  ``bot_roundtrip_ratio_profile_under_web_load``: its median over the /ping (no-op) median
+  measured in the same run without web load (budget 1.5x).
+
+How: the database is seeded as ``bench_bot`` does (multi-row INSERTs; one extra player with 3,000
+matches), ``evoladder run`` runs as its own process attached to the local Discord server, with
+its web on a free port and the rate limit lifted. ``EVOLADDER_BENCH_QUICK=1``: 10k / 200k.
+
+Run: ``scripts/bench.sh bench_web``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import socket
+import sqlite3
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from bench.bench_bot import UID0, Scale, bot_process, load, seed_ladder
+from bench.harness import BenchContext
+from evoladder.game import load_game_data
+from evoladder.store.migrations import upgrade
+
+SECONDS = 10.0
+CONCURRENCY = 16
+COUNTRIES = ("KR", "US", "DE", "CN", "RU", "FR", "PL", "BR", "SE", "UA")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def board_urls(rng: random.Random, n: int, pages: int, api: bool) -> list[str]:
+    races = list(load_game_data().races)
+    out = []
+    for _ in range(n):
+        query: list[tuple[str, str]] = []
+        if rng.random() < 0.6:
+            query += [("race", r) for r in rng.sample(races, rng.randint(1, 3))]
+        if rng.random() < 0.5:
+            query += [("country", c) for c in rng.sample(COUNTRIES, rng.randint(1, 2))]
+        if rng.random() < 0.2:
+            query.append(("letter", rng.choice("ABCDE")))
+        if rng.random() < 0.3:
+            query.append(("best", "1"))
+        deep = pages if not query else max(1, pages // 20)
+        query.append(("page", str(rng.randint(1, deep))))
+        out.append(("/api/v1/leaderboard?" if api else "/leaderboard?") + urlencode(query))
+    return out
+
+
+async def server_times(session: aiohttp.ClientSession, base: str, paths: Sequence[str]) -> list[float]:
+    """Seconds of server time per request (``Server-Timing: app;dur=<ms>``)."""
+    out = []
+    for path in paths:
+        async with session.get(base + path) as response:
+            await response.read()
+            assert response.status == 200, (path, response.status)
+            timing = response.headers["Server-Timing"]
+            out.append(float(timing.split("dur=")[1]) / 1000)
+    return out
+
+
+async def webload(base: str, paths: Sequence[str], seconds: float = SECONDS) -> dict[str, Any]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.webload", str(seconds), str(CONCURRENCY), *[base + p for p in paths],
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+def ids_of(path: str, discord_uid: int) -> tuple[int, int]:
+    """(the ladder id of ``discord_uid``, the highest match id)."""
+    conn = sqlite3.connect(path)
+    try:
+        (ladder_id,) = conn.execute("SELECT id FROM players WHERE discord_uid = ?", (discord_uid,)).fetchone()
+        (top,) = conn.execute("SELECT max(id) FROM matches_1v1").fetchone()
+    finally:
+        conn.close()
+    return int(ladder_id), int(top)
+
+
+async def run(ctx: BenchContext) -> None:
+    scale = Scale(10_000, 200_000) if ctx.quick else Scale(100_000, 2_000_000)
+    with tempfile.TemporaryDirectory(prefix="evoladder-bench-web-") as tmp:
+        path = str(Path(tmp) / "ladder.db")
+        url = f"sqlite+aiosqlite:///{path}"
+        await asyncio.to_thread(upgrade, url)
+        seeded, size_mb = await asyncio.to_thread(seed_ladder, path, scale)
+        print(f"  seeded {scale.players} players, {scale.matches} matches in {seeded:.1f} s ({size_mb:.0f} MB)",
+              flush=True)
+        port = free_port()
+        env = {"EVOLADDER_WEB_PORT": str(port), "EVOLADDER_WEB_RATE_PER_SECOND": "1000000000",
+               "EVOLADDER_WEB_RATE_BURST": "1000000000"}
+        async with bot_process(url, players=2, history=3000, env=env) as (_started, crowd):
+            base = f"http://127.0.0.1:{port}"
+            ladder_id, top_match = ids_of(path, crowd[0].id)
+            params = {"players": scale.players, "matches": scale.matches, "db_mb": round(size_mb)}
+            await measure(ctx, base, ladder_id, top_match, 2 * scale.players // 40, params)
+            await under_load(ctx, base, crowd[1], ladder_id, 2 * scale.players // 40, params)
+
+
+async def measure(
+    ctx: BenchContext, base: str, ladder_id: int, top_match: int, pages: int, params: dict[str, Any]
+) -> None:
+    rng = random.Random(7)
+    n = 100 if ctx.quick else 400
+    rows: dict[str, Callable[[int], list[str]]] = {
+        "web_leaderboard_page": lambda k: board_urls(rng, k, pages, api=False),
+        "web_api_leaderboard": lambda k: board_urls(rng, k, pages, api=True),
+        "web_player_page": lambda k: [f"/players/{ladder_id}?page={rng.randint(1, 150)}" for _ in range(k)],
+        "web_match_page": lambda k: [f"/matches/{rng.randint(1, top_match)}" for _ in range(k)],
+    }
+    async with aiohttp.ClientSession() as session:
+        for name, urls in rows.items():
+            await server_times(session, base, urls(20))  # warm the statements and templates
+            samples = await server_times(session, base, urls(n))
+            ctx.record(name, "ms", samples, budget_ms=2.0, **params, **load())
+            loaded = await webload(base, urls(400))
+            ctx.record_value(f"{name}_rps", "/s", float(loaded["rps"]), budget=500,
+                             concurrency=CONCURRENCY, seconds=loaded["seconds"],
+                             statuses=json.dumps(loaded["statuses"]), **params, **load())
+
+
+async def under_load(
+    ctx: BenchContext, base: str, player: Any, ladder_id: int, pages: int, params: dict[str, Any]
+) -> None:
+    n = 50 if ctx.quick else 200
+    for _ in range(20):
+        await player.slash("profile")
+    noop = []
+    for _ in range(n):
+        await player.slash("ping")
+        noop.append((await player.slash("ping")).interaction.roundtrip or 0.0)
+    rng = random.Random(9)
+    mix = board_urls(rng, 200, pages, api=False) + [f"/players/{ladder_id}?page={i}" for i in range(1, 151)]
+    rng.shuffle(mix)
+    load_task = asyncio.ensure_future(webload(base, mix, seconds=60.0))
+    await asyncio.sleep(1.0)  # the generator is up and saturating before the first sample
+    samples = []
+    try:
+        while len(samples) < n and not load_task.done():
+            await player.slash("ping")
+            response = await player.slash("profile")
+            assert response.embeds, response.content
+            samples.append(response.interaction.roundtrip or 0.0)
+    finally:
+        loaded = await load_task
+    row = ctx.record("bot_roundtrip_profile_under_web_load", "ms", samples, web_rps=loaded["rps"],
+                     **params, **load())
+    noop_median = statistics.median(noop) * 1000
+    ctx.record_value("bot_roundtrip_ratio_profile_under_web_load", "x", row.median / noop_median, budget=1.5,
+                     noop_ms=round(noop_median, 3), median_ms=round(row.median, 3), web_rps=loaded["rps"])
+
+
+__all__ = ["UID0", "run"]
