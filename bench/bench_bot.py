@@ -275,7 +275,8 @@ async def bot_process(
             with log_path.open("wb") as log_file:
                 started = time.perf_counter()
                 proc = await asyncio.create_subprocess_exec(
-                    sys.executable, *_profiler(), "-m", "evoladder", "run", env=_environment({**sb.env(), **(env or {})}),
+                    sys.executable, *_profiler(), "-m", "evoladder", "run",
+                    env=_environment({**sb.env(), **(env or {})}),
                     cwd=cwd, stdout=log_file, stderr=log_file,
                 )
             try:

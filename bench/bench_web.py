@@ -115,8 +115,8 @@ async def run(ctx: BenchContext) -> None:
         url = f"sqlite+aiosqlite:///{path}"
         await asyncio.to_thread(upgrade, url)
         seeded, size_mb = await asyncio.to_thread(seed_ladder, path, scale)
-        print(f"  seeded {scale.players} players, {scale.matches} matches in {seeded:.1f} s ({size_mb:.0f} MB)",
-              flush=True)
+        print(f"  seeded {scale.players} players, {scale.matches} matches in {seeded:.1f} s "
+              f"({size_mb:.0f} MB)", flush=True)
         port = free_port()
         env = {"EVOLADDER_WEB_PORT": str(port), "EVOLADDER_WEB_RATE_PER_SECOND": "1000000000",
                "EVOLADDER_WEB_RATE_BURST": "1000000000"}

@@ -10,20 +10,19 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from webkit import ALICE, seed
 
 from evoladder.app import build_ladder
 from evoladder.services.public import BoardQuery, ChartSeries, RatingChart
 from evoladder.settings import load_settings
 from evoladder.store.engine import create_engine
 from evoladder.store.uow import Database
-from webkit import ALICE, seed
 
 pytestmark = [pytest.mark.slow]
 
@@ -45,7 +44,7 @@ def _apt_install(*packages: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[str]:
+def chromium() -> str:
     """Debian's chromium and a CJK font, installed when missing (CI starts from a fresh machine)."""
     missing = [] if os.path.exists(CHROMIUM) else ["chromium"]
     if not Path("/usr/share/fonts/opentype/noto").exists():
@@ -54,7 +53,7 @@ def chromium() -> Iterator[str]:
         if shutil.which("apt-get") is None:
             pytest.fail(f"{' and '.join(missing)} missing and no apt-get to install them")
         _apt_install(*missing)
-    yield CHROMIUM
+    return CHROMIUM
 
 
 @pytest.fixture
@@ -84,7 +83,8 @@ async def test_pages_in_chromium_at_desktop_and_phone_widths(
         day = 86_400
         t0 = int(world.clock.now().timestamp()) - 30 * day
         chart = RatingChart(
-            (ChartSeries("bw_zerg", tuple(t0 + i * day for i in range(30)), tuple(1500 + i for i in range(30))),
+            (ChartSeries("bw_zerg", tuple(t0 + i * day for i in range(30)),
+                         tuple(1500 + i for i in range(30))),
              ChartSeries("sc2_protoss", (t0 + 5 * day, t0 + 20 * day), (1500, 1470))),
             season_breaks=(t0 + 10 * day,),
         )
