@@ -182,6 +182,7 @@ class Ladder:
             limiter=limiter or RateLimiter(settings.web_rate_per_second, settings.web_rate_burst),
             trust_forwarded=settings.web_trust_forwarded,
             replay_downloads=settings.web_replay_downloads,
+            max_concurrency=settings.web_max_concurrency,
         )
         return create_app(deps)
 

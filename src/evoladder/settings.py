@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     public_url: str | None = None  # absolute base of the pages, for links (Discord, og: tags)
     web_rate_per_second: float = Field(default=10.0, gt=0)  # per client, sustained
     web_rate_burst: int = Field(default=40, ge=1)  # per client, at once
+    web_max_concurrency: int = Field(default=2, ge=1)  # web requests worked on at once (the bot first)
     web_trust_forwarded: bool = False  # behind a reverse proxy: the client is X-Forwarded-For
     web_replay_downloads: bool = False  # match pages link the replay files
 
@@ -145,7 +146,7 @@ class Settings(BaseSettings):
         return self.database_url.startswith("postgresql")
 
 
-_ALIASES = {"discord_token": "DISCORD_TOKEN", "database_url": "DATABASE_URL"}
+_ALIASES = {"discord_token": "DISCORD_TOKEN", "database_url": "DATABASE_URL", "paas_port": "PORT"}
 
 
 def env_name(field: str) -> str:

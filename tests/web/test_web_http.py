@@ -4,12 +4,15 @@ never show, the API beside each page validated against the served OpenAPI docume
 
 from __future__ import annotations
 
+import io
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
+from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -17,6 +20,7 @@ from webkit import ALICE, BOB, CAROL, DAVE, World, seed, served
 
 from evoladder.domain.players import MmrRow
 from evoladder.store.uow import Database
+from evoladder.web.card import CardData, CardLine, CardRenderer
 
 
 @pytest.fixture
@@ -198,3 +202,30 @@ async def test_static_files_are_vendored(db_url: str, tmp_path: Path, world: Wor
         for path in ("/static/style.css", "/static/chart.js", "/static/uplot/uPlot.iife.min.js",
                      "/static/uplot/LICENSE"):
             assert (await client.get(path)).status == 200, path
+
+
+async def test_player_card_is_a_1200x630_png_named_on_the_page(
+    db_url: str, tmp_path: Path, world: World
+) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, ladder):
+        ids = await _ids(client, ladder)
+        page = await (await client.get(f"/players/{ids[ALICE]}")).text()
+        assert f'property="og:image" content="http://localhost:8080/players/{ids[ALICE]}/card.png"' in page
+        response = await client.get(f"/players/{ids[ALICE]}/card.png")
+        assert response.status == 200 and response.headers["Content-Type"] == "image/png"
+        image = Image.open(io.BytesIO(await response.read()))
+        assert image.size == (1200, 630)
+        etag = response.headers["ETag"]
+        again = await client.get(f"/players/{ids[ALICE]}/card.png", headers={"If-None-Match": etag})
+        assert again.status == 304
+        assert (await client.get("/players/999999/card.png")).status == 404
+
+
+def test_card_without_a_cjk_font_says_so_and_draws_no_empty_boxes(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        renderer = CardRenderer(cjk=(), plain=())
+    assert any("web.card_font_fallback" in r.getMessage() for r in caplog.records)
+    assert renderer.text("테란왕", 7) == "#7"  # nothing the font lacks is drawn
+    assert renderer.text("Über카", 7) == "Über"
+    data = CardData(7, "테란왕", "Korea", (CardLine("BW Zerg", 1600, "A"),), "http://x", None)
+    assert Image.open(io.BytesIO(renderer.render(data))).size == (1200, 630)

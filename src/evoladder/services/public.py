@@ -23,6 +23,8 @@ section 2): it is expanded here into those countries before the leaderboard filt
 from __future__ import annotations
 
 import math
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -211,24 +213,56 @@ class RatingChart:
 
 
 class LadderIds:
-    """Discord id <-> ladder id, filled on demand; ids never change, so nothing is invalidated."""
+    """Discord id <-> ladder id. Ids never change, so nothing is ever invalidated.
+
+    Every player's pair is read in one statement the first time a board asks (a deep board page
+    is 40 players nobody looked up before; one query each would cost a database hop per page),
+    and kept as two sorted integer arrays (16 bytes a player: 1.6 MB at 100k, where two dicts
+    would take ~20 MB of a process whose budget is 300 MB). Players who register later are
+    looked up one statement per page and kept in small dicts.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._by_uid: dict[int, int] = {}
+        self._uids: array[int] = array("q")  # sorted
+        self._ids: array[int] = array("q")  # the ladder id of _uids[i]
+        self._loaded = False
+        self._by_uid: dict[int, int] = {}  # players not in the arrays
         self._by_id: dict[int, int] = {}
+
+    async def _load(self) -> None:
+        self._loaded = True  # set first: a failed load is not retried on every request
+        async with self._db.read() as uow:
+            pairs = await PublicRepository(uow.conn).all_ladder_ids()
+        self._uids = array("q", (u for u, _ in pairs))
+        self._ids = array("q", (i for _, i in pairs))
+
+    def _known(self, uid: int) -> int | None:
+        at = bisect_left(self._uids, uid)
+        if at < len(self._uids) and self._uids[at] == uid:
+            return self._ids[at]
+        return self._by_uid.get(uid)
 
     async def of(self, discord_uids: Iterable[int]) -> Mapping[int, int]:
         """Ladder ids of the players who have a record (others are left out)."""
-        wanted = list(discord_uids)
-        missing = [u for u in wanted if u not in self._by_uid]
+        if not self._loaded:
+            await self._load()
+        out: dict[int, int] = {}
+        missing = []
+        for uid in discord_uids:
+            lid = self._known(uid)
+            if lid is None:
+                missing.append(uid)
+            else:
+                out[uid] = lid
         if missing:
             async with self._db.read() as uow:
                 found = await PublicRepository(uow.conn).ladder_ids(missing)
             for uid, lid in found.items():
                 self._by_uid[uid] = lid
                 self._by_id[lid] = uid
-        return self._by_uid
+                out[uid] = lid
+        return out
 
     async def discord_uid(self, ladder_id: int) -> int | None:
         uid = self._by_id.get(ladder_id)
@@ -337,10 +371,9 @@ class PublicLadder:
             pages = max(1, math.ceil(total / MATCHES_PAGE_SIZE))
             page = max(1, min(page, pages))
             offset = 0 if before is not None else (page - 1) * MATCHES_PAGE_SIZE
-            rows = await repo.matches_of(uid, limit=MATCHES_PAGE_SIZE, offset=offset, before_id=before)
-        names = await self._names({m.opponent_of(uid) for m in rows if _revealed(m)})
-        lines = tuple(_line(m, uid, names) for m in rows)
-        next_cursor = rows[-1].id if len(rows) == MATCHES_PAGE_SIZE else None
+            found = await repo.matches_of(uid, limit=MATCHES_PAGE_SIZE, offset=offset, before_id=before)
+        lines = tuple(_line(m, uid, _public_name(people[2 - m.slot_of(uid)])) for m, people in found)
+        next_cursor = found[-1][0].id if len(found) == MATCHES_PAGE_SIZE else None
         name = profile.main_id or f"#{ladder_id}"
         return PublicPlayer(
             player=PublicName(ladder_id, name, profile.country.code if profile.country else None),
@@ -456,16 +489,21 @@ def _revealed(state: MatchState) -> bool:
     )
 
 
-def _line(state: MatchState, uid: int, names: Mapping[int, PublicName]) -> MatchLine:
+def _public_name(row: tuple[int | None, str | None, str | None]) -> PublicName:
+    """A match player's public name: the main id only (never the Discord name)."""
+    lid, main_id, country = row
+    return PublicName(lid, main_id or (f"#{lid}" if lid else "?"), country)
+
+
+def _line(state: MatchState, uid: int, opponent: PublicName) -> MatchLine:
     slot = state.slot_of(uid)
     revealed = _revealed(state)
-    other = state.opponent_of(uid)
     change = state.mmr_change if state.status is MatchStatus.FINAL else None
     if change is not None and slot == 2:
         change = -change
     return MatchLine(
         state.id, state.played_at, state.race(slot),
-        names.get(other) if revealed else None,
+        opponent if revealed else None,
         state.race(3 - slot) if revealed else None,
         _outcome(state, slot), change,
     )

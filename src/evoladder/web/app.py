@@ -17,10 +17,18 @@ server spent on it (what the bench reads).
 Rate limit. One token bucket per client (:mod:`evoladder.web.ratelimit`) in front of every route
 but the health checks and the metrics: a crawler gets 429 with Retry-After, never the bot's
 time.
+
+The bot first. The web runs on the bot's event loop, whose ready callbacks run first come, first
+served: with many web requests in flight, every step of a bot interaction (the gateway event,
+the service call, the HTTP reply) would wait behind all of them. So at most ``max_concurrency``
+requests are worked on at once (``gate``; the others wait on it, which costs the loop nothing),
+and a bot step waits behind at most that many web handlers (about a millisecond each), however
+many clients hammer the site.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -42,6 +50,8 @@ from evoladder.logging_setup import event
 from evoladder.services.public import BoardQuery, PublicLadder
 from evoladder.store.repositories.stats import DEFAULT_WINDOWS_DAYS
 from evoladder.web import chart
+from evoladder.web.card import CardCache, CardRenderer, card_data
+from evoladder.web.fragments import BoardFragments
 from evoladder.web.metrics import WebMetrics
 from evoladder.web.openapi import openapi_document
 from evoladder.web.params import BadQuery, board_query, canonical, flag, path_id, positive_int
@@ -108,6 +118,7 @@ class WebDeps:
     limiter: RateLimiter
     trust_forwarded: bool = False
     replay_downloads: bool = False
+    max_concurrency: int = 2
     clock: Callable[[], float] = time.time
 
 
@@ -134,6 +145,7 @@ class Site:
         self.texts = texts or Texts()
         self.renderer = Renderer(deps.game, self.texts, deps.base_url)
         self.cache = PageCache()
+        self.gate = asyncio.Semaphore(deps.max_concurrency)
         game = deps.game
         self.races = tuple((code, race.name) for code, race in game.races.items())
         self.common = tuple(
@@ -141,6 +153,10 @@ class Site:
                    key=lambda pair: pair[1])
         )
         self.openapi = make_body(dump(openapi_document(game, deps.base_url)), JSON)
+        self.cards = CardCache(CardRenderer())
+        self.race_names = dict(self.races)
+        self.country_names = {code: c.name for code, c in game.countries.items()}
+        self.fragments = BoardFragments(self.texts, self.races, self.common, self.country_names, LETTERS)
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -186,9 +202,10 @@ class Site:
         def page_url(page: int) -> str:
             return str(request.rel_url.update_query(page=page))
 
+        form = self.fragments.form(board.query, board.season, self.public.seasons, board.page, board.pages)
         return self.html(
-            "leaderboard.html", request, board=board, races=self.races, countries=self.common,
-            letters=LETTERS, seasons=self.public.seasons, page_url=page_url,
+            "leaderboard.html", request, board=board, form=form, rows=self.fragments.rows(board.rows),
+            page_url=page_url,
         )
 
     async def leaderboard(self, request: web.Request) -> web.Response:
@@ -239,10 +256,24 @@ class Site:
             svg, data = chart.render(points, self.deps.game) if points is not None else (None, None)
             return self.html(
                 "player.html", request, player=player, windows=DEFAULT_WINDOWS_DAYS,
-                chart_svg=svg, chart_json=data, card_url=None,
+                chart_svg=svg, chart_json=data,
+                card_url=f"{self.deps.base_url}/players/{ladder_id}/card.png",
             )
 
         return await self.cached(request, ("player", api, ladder_id, page, before), version, build)
+
+    async def card(self, request: web.Request) -> web.Response:
+        """The player's 1200x630 link-preview PNG (og:image), kept per player and what it shows."""
+        ladder_id = path_id(request.match_info["id"])
+        if ladder_id is None:
+            raise NotFound()
+        player = await self.public.player(ladder_id)
+        points = await self.public.chart(ladder_id)
+        data = card_data(player, self.race_names, self.country_names, self.deps.base_url, points)
+        newest = player.matches[0].match_id if player.matches else None
+        key = (ladder_id, newest, data.name, data.country, data.lines, points.points if points else 0)
+        png = await self.cards.card(key, data)
+        return self.respond(request, make_body(png, "image/png"), "public, max-age=300")
 
     # -- matches, queue, seasons -------------------------------------------------------------------
 
@@ -332,7 +363,8 @@ class Site:
                     response.headers["Retry-After"] = retry_after_header(wait)
                     return response
             try:
-                response = await handler(request)
+                async with self.gate:
+                    response = await handler(request)
             except BadQuery as exc:
                 response = self.error(request, 400, self.texts("error.bad_request", detail=str(exc)))
             except NotFound:
@@ -381,6 +413,7 @@ def create_app(deps: WebDeps, texts: Texts | None = None) -> web.Application:
     r.add_get("/leaderboard", site.leaderboard)
     r.add_get("/players", site.search)
     r.add_get("/players/{id}", site.player)
+    r.add_get("/players/{id}/card.png", site.card)
     r.add_get("/matches/{id}", site.match)
     r.add_get("/matches/{id}/replays/{n}", site.replay)
     r.add_get("/queue", site.queue)

@@ -18,6 +18,7 @@ from evoladder.store.repositories.matches import match_from_row
 from evoladder.store.schema import matches_1v1, players, queue_entries
 
 CHUNK = 500
+NameRow = tuple[int | None, str | None, str | None]  # ladder id, main id, country
 
 
 class PublicRepository(Repository):
@@ -30,6 +31,11 @@ class PublicRepository(Repository):
             stmt = select(players.c.discord_uid, players.c.id).where(players.c.discord_uid.in_(part))
             out.update((int(u), int(i)) for u, i in (await self.conn.execute(stmt)).all())
         return out
+
+    async def all_ladder_ids(self) -> list[tuple[int, int]]:
+        """(Discord id, ladder id) of every player, in Discord id order."""
+        stmt = select(players.c.discord_uid, players.c.id).order_by(players.c.discord_uid)
+        return [(int(u), int(i)) for u, i in (await self.conn.execute(stmt)).all()]
 
     async def discord_uid_of(self, ladder_id: int) -> int | None:
         stmt = select(players.c.discord_uid).where(players.c.id == ladder_id)
@@ -51,13 +57,14 @@ class PublicRepository(Repository):
 
     async def matches_of(
         self, discord_uid: int, *, limit: int, offset: int = 0, before_id: int | None = None
-    ) -> list[MatchState]:
+    ) -> list[tuple[MatchState, tuple[NameRow, NameRow]]]:
         """The player's matches, newest first: ``limit`` of them after skipping ``offset``, or
         below the match id ``before_id`` (the cursor of deep paging).
 
         Two ordered index reads (as player 1, as player 2) merged, not one OR: each side walks its
         own index on the Discord id in id order, so a page costs the rows it shows, not a scan of
-        every match.
+        every match. Each match comes with its two players' ladder ids, main ids and countries
+        (joined in the same statement: a page is one database hop).
         """
         m = matches_1v1.c
         sides = []
@@ -68,16 +75,32 @@ class PublicRepository(Repository):
             sides.append(side.order_by(m.id.desc()).limit(offset + limit).subquery().select())
         ids = union_all(*sides).subquery()
         picked = select(ids.c.id).order_by(ids.c.id.desc()).limit(limit).offset(offset)
-        stmt = select(matches_1v1).where(m.id.in_(picked)).order_by(m.id.desc())
-        return [match_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
+        p1, p2 = players.alias("p1"), players.alias("p2")
+        stmt = (
+            select(matches_1v1, p1.c.id.label("p1_lid"), p1.c.main_id.label("p1_main"),
+                   p1.c.country.label("p1_country"), p2.c.id.label("p2_lid"), p2.c.main_id.label("p2_main"),
+                   p2.c.country.label("p2_country"))
+            .select_from(
+                matches_1v1.outerjoin(p1, p1.c.discord_uid == m.player_1_discord_uid)
+                .outerjoin(p2, p2.c.discord_uid == m.player_2_discord_uid)
+            )
+            .where(m.id.in_(picked))
+            .order_by(m.id.desc())
+        )
+        return [
+            (match_from_row(r), ((r["p1_lid"], r["p1_main"], r["p1_country"]),
+                                 (r["p2_lid"], r["p2_main"], r["p2_country"])))
+            for r in (await self.conn.execute(stmt)).mappings()
+        ]
 
     async def match_count_of(self, discord_uid: int) -> int:
+        """Matches of the player in any state (one statement, each side counted on its index)."""
         m = matches_1v1.c
-        total = 0
-        for column in (m.player_1_discord_uid, m.player_2_discord_uid):
-            stmt = select(func.count()).select_from(matches_1v1).where(column == discord_uid)
-            total += int((await self.conn.execute(stmt)).scalar_one())
-        return total
+        sides = [
+            select(func.count()).select_from(matches_1v1).where(column == discord_uid).scalar_subquery()
+            for column in (m.player_1_discord_uid, m.player_2_discord_uid)
+        ]
+        return int((await self.conn.execute(select(sides[0] + sides[1]))).scalar_one())
 
     async def queued_by_race(self) -> dict[str, int]:
         """Queue entries by race (an entry with two races counts once on each side)."""

@@ -1,0 +1,161 @@
+"""The link-preview card of a player: a 1200x630 PNG (the size Discord, Twitter and others show
+large) with the ladder name, the country, the best races with rating and letter, and a small
+rating chart when there is history.
+
+Drawn with Pillow in the default executor (never on the event loop: a card takes tens of
+milliseconds), and kept per player and what it shows (``CardCache``): the key holds the newest
+match and the ratings and letters drawn, so a new game or a letter that moved makes a new card,
+and a link pasted again and again costs nothing.
+
+Fonts. Ladder names are written in every script (Korean, Chinese, Cyrillic...). The card uses
+Noto Sans CJK when the host has it (Debian ``fonts-noto-cjk``), which covers them all; otherwise
+DejaVu Sans or Pillow's own font, and it says so once in the log (``web.card_font_fallback``).
+In that fallback the characters those fonts lack are left out instead of drawn as empty boxes,
+and a name left empty becomes the ladder id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from evoladder.logging_setup import event
+from evoladder.services.public import PublicPlayer, RatingChart
+
+log = logging.getLogger(__name__)
+
+WIDTH, HEIGHT = 1200, 630
+CJK_FONTS = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc"),
+)
+PLAIN_FONTS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+)
+PLAIN_LIMIT = 0x0530  # Latin, Greek, Cyrillic, Armenian: what DejaVu Sans covers
+CACHE_SIZE = 512
+BG, FG, MUTED, ACCENT = (250, 250, 250), (27, 31, 36), (102, 102, 119), (36, 86, 166)
+COLORS = ((36, 86, 166), (176, 42, 42), (30, 123, 52), (142, 68, 173), (184, 134, 11), (17, 122, 139))
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+@dataclass(frozen=True, slots=True)
+class CardLine:
+    race: str  # the race's display name
+    mmr: int
+    letter: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardData:
+    ladder_id: int
+    name: str
+    country: str | None  # the country's name
+    lines: tuple[CardLine, ...]
+    site: str
+    chart: RatingChart | None
+
+
+def card_data(player: PublicPlayer, race_names: dict[str, str], countries: dict[str, str], site: str,
+              chart: RatingChart | None) -> CardData:
+    """What a card shows: the three best played races by rating."""
+    played = sorted((r for r in player.races if r.played and r.mmr is not None),
+                    key=lambda r: -(r.mmr or 0))[:3]
+    return CardData(
+        ladder_id=player.player.ladder_id or 0,
+        name=player.player.name,
+        country=countries.get(player.player.country or ""),
+        lines=tuple(CardLine(race_names.get(r.race, r.race), r.mmr or 0, r.letter) for r in played),
+        site=site,
+        chart=chart,
+    )
+
+
+class CardRenderer:
+    def __init__(self, cjk: Sequence[Path] = CJK_FONTS, plain: Sequence[Path] = PLAIN_FONTS) -> None:
+        self.path = next((p for p in cjk if p.exists()), None)
+        self.full_coverage = self.path is not None
+        if self.path is None:
+            self.path = next((p for p in plain if p.exists()), None)
+            event(log, "web.card_font_fallback", logging.WARNING,
+                  font=str(self.path) if self.path else "pillow-default",
+                  reason="no CJK font on this host (Debian: fonts-noto-cjk); names in other scripts "
+                         "are shortened on link previews")
+
+    def font(self, size: int) -> Font:
+        if self.path is not None:
+            return ImageFont.truetype(str(self.path), size)
+        return ImageFont.load_default(size)
+
+    def text(self, value: str, ladder_id: int) -> str:
+        if self.full_coverage:
+            return value
+        kept = "".join(c for c in value if ord(c) < PLAIN_LIMIT).strip()
+        return kept or f"#{ladder_id}"
+
+    def render(self, data: CardData) -> bytes:
+        image = Image.new("RGB", (WIDTH, HEIGHT), BG)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, WIDTH, 14), fill=ACCENT)
+        draw.text((64, 60), self.text(data.name, data.ladder_id), font=self.font(84), fill=FG)
+        if data.country:
+            draw.text((64, 170), self.text(data.country, data.ladder_id), font=self.font(40), fill=MUTED)
+        big, small = self.font(48), self.font(34)
+        y = 260
+        for line in data.lines:
+            draw.text((64, y), f"{line.mmr}", font=big, fill=FG)
+            draw.text((230, y + 8), f"{line.letter}", font=small, fill=ACCENT)
+            draw.text((290, y + 8), self.text(line.race, data.ladder_id), font=small, fill=MUTED)
+            y += 80
+        if data.chart is not None:
+            self._chart(draw, data.chart, (640, 250, 1140, 540))
+        draw.text((64, HEIGHT - 70), data.site, font=self.font(30), fill=MUTED)
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+    @staticmethod
+    def _chart(draw: ImageDraw.ImageDraw, chart: RatingChart, box: tuple[int, int, int, int]) -> None:
+        series = [s for s in chart.series if len(s.times) > 1]
+        if not series:
+            return
+        x0, y0, x1, y1 = box
+        t_lo = min(s.times[0] for s in series)
+        t_hi = max(s.times[-1] for s in series) or t_lo + 1
+        r_lo = min(min(s.ratings) for s in series) - 10
+        r_hi = max(max(s.ratings) for s in series) + 10
+        span_t, span_r = max(1, t_hi - t_lo), max(1, r_hi - r_lo)
+        draw.rectangle(box, outline=(221, 221, 238), width=2)
+        for i, s in enumerate(series):
+            points = [(x0 + (t - t_lo) * (x1 - x0) / span_t, y1 - (r - r_lo) * (y1 - y0) / span_r)
+                      for t, r in zip(s.times, s.ratings, strict=True)]
+            draw.line(points, fill=COLORS[i % len(COLORS)], width=4)
+
+
+class CardCache:
+    """Rendered cards by what they show (most recent ``size`` kept), rendered in an executor."""
+
+    def __init__(self, renderer: CardRenderer, size: int = CACHE_SIZE) -> None:
+        self._renderer = renderer
+        self._size = size
+        self._cards: OrderedDict[Hashable, bytes] = OrderedDict()
+
+    async def card(self, key: Hashable, data: CardData) -> bytes:
+        found = self._cards.get(key)
+        if found is not None:
+            self._cards.move_to_end(key)
+            return found
+        png = await asyncio.get_running_loop().run_in_executor(None, self._renderer.render, data)
+        self._cards[key] = png
+        if len(self._cards) > self._size:
+            self._cards.popitem(last=False)
+        return png
