@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench lint format install clean
 
-# setup.py builds the C extension of the matchmaker (src/evoladder/domain/_assignment.c).
-$(STAMP): pyproject.toml setup.py src/evoladder/domain/_assignment.c
+# setup.py builds the C extension of the matchmaker (src/evoladder/domain/matchmaking/_kernel.c).
+$(STAMP): pyproject.toml setup.py src/evoladder/domain/matchmaking/_kernel.c
 	@echo "evoladder: installing into $(VENV) (first run, or pyproject.toml or the C extension changed)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip

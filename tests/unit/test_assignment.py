@@ -1,4 +1,4 @@
-"""The sparse assignment with duals (domain/assignment.py), for both kernels: the C extension and
+"""The sparse assignment with duals (domain/matchmaking/_assignment.py), for both kernels: the C extension and
 the scipy fallback. Optimality is checked against scipy's dense solver and by the duals' own
 certificate (feasible everywhere, tight where used, summing to the total)."""
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
-from evoladder.domain import assignment
-from evoladder.domain.assignment import NoPerfectAssignment, solve
+from evoladder.domain.matchmaking import _assignment as assignment
+from evoladder.domain.matchmaking._assignment import NoPerfectAssignment, solve
 
 KERNELS = [
     pytest.param(True, id="compiled", marks=pytest.mark.skipif(
@@ -115,7 +115,7 @@ def test_an_empty_matrix_has_the_empty_assignment(compiled: bool) -> None:
 
 @pytest.mark.skipif(assignment.KERNEL != "compiled", reason="the C extension is not built here")
 def test_the_extension_rejects_a_malformed_matrix() -> None:
-    from evoladder.domain import _assignment
+    from evoladder.domain.matchmaking import _kernel as _assignment
 
     out32 = np.empty(2, dtype=np.int32)
     out64 = np.empty(2, dtype=np.int64)

@@ -13,10 +13,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evoladder.domain import matchmaking_graph as graph
-from evoladder.domain import matchmaking_solver as solver
-from evoladder.domain.matchmaking_augment import Matching
-from evoladder.domain.matchmaking_graph import Players, ints
+from evoladder.domain.matchmaking import _graph as graph
+from evoladder.domain.matchmaking import _solver as solver
+from evoladder.domain.matchmaking._augment import Matching
+from evoladder.domain.matchmaking._graph import Players, ints
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evoladder.domain import assignment, matchmaking_solver
+from evoladder.domain.matchmaking import _assignment as assignment
+from evoladder.domain.matchmaking import _solver as matchmaking_solver
 from evoladder.domain.matchmaking import (
     QueueEntry,
     RaceChoice,
@@ -131,7 +132,7 @@ def lp_path_only() -> Iterator[None]:
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # The solver's assignments run on the C extension when it is built, else on scipy
-# (domain/assignment.py): the key properties are checked on both.
+# (domain/matchmaking/_assignment.py): the key properties are checked on both.
 KERNELS = [
     pytest.param("compiled", marks=pytest.mark.skipif(
         assignment.KERNEL != "compiled", reason="the C extension is not built here")),

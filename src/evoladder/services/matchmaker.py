@@ -50,9 +50,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from evoladder.domain.assignment import KERNEL as ASSIGNMENT_KERNEL
 from evoladder.domain.match_state import MatchTimings
-from evoladder.domain.matchmaking import MapPicker, WavePlan, WaveQueue, next_wave_at, plan_wave
+from evoladder.domain.matchmaking import (
+    ASSIGNMENT_KERNEL,
+    MapPicker,
+    WavePlan,
+    WaveQueue,
+    next_wave_at,
+    plan_wave,
+)
 from evoladder.domain.players import aborts_left_now
 from evoladder.domain.rating import START_MMR
 from evoladder.game import GameData

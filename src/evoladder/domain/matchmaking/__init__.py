@@ -23,7 +23,7 @@ What is optimal (the decision)
 
     The tiers are folded into one edge weight ``cost + P * rematch - lam`` with
     ``P > 2 n cmax`` and ``lam > 2 n (cmax + P)`` (n players, cmax bounding |cost|), which makes
-    them strict (see ``matchmaking_solver.Tiers``): a constant "larger than any edge cost" is not
+    them strict (see ``_solver.Tiers``): a constant "larger than any edge cost" is not
     enough, because one more pair can need a long chain of partner swaps that each cost more.
 
 Long waiters first
@@ -39,8 +39,8 @@ Algorithm
     two-race player joins the segments of its two slots), and each segment is solved alone.
     Two-race players make the pair graph non-bipartite, so a segment is solved through the
     *fractional* matching LP, computed exactly as an assignment on the bipartite double cover
-    with its optimal duals (``assignment``: a C kernel, or scipy where it was not built; details
-    in ``matchmaking_solver``):
+    with its optimal duals (``_assignment``: a C kernel, or scipy where it was not built; details
+    in ``_solver``):
 
     1. The LP is solved on every allowed pair (segments of up to 120 players) or on a sparse
        start graph (each slot's 8 nearest opposite slots each way, the slots at its rank share
@@ -77,7 +77,7 @@ Guarantees
       player's nearest possible gap) then backs the dual one.
     * The weights are integers below 2**51, so both assignment kernels are exact. For very
       large segments with rematch pairs the rematch weight is capped at about 2**49 / n**2
-      (``matchmaking_solver.Tiers``; ~12 times the largest pair cost at 10,000 players in one
+      (``_solver.Tiers``; ~12 times the largest pair cost at 10,000 players in one
       segment): a rematch is then used only if it saves at least that much.
 
 Map choice
@@ -87,6 +87,12 @@ Entry points
     :func:`plan_wave` takes the queue in columns (``WaveQueue``) and answers with positions
     (``WavePlan``): the matchmaker service builds it straight from its rows. :func:`run_wave` is
     the same for ``QueueEntry`` objects, answering with ``Pairing`` objects.
+
+Where the parts are
+    This module is the package's only public one. The solver behind it is private:
+    ``_graph`` (the allowed pairs, segments, the cost), ``_solver`` (the LP, its rounding, the
+    certificate, branch and bound), ``_augment`` (augmenting paths), ``_assignment`` (the
+    assignment with its duals) over ``_kernel.c`` (its optional C kernel).
 """
 
 from __future__ import annotations
@@ -101,7 +107,7 @@ from itertools import accumulate
 import numpy as np
 from sortedcontainers import SortedList
 
-from evoladder.domain.matchmaking_graph import (
+from evoladder.domain.matchmaking._graph import (
     BASE_WINDOW,
     WAIT_WEIGHT,
     WINDOW_STEP,
@@ -110,7 +116,8 @@ from evoladder.domain.matchmaking_graph import (
     ints,
     segments,
 )
-from evoladder.domain.matchmaking_solver import solve
+from evoladder.domain.matchmaking._assignment import KERNEL as ASSIGNMENT_KERNEL
+from evoladder.domain.matchmaking._solver import solve
 
 WAVE_INTERVAL = 45  # seconds
 

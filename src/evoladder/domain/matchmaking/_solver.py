@@ -9,7 +9,7 @@ matching LP, solved exactly as an assignment on the bipartite double cover: ever
 row and a column, an edge {p, q} gives the entries (p, q) and (q, p), and the diagonal (p, p)
 means "p unmatched". An optimal assignment is a permutation sigma whose 2-cycles are pairs and
 whose longer cycles are half-edges; its weight is twice the LP value. The assignment comes with
-its optimal row and column duals (:mod:`evoladder.domain.assignment`: a small C kernel, or scipy
+its optimal row and column duals (:mod:`evoladder.domain.matchmaking._assignment`: a small C kernel, or scipy
 with shortest-path duals where it was not built), which give the LP's node duals.
 
 Steps (:func:`solve`):
@@ -40,9 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evoladder.domain import assignment
-from evoladder.domain.matchmaking_augment import Matching, augment, max_pairs
-from evoladder.domain.matchmaking_graph import (
+from evoladder.domain.matchmaking import _assignment as assignment
+from evoladder.domain.matchmaking._augment import Matching, augment, max_pairs
+from evoladder.domain.matchmaking._graph import (
     WAIT_WEIGHT,
     BoolArray,
     Edges,
@@ -79,7 +79,7 @@ REPAIR_PER_PLAYER = 1
 # less well on long segments (~2 ms at 1,000 queued, ~140 ms at 10,000, where it gained ~0.0005%).
 SIDES_PLAYERS = 4000
 # lam * n stays below this, so both assignment kernels compute exactly (the scipy fallback in
-# float64, see assignment.py).
+# float64, see _assignment.py).
 _EXACT_FLOAT_BUDGET = 2**50
 
 

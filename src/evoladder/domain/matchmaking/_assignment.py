@@ -1,13 +1,13 @@
 """Min-cost perfect assignment of a square sparse matrix, with optimal duals (internal to
 matchmaking). Pure computation.
 
-The matchmaking solver (``matchmaking_solver``) solves its linear relaxation as an assignment and
+The matchmaking solver (``_solver``) solves its linear relaxation as an assignment and
 needs the assignment's dual potentials too: they price the pairs left out of the sparse candidate
 graph, bound the optimum, and warm-start the next solve. No maintained library returns the duals of
 a sparse assignment (scipy's LAPJVsp, ``lap``, OR-Tools and igraph return the assignment only), and
 recovering them afterwards by Bellman-Ford costs as much as the solve itself (~5 ms at 1,000
-queued). So the solve is done by a small C extension, ``evoladder.domain._assignment``
-(``_assignment.c``: shortest augmenting paths after Jonker-Volgenant's reductions, integer
+queued). So the solve is done by a small C extension, ``evoladder.domain.matchmaking._kernel``
+(``_kernel.c``: shortest augmenting paths after Jonker-Volgenant's reductions, integer
 arithmetic, GIL released), which keeps the duals it computes anyway.
 
 The extension is built by ``pip install`` where a C compiler is present (``setup.py`` marks it
@@ -33,7 +33,7 @@ _Kernel = Callable[
 
 _compiled: _Kernel | None
 try:
-    from evoladder.domain._assignment import solve as _compiled
+    from evoladder.domain.matchmaking._kernel import solve as _compiled
 except ImportError:  # pragma: no cover - depends on how the package was installed
     _compiled = None
 

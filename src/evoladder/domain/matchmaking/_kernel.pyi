@@ -1,4 +1,4 @@
-"""Type stub of the C extension built from _assignment.c (see assignment.py)."""
+"""Type stub of the C extension built from _kernel.c (see _assignment.py)."""
 
 import numpy as np
 import numpy.typing as npt

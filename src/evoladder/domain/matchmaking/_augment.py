@@ -10,7 +10,7 @@ are taken per search. Where that finds nothing, Edmonds' blossom search (which i
 tries cheaper pairs first) finds an augmenting path whenever the graph it is given has one.
 
 The paths only decide who is paired and which side a two-race player takes: the solver then
-re-pairs everyone optimally for those sides (``matchmaking_solver._best_sides``). The paths do
+re-pairs everyone optimally for those sides (``_solver._best_sides``). The paths do
 not stay near the left-out players in MMR (measured at 1,000 queued: two left-out players are
 typically hundreds of ranks apart and the path shifts the pairs between them), so searching a
 band of MMR around them was not pursued.
@@ -26,7 +26,7 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from evoladder.domain.matchmaking_graph import (
+from evoladder.domain.matchmaking._graph import (
     BoolArray,
     Edges,
     IntArray,

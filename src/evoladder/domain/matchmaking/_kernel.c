@@ -1,6 +1,6 @@
 /*
- * evoladder.domain._assignment: a min-cost perfect assignment of a square sparse matrix, with
- * optimal dual potentials. The Python side is evoladder/domain/assignment.py, which documents why
+ * evoladder.domain.matchmaking._kernel: a min-cost perfect assignment of a square sparse matrix, with
+ * optimal dual potentials. The Python side is evoladder/domain/matchmaking/_assignment.py, which documents why
  * this exists (no maintained library returns the duals of a sparse assignment) and falls back to
  * scipy when this module was not built.
  *
@@ -364,16 +364,16 @@ static PyObject *py_solve(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"solve", py_solve, METH_VARARGS,
      "solve(n, indptr, indices, cost, col_of_row, u, v) -> bool: min-cost perfect assignment "
-     "of a square CSR matrix with optimal duals (see evoladder/domain/assignment.py)."},
+     "of a square CSR matrix with optimal duals (see evoladder/domain/matchmaking/_assignment.py)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "_assignment",
+    .m_name = "_kernel",
     .m_doc = "Min-cost perfect assignment of a square sparse matrix, with optimal duals.",
     .m_size = -1,
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__assignment(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
