@@ -16,8 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evoladder.domain.matchmaking import _assignment as assignment
-from evoladder.domain.matchmaking import _solver as matchmaking_solver
 from evoladder.domain.matchmaking import (
     QueueEntry,
     RaceChoice,
@@ -27,6 +25,8 @@ from evoladder.domain.matchmaking import (
     run_wave,
     window,
 )
+from evoladder.domain.matchmaking import _assignment as assignment
+from evoladder.domain.matchmaking import _solver as matchmaking_solver
 
 # (pairs, rematches, cost) ordered so that smaller is better.
 Key = tuple[int, int, int]

@@ -107,6 +107,7 @@ from itertools import accumulate
 import numpy as np
 from sortedcontainers import SortedList
 
+from evoladder.domain.matchmaking._assignment import KERNEL as _KERNEL
 from evoladder.domain.matchmaking._graph import (
     BASE_WINDOW,
     WAIT_WEIGHT,
@@ -116,10 +117,10 @@ from evoladder.domain.matchmaking._graph import (
     ints,
     segments,
 )
-from evoladder.domain.matchmaking._assignment import KERNEL as ASSIGNMENT_KERNEL
 from evoladder.domain.matchmaking._solver import solve
 
 WAVE_INTERVAL = 45  # seconds
+ASSIGNMENT_KERNEL = _KERNEL  # "compiled", or "scipy" where the C kernel was not built (slower)
 
 
 @dataclass(frozen=True, slots=True)
