@@ -5,19 +5,25 @@ copy was made from ``../shared/game-data`` (and ``../shared/replays``) and how i
 the facts change. It is a developer tool: nothing at run time reads the shared folder.
 
 Decisions recorded here (they shape the packaged files):
-- The current season is the last season listed in ``maps.json`` that has maps (``season_1``).
-  Seasons whose entries are blank (``season_beta``) are dropped.
+- The current season is named, never found by position: ``CURRENT_SEASON`` (``season_alpha``,
+  the pool the live ladder runs; ``--current-season`` overrides it). The shared ``maps.json``
+  lists ``season_alpha``, ``season_beta`` and ``season_1`` in that order, and ``season_1`` is the
+  *older* pool, so "the last season with maps" would pick the wrong one. The script stops when the
+  named season is missing or has no maps. Seasons whose entries are blank (``season_beta``, a
+  placeholder) are dropped.
 - A map's game (bw/sc2) comes from the source when present; otherwise maps whose name starts with
   ``[SC:Evo]`` are Brood War maps and the rest StarCraft II maps (the rule that holds for every map
   of the season that does state it).
 - The region x region table names servers by their short name; the packaged table uses server codes.
 - Links are keyed by game region (AM, EU, AS) instead of ``am_link`` style keys.
-- Map names are kept as the source spells them. The source spells one map two ways:
-  ``[SC:Evo] Holy World (홀리월드)`` in season_alpha and ``[SC:Evo] Holy World (홀리울드)`` in
-  season_1 (월드 is "world"; 울드 looks like a typo). There is no Holy World replay to show which
-  name the map file really carries, so both spellings are kept; if season_1's is a typo, a replay
-  of that map will show a map name that does not match the season's entry (check it when one
-  arrives, then fix the source).
+- Map names are kept as the source spells them, with one correction (``MAP_NAME_FIXES``): the
+  source spells Holy World ``[SC:Evo] Holy World (홀리월드)`` in season_alpha and ``[SC:Evo] Holy
+  World (홀리울드)`` in season_1. 월드 is "world"; 울드 is a typo that the live ladder fixed after
+  real replays of the map failed the (exact) map check. The map file carries season_alpha's
+  spelling, so every season is written with it.
+- A map's ``dependency_handles`` is ``null`` when no Official replay of the map was read: its
+  dependencies are **unknown**, which is not the same as ``[]`` (known to load none, e.g.
+  Sylphid). The mod verdict treats the two differently (``evoladder.domain.replays``).
 
 The mod's cache handles: the Official replays are the ground truth
 -------------------------------------------------------------------
@@ -54,9 +60,10 @@ it). The handles are depot URLs in load order, each file after the files it depe
   script stops: it could be a map's dependency instead.
 - A map's dependencies must be the same files in every region; they are written to ``maps.json``
   as ``dependency_handles`` with one URL per region depot they were seen on (the hash is what the
-  verdict compares). A map with no Official replay gets none: its dependencies are unknown, and
-  the script warns, because an Official replay of that map which loads one would be judged not
-  official until a replay of it is added here.
+  verdict compares). A map with no Official replay gets ``null``: its dependencies are unknown,
+  and the script warns. The ladder then judges an unknown handle on that map "mod unverified"
+  (never auto-reported, flagged to admins) until an admin records the handle as the map's
+  dependency from ``/admin match``, or an Official replay of the map is added here.
 
 Only Official replays are read (``*(Official <EU|KR|NA>).SC2Replay``; KR is game region AS, NA is
 AM); the Fake ones carry an unofficial extra file right after the chain and must never shape the
@@ -85,6 +92,9 @@ SHARED = ROOT.parent / "shared"
 GAME_REGIONS = ("AM", "EU", "AS")
 # The region in an Official replay's file name, and the battle.net region the replay records.
 FILE_REGION = {"NA": "AM", "EU": "EU", "KR": "AS"}
+CURRENT_SEASON = "season_alpha"
+# Misspellings in the shared maps.json -> the name the map file really carries (see the docstring).
+MAP_NAME_FIXES = {"[SC:Evo] Holy World (홀리울드)": "[SC:Evo] Holy World (홀리월드)"}
 REPLAY_REGION = {"us": "AM", "eu": "EU", "kr": "AS"}
 OFFICIAL_NAME = re.compile(r"\(Official (?P<region>[A-Z]{2})\)\.SC2Replay$", re.IGNORECASE)
 HANDLE = re.compile(
@@ -245,7 +255,7 @@ def derive_from_replays(replays: list[Replay], known_art: set[str]) -> ReplayFac
 # -- the packaged files ----------------------------------------------------------------------------
 
 
-def _maps(src: Path, facts: ReplayFacts) -> dict[str, Any]:
+def _maps(src: Path, facts: ReplayFacts, current: str = CURRENT_SEASON) -> dict[str, Any]:
     seasons: dict[str, list[dict[str, Any]]] = {}
     names: set[str] = set()
     for season, entries in _load(src, "maps.json")["maps"].items():
@@ -253,16 +263,17 @@ def _maps(src: Path, facts: ReplayFacts) -> dict[str, Any]:
         for m in entries:
             if not m["name"].strip():
                 continue
-            names.add(m["name"])
-            game = m.get("game") or ("bw" if m["name"].startswith("[SC:Evo]") else "sc2")
+            name = MAP_NAME_FIXES.get(m["name"], m["name"])
+            names.add(name)
+            game = m.get("game") or ("bw" if name.startswith("[SC:Evo]") else "sc2")
             maps.append(
                 {
-                    "name": m["name"],
+                    "name": name,
                     "short_name": m["short_name"],
                     "author": m["author"],
                     "game": game,
                     "links": _links(m, "link"),
-                    "dependency_handles": facts.map_deps.get(m["name"], []),
+                    "dependency_handles": facts.map_deps.get(name),
                 }
             )
         if maps:
@@ -270,18 +281,21 @@ def _maps(src: Path, facts: ReplayFacts) -> dict[str, Any]:
     unknown = sorted(set(facts.map_deps) - names)
     if unknown:
         raise DerivationError(f"Official replays of maps that maps.json does not list: {unknown}")
-    current = list(seasons)[-1]
+    if current not in seasons:
+        raise DerivationError(f"the current season {current!r} is not in maps.json or has no maps")
     for name in sorted(names - set(facts.map_deps)):
         pool = " (current season)" if any(m["name"] == name for m in seasons[current]) else ""
         print(
             f"warning: no Official replay of {name!r}{pool}: its dependency handles are unknown, "
-            "written as none",
+            "written as null",
             file=sys.stderr,
         )
     for name, regions in sorted(facts.maps_seen.items()):
         if set(regions) != set(GAME_REGIONS):
             print(f"warning: {name!r} has Official replays only for {sorted(regions)}", file=sys.stderr)
-    return {"current_season": current, "seasons": seasons}
+    # The current season first, so a reader of the file sees the live pool at the top.
+    ordered = {current: seasons[current], **{k: v for k, v in seasons.items() if k != current}}
+    return {"current_season": current, "seasons": ordered}
 
 
 def _regions(src: Path) -> dict[str, Any]:
@@ -341,6 +355,11 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
         default=SHARED / "replays",
         help="folder with the Official replays (default: %(default)s)",
     )
+    parser.add_argument(
+        "--current-season",
+        default=CURRENT_SEASON,
+        help="the season the live ladder runs (default: %(default)s)",
+    )
     return parser.parse_args(argv[1:])
 
 
@@ -356,7 +375,7 @@ def main(argv: list[str]) -> int:
         )
         outputs = {
             "races.json": _load(src, "races.json"),
-            "maps.json": _maps(src, facts),
+            "maps.json": _maps(src, facts, args.current_season),
             "regions.json": _regions(src),
             "mod.json": _mod(src, facts),
             "countries.json": {"countries": _load(src, "countries.json")},

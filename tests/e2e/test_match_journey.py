@@ -89,7 +89,7 @@ async def confirmed(
 
 async def test_queue_match_confirm_details_report_and_the_rating_moves(sandbox: Sandbox) -> None:
     alice, bob = await two_players(sandbox)
-    search_a = await queue_up(alice, "bw_zerg", None, ["Pylon SEL"])
+    search_a = await queue_up(alice, "bw_zerg", None, ["Mothership LE"])
     search_b = await queue_up(bob, None, "sc2_terran")
     wave = await deps(sandbox).matchmaker.run_wave()
     [match_id] = wave.match_ids
@@ -115,7 +115,7 @@ async def test_queue_match_confirm_details_report_and_the_rating_moves(sandbox: 
     game = deps(sandbox).game
     server = game.servers[state.server]
     played_map = game.map_named(state.map_name)
-    assert played_map is not None and state.map_name != "Pylon SEL"  # alice vetoed Pylon
+    assert played_map is not None and state.map_name != "Mothership LE"  # alice vetoed Mothership
     shown = fields(details_a)
     assert shown[text.FIELD_OPPONENT] == "**Bob** (France) · 1500 MMR"
     assert shown[text.FIELD_BATTLETAG] == "Bob#1234" and shown[text.FIELD_ALT_IDS] == "Bobby"

@@ -58,24 +58,24 @@ async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox
     join = view.button("Join")
     assert join is not None and join.get("disabled") is True  # no race yet
     assert text.NEED_A_RACE in view.text
-    view = await pick(alice, view, "bw_zerg", "sc2_protoss", ["Khione SEL", "Pylon SEL"])
+    view = await pick(alice, view, "bw_zerg", "sc2_protoss", ["Khione SEL", "Mothership LE"])
     shown = fields(view)
     assert (shown[text.FIELD_BW], shown[text.FIELD_SC2]) == ("BW Zerg", "SC2 Protoss")
-    assert shown[text.FIELD_VETOES] == "Khione, Pylon"
-    assert defaults(view, VETOES) == ["Khione SEL", "Pylon SEL"]
+    assert shown[text.FIELD_VETOES] == "Khione, Mothership"
+    assert defaults(view, VETOES) == ["Khione SEL", "Mothership LE"]
     assert not view.button("Join").get("disabled")  # type: ignore[union-attr]
 
     cleared = (await alice.click("Clear", view)).message
     assert defaults(cleared, "Brood War race") == ["-"] and defaults(cleared, VETOES) == []
     assert cleared.button("Join").get("disabled") is True  # type: ignore[union-attr]
 
-    view = await pick(alice, cleared, "bw_terran", None, ["Pylon SEL"])
+    view = await pick(alice, cleared, "bw_terran", None, ["Mothership LE"])
     searching = (await alice.click("Join", view)).message
     assert searching.id == view.id and searching.embeds[0]["title"] == text.SEARCHING_TITLE
     async with deps(sandbox).db.read() as uow:
         entry = await uow.queue.get(alice.id)
     assert entry is not None
-    assert (entry.bw_race, entry.sc2_race, entry.vetoes) == ("bw_terran", None, ("Pylon SEL",))
+    assert (entry.bw_race, entry.sc2_race, entry.vetoes) == ("bw_terran", None, ("Mothership LE",))
 
     left = (await alice.click("Cancel", searching)).message
     assert left.id == searching.id and left.embeds[0]["title"] == text.LEFT_TITLE and left.buttons == []
@@ -84,7 +84,7 @@ async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox
     again = (await alice.slash("queue")).message  # no guide the second time
     assert again.embeds[0]["title"] == text.VIEW_TITLE
     assert defaults(again, "Brood War race") == ["bw_terran"]
-    assert defaults(again, "StarCraft II race") == ["-"] and defaults(again, VETOES) == ["Pylon SEL"]
+    assert defaults(again, "StarCraft II race") == ["-"] and defaults(again, VETOES) == ["Mothership LE"]
     closed = (await alice.click("Cancel", again)).message
     assert closed.embeds[0]["title"] == text.VIEW_CLOSED_TITLE
     assert closed.buttons == [] and closed.selects == []

@@ -132,7 +132,7 @@ async def test_upload_checklist_auto_report_and_mmr(sandbox: Sandbox, replay_fil
     assert shown["Duration"] == "18m 31s" and shown["Observers"] == "none"
     assert shown["Started"] == f"<t:{int(parsed.start_time.timestamp())}:f>"
     checks = shown["Checks"].splitlines()
-    assert len(checks) == 11 and all(line.startswith("✅") for line in checks), checks
+    assert len(checks) == 12 and all(line.startswith("✅") for line in checks), checks
     assert "Official SC: Evo Complete mod (EU)" in shown["Checks"]
     assert "reported the result for both players: **you lost**" in details.embeds[0]["description"]
 

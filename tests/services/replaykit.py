@@ -62,14 +62,17 @@ async def match_like(
     p2: int,
     *,
     confirmed_before_game: timedelta = timedelta(minutes=3),
-    main_ids: tuple[str | None, str | None] = (None, None),
+    main_ids: tuple[str | None, str | None] | None = None,
     mmr: tuple[int, int] = (1500, 1500),
 ) -> MatchState:
     """A confirmed match for ``parsed``: player 1 has the replay's first player's race, player 2
-    the second's; both confirm ``confirmed_before_game`` before the game started. The stack's
-    clock is left at the game's end plus a minute (when a player uploads)."""
+    the second's; both confirm ``confirmed_before_game`` before the game started. The players'
+    main ids are the replay's names unless ``main_ids`` says otherwise (``None``: no id). The
+    stack's clock is left at the game's end plus a minute (when a player uploads)."""
     first, second = parsed.players[:2]
     assert first.race and second.race
+    if main_ids is None:
+        main_ids = (first.name, second.name)
     made = parsed.start_time - confirmed_before_game
     stack.clock.set(made)
     races = (first.race, second.race)

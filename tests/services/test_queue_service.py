@@ -53,10 +53,10 @@ async def test_join_writes_the_entry_the_state_and_the_view(db: Database) -> Non
     s = build_stack(db)
     await add_player(db, P)
     await add_player(db, Q)
-    view = await s.queue.join(P, "bw_zerg", "sc2_zerg", ["Pylon SEL"])
+    view = await s.queue.join(P, "bw_zerg", "sc2_zerg", ["Mothership LE"])
     await s.queue.join(Q, None, "sc2_terran")
     assert (view.bw_race, view.sc2_race) == ("bw_zerg", "sc2_zerg")
-    assert (view.vetoes, view.waits) == (("Pylon SEL",), 0)
+    assert (view.vetoes, view.waits) == (("Mothership LE",), 0)
     assert await player_state(db, P) == ("queueing", None, 3)
     assert s.read_models.players == [P, Q]
     status = (await s.queue.searching(Q)).status

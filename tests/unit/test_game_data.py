@@ -25,7 +25,7 @@ def test_packaged_data_matches_the_design() -> None:
     common = {c.code for c in data.common_countries()}
     assert len(common) == 50 and "ZZ" in common and "XX" not in common
     assert "XX" in data.countries
-    assert data.current_season == "season_1"
+    assert data.current_season == "season_alpha"
     assert len(data.season.maps) == 9
     assert set(data.mod.handles) == {"AM", "EU", "AS"}
 
@@ -51,7 +51,7 @@ def _broken(tmp_path: Path, name: str, edit: Callable[[Any], None]) -> Path:
 
 
 def _set_game(payload: Any) -> None:
-    payload["seasons"]["season_1"][0]["game"] = "wc3"
+    payload["seasons"]["season_alpha"][0]["game"] = "wc3"
 
 
 def _drop_pair(payload: Any) -> None:
@@ -75,19 +75,19 @@ def _missing_handles(payload: Any) -> None:
 
 
 def _bad_dependencies(payload: Any) -> None:
-    payload["seasons"]["season_1"][2]["dependency_handles"] = "7f41411a"
+    payload["seasons"]["season_alpha"][2]["dependency_handles"] = "7f41411a"
 
 
 @pytest.mark.parametrize(
     ("name", "edit", "entry"),
     [
-        ("maps.json", _set_game, "season_1/[SC:Evo] Death Valley"),
+        ("maps.json", _set_game, "season_alpha/Celestial Enclave LE"),
         ("regions.json", _drop_pair, "EUW x KRJ"),
         ("races.json", _dup_race, "bw_terran"),
         ("countries.json", _dup_country, "KR"),
         ("regions.json", _unknown_server, "MARS"),
         ("mod.json", _missing_handles, "handles.EU"),
-        ("maps.json", _bad_dependencies, "season_1/Keres Passage SEL/dependency_handles"),
+        ("maps.json", _bad_dependencies, "season_alpha/Keres Passage SEL/dependency_handles"),
     ],
 )
 def test_broken_file_names_file_and_entry(
@@ -99,15 +99,59 @@ def test_broken_file_names_file_and_entry(
     assert entry in str(info.value)
 
 
-def test_dependency_handles_are_optional(tmp_path: Path) -> None:
+def test_dependency_handles_are_optional_and_absent_means_unknown(tmp_path: Path) -> None:
     def drop(payload: Any) -> None:
         for maps in payload["seasons"].values():
             for m in maps:
                 m.pop("dependency_handles", None)
 
     data = load_game_data(_broken(tmp_path, "maps.json", drop))
-    assert all(not m.dependency_handles for s in data.seasons.values() for m in s.maps)
+    assert all(m.dependency_handles is None for s in data.seasons.values() for m in s.maps)
     assert load_game_data().map_named("Keres Passage SEL") is not None
+
+
+# The live ladder's pool. season_1 is its older pool: Death Valley, Pylon and Subsequence instead
+# of Celestial Enclave, Mothership and Ruby Rock.
+SEASON_ALPHA = {
+    "Celestial Enclave LE",
+    "[SC:Evo] Holy World (홀리월드)",
+    "Keres Passage SEL",
+    "Khione SEL",
+    "Mothership LE",
+    "[SC:Evo] Radeon (라데온)",
+    "Ruby Rock LE",
+    "[SC:Evo] Sylphid (실피드)",
+    "[SC:Evo] Vermeer (버미어)",
+}
+
+
+def test_the_current_season_is_season_alpha_with_its_maps() -> None:
+    data = load_game_data()
+    assert data.current_season == "season_alpha"
+    assert {m.name for m in data.season.maps} == SEASON_ALPHA
+    assert set(data.seasons) == {"season_alpha", "season_1"}  # season_beta is an empty placeholder
+    # The map file carries 홀리월드 ("world"); season_1's 홀리울드 was a typo of the source.
+    holy = [m.name for s in data.seasons.values() for m in s.maps if m.short_name == "Holy World"]
+    assert holy == ["[SC:Evo] Holy World (홀리월드)"] * 2
+    assert data.map_named("[SC:Evo] Holy World (홀리울드)") is None
+
+
+def test_the_current_season_is_named_not_found_by_position(tmp_path: Path) -> None:
+    def older_pool_first(payload: Any) -> None:
+        payload["seasons"] = dict(reversed(list(payload["seasons"].items())))
+
+    data = load_game_data(_broken(tmp_path, "maps.json", older_pool_first))
+    assert data.current_season == "season_alpha"
+    assert {m.name for m in data.season.maps} == SEASON_ALPHA
+
+
+def test_unknown_and_known_dependencies_are_told_apart() -> None:
+    data = load_game_data()
+    unknown = {"Celestial Enclave", "Holy World", "Mothership", "Ruby Rock"}
+    for m in data.season.maps:
+        assert (m.dependency_handles is None) == (m.short_name in unknown), m.name
+    sylphid = data.map_named("[SC:Evo] Sylphid (실피드)")
+    assert sylphid is not None and sylphid.dependency_handles == frozenset()
 
 
 def test_invalid_json_is_reported(tmp_path: Path) -> None:

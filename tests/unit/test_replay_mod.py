@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from evoladder.domain.replays import ModVerdict, handle_hash, mod_verdict
+from evoladder.domain.replays import ModVerdict, ParsedReplay, handle_hash, mod_verdict
 from evoladder.game import load_game_data
 from evoladder.game.models import GameData, Mod
 from evoladder.game.replay_inspect import replay_mod_verdict
@@ -219,3 +219,59 @@ def test_map_handles_accept_urls_or_bare_hashes() -> None:
 def test_no_handles_at_all() -> None:
     assert mod_verdict([], packaged_mod()) == ModVerdict(False, None)
     assert "did not use" in ModVerdict(False, None).describe()
+
+
+# -- maps whose dependencies are unknown ------------------------------------------------------------
+
+UNKNOWN_DEPS_MAP = "Mothership LE"  # in the current pool, no Official replay of it was read
+
+
+def _real(name: str) -> ParsedReplay:
+    folder = find_replay_dir()
+    if folder is None:
+        pytest.skip("../shared/replays not found; set EVOLADDER_SHARED_DIR")
+    return parse_file(folder / name)
+
+
+def test_an_official_replay_on_a_map_with_unknown_dependencies_is_unverified_not_fake() -> None:
+    keres = _real("Keres Passage SEL (Official EU).SC2Replay")
+    verdict = replay_mod_verdict(replace(keres, map_name=UNKNOWN_DEPS_MAP), game_data())
+    assert not verdict.official and verdict.unverified and verdict.passes
+    assert [handle_hash(h) for h in verdict.unexpected] == [KERES_DEP]
+    assert "not verified" in verdict.describe()
+
+
+def test_a_fake_on_a_map_with_unknown_dependencies_cannot_be_told_apart() -> None:
+    fake = _real("Keres Passage SEL (Fake EU).SC2Replay")
+    verdict = replay_mod_verdict(replace(fake, map_name=UNKNOWN_DEPS_MAP), game_data())
+    assert verdict.unverified and verdict.passes
+    # on its own map, whose dependencies are known, the same file is not official (exact rule)
+    exact = replay_mod_verdict(fake, game_data())
+    assert not exact.official and not exact.unverified and not exact.passes
+
+
+def test_recorded_dependencies_make_the_rule_exact_for_that_map() -> None:
+    keres = replace(_real("Keres Passage SEL (Official EU).SC2Replay"), map_name=UNKNOWN_DEPS_MAP)
+    fake = replace(_real("Keres Passage SEL (Fake EU).SC2Replay"), map_name=UNKNOWN_DEPS_MAP)
+    recorded = [_url("AM", KERES_DEP)]  # recorded from another depot: compared by hash
+    assert replay_mod_verdict(keres, game_data(), recorded) == ModVerdict(True, "EU")
+    verdict = replay_mod_verdict(fake, game_data(), recorded)
+    assert not verdict.official and not verdict.unverified
+    assert [handle_hash(h) for h in verdict.unexpected] == [FAKE_EXTRA]
+
+
+def test_a_file_inside_the_chain_stays_critical_on_a_map_with_unknown_dependencies() -> None:
+    chain = main_hashes("EU")
+    handles = eu(*BASE, *chain[:4], "beef0001", *chain[4:], MAP)
+    verdict = mod_verdict(handles, packaged_mod(), None)
+    assert not verdict.official and not verdict.unverified and not verdict.passes
+    # the same extra file after the chain could be the map's own
+    after = mod_verdict(eu(*BASE, *chain, "beef0001", MAP), packaged_mod(), None)
+    assert after.unverified and after.unexpected == (_url("EU", "beef0001"),)
+
+
+def test_incomplete_or_missing_mod_is_critical_whatever_the_map() -> None:
+    chain = main_hashes("EU")
+    assert not mod_verdict(eu(*BASE, *chain[1:], MAP), packaged_mod(), None).passes
+    assert not mod_verdict([], packaged_mod(), None).passes
+    assert mod_verdict(eu(*BASE, *chain, MAP), packaged_mod(), None) == ModVerdict(True, "EU")

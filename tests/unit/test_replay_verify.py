@@ -139,7 +139,7 @@ def test_the_coop_game_fails_exactly_two_players() -> None:
                        PlayerIds("daniel"), PlayerIds("TalvNNN"))
     report = verify(coop, match, OFFICIAL)
     failed = {c.id for c in report.checks if not c.passed}
-    assert failed == {CheckId.TWO_PLAYERS, CheckId.NO_AI, CheckId.RACES}
+    assert failed == {CheckId.TWO_PLAYERS, CheckId.NO_AI, CheckId.RACES, CheckId.NAMES}
     assert "7 players" in report.check(CheckId.TWO_PLAYERS).message
     assert report.outcome is None and not report.can_report
 
@@ -148,7 +148,7 @@ def test_a_one_player_mod_replay_fails_races_and_two_players() -> None:
     solo = parse_file("[SCEvo] Radeon (라데온) (Official EU).SC2Replay")
     report = verify(solo, facts(start_time=solo.start_time), OFFICIAL)
     failed = {c.id for c in report.checks if not c.passed}
-    assert failed == {CheckId.TWO_PLAYERS, CheckId.RACES, CheckId.PRIVACY}
+    assert failed == {CheckId.TWO_PLAYERS, CheckId.RACES, CheckId.PRIVACY, CheckId.NAMES}
 
 
 def test_report_serialises_and_every_message_key_is_used() -> None:
@@ -159,3 +159,28 @@ def test_report_serialises_and_every_message_key_is_used() -> None:
     for check_id in CheckId:
         if check_id is not CheckId.MOD:
             assert f"{check_id.value}.ok" in MESSAGES and f"{check_id.value}.fail" in MESSAGES
+
+
+def test_names_must_be_both_players_ids_for_the_replay_to_report() -> None:
+    # case-insensitive and after NFKC: fullwidth letters are the same id
+    fullwidth = (replace(BW_WINS[0], name="ＨＵＮＴＥＤＳＷＡＲＭ"), BW_WINS[1])
+    report = verify(game(*fullwidth), facts(), OFFICIAL)
+    assert report.names_match and report.can_report and report.check(CheckId.NAMES).passed
+    one_stranger = (replace(BW_WINS[0], name="Stranger"), BW_WINS[1])
+    report = verify(game(*one_stranger), facts(), OFFICIAL)
+    assert report.critical_ok and report.outcome == 1
+    assert not report.names_match and not report.names_unknown and not report.can_report
+    assert not report.check(CheckId.NAMES).passed and not report.check(CheckId.NAMES).critical
+    strangers = (replace(BW_WINS[0], name="Stranger"), replace(BW_WINS[1], name="Other"))
+    report = verify(game(*strangers), facts(), OFFICIAL)
+    assert report.names_unknown and not report.can_report and report.critical_ok
+    assert report.to_dict()["names_unknown"] is True
+    assert "Stranger" in report.check(CheckId.NAMES).message
+
+
+def test_an_unverified_mod_keeps_reporting_open_but_never_reports_by_itself() -> None:
+    unverified = ModVerdict(False, "EU", unexpected=("x",), unverified=True)
+    report = verify(game(*BW_WINS), facts(), unverified)
+    assert report.critical_ok and report.check(CheckId.MOD).passed
+    assert report.outcome == 1 and not report.can_report
+    assert report.to_dict()["mod_unverified"] is True

@@ -33,6 +33,28 @@ every other handle is (a) before the first main handle, (b) an art-mod handle, (
 known handles, or (d) the last handle (the map file). Anything else is "unexpected". Handles are
 compared by their content hash, so a file is recognised whichever depot served it (the KR Sylphid
 replay loads the EU/AM art mod ``6062b70f..`` from the KR depot).
+
+How the verdict decides, when the map's dependencies are known and when they are not
+-------------------------------------------------------------------------------------
+A map's dependency handles are *known* when the game data lists them for the map (``[]`` is known:
+Sylphid loads none) or an admin recorded one for it (``/admin match``, stored in the database and
+audited; the service passes the packaged and the recorded handles together). They are *unknown*
+(``map_handles=None``) for a map without either: no Official replay of it was read when the data
+was derived (Celestial Enclave, Mothership, Ruby Rock and Holy World at the time of writing).
+
+1. No region's full main set present: **not official** (critical), whatever the map.
+2. Nothing unexpected: **official**, whatever the map.
+3. Something unexpected and the map's dependencies are **known**: **not official** (critical).
+   The rule is exact: a file that is none of the known ones is a foreign file.
+4. Something unexpected, the map's dependencies are **unknown**, and every unexpected handle loads
+   after the mod's whole chain (where a map's dependency loads): **mod unverified**. Such a file
+   cannot be told from a dependency of the map, so the replay is neither called fake nor trusted:
+   the mod check does not lock reporting (players report by hand), the replay never reports the
+   result by itself, and it is flagged to admins, who can record the handle as the map's
+   dependency; from then on case 3 applies to that map.
+5. Something unexpected inside the mod's chain (between its first and last main handle): **not
+   official**, even on a map with unknown dependencies: a map's files load after the mod, never
+   inside it.
 """
 
 from __future__ import annotations
@@ -72,10 +94,15 @@ MESSAGES: dict[str, str] = {
     "duration.fail": "Game duration was {value}; it should be {expected}.",
     "locked_alliances.ok": "Locked alliances: {value}.",
     "locked_alliances.fail": "Locked alliances was {value}; it should be {expected}.",
+    "names.ok": "Player names are the players' ids.",
+    "names.fail": "Player names in the replay ({found}) are not both players' ids, so the replay "
+    "cannot report the result by itself.",
     "mod.ok": "Official SC: Evo Complete mod ({region}).",
     "mod.unexpected": "Not the official mod: the replay loaded {count} unknown file(s).",
     "mod.incomplete": "Not the official mod: {count} file(s) of the official mod are missing.",
     "mod.none": "The replay did not use the SC: Evo Complete mod.",
+    "mod.unverified": "Mod not verified: the replay loaded {count} file(s) that may belong to this "
+    "map; an admin will check it. Please report the result yourself.",
     "unknown": "unknown",
     "none": "none",
     "critical.locked": "A critical check failed, so this replay cannot report the result. "
@@ -232,10 +259,20 @@ class ModVerdict:
     region: str | None
     unexpected: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    # True only when ``unexpected`` handles could be the map's own dependencies because those are
+    # unknown (case 4 of the module doc): not official, but not failed either.
+    unverified: bool = False
+
+    @property
+    def passes(self) -> bool:
+        """Whether the mod check lets reporting unlock: official, or unverified (not proven fake)."""
+        return self.official or self.unverified
 
     def describe(self) -> str:
         if self.official:
             return message("mod.ok", region=self.region)
+        if self.unverified:
+            return message("mod.unverified", count=len(self.unexpected))
         if self.region is None:
             return message("mod.none")
         if self.missing:
@@ -248,6 +285,7 @@ class ModVerdict:
             "region": self.region,
             "unexpected": list(self.unexpected),
             "missing": list(self.missing),
+            "unverified": self.unverified,
         }
 
 
@@ -258,12 +296,14 @@ def handle_hash(handle: str) -> str:
 
 
 def mod_verdict(
-    handles: Sequence[str], mod: ModHandles, map_handles: Collection[str] = ()
+    handles: Sequence[str], mod: ModHandles, map_handles: Collection[str] | None = ()
 ) -> ModVerdict:
     """The mod verdict for a replay's cache handles (in the replay's order); see the module doc.
 
-    ``map_handles`` are the map's own dependency handles known to the game data (URLs or bare
-    hashes); the map file itself needs no entry (it is the last handle).
+    ``map_handles`` are the map's own dependency handles (URLs or bare hashes): the game data's
+    and those admins recorded; ``None`` when the map's dependencies are unknown, which turns an
+    unexpected handle after the mod's chain into "mod unverified" (case 4) instead of a failure.
+    The map file itself needs no entry (it is the last handle).
     """
     hashes = [handle_hash(h) for h in handles]
     present = set(hashes)
@@ -272,22 +312,34 @@ def mod_verdict(
     if not complete:
         return _incomplete(hashes, mains, mod)
     art = {handle_hash(h) for hs in mod.artmod_handles.values() for h in hs}
-    allowed = art | {handle_hash(h) for h in map_handles}
+    allowed = art | {handle_hash(h) for h in (map_handles or ())}
     verdicts = [_unexpected(handles, hashes, mains[r], allowed) for r in complete]
-    best = min(range(len(complete)), key=lambda i: len(verdicts[i]))
-    unexpected = verdicts[best]
-    return ModVerdict(official=not unexpected, region=complete[best], unexpected=unexpected)
+    best = min(range(len(complete)), key=lambda i: len(verdicts[i][0]) + len(verdicts[i][1]))
+    inside, after = verdicts[best]
+    unexpected = inside + after
+    if not unexpected:
+        return ModVerdict(official=True, region=complete[best])
+    unverified = map_handles is None and not inside
+    return ModVerdict(
+        official=False, region=complete[best], unexpected=unexpected, unverified=unverified
+    )
 
 
 def _unexpected(
     handles: Sequence[str], hashes: Sequence[str], main: set[str], allowed: set[str]
-) -> tuple[str, ...]:
-    first_main = min(i for i, h in enumerate(hashes) if h in main)
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The unexpected handles inside the mod's chain, and those after it (before the map file)."""
+    positions = [i for i, h in enumerate(hashes) if h in main]
+    first_main, last_main = positions[0], positions[-1]
     last = len(hashes) - 1
-    return tuple(
-        handles[i]
+    odd = [
+        i
         for i, h in enumerate(hashes)
         if i > first_main and i != last and h not in main and h not in allowed
+    ]
+    return (
+        tuple(handles[i] for i in odd if i < last_main),
+        tuple(handles[i] for i in odd if i > last_main),
     )
 
 
@@ -343,6 +395,7 @@ class CheckId(StrEnum):
     SPEED = "speed"
     DURATION = "duration"
     LOCKED_ALLIANCES = "locked_alliances"
+    NAMES = "names"
     MOD = "mod"
 
 
@@ -389,7 +442,9 @@ class ReplayReport(Checklist):
 
     ``slot_players`` are the replay's players in the match's slots (player 1, player 2), assigned
     by race; ``slot_ids`` the id each one's name matched (``None``: the name is none of the
-    player's ids, which admins may want to look at, but is not a failed check: players rename).
+    player's ids). A name that is not the player's id is a warning, not a critical failure
+    (players rename, and the result menu stays open), but such a replay never reports the result
+    by itself: it could be anybody's game on the right map with the right races.
     ``outcome`` uses the match codes: 1 player 1 won, 2 player 2 won, 0 draw, None unknown.
     """
 
@@ -403,10 +458,28 @@ class ReplayReport(Checklist):
         return next(c for c in self.checks if c.id is check_id)
 
     @property
+    def names_match(self) -> bool:
+        """Both slot players' names are their ladder ids (main or alternative, after NFKC)."""
+        return all(i is not None for i in self.slot_ids)
+
+    @property
+    def names_unknown(self) -> bool:
+        """Neither replay name is either player's id: an admin should look at this replay."""
+        return not any(i is not None for i in self.slot_ids)
+
+    @property
     def can_report(self) -> bool:
-        """May this replay report the result for both players (issue 6, point 4)?"""
+        """May this replay report the result for both players by itself?
+
+        Every critical check passed, the game started near the match, a winner (or a draw) is
+        known, the mod is verified (not merely unverified) and both names are the players' ids.
+        """
         return (
-            self.critical_ok and self.check(CheckId.START_TIME).passed and self.outcome is not None
+            self.critical_ok
+            and self.check(CheckId.START_TIME).passed
+            and self.outcome is not None
+            and not self.mod.unverified
+            and self.names_match
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -417,6 +490,8 @@ class ReplayReport(Checklist):
             "slot_ids": list(self.slot_ids),
             "critical_ok": self.critical_ok,
             "can_report": self.can_report,
+            "mod_unverified": self.mod.unverified,
+            "names_unknown": self.names_unknown,
             "mod": self.mod.to_dict(),
         }
 
@@ -424,6 +499,12 @@ class ReplayReport(Checklist):
 def verify(replay: ParsedReplay, facts: MatchFacts, mod: ModVerdict) -> ReplayReport:
     """Hold ``replay`` against ``facts``: one check per rule, the slots and the outcome."""
     slots = assign_slots(replay.players, facts)
+    ids = (
+        facts.player_1_ids.matches(slots[0].name) if slots[0] else None,
+        facts.player_2_ids.matches(slots[1].name) if slots[1] else None,
+    )
+    if slots == (None, None) and len(replay.players) == 2:
+        ids = _ids_without_slots(replay.players, facts)
     checks = (
         _two_players(replay),
         _no_ai(replay),
@@ -436,13 +517,26 @@ def verify(replay: ParsedReplay, facts: MatchFacts, mod: ModVerdict) -> ReplayRe
         _setting(CheckId.DURATION, replay.settings.duration, EXPECTED_DURATION),
         _setting(CheckId.LOCKED_ALLIANCES, replay.settings.locked_alliances,
                  EXPECTED_LOCKED_ALLIANCES),
+        _names(replay, ids),
         _mod(mod),
     )
-    ids = (
-        facts.player_1_ids.matches(slots[0].name) if slots[0] else None,
-        facts.player_2_ids.matches(slots[1].name) if slots[1] else None,
-    )
     return ReplayReport(checks, outcome_of(slots), slots, ids, mod)
+
+
+def _ids_without_slots(
+    players: Sequence[ReplayPlayer], facts: MatchFacts
+) -> tuple[str | None, str | None]:
+    """Which ids the names are when the races did not place the players (for the names check)."""
+    a, b = players
+    straight = (facts.player_1_ids.matches(a.name), facts.player_2_ids.matches(b.name))
+    crossed = (facts.player_1_ids.matches(b.name), facts.player_2_ids.matches(a.name))
+    count = sum(i is not None for i in straight), sum(i is not None for i in crossed)
+    return straight if count[0] >= count[1] else crossed
+
+
+def _names(replay: ParsedReplay, ids: tuple[str | None, str | None]) -> Check:
+    found = ", ".join(p.name for p in replay.players) or MESSAGES["none"]
+    return _check(CheckId.NAMES, all(i is not None for i in ids), found=found)
 
 
 def assign_slots(
@@ -532,7 +626,7 @@ def _setting(check_id: CheckId, value: str | None, expected: str) -> Check:
 
 
 def _mod(verdict: ModVerdict) -> Check:
-    return Check(CheckId.MOD, verdict.official, True, verdict.describe())
+    return Check(CheckId.MOD, verdict.passes, True, verdict.describe())
 
 
 def _utc(moment: datetime) -> datetime:

@@ -141,9 +141,7 @@ def _seasons(data: Any) -> tuple[dict[str, Season], str]:
                     author=_field(f, entry, m, "author"),
                     game=Game(game),
                     links=frozen_map(_field(f, entry, m, "links", dict)),
-                    dependency_handles=_handle_list(
-                        f, f"{entry}/dependency_handles", m.get("dependency_handles", [])
-                    ),
+                    dependency_handles=_dependencies(f, entry, m),
                 )
             )
         if not maps:
@@ -227,6 +225,14 @@ def _mod(data: Any, game_regions: dict[str, GameRegion]) -> Mod:
         handles=frozen_map(handles),
         artmod_handles=frozen_map(artmod),
     )
+
+
+def _dependencies(file: str, entry: str, raw: dict[str, Any]) -> frozenset[str] | None:
+    """A map's dependency handles; absent or ``null`` means unknown, ``[]`` known to be none."""
+    values = raw.get("dependency_handles")
+    if values is None:
+        return None
+    return _handle_list(file, f"{entry}/dependency_handles", values)
 
 
 def _handle_list(file: str, entry: str, values: Any) -> frozenset[str]:

@@ -40,8 +40,9 @@ class MapInfo:
     game: Game
     links: Mapping[str, str]  # game region code (AM/EU/AS) -> battle.net link
     # The files the map itself loads between the mod and the map file (depot URLs, one per region
-    # depot; the mod verdict compares content hashes). Empty: none known.
-    dependency_handles: frozenset[str] = frozenset()
+    # depot; the mod verdict compares content hashes). ``None``: unknown (no Official replay of the
+    # map was read), which the mod verdict treats differently from "known to load none" (empty).
+    dependency_handles: frozenset[str] | None = None
 
     def link_for(self, game_region: str) -> str:
         return self.links[game_region]

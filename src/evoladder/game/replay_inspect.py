@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -102,11 +102,27 @@ async def _inspect_one(pool: ReplayPool, path: str, data: GameData) -> FileRepor
     return FileReport(path, outcome, None, replay_mod_verdict(outcome, data))
 
 
-def replay_mod_verdict(parsed: ParsedReplay, data: GameData) -> ModVerdict:
-    """The mod verdict, with the dependency handles of the replay's map (looked up in every season)."""
-    info = data.map_named(parsed.map_name)
-    deps = info.dependency_handles if info is not None else frozenset()
-    return mod_verdict(parsed.cache_handles, data.mod, deps)
+def replay_mod_verdict(
+    parsed: ParsedReplay, data: GameData, recorded: Collection[str] = ()
+) -> ModVerdict:
+    """The mod verdict, with the dependency handles of the replay's map (looked up in every season).
+
+    ``recorded`` are the handles admins recorded as this map's dependencies (database). The map's
+    dependencies are known when the game data lists them or an admin recorded one; a map the data
+    does not list at all allows none (its map check fails anyway).
+    """
+    return mod_verdict(parsed.cache_handles, data.mod, map_dependencies(data, parsed.map_name, recorded))
+
+
+def map_dependencies(
+    data: GameData, map_name: str, recorded: Collection[str] = ()
+) -> frozenset[str] | None:
+    """A map's known dependency handles (packaged and recorded), or ``None`` when unknown."""
+    info = data.map_named(map_name)
+    packaged = info.dependency_handles if info is not None else frozenset()
+    if packaged is None and not recorded:
+        return None
+    return frozenset(packaged or ()) | frozenset(recorded)
 
 
 def _failure_dict(failure: ParseFailure) -> dict[str, str]:
@@ -158,7 +174,10 @@ def _verdict(verdict: ModVerdict) -> list[str]:
     if verdict.official:
         return [f"  mod        official, region {verdict.region}"]
     region = f" (closest region {verdict.region})" if verdict.region else ""
-    rows = [f"  mod        NOT official{region}. {verdict.describe()}"]
+    if verdict.unverified:
+        rows = [f"  mod        UNVERIFIED, region {verdict.region}. {verdict.describe()}"]
+    else:
+        rows = [f"  mod        NOT official{region}. {verdict.describe()}"]
     rows.extend(f"             unexpected {h}" for h in verdict.unexpected)
     rows.extend(f"             missing    {h}" for h in verdict.missing)
     return rows
