@@ -50,7 +50,8 @@ def test_the_map_dependencies_come_from_the_packaged_data(replays: Path) -> None
     code, text = run([str(official), str(fake)], True)
     assert code == 0
     docs = [json.loads(line)["mod"] for line in text.splitlines()]
-    assert docs[0] == {"official": True, "region": "AS", "unexpected": [], "missing": []}
+    assert docs[0] == {"official": True, "region": "AS", "unexpected": [], "missing": [],
+                       "unverified": False}
     assert not docs[1]["official"] and len(docs[1]["unexpected"]) == 1
     assert "dbd216039162661e" in docs[1]["unexpected"][0]
 
@@ -67,7 +68,8 @@ def test_json_lines_and_a_failing_exit_code_for_a_broken_file(
     assert [d["path"] for d in docs] == [str(game), str(broken), str(tmp_path / "missing.SC2Replay")]
     assert docs[0]["error"] is None
     assert [p["race"] for p in docs[0]["parsed"]["players"]] == ["sc2_terran", "sc2_zerg"]
-    assert docs[0]["mod"] == {"official": False, "region": None, "unexpected": [], "missing": []}
+    assert docs[0]["mod"] == {"official": False, "region": None, "unexpected": [], "missing": [],
+                              "unverified": False}
     assert docs[1]["parsed"] is None and docs[1]["error"]["kind"] == "corrupt"
     assert docs[2]["error"]["kind"] == "unavailable" and "cannot read" in docs[2]["error"]["detail"]
 
