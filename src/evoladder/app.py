@@ -60,6 +60,7 @@ from evoladder.services.command_log import CommandLog
 from evoladder.services.guard import CommandGuard
 from evoladder.services.matches import MatchService
 from evoladder.services.matchmaker import Matchmaker
+from evoladder.services.peer_import import ImportReport, PeerImport, Progress
 from evoladder.services.ports import Clock, SystemClock
 from evoladder.services.profile import ProfileService
 from evoladder.services.public import PublicLadder
@@ -71,6 +72,7 @@ from evoladder.services.timing import FlowTiming, command_log_gauges, player_cac
 from evoladder.settings import Settings
 from evoladder.store.engine import create_engine
 from evoladder.store.migrations import head_revision, upgrade
+from evoladder.store.peer_source import open_peer_source
 from evoladder.store.replay_storage import ReplayStorage, open_replay_storage
 from evoladder.store.uow import Database
 from evoladder.web.app import WebDeps, create_app
@@ -467,6 +469,35 @@ async def run_production(settings: Settings) -> int:
         freeze_startup_objects()
         event(log, "start", database=settings.database_url_safe, season=ladder.core.game.current_season)
         return await ladder.serve(token, signals.requested)
+
+
+async def run_import(
+    settings: Settings,
+    source: str,
+    replays_dir: Path | None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """``evoladder import evoladderbot``: the configured database, the game data, the replay
+    storage when files come along, and the peer's database as the source.
+
+    Raises ``SchemaOutOfDate`` (run ``evoladder db upgrade`` first), ``PeerSourceError`` (the
+    source cannot be read) and ``FileNotFoundError`` (no such replays folder).
+    """
+    if replays_dir is not None and not await asyncio.to_thread(replays_dir.is_dir):
+        raise FileNotFoundError(f"no such replays folder: {replays_dir}")
+    async with AsyncExitStack() as stack:
+        core = await build_core(settings, stack)
+        await check_schema(core.db)
+        peer = open_peer_source(source)
+        stack.push_async_callback(peer.close)
+        storage: ReplayStorage | None = None
+        if replays_dir is not None:
+            storage = open_replay_storage(settings.replay_storage)
+            stack.push_async_callback(storage.close)
+        importer = PeerImport(
+            core.db, core.game, SystemClock(), history=None, storage=storage, replays_dir=replays_dir
+        )
+        return await importer.run(peer, progress)
 
 
 async def run_sandbox(

@@ -252,3 +252,17 @@ bot_messages = Table(
     Column("created_at", UTCDateTime, nullable=False, index=True),
     Column("deleted_at", UTCDateTime),
 )
+
+# What an import from another ladder (EvoLadderBot) has brought so far: per peer table, the
+# highest peer id written, in the same transaction as the rows, so a re-run (or a run after a
+# crash) starts after it and never writes a row twice. Tables keyed by something natural
+# (players, ratings, preferences) need no mark: their unique keys refuse a second copy.
+peer_import_marks = Table(
+    "peer_import_marks",
+    metadata,
+    Column("source", String(32), primary_key=True),  # "evoladderbot"
+    Column("step", String(32), primary_key=True),  # the peer table
+    Column("last_peer_id", BigInteger, nullable=False),
+    Column("rows_written", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
