@@ -46,7 +46,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -154,7 +154,12 @@ def parse_time(value: object) -> datetime | None:
         if not text:
             return None
         try:
-            moment = datetime.fromisoformat(text)
+            if len(text) > 10 and text[-1] != "Z" and "+" not in text[-6:] and "-" not in text[-6:]:
+                # No offset: UTC. Parsed with one (cheaper than ``replace(tzinfo=UTC)`` after,
+                # which counts at millions of rows).
+                moment = datetime.fromisoformat(text + "+00:00")
+            else:
+                moment = datetime.fromisoformat(text)
         except ValueError:
             raise BrokenValue(value) from None
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -495,84 +500,105 @@ def match_status(
     result: int | None, reports: tuple[int | None, int | None], admin_touched: bool
 ) -> MatchStatus:
     """evoladder's status for a peer match (an open one is closed as abandoned)."""
+    return MatchStatus(_status(result, reports[0], reports[1], admin_touched))
+
+
+_FINAL, _CONFLICT = MatchStatus.FINAL.value, MatchStatus.CONFLICT.value
+_ABORTED, _ABANDONED = MatchStatus.ABORTED.value, MatchStatus.ABANDONED.value
+_INVALIDATED = MatchStatus.INVALIDATED.value
+
+
+def _status(result: int | None, report_1: int | None, report_2: int | None, admin_touched: bool) -> str:
     if result is None:
-        return MatchStatus.ABANDONED
-    if result in (0, 1, 2):
-        return MatchStatus.FINAL
+        return _ABANDONED
+    if result >= 0:
+        return _FINAL
     if result == -2:
-        return MatchStatus.CONFLICT
+        return _CONFLICT
     if admin_touched:
-        return MatchStatus.INVALIDATED
-    if -3 in reports:
-        return MatchStatus.ABORTED
-    return MatchStatus.ABANDONED
+        return _INVALIDATED
+    if report_1 == -3 or report_2 == -3:
+        return _ABORTED
+    return _ABANDONED
 
 
-def map_match(row: PeerMatch, vocab: Vocabulary, issues: Issues) -> NewMatch | None:
-    """One match with its codes mapped (see the module's decisions)."""
-    r = _Reader(issues, "matches_1v1")
-    p1 = r.number(row.player_1_discord_uid, "player_1_discord_uid", None)
-    p2 = r.number(row.player_2_discord_uid, "player_2_discord_uid", None)
-    if p1 is None or p2 is None:
-        issues.note(Issue.MISSING_PLAYER_FIELD, "matches_1v1", row.id)
+def _time(value: object, issues: Issues, where: str) -> datetime | None:
+    """``parse_time`` noting a broken value under ``where`` (None then)."""
+    if value is None:
         return None
-    if p1 == p2:
-        issues.note(Issue.SELF_MATCH, "matches_1v1", row.id)
+    try:
+        return parse_time(value)
+    except BrokenValue:
+        issues.note(Issue.BROKEN_TIME, where, value)
         return None
-    for race in (row.player_1_race, row.player_2_race):
-        if race not in vocab.races:
-            issues.note(Issue.UNKNOWN_RACE, "matches_1v1", race)
+
+
+def map_match(row: Sequence[Any], vocab: Vocabulary, issues: Issues) -> NewMatch | None:
+    """One match with its codes mapped (see the module's decisions).
+
+    ``row`` is in ``PeerMatch``'s order (a plain tuple from the adapter will do: this runs a
+    million times in an import, so clean values take the short way and only odd ones go through
+    the careful readers).
+    """
+    (mid, p1, p2, race_1, race_2, mmr_1, mmr_2, report_1, report_2, result, change, map_played,
+     server, played_raw, admin_raw, upload_1, upload_2) = row
+    if type(p1) is not int or type(p2) is not int:
+        r = _Reader(issues, "matches_1v1")
+        p1 = r.number(p1, "player_1_discord_uid", None)
+        p2 = r.number(p2, "player_2_discord_uid", None)
+        if p1 is None or p2 is None:
+            issues.note(Issue.MISSING_PLAYER_FIELD, "matches_1v1", mid)
             return None
-    played = r.time(row.played_at, "played_at")
+    if p1 == p2:
+        issues.note(Issue.SELF_MATCH, "matches_1v1", mid)
+        return None
+    races = vocab.races
+    if race_1 not in races or race_2 not in races:
+        issues.note(Issue.UNKNOWN_RACE, "matches_1v1", race_2 if race_1 in races else race_1)
+        return None
+    played = _time(played_raw, issues, "matches_1v1.played_at")
     if played is None:
-        if row.played_at is None:
+        if played_raw is None:
             issues.note(Issue.BROKEN_TIME, "matches_1v1.played_at", None)
         return None
-    result = r.number(row.match_result, "match_result", None)
+    if not (result is None or type(result) is int):
+        result = _Reader(issues, "matches_1v1").number(result, "match_result", -99)
     if result is not None and result not in RESULT_CODES:
-        issues.note(Issue.UNKNOWN_RESULT, "matches_1v1", row.match_result)
+        issues.note(Issue.UNKNOWN_RESULT, "matches_1v1", row[9])
         return None
-    reports = [r.number(row.player_1_report, "player_1_report", None),
-               r.number(row.player_2_report, "player_2_report", None)]
-    for i, report in enumerate(reports):
-        if report is not None and report not in REPORT_CODES:
-            issues.note(Issue.UNKNOWN_REPORT, "matches_1v1", report)
-            reports[i] = None
-    admin_time = r.time(row.updated_at, "updated_at")
-    status = match_status(result, (reports[0], reports[1]), admin_time is not None)
-    change = r.number(row.mmr_change, "mmr_change", 0) or 0
+    if not (report_1 is None or report_1 in REPORT_CODES):
+        issues.note(Issue.UNKNOWN_REPORT, "matches_1v1", report_1)
+        report_1 = None
+    if not (report_2 is None or report_2 in REPORT_CODES):
+        issues.note(Issue.UNKNOWN_REPORT, "matches_1v1", report_2)
+        report_2 = None
+    admin_time = _time(admin_raw, issues, "matches_1v1.updated_at")
+    status = _status(result, report_1, report_2, admin_time is not None)
+    if type(change) is not int:
+        change = _Reader(issues, "matches_1v1").number(change, "mmr_change", 0) or 0
     if result is None:  # open at export: closed as abandoned, nobody at fault, no rating moved
         result, change = -1, 0
-        reports = [-1 if rep is None else rep for rep in reports]
+        report_1 = -1 if report_1 is None else report_1
+        report_2 = -1 if report_2 is None else report_2
     finalized = None
-    if status is not MatchStatus.CONFLICT or admin_time is not None:
-        uploads = [t for t in (r.time(row.player_1_replay_time, "player_1_replay_time"),
-                               r.time(row.player_2_replay_time, "player_2_replay_time")) if t]
-        finalized = admin_time or (max(uploads) if uploads else played)
-    map_name = map_full_name(row.map_played, vocab, issues, "matches_1v1.map_played")
-    server = str(row.server_used or "")
+    if status is not _CONFLICT or admin_time is not None:
+        if admin_time is not None:
+            finalized = admin_time
+        else:
+            t1 = _time(upload_1, issues, "matches_1v1.player_1_replay_time")
+            t2 = _time(upload_2, issues, "matches_1v1.player_2_replay_time")
+            finalized = max(t1, t2) if t1 and t2 else (t1 or t2 or played)
+    if map_played not in vocab.map_names:
+        map_played = map_full_name(map_played, vocab, issues, "matches_1v1.map_played")
     if server not in vocab.servers:
-        issues.note(Issue.UNKNOWN_SERVER, "matches_1v1.server_used", row.server_used)
-        server = server[:SERVER_MAX]
-    return NewMatch(
-        id=int(row.id),
-        player_1_discord_uid=p1,
-        player_2_discord_uid=p2,
-        player_1_race=row.player_1_race,
-        player_2_race=row.player_2_race,
-        player_1_mmr=r.number(row.player_1_mmr, "player_1_mmr", 0) or 0,
-        player_2_mmr=r.number(row.player_2_mmr, "player_2_mmr", 0) or 0,
-        player_1_report=reports[0],
-        player_2_report=reports[1],
-        match_result=result,
-        mmr_change=change,
-        map_played=map_name,
-        server_choice=server,
-        status=status.value,
-        played_at=played,
-        finalized_at=finalized,
-        version=1,
-    )
+        issues.note(Issue.UNKNOWN_SERVER, "matches_1v1.server_used", server)
+        server = str(server or "")[:SERVER_MAX]
+    if type(mmr_1) is not int or type(mmr_2) is not int:
+        r = _Reader(issues, "matches_1v1")
+        mmr_1 = r.number(mmr_1, "player_1_mmr", 0) or 0
+        mmr_2 = r.number(mmr_2, "player_2_mmr", 0) or 0
+    return NewMatch(int(mid), p1, p2, race_1, race_2, mmr_1, mmr_2, report_1, report_2, result, change,
+                    map_played, server, status, played, finalized, 1)
 
 
 def map_full_name(value: object, vocab: Vocabulary, issues: Issues, where: str) -> str:
@@ -787,8 +813,7 @@ class NewReplay(NamedTuple):
     checks: dict[str, Any] | None
 
 
-@dataclass(frozen=True, slots=True)
-class ReplayPlan:
+class ReplayPlan(NamedTuple):
     """A peer replay record mapped, before its key: the service adds the file's hash and size
     when the replays folder holds the file."""
 
@@ -807,14 +832,16 @@ def plan_replay(row: PeerReplay, vocab: Vocabulary, issues: Issues) -> ReplayPla
     if row.match_id is None or row.uploader_uid is None:
         issues.note(Issue.REPLAY_WITHOUT_MATCH, "replays", row.replay_path)
         return None
+    date = r.time(row.replay_date, "replay_date")
     uploaded = (r.time(row.uploader_time, "player_N_replay_time") or r.time(row.uploaded_at, "uploaded_at")
-                or r.time(row.replay_date, "replay_date"))
+                or date)
     if uploaded is None:
         issues.note(Issue.BROKEN_TIME, "replays.uploaded_at", None)
         return None
     digest = str(row.replay_hash or "").strip().lower()
-    map_name = (None if row.map_name is None
-                else map_full_name(row.map_name, vocab, issues, "replays.map_name"))
+    map_name = row.map_name
+    if map_name is not None and map_name not in vocab.map_names:
+        map_name = map_full_name(map_name, vocab, issues, "replays.map_name")
     peer = {
         "source": "evoladderbot",
         "replay_path": row.replay_path,
@@ -836,7 +863,7 @@ def plan_replay(row: PeerReplay, vocab: Vocabulary, issues: Issues) -> ReplayPla
         peer_hash=digest if _HEX.fullmatch(digest) else None,
         path=str(row.replay_path or ""),
         uploaded_at=uploaded,
-        date=r.time(row.replay_date, "replay_date"),
+        date=date,
         map_name=map_name,
         peer=peer,
     )

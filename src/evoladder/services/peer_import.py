@@ -27,9 +27,10 @@ Admins cannot be imported (the peer kept them in a JSON file, not in its databas
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +60,8 @@ from evoladder.store.uow import Database
 
 SOURCE = "evoladderbot"
 BATCH = 20_000
+KEY_AT = rules.NewReplay._fields.index("storage_key")
+FILE_BATCH = 200  # replays per batch when their files come along (their bytes wait in memory)
 HISTORY_STEP = "rating_history"
 
 # (connection in the import's transaction, the players whose history to rebuild, now)
@@ -230,45 +233,23 @@ class PeerImport:
         """A table with a natural key: all of it, inserted unless already there."""
         step = StepReport(plan.step)
         report.steps.append(step)
-        total = await source.count(plan.step)
         kept: list[NamedTuple] = []
-        async for batch in source.batches(plan.step, 0, self._batch):
-            rows = [m for m in map(mapper, batch) if m is not None]
-            step.read += len(batch)
-            step.left_out += len(batch) - len(rows)
-            if rows:
-                written = await self._writer.write(plan.table, rows[0]._fields, rows, skip_existing=True)
-                step.written += written
-                step.already += len(rows) - written
-                if keep:
-                    kept.extend(rows)
-            progress(plan.step, step.read, total)
+        total = await source.count(plan.step)
+        await self._pipeline(source.batches(plan.step, 0, self._batch), mapper, step, progress, total,
+                             plan, marked=False, kept=kept if keep else None)
         return step, kept
 
     async def _matches(
         self, source: PeerSource, report: ImportReport, progress: Progress, marks: dict[str, int]
     ) -> None:
-        name = "matches_1v1"
-        step = StepReport(name)
-        report.steps.append(step)
-        after = marks.get(name, 0)
-        step.earlier = await source.count(name) - await source.count(name, after) if after else 0
-        total = await source.count(name, after)
         top = await self._writer.max_id(matches_1v1)
         vocab, issues = self._vocab, report.issues
-        async for batch in source.batches(name, after, self._batch):
-            rows = [m for m in (rules.map_match(rules.PeerMatch._make(r), vocab, issues) for r in batch) if m]
-            step.read += len(batch)
-            step.left_out += len(batch) - len(rows)
-            # Ids above every id the ladder holds cannot collide: COPY them straight in.
-            skip = bool(rows) and rows[0].id <= top
-            written = await self._writer.write(
-                matches_1v1, rules.NewMatch._fields, rows, skip_existing=skip,
-                mark=(name, int(batch[-1][0])), now=self._clock.now(),
-            )
-            step.written += written
-            step.already += len(rows) - written
-            progress(name, step.read, total)
+        step = await self._marked(
+            source, report, progress, marks, _Plan("matches_1v1", matches_1v1, True),
+            lambda row: rules.map_match(row, vocab, issues),
+            # Ids above every id the ladder held cannot collide: straight in (COPY).
+            skip=lambda rows: int(rows[0][0]) <= top,  # a NewMatch's first field is its id
+        )
         if step.written:
             await self._writer.fix_sequence(matches_1v1)
 
@@ -280,7 +261,11 @@ class PeerImport:
         marks: dict[str, int],
         plan: _Plan,
         mapper: Callable[[tuple[Any, ...]], NamedTuple | None],
-    ) -> None:
+        *,
+        skip: Callable[[list[NamedTuple]], bool] | None = None,
+        before_write: Callable[[list[NamedTuple]], Awaitable[None]] | None = None,
+        batch: int | None = None,
+    ) -> StepReport:
         """An append-only table without a natural key: what comes after the last mark."""
         step = StepReport(plan.step)
         report.steps.append(step)
@@ -288,69 +273,121 @@ class PeerImport:
         total = await source.count(plan.step, after)
         if after:
             step.earlier = await source.count(plan.step) - total
-        fields: tuple[str, ...] | None = None
-        async for batch in source.batches(plan.step, after, self._batch):
-            rows = [m for m in map(mapper, batch) if m is not None]
+        await self._pipeline(source.batches(plan.step, after, batch or self._batch), mapper, step, progress,
+                             total, plan, marked=True, skip=skip, before_write=before_write)
+        return step
+
+    async def _pipeline(
+        self,
+        batches: AsyncIterator[list[tuple[Any, ...]]],
+        mapper: Callable[[tuple[Any, ...]], NamedTuple | None],
+        step: StepReport,
+        progress: Progress,
+        total: int,
+        plan: _Plan,
+        *,
+        marked: bool,
+        skip: Callable[[list[NamedTuple]], bool] | None = None,
+        kept: list[NamedTuple] | None = None,
+        before_write: Callable[[list[NamedTuple]], Awaitable[None]] | None = None,
+    ) -> None:
+        """Read, map and write a table's batches, mapping batch n+1 while batch n is written.
+
+        The mapping runs in a worker thread, so the event loop keeps driving the previous
+        batch's write (whose driver work runs in the database's own thread, or on the server)
+        meanwhile; only one write is in flight, so batches commit in order and each batch's
+        mark is never ahead of an earlier batch's rows. The mapping rules note into the report
+        from that one thread only.
+        """
+
+        def map_batch(batch: list[tuple[Any, ...]]) -> list[NamedTuple]:
+            return [m for m in map(mapper, batch) if m is not None]
+
+        async def write(batch: list[tuple[Any, ...]], rows: list[NamedTuple]) -> None:
+            if before_write is not None:
+                await before_write(rows)
+            skipping = plan.skip_existing if skip is None or not rows else skip(rows)
+            written = await self._writer.write(
+                plan.table, rows[0]._fields if rows else (), rows, skip_existing=skipping,
+                mark=(plan.step, int(batch[-1][0])) if marked else None, now=self._clock.now(),
+            )
             step.read += len(batch)
             step.left_out += len(batch) - len(rows)
-            fields = fields or (rows[0]._fields if rows else None)
-            written = await self._writer.write(
-                plan.table, fields or (), rows, skip_existing=plan.skip_existing,
-                mark=(plan.step, int(batch[-1][0])), now=self._clock.now(),
-            )
             step.written += written
             step.already += len(rows) - written
+            if kept is not None:
+                kept.extend(rows)
             progress(plan.step, step.read, total)
+
+        pending: asyncio.Task[None] | None = None
+        try:
+            async for batch in batches:
+                rows = await asyncio.to_thread(map_batch, batch)
+                if pending is not None:
+                    await pending
+                pending = asyncio.create_task(write(batch, rows))
+            if pending is not None:
+                await pending
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pending
 
     async def _replays(
         self, source: PeerSource, report: ImportReport, progress: Progress, marks: dict[str, int]
     ) -> None:
         name = "replays"
-        step = StepReport(name)
-        report.steps.append(step)
-        after = marks.get(name, 0)
-        total = await source.count(name, after)
-        if after:
-            step.earlier = await source.count(name) - total
-        if total == 0:
-            return
         async with self._db.read() as uow:
             present = {int(i) for (i,) in (await uow.conn.execute(select(matches_1v1.c.id))).all()}
         seen: set[int] = set()
-        files = copied = 0
-        async for batch in source.batches(name, after, self._batch):
-            rows: list[rules.NewReplay] = []
-            for raw in batch:
-                peer = rules.PeerReplay._make(raw)
-                if peer.id in seen:  # two matches name the same file: the first one has it
+        found: dict[str, bytes] = {}  # storage key -> bytes read from the folder, until stored
+        counts = Counter[str]()
+        issues = report.issues
+
+        def mapper(raw: tuple[Any, ...]) -> rules.NewReplay | None:
+            peer = rules.PeerReplay._make(raw)
+            if peer.id in seen:  # two matches name the same file: the first one has it
+                return None
+            seen.add(peer.id)
+            plan = rules.plan_replay(peer, self._vocab, issues)
+            if plan is None:
+                return None
+            if plan.match_id not in present:  # its match was left out (counted there)
+                issues.note(Issue.REPLAY_WITHOUT_MATCH, "replays", plan.path)
+                return None
+            data = self._file(plan.path) if self._replays_dir is not None else None
+            if data is None:
+                if self._replays_dir is not None:
+                    issues.note(Issue.REPLAY_FILE_MISSING, "replays", plan.path)
+                if plan.peer_hash is None:
+                    issues.note(Issue.BROKEN_HASH, "replays", plan.peer.get("hash"))
+                    return None
+                key = replay_key(plan.match_id, plan.peer_hash, plan.uploaded_at)
+                return rules.replay_row(plan, plan.peer_hash, 0, key)
+            digest = hashlib.blake2b(data).hexdigest()
+            key = replay_key(plan.match_id, digest, plan.uploaded_at)
+            found[key] = data
+            counts["found"] += 1
+            return rules.replay_row(plan, digest, len(data), key)
+
+        async def store(rows: list[NamedTuple]) -> None:
+            """The files of a batch go into the storage before its rows commit."""
+            for row in rows:
+                key = row[KEY_AT]
+                data = found.pop(key, None)
+                if data is None or self._storage is None:
                     continue
-                seen.add(peer.id)
-                step.read += 1
-                plan = rules.plan_replay(peer, self._vocab, report.issues)
-                if plan is None:
-                    step.left_out += 1
-                    continue
-                if plan.match_id not in present:  # its match was left out (counted there)
-                    report.issues.note(Issue.REPLAY_WITHOUT_MATCH, "replays", plan.path)
-                    step.left_out += 1
-                    continue
-                row, found, stored = await self._replay_row(plan, report.issues)
-                if row is None:
-                    step.left_out += 1
-                    continue
-                files += found
-                copied += stored
-                rows.append(row)
-            written = await self._writer.write(
-                replays, rules.NewReplay._fields, rows, skip_existing=True,
-                mark=(name, int(batch[-1][0])), now=self._clock.now(),
-            )
-            step.written += written
-            step.already += len(rows) - written
-            progress(name, step.read, total)
+                if not await self._storage.exists(key):
+                    await self._storage.put(key, data)
+                    counts["stored"] += 1
+
+        await self._marked(source, report, progress, marks, _Plan(name, replays, True), mapper,
+                           before_write=store if self._replays_dir is not None else None,
+                           batch=FILE_BATCH if self._replays_dir is not None else None)
         if self._replays_dir is not None:
             report.notices.append(
-                f"replay files: {files:,} found in {self._replays_dir}, {copied:,} stored"
+                f"replay files: {counts['found']:,} found in {self._replays_dir}, {counts['stored']:,} stored"
             )
         else:
             report.notices.append(
@@ -358,34 +395,15 @@ class PeerImport:
                 "(their files stay in the peer's storage)"
             )
 
-    async def _replay_row(
-        self, plan: rules.ReplayPlan, issues: Issues
-    ) -> tuple[rules.NewReplay | None, int, int]:
-        """The row for a plan, storing the file when the folder has it: (row, found, stored)."""
-        data = await self._file(plan.path) if self._replays_dir is not None else None
-        if data is None:
-            if self._replays_dir is not None:
-                issues.note(Issue.REPLAY_FILE_MISSING, "replays", plan.path)
-            if plan.peer_hash is None:
-                issues.note(Issue.BROKEN_HASH, "replays", plan.peer.get("hash"))
-                return None, 0, 0
-            key = replay_key(plan.match_id, plan.peer_hash, plan.uploaded_at)
-            return rules.replay_row(plan, plan.peer_hash, 0, key), 0, 0
-        digest = hashlib.blake2b(data).hexdigest()
-        key = replay_key(plan.match_id, digest, plan.uploaded_at)
-        stored = 0
-        if self._storage is not None and not await self._storage.exists(key):
-            await self._storage.put(key, data)
-            stored = 1
-        return rules.replay_row(plan, digest, len(data), key), 1, stored
-
-    async def _file(self, relative: str) -> bytes | None:
+    def _file(self, relative: str) -> bytes | None:
+        """A replay's bytes from the folder (in the mapping's worker thread); None when absent
+        or when the path would leave the folder."""
         root = self._replays_dir
         assert root is not None
         path = (root / relative.lstrip("/")).resolve()
         if not path.is_relative_to(root) or not path.is_file():
             return None
-        return await asyncio.to_thread(path.read_bytes)
+        return path.read_bytes()
 
     async def _rating_history(self, report: ImportReport, uids: list[int], now: datetime) -> None:
         step = StepReport(HISTORY_STEP)

@@ -35,9 +35,12 @@ Row = Sequence[Any]
 
 
 def _sqlite_time(value: datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, as SQLAlchemy's SQLite DATETIME stores it (one
+    ``isoformat`` of the aware value and a cut: cheaper than ``replace`` then ``isoformat``)."""
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    text = value.isoformat(" ")  # ...+00:00, without .ffffff when the microseconds are 0
+    return text[:26] if len(text) == 32 else text[:19] + ".000000"
 
 
 def _sqlite_bool(value: bool) -> int:
@@ -45,7 +48,7 @@ def _sqlite_bool(value: bool) -> int:
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return json.dumps(value)  # the default encoder: json's cached fast path
 
 
 class BulkWriter:
