@@ -401,7 +401,7 @@ def test_cli_shows_progress_the_report_and_then_that_nothing_changed(
 
     assert main(["import", "evoladderbot", str(peer)]) == 0
     out = capsys.readouterr().out
-    assert out.rstrip().endswith("nothing to do: everything in the source was already imported (nothing changed)")
+    assert out.rstrip().endswith("everything in the source was already imported (nothing changed)")
 
     assert main(["import", "evoladderbot", str(tmp_path / "missing.db")]) == 2
     assert "no such SQLite file" in capsys.readouterr().err
