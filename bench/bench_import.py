@@ -32,6 +32,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from tests.peerdb import POSTGRES_DDL, SQLITE_DDL
 
 from bench.dbsetup import fresh_database
 from bench.harness import BenchContext
@@ -39,7 +40,6 @@ from evoladder.game import load_game_data
 from evoladder.services.peer_import import ImportReport, PeerImport
 from evoladder.services.ports import SystemClock
 from evoladder.store.peer_source import open_peer_source
-from tests.peerdb import POSTGRES_DDL, SQLITE_DDL
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 UID0 = 300_000_000_000_000_000

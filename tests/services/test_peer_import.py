@@ -37,6 +37,7 @@ from peerdb import PeerData, write_postgres, write_sqlite
 
 T0 = FakeClock.start  # the import's "now": 2026-11-22 12:00 UTC
 A, B, C, D, E = 7001, 7002, 7003, 7004, 7005
+GHOST = 7999  # in matches and ratings, not in players
 KHIONE = "Khione SEL"
 HOLY = next(m.name for m in GAME.season.maps if m.short_name == "Holy World")  # current season's
 
@@ -107,6 +108,8 @@ def peer_data() -> PeerData:
     # B did not confirm in time
     d.add("matches_1v1", **match(9, B, D, -1, 0, day(3), player_1_report=-4, player_2_report=-1))
     d.add("matches_1v1", **match(10, A, B, -1, 0, day(2), updated_at=day(1)))  # admin invalidated
+    d.add("matches_1v1", **match(11, A, GHOST, -2, 0, day(1)))  # a player the peer does not have
+    d.add("mmrs_1v1", discord_uid=GHOST, player_name="Ghost", race="bw_zerg", mmr=1500)
     d.add("preferences_1v1", discord_uid=A, last_chosen_races=["bw_zerg", "sc2_terran", "bw_hydralisk"],
           last_chosen_vetoes=["Khione", HOLY, "Nowhere LE"])
     d.add("player_action_logs", discord_uid=A, player_name="Alpha", setting_name="player_name",
@@ -224,7 +227,7 @@ async def test_import_brings_the_ladder_over_with_its_codes_mapped(db: Database,
     assert ratings[(A, "bw_zerg")]["last_played"] == day(2)
 
     ms = {m["id"]: m for m in await rows(db, matches_1v1)}
-    assert set(ms) == {1, 2, 3, 4, 5, 6, 8, 9, 10}  # 7 has an unknown race
+    assert set(ms) == {1, 2, 3, 4, 5, 6, 8, 9, 10, 11}  # 7 has an unknown race
     assert [ms[i]["status"] for i in (1, 2, 3, 5, 6, 9, 10)] == [
         "final", "final", "final", "conflict", "aborted", "abandoned", "invalidated"]
     assert (ms[4]["status"], ms[4]["match_result"], ms[4]["player_1_report"], ms[4]["player_2_report"],
@@ -262,8 +265,10 @@ async def test_import_brings_the_ladder_over_with_its_codes_mapped(db: Database,
     assert issue(report, "players.region", Issue.UNKNOWN_REGION) == 1
     assert issue(report, "preferences_1v1", Issue.UNKNOWN_VETO) == 1
     assert issue(report, "replays", Issue.REPLAY_WITHOUT_MATCH) == 1
+    assert issue(report, "mmrs_1v1", Issue.UNKNOWN_PLAYER) == 1
+    assert issue(report, "matches_1v1", Issue.UNKNOWN_PLAYER_KEPT) == 1
     assert (step(report, "matches_1v1").read, step(report, "matches_1v1").written,
-            step(report, "matches_1v1").left_out) == (10, 9, 1)
+            step(report, "matches_1v1").left_out) == (11, 10, 1)
     assert any("admins: not imported" in n for n in report.notices)
     assert report.changed
 
@@ -278,7 +283,7 @@ async def test_a_second_run_changes_nothing_and_says_so(db: Database, source: Pe
     assert after == before
     assert first.changed and not second.changed and second.written == 0
     assert step(second, "players").already == 5
-    assert step(second, "matches_1v1").read == 0 and step(second, "matches_1v1").earlier == 10
+    assert step(second, "matches_1v1").read == 0 and step(second, "matches_1v1").earlier == 11
     assert step(second, "command_calls").earlier == 3
 
 
@@ -290,7 +295,7 @@ async def test_new_matches_continue_after_the_imported_ids(db: Database, source:
             player_2_race="sc2_terran", player_1_mmr=1500, player_2_mmr=1500, map_played=KHIONE,
             server_choice="USE", status="found", played_at=T0, version=1,
         ).returning(matches_1v1.c.id))).scalar_one()
-    assert new_id == 11
+    assert new_id == 12
 
 
 async def test_an_imported_player_is_what_profile_shows(db: Database, source: PeerSource) -> None:
@@ -392,8 +397,8 @@ def test_cli_shows_progress_the_report_and_then_that_nothing_changed(
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert main(["import", "evoladderbot", str(peer)]) == 0
     out = capsys.readouterr().out
-    assert "matches_1v1: 10 of 10 (100%)" in out  # progress
-    assert "matches_1v1          10 read, 9 written, 1 left out" in out
+    assert "matches_1v1: 11 of 11 (100%)" in out  # progress
+    assert "matches_1v1          11 read, 10 written, 1 left out" in out
     assert "mmrs_1v1: unknown race code" in out and "'bw_hydralisk'" in out
     assert "note: admins: not imported" in out
     assert "1 was queueing" in out

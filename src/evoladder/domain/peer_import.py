@@ -92,6 +92,8 @@ class Issue:
     BROKEN_HASH = "replay hash that is not hex (record left out)"
     MISSING_PLAYER_FIELD = "missing discord_uid (row left out)"
     SELF_MATCH = "match of a player against themselves (left out)"
+    UNKNOWN_PLAYER = "row of a player not in the players table (left out)"
+    UNKNOWN_PLAYER_KEPT = "match of a player not in the players table (kept)"
     REPLAY_WITHOUT_MATCH = "replay record no match points at (left out)"
     REPLAY_FILE_MISSING = "replay file not in the replays folder (record kept)"
     CUT = "text longer than evoladder's column (cut)"

@@ -34,7 +34,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -58,6 +58,7 @@ from evoladder.store.schema import (
 )
 from evoladder.store.uow import Database
 
+T = TypeVar("T", rules.NewMmr, rules.NewPreferences)
 SOURCE = "evoladderbot"
 BATCH = 20_000
 KEY_AT = rules.NewReplay._fields.index("storage_key")
@@ -174,12 +175,21 @@ class PeerImport:
             )
 
         uids = await self._players(source, report, progress, now)
-        await self._keyed(source, report, progress, _Plan("mmrs_1v1", mmrs_1v1, True),
-                          lambda row: rules.map_mmr(rules.PeerMmr._make(row), self._vocab, report.issues))
-        await self._matches(source, report, progress, marks)
+        known = frozenset(uids) | await self._ladder_uids()
+        issues = report.issues
+
+        def rating(row: tuple[Any, ...]) -> rules.NewMmr | None:
+            return _of_known(rules.map_mmr(rules.PeerMmr._make(row), self._vocab, issues), known, issues,
+                             "mmrs_1v1")
+
+        def preferences(row: tuple[Any, ...]) -> rules.NewPreferences | None:
+            mapped = rules.map_preferences(rules.PeerPreferences._make(row), self._vocab, issues, now)
+            return _of_known(mapped, known, issues, "preferences_1v1")
+
+        await self._keyed(source, report, progress, _Plan("mmrs_1v1", mmrs_1v1, True), rating)
+        await self._matches(source, report, progress, marks, known)
         await self._keyed(source, report, progress, _Plan("preferences_1v1", preferences_1v1, True),
-                          lambda row: rules.map_preferences(rules.PeerPreferences._make(row), self._vocab,
-                                                            report.issues, now))
+                          preferences)
         await self._marked(
             source, report, progress, marks, _Plan("player_action_logs", player_action_logs, False),
             lambda row: rules.map_action_log(rules.PeerActionLog._make(row), report.issues),
@@ -240,13 +250,25 @@ class PeerImport:
         return step, kept
 
     async def _matches(
-        self, source: PeerSource, report: ImportReport, progress: Progress, marks: dict[str, int]
+        self,
+        source: PeerSource,
+        report: ImportReport,
+        progress: Progress,
+        marks: dict[str, int],
+        known: frozenset[int],
     ) -> None:
         top = await self._writer.max_id(matches_1v1)
         vocab, issues = self._vocab, report.issues
+
+        def mapper(row: tuple[Any, ...]) -> rules.NewMatch | None:
+            new = rules.map_match(row, vocab, issues)
+            if new is not None and (new.player_1_discord_uid not in known
+                                    or new.player_2_discord_uid not in known):
+                issues.note(Issue.UNKNOWN_PLAYER_KEPT, "matches_1v1", new.id)
+            return new
+
         step = await self._marked(
-            source, report, progress, marks, _Plan("matches_1v1", matches_1v1, True),
-            lambda row: rules.map_match(row, vocab, issues),
+            source, report, progress, marks, _Plan("matches_1v1", matches_1v1, True), mapper,
             # Ids above every id the ladder held cannot collide: straight in (COPY).
             skip=lambda rows: int(rows[0][0]) <= top,  # a NewMatch's first field is its id
         )
@@ -427,6 +449,10 @@ class PeerImport:
         step.read = matches
         step.written = rows
 
+    async def _ladder_uids(self) -> frozenset[int]:
+        async with self._db.read() as uow:
+            return frozenset(int(u) for (u,) in (await uow.conn.execute(select(players.c.discord_uid))).all())
+
     async def _imported_uids(self) -> list[int]:
         async with self._db.read() as uow:
             p = matches_1v1.c
@@ -444,6 +470,15 @@ async def _save_history_mark(
     await conn.execute(insert(peer_import_marks).values(
         source=writer.source, step=HISTORY_STEP, last_peer_id=last_match, rows_written=rows, updated_at=now
     ))
+
+
+def _of_known(row: T | None, known: frozenset[int], issues: Issues, where: str) -> T | None:
+    """``row`` unless it belongs to no player of the ladder (a rating or preferences row of a
+    player the peer's players table does not have): such a row could not be shown or used."""
+    if row is None or row.discord_uid in known:
+        return row
+    issues.note(Issue.UNKNOWN_PLAYER, where, row.discord_uid)
+    return None
 
 
 def _int_or_none(value: object) -> int | None:
