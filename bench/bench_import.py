@@ -11,7 +11,10 @@ Measured: ``evoladder``'s import end to end (``PeerImport.run``: read, map, writ
 fresh migrated target, once per source/target pair, then the same import again (the idempotent
 re-run, which must write nothing). One run each: a single import is a minute of work, so the
 row's n is 1 and the figure is seconds, with rows/s (rows read from the peer / seconds) in the
-params. ``EVOLADDER_BENCH_QUICK=1`` runs a tenth of the scale.
+params, with the CPU seconds this process spent (``cpu_s``: the mapping, both drivers' threads
+and, on SQLite, the database engine itself; PostgreSQL's server work is not in it) and the load
+average around the run, since the machine is shared. ``EVOLADDER_BENCH_QUICK=1`` runs a tenth
+of the scale.
 
 Run: ``scripts/bench.sh bench_import`` (starts a throwaway PostgreSQL for the PostgreSQL rows).
 """
@@ -176,21 +179,24 @@ async def write_postgres_peer(dsn: str, data: Rows) -> None:
         await conn.close()
 
 
-async def timed_import(backend: str, pg_url: str | None, source: str) -> tuple[float, float, ImportReport]:
+async def timed_import(
+    backend: str, pg_url: str | None, source: str
+) -> tuple[float, float, float, ImportReport]:
+    """(wall seconds, this process's CPU seconds, wall seconds of the re-run, report)."""
     async with fresh_database(backend, pg_url) as db:
         importer = PeerImport(db, load_game_data(), SystemClock(), history=None)
         peer = open_peer_source(source)
         try:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             report = await importer.run(peer)
-            first = time.perf_counter() - t0
+            first, cpu = time.perf_counter() - t0, time.process_time() - c0
             t0 = time.perf_counter()
             again = await importer.run(peer)
             second = time.perf_counter() - t0
         finally:
             await peer.close()
         assert not again.changed, "the re-run wrote rows"
-        return first, second, report
+        return first, cpu, second, report
 
 
 async def run(ctx: BenchContext) -> None:
@@ -198,7 +204,6 @@ async def run(ctx: BenchContext) -> None:
     players, matches = 100_000 // scale, 1_000_000 // scale
     data = await asyncio.to_thread(dataset, players, matches)
     read = sum(len(rows) for _, rows in data.values())
-    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         peer_file = Path(tmp) / "evoladderbot.db"
         await asyncio.to_thread(write_sqlite_peer, peer_file, data)
@@ -216,11 +221,13 @@ async def run(ctx: BenchContext) -> None:
         del data
         try:
             for source_kind, target, spec in pairs:
-                first, second, report = await timed_import(target, ctx.pg_url, spec)
+                load = os.getloadavg()[0]
+                first, cpu, second, report = await timed_import(target, ctx.pg_url, spec)
                 params = {
                     "players": players, "matches": matches, "rows_read": read,
                     "rows_written": report.written, "rows_per_s": round(read / first),
-                    "load_1m": round(load, 2), "budget_s": 60,
+                    "cpu_s": round(cpu, 1), "load_1m_before": round(load, 2),
+                    "load_1m_after": round(os.getloadavg()[0], 2), "budget_s": 60,
                 }
                 ctx.record_value(f"import_evoladderbot_{source_kind}_to_{target}", "s", first, **params)
                 ctx.record_value(f"import_evoladderbot_rerun_{source_kind}_to_{target}", "s", second,

@@ -67,6 +67,7 @@ CALL_ID_PREFIX = "elb-"
 REPORT_CODES = frozenset({0, 1, 2, -1, -3, -4})
 RESULT_CODES = frozenset({0, 1, 2, -1, -2})
 _HEX = re.compile(r"[0-9a-f]{16,128}")
+_FROM_ISO = datetime.fromisoformat
 # The peer's setting names where evoladder's column has another name.
 FIELD_NAMES = {"player_name": "main_id", "alt_player_name_1": "alt_ids", "alt_player_name_2": "alt_ids",
                "accepted_tos": "terms_accepted_at", "player_state": "state",
@@ -147,6 +148,18 @@ def parse_time(value: object) -> datetime | None:
     PostgreSQL gives aware datetimes; SQLite gives ISO 8601 text, with or without an offset
     (without one it is UTC), with ``T`` or a space. Numbers are taken as Unix seconds.
     """
+    if value.__class__ is str:
+        # The common case first (a million times an import): SQLite's naive UTC text,
+        # "YYYY-MM-DD HH:MM:SS[.ffffff]", parsed with an explicit offset.
+        tail = value[19:]
+        if (not tail or (tail[0] == "." and len(tail) <= 7)) and len(value) >= 19:
+            try:
+                moment = _FROM_ISO(value + "+00:00")
+            except ValueError:
+                raise BrokenValue(value) from None
+            if moment.year < EARLIEST_YEAR:
+                raise BrokenValue(value)
+            return moment
     if value is None:
         return None
     if isinstance(value, datetime):

@@ -144,12 +144,19 @@ class BulkWriter:
         if not converters:
             return [tuple(r) for r in rows]
         out = []
+        # Per converter, the last value and its result: a row often carries the same object
+        # twice (a match's finalized_at is its played_at when nothing else says when it ended).
+        cache: dict[Callable[[Any], Any], list[Any]] = {fn: [None, None] for _, fn in converters}
         for row in rows:
             values = list(row)
             for i, fn in converters:
                 v = values[i]
-                if v is not None:
-                    values[i] = fn(v)
+                if v is None:
+                    continue
+                seen = cache[fn]
+                if v is not seen[0]:
+                    seen[0], seen[1] = v, fn(v)
+                values[i] = seen[1]
             out.append(tuple(values))
         return out
 
