@@ -14,8 +14,8 @@ from botfakes import FakeUser, Harness, harness
 
 from evoladder.bot.components.admin import ConfirmView
 from evoladder.bot.interaction import Call
-from evoladder.bot.strings import admin as text
 from evoladder.domain.errors import AlreadyResolved
+from evoladder.i18n.text import admin as text
 
 ADMIN = FakeUser(7, "root")
 

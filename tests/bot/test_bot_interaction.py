@@ -15,8 +15,8 @@ from discord.ext import commands
 
 from evoladder.bot.interaction import Call, FlowSpec, LadderCog, custom_id, iter_commands, ladder_command
 from evoladder.bot.reply import Ack, ModalReply, Reply, Track
-from evoladder.bot.strings import common as text
 from evoladder.domain.errors import Banned, NotAuthorized
+from evoladder.i18n.text import common as text
 
 SPEC = FlowSpec("profile")
 DM_ANYWHERE = FlowSpec("help", dm_only=False)

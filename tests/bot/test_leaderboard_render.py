@@ -25,9 +25,9 @@ from evoladder.bot.components.leaderboard import (
 from evoladder.bot.components.payload import PayloadView
 from evoladder.bot.render import leaderboard as render
 from evoladder.bot.render.accounts import flag
-from evoladder.bot.strings import leaderboard as text
 from evoladder.domain.leaderboard import Entry, LeaderboardFilter, Page, to_us
 from evoladder.game import load_game_data
+from evoladder.i18n.text import leaderboard as text
 from evoladder.services.leaderboard import LeaderboardView
 
 GAME = load_game_data()

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 
 from evoladder.bot.render import profile as render
-from evoladder.bot.strings import profile as text
 from evoladder.domain.players import PlayerState
 from evoladder.game import load_game_data
+from evoladder.i18n.text import profile as text
 from evoladder.services.profile import AccountStatus, Profile, RaceProfile
 from evoladder.store.repositories.stats import Record
 

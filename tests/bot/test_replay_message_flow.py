@@ -25,10 +25,10 @@ from evoladder.bot.outbound import Outbound
 from evoladder.bot.render.match import with_replay_status
 from evoladder.bot.render.replays import status_text
 from evoladder.bot.reply import Reply, Track
-from evoladder.bot.strings import common as text
 from evoladder.domain.errors import Banned
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.replays import Check, CheckId
+from evoladder.i18n.text import common as text
 from evoladder.services.replays import MatchReplay, ReplayService, ReplayTooLarge
 from evoladder.store.repositories.replays import ReplayRecord
 
@@ -206,7 +206,7 @@ def test_status_lines_read_from_each_players_side() -> None:
     replays = [stored(1, passed, 2, True), stored(2, warned, 2, True), stored(2, failed, None, False)]
     assert status_text(replays, match_state(), 1).splitlines() == [
         "✅ Your replay: all checks passed, shows you lost",
-        "⚠️ Your opponent's replay: 1 warning(s), shows you lost",
+        "⚠️ Your opponent's replay: 1 warning, shows you lost",
         "❌ Your opponent's replay: critical check failed (map, mod); an admin will review it",
     ]
     theirs = status_text(replays[:1], match_state(), 2)

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from evoladder.bot.strings import accounts as text
-from evoladder.bot.strings import common
 from evoladder.domain.errors import NotAuthorized, TargetPlayerNotFound, TermsNotAccepted
 from evoladder.domain.identity import MESSAGES
 from evoladder.domain.players import Player
+from evoladder.i18n.text import accounts as text
+from evoladder.i18n.text import common
 from evoladder.sandbox import Response, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.settings import load_settings

@@ -22,8 +22,8 @@ from adminkit import (
 )
 from sqlalchemy import func, select
 
-from evoladder.bot.strings import admin as text
 from evoladder.domain.errors import NotAuthorized, OwnerIsFixed
+from evoladder.i18n.text import admin as text
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.accounts import AdminRole
 from evoladder.store.schema import activation_codes

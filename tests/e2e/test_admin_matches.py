@@ -25,11 +25,11 @@ from adminkit import (
     with_text,
 )
 
-from evoladder.bot.strings import admin as text
 from evoladder.domain.errors import AlreadyResolved, MatchNotFound
 from evoladder.domain.players import PlayerState
 from evoladder.domain.rating import Outcome, rating_delta
 from evoladder.domain.replays import CheckId
+from evoladder.i18n.text import admin as text
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 

@@ -25,10 +25,11 @@ from adminkit import (
     with_text,
 )
 
-from evoladder.bot.strings import admin as text
+from evoladder.bot.render.admin import CODES_INLINE_MAX
 from evoladder.domain.errors import Banned, MmrOutOfRange, TargetPlayerNotFound, UnknownRace
 from evoladder.domain.players import PlayerState
 from evoladder.domain.rating import Outcome
+from evoladder.i18n.text import admin as text
 from evoladder.sandbox import Message
 from evoladder.sandbox.ladder import Sandbox
 
@@ -257,7 +258,7 @@ async def test_activation_codes_are_created_listed_and_counted(sandbox: Sandbox)
     batch = re.search(r"batch `([^`]+)`", created.content)
     assert batch is not None
     shown = created.content.split("```")[1].split()
-    assert shown == codes[: text.CODES_INLINE_MAX] and text.CODES_ALL_IN_FILE in created.content
+    assert shown == codes[: CODES_INLINE_MAX] and text.CODES_ALL_IN_FILE in created.content
 
     player = sandbox.player("newbie")
     await register(sandbox, player, "Newbie")

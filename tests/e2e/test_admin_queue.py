@@ -19,8 +19,8 @@ from adminkit import (
     with_text,
 )
 
-from evoladder.bot.strings import admin as text
 from evoladder.domain.players import PlayerState
+from evoladder.i18n.text import admin as text
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.admin_console import NotInQueue, QueueEmpty

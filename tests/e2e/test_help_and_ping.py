@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from evoladder.bot.interaction import Call, FlowSpec, LadderCog, LadderItem, custom_id, ladder_command
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import common as text
+from evoladder.i18n.text import common as text
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.store.schema import command_calls
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from evoladder.bot.render.accounts import flag
-from evoladder.bot.strings import common
-from evoladder.bot.strings import leaderboard as text
 from evoladder.domain.errors import NotAuthorized
 from evoladder.domain.leaderboard import Entry
 from evoladder.domain.rating import Outcome
+from evoladder.i18n.text import common
+from evoladder.i18n.text import leaderboard as text
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.sandbox.state import Message

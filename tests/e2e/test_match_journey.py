@@ -33,11 +33,11 @@ from journeykit import (
     with_text,
 )
 
-from evoladder.bot.strings import match as text
-from evoladder.bot.strings import queue as queue_text
 from evoladder.domain.errors import AlreadyReported, Banned, MatchClosed, NotAPlayer
 from evoladder.domain.match_state import MatchStatus
 from evoladder.domain.players import PlayerState
+from evoladder.i18n.text import match as text
+from evoladder.i18n.text import queue as queue_text
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 
@@ -203,7 +203,7 @@ async def test_abort_uses_one_of_the_months_aborts_and_a_new_month_gives_them_ba
     alice, bob = await two_players(sandbox)
     match_id, found_a, _found_b = await matched(sandbox, alice, bob)
     question = await alice.click("Abort (3 left this month)", found_a)
-    assert question.content == text.ABORT_QUESTION.format(match_id=match_id, left=3)
+    assert question.content == text.ABORT_QUESTION.format(match_id=match_id, count=3)
     done = await alice.click(text.ABORT_CONFIRM_LABEL, question.message)
     assert done.content == text.ABORT_DONE.format(match_id=match_id) and done.message.buttons == []
 

@@ -27,8 +27,8 @@ from journeykit import (
     titled,
 )
 
-from evoladder.bot.strings import queue as text
 from evoladder.domain.players import PlayerState
+from evoladder.i18n.text import queue as text
 from evoladder.sandbox.ladder import Sandbox
 
 pytestmark = pytest.mark.e2e

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from evoladder.bot.strings import accounts as text
-from evoladder.bot.strings import common
-from evoladder.bot.strings import match as match_text
-from evoladder.bot.strings.countries import NATIVE_NAMES
 from evoladder.domain.errors import AlreadyActivated, InvalidActivationCode, UnknownCountry
+from evoladder.i18n.native_names import NATIVE_NAMES
+from evoladder.i18n.text import accounts as text
+from evoladder.i18n.text import common
+from evoladder.i18n.text import match as match_text
 from evoladder.sandbox import Clock, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.sandbox.state import Message
@@ -201,7 +201,7 @@ async def test_prune_deletes_old_messages_and_keeps_open_matches_and_the_last_3_
     await alice.slash("help")
     await alice.slash("termsofservice")
     ended = await found_match(sandbox, alice, bob)
-    await alice.click(match_text.ABORT_LABEL.format(left=3))
+    await alice.click(match_text.ABORT_LABEL.format(count=3))
     await alice.click(match_text.ABORT_CONFIRM_LABEL)
     await alice.wait_for_dm(
         lambda m: m.content.startswith(f"You aborted match #{ended}"), include_existing=True

@@ -41,8 +41,8 @@ from discord.ext import commands
 from evoladder.bot.deps import BotDeps
 from evoladder.bot.interaction import Flows, LadderCog
 from evoladder.bot.outbound import Outbound, TraceHooks
-from evoladder.bot.strings import common as common_text
 from evoladder.bot.transport import discover_gateway, install_single_shot_callbacks, set_gateway
+from evoladder.i18n.text import common as common_text
 from evoladder.logging_setup import event
 
 log = logging.getLogger(__name__)

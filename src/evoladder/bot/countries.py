@@ -2,7 +2,7 @@
 
 The accounts service searches the 251 English names and codes (case- and accent-insensitive).
 Players of this ladder also type their country in Korean, Chinese or Cyrillic, so the native
-names of :mod:`evoladder.bot.strings.countries` are searched too, folded the same way (``fold``:
+names of :mod:`evoladder.i18n.native_names` are searched too, folded the same way (``fold``:
 NFKD, marks removed, casefolded, which also splits Hangul syllables into letters, so a
 half-typed syllable already matches). Those matches follow the service's, and their choice shows
 the name that matched: "South Korea (대한민국)".
@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from discord import app_commands
 
 from evoladder.bot.render.accounts import flag
-from evoladder.bot.strings import accounts as text
-from evoladder.bot.strings.countries import NATIVE_NAMES
 from evoladder.domain.errors import UnknownCountry
 from evoladder.game import GameData
 from evoladder.game.models import Country
+from evoladder.i18n import names
+from evoladder.i18n.native_names import NATIVE_NAMES
+from evoladder.i18n.text import accounts as text
 from evoladder.services.accounts import AccountService, fold
 
 CHOICES_MAX = 25  # Discord's limit of autocomplete choices
@@ -37,7 +38,7 @@ class CountryMatch:
     native: str | None = None  # the native name that matched, when it was one
 
     def choice(self) -> app_commands.Choice[str]:
-        name = self.country.name
+        name = names.country(self.country)
         if self.native:
             name = text.CHOICE_NATIVE.format(name=name, native=self.native)
         return app_commands.Choice(

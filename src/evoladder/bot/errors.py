@@ -22,8 +22,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from evoladder.bot.strings import common as text
 from evoladder.domain.errors import LadderError
+from evoladder.i18n.text import common as text
+from evoladder.i18n.text import errors as errors_text
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def describe(exc: BaseException, context: Mapping[str, object]) -> ErrorOutcome:
     fields = dict(context)
     if isinstance(exc, LadderError):
         log.info("interaction.rejected", extra={"fields": {**fields, "error": type(exc).__name__}})
-        return ErrorOutcome(exc.message)
+        return ErrorOutcome(error_text(exc))
     if isinstance(exc, app_commands.CommandOnCooldown):
         return ErrorOutcome(text.ON_COOLDOWN.format(seconds=exc.retry_after))
     if isinstance(exc, app_commands.TransformerError):
@@ -85,6 +86,16 @@ def describe(exc: BaseException, context: Mapping[str, object]) -> ErrorOutcome:
         extra={"fields": {**fields, "reference": reference, "error": type(exc).__name__}},
     )
     return ErrorOutcome(text.UNEXPECTED_ERROR.format(reference=reference), reference=reference)
+
+
+def error_text(exc: LadderError) -> str:
+    """What the player reads for ``exc``, in the current language: the catalog's text for its key,
+    else the message it was raised with (already rendered by the bot, or a text the catalogs lack)."""
+    if exc.key is not None:
+        found = errors_text.get(exc.key, "")
+        if found:
+            return found.format(**exc.params) if exc.params else found
+    return exc.message
 
 
 def interaction_context(interaction: discord.Interaction[discord.Client]) -> dict[str, object]:

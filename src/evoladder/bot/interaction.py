@@ -52,8 +52,8 @@ from discord.ext import commands
 from evoladder.bot import errors
 from evoladder.bot.outbound import user_bucket
 from evoladder.bot.reply import Ack, Answer, ModalReply, NoReply, Reply, message_kwargs
-from evoladder.bot.strings import common as text
 from evoladder.domain.players import Player
+from evoladder.i18n.text import common as text
 from evoladder.logging_setup import event
 
 if TYPE_CHECKING:

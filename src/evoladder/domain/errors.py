@@ -1,29 +1,39 @@
 """Every error a user can cause, typed, each with one clear message.
 
 The bot maps these to their message; anything that is not a ``LadderError`` is a bug and gets a
-reference id instead. Messages live here (one place) so they can be translated.
+reference id instead. The player reads the message in their language: ``key`` names it in the
+catalogs' ``[errors]`` section (the class name, unless the raiser names another) and ``params``
+fill its placeholders. ``message`` is the English text, for logs and for callers that have no
+catalog; an error raised with a message of its own (already rendered by the bot) has no key.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
 
 
 class LadderError(Exception):
     """Base of the domain's expected failures. ``message`` is safe to show the user."""
 
     message: str = "That did not work."
+    key: str | None
+    params: Mapping[str, object]
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, key: str | None = None, **params: object) -> None:
         if message is not None:
             self.message = message
+        self.key = key if key is not None else (None if message is not None else type(self).__name__)
+        self.params = MappingProxyType(params)
         super().__init__(self.message)
 
 
 class ValidationError(LadderError):
     """Input broke a rule; ``field`` names the input for forms that highlight it."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, key: str | None = None, **params: object) -> None:
         self.field = field
-        super().__init__(message)
+        super().__init__(message, key=key, **params)
 
 
 class NotFound(LadderError):
@@ -150,37 +160,50 @@ class UnknownCountry(ValidationError):
     """A country code that is not one of the 251 of the game data."""
 
     def __init__(self) -> None:
-        super().__init__("country", "That country is not in the list. Pick one from the suggestions.")
+        super().__init__(
+            "country", "That country is not in the list. Pick one from the suggestions.", key="UnknownCountry"
+        )
 
 
 class UnknownRegion(ValidationError):
     def __init__(self) -> None:
-        super().__init__("region", "That region is not in the list. Pick one from the menu.")
+        super().__init__(
+            "region", "That region is not in the list. Pick one from the menu.", key="UnknownRegion"
+        )
 
 
 class UnknownRace(ValidationError):
     def __init__(self) -> None:
-        super().__init__("race", "That race does not exist on this ladder.")
+        super().__init__("race", "That race does not exist on this ladder.", key="UnknownRace")
 
 
 class UnknownRankLetter(ValidationError):
     def __init__(self) -> None:
-        super().__init__("rank", "A rank is one of the letters S, A, B, C, D, E, F.")
+        super().__init__("rank", "A rank is one of the letters S, A, B, C, D, E, F.", key="UnknownRankLetter")
 
 
 class MmrOutOfRange(ValidationError):
     def __init__(self, low: int, high: int) -> None:
-        super().__init__("mmr", f"The MMR must be a whole number from {low} to {high}.")
+        super().__init__(
+            "mmr", f"The MMR must be a whole number from {low} to {high}.",
+            key="MmrOutOfRange", low=low, high=high,
+        )
 
 
 class CodeCountOutOfRange(ValidationError):
     def __init__(self, high: int) -> None:
-        super().__init__("count", f"You can create 1 to {high} activation codes at a time.")
+        super().__init__(
+            "count", f"You can create 1 to {high} activation codes at a time.",
+            key="CodeCountOutOfRange", high=high,
+        )
 
 
 class DiscordIdOutOfRange(ValidationError):
     def __init__(self) -> None:
-        super().__init__("user", "That is not a Discord id: an id is a number of at most 19 digits.")
+        super().__init__(
+            "user", "That is not a Discord id: an id is a number of at most 19 digits.",
+            key="DiscordIdOutOfRange",
+        )
 
 
 class ControlCharacters(ValidationError):
@@ -188,7 +211,8 @@ class ControlCharacters(ValidationError):
 
     def __init__(self, field: str) -> None:
         super().__init__(
-            field, "That text contains invisible control characters. Type it again without them."
+            field, "That text contains invisible control characters. Type it again without them.",
+            key="ControlCharacters",
         )
 
 

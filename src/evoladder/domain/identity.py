@@ -1,6 +1,6 @@
 """Validation of a player's in-game identity (the /setup form).
 
-Rules, one message each (messages in ``MESSAGES`` so they can be translated):
+Rules, one message each (English in ``MESSAGES``; players read the catalogs' ``IDENTITY_*``):
 - main id: 3 to 12 Latin letters (the StarCraft II character name the ladder shows and matches
   replays against; Latin so every player can type it into a lobby search);
 - BattleTag: ``name#digits``, the name 3 to 12 letters or digits in any script, not starting
@@ -65,7 +65,7 @@ def _clean(value: str) -> str:
 
 def _visible(field: str, value: str) -> str:
     if not INVISIBLE_LETTERS.isdisjoint(value):
-        raise ValidationError(field, MESSAGES["invisible"])
+        raise ValidationError(field, MESSAGES["invisible"], key="IDENTITY_INVISIBLE")
     return value
 
 
@@ -77,24 +77,24 @@ def same_id_key(value: str) -> str:
 def validate_main_id(value: str) -> str:
     cleaned = _clean(value)
     if not MAIN_ID.fullmatch(cleaned):
-        raise ValidationError("main_id", MESSAGES["main_id"])
+        raise ValidationError("main_id", MESSAGES["main_id"], key="IDENTITY_MAIN_ID")
     return cleaned
 
 
 def validate_battletag(value: str) -> str:
     cleaned = _clean(value)
     if not BATTLETAG.fullmatch(cleaned):
-        raise ValidationError("battletag", MESSAGES["battletag"])
+        raise ValidationError("battletag", MESSAGES["battletag"], key="IDENTITY_BATTLETAG")
     return _visible("battletag", cleaned)
 
 
 def validate_alt_ids(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     cleaned = tuple(c for c in (_clean(v) for v in values) if c)
     if len(cleaned) > MAX_ALT_IDS:
-        raise ValidationError("alt_ids", MESSAGES["alt_count"])
+        raise ValidationError("alt_ids", MESSAGES["alt_count"], key="IDENTITY_ALT_COUNT", max=MAX_ALT_IDS)
     for alt in cleaned:
         if not ALT_ID.fullmatch(alt):
-            raise ValidationError("alt_ids", MESSAGES["alt_ids"])
+            raise ValidationError("alt_ids", MESSAGES["alt_ids"], key="IDENTITY_ALT_IDS")
         _visible("alt_ids", alt)
     return cleaned
 
@@ -106,7 +106,7 @@ def validate_identity(main_id: str, battletag: str, alt_ids: list[str] | tuple[s
     alts = validate_alt_ids(alt_ids)
     folded = [same_id_key(i) for i in (main, *alts)]
     if len(set(folded)) != len(folded):
-        raise ValidationError("alt_ids", MESSAGES["distinct"])
+        raise ValidationError("alt_ids", MESSAGES["distinct"], key="IDENTITY_DISTINCT")
     return Identity(main, tag, alts)
 
 

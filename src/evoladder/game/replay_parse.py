@@ -67,7 +67,7 @@ class ParseFailureKind(StrEnum):
     UNAVAILABLE = "unavailable"
 
 
-# Texts a player sees, one per kind, in one place so they can be translated.
+# The English text of each kind (logs, the replay tool); players read the catalogs' REPLAY_UNREADABLE_*.
 FAILURE_MESSAGES: dict[ParseFailureKind, str] = {
     ParseFailureKind.EMPTY: "The file is empty.",
     ParseFailureKind.NOT_A_REPLAY: "This is not a StarCraft II replay (.SC2Replay) file.",

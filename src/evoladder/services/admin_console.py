@@ -93,7 +93,10 @@ class AmbiguousPlayer(LadderError):
         listed = ", ".join(
             f"{display_name(p.main_id, p.discord_username)} ({p.discord_uid})" for p in matches[:10]
         )
-        super().__init__(f"Several players match that name: {listed}. Use the Discord id instead.")
+        super().__init__(
+            f"Several players match that name: {listed}. Use the Discord id instead.",
+            key="AmbiguousPlayer", players=listed,
+        )
 
 
 class NotStuck(LadderError):
@@ -110,7 +113,8 @@ class RatingMovedMeanwhile(LadderError):
     def __init__(self, now: int) -> None:
         super().__init__(
             f"The rating changed since you asked (it is {now} now, a game may have finished). "
-            "Nothing was changed: run the command again."
+            "Nothing was changed: run the command again.",
+            key="RatingMovedMeanwhile", now=now,
         )
 
 
@@ -414,14 +418,17 @@ class AdminConsole:
 
     async def _require_stuck(self, uow: UnitOfWork, player: Player) -> None:
         if player.state is PlayerState.IDLE:
-            raise NotStuck("That player is idle already; nothing to unblock.")
+            raise NotStuck("That player is idle already; nothing to unblock.", key="NotStuckIdle")
         if await uow.queue.get(player.discord_uid) is not None:
-            raise NotStuck("That player has a live queue entry. Use /admin remove_queue instead.")
+            raise NotStuck(
+                "That player has a live queue entry. Use /admin remove_queue instead.", key="NotStuckQueued"
+            )
         open_matches = await uow.matches.open_for_player(player.discord_uid)
         if open_matches:
             raise NotStuck(
                 f"That player is in open match #{open_matches[-1].id}. "
-                "Resolve it with /admin resolve (or let it finish) instead."
+                "Resolve it with /admin resolve (or let it finish) instead.",
+                key="NotStuckInMatch", match_id=open_matches[-1].id,
             )
 
     async def _match(self, uow: UnitOfWork, match_id: int) -> MatchState:

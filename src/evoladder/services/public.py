@@ -52,7 +52,7 @@ class UnknownSeason(ValidationError):
     """A season the ladder does not know (only the current one until seasons are archived)."""
 
     def __init__(self) -> None:
-        super().__init__("season", "That season does not exist on this ladder.")
+        super().__init__("season", "That season does not exist on this ladder.", key="UnknownSeason")
 
 
 @dataclass(frozen=True, slots=True)

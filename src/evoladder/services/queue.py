@@ -237,12 +237,16 @@ class QueueService:
         bw_race, sc2_race = (bw_race or None), (sc2_race or None)
         if bw_race is None and sc2_race is None:
             raise ValidationError(
-                "races", "Pick at least one race: a Brood War race, a StarCraft II race, or both."
+                "races", "Pick at least one race: a Brood War race, a StarCraft II race, or both.",
+                key="QUEUE_NO_RACE",
             )
         for value, game, label in ((bw_race, Game.BW, "Brood War"), (sc2_race, Game.SC2, "StarCraft II")):
             race = self._game.races.get(value) if value is not None else None
             if value is not None and (race is None or race.game is not game):
-                raise ValidationError(f"{game.value}_race", f"{value} is not a {label} race.")
+                raise ValidationError(
+                    f"{game.value}_race", f"{value} is not a {label} race.",
+                    key=f"QUEUE_NOT_{game.value.upper()}_RACE", value=value,
+                )
         return bw_race, sc2_race
 
     def _vetoes(self, vetoes: Sequence[str]) -> tuple[str, ...]:
@@ -252,11 +256,16 @@ class QueueService:
         for raw in vetoes:
             name = by_name.get(raw)
             if name is None:
-                raise ValidationError("vetoes", f"{raw} is not a map of the current season.")
+                raise ValidationError(
+                    "vetoes", f"{raw} is not a map of the current season.", key="QUEUE_NOT_A_MAP", value=raw
+                )
             if name not in chosen:
                 chosen.append(name)
         if len(chosen) > MAX_VETOES:
-            raise ValidationError("vetoes", f"You can veto at most {MAX_VETOES} maps.")
+            raise ValidationError(
+                "vetoes", f"You can veto at most {MAX_VETOES} maps.",
+                key="QUEUE_TOO_MANY_VETOES", max=MAX_VETOES,
+            )
         return tuple(chosen)
 
     async def _lock_player(self, uow: UnitOfWork, discord_uid: int) -> Player:

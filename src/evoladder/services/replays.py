@@ -96,7 +96,8 @@ class ReplayRefused(LadderError):
 class ReplayTooLarge(ReplayRefused):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(
-            f"The file is {_megabytes(size)}; replays are accepted up to {_megabytes(limit)}."
+            f"The file is {_megabytes(size)}; replays are accepted up to {_megabytes(limit)}.",
+            key="ReplayTooLarge", size=_megabytes(size), limit=_megabytes(limit),
         )
 
 
@@ -120,28 +121,36 @@ class NoMatchForReplay(ReplayRefused):
 
 class MatchNotConfirmedYet(ReplayRefused):
     def __init__(self, match_id: int) -> None:
-        super().__init__(f"Match #{match_id} is not confirmed yet. Upload the replay after you played it.")
+        super().__init__(
+            f"Match #{match_id} is not confirmed yet. Upload the replay after you played it.",
+            key="MatchNotConfirmedYet", match_id=match_id,
+        )
 
 
 class MatchTooOld(ReplayRefused):
     def __init__(self, match_id: int) -> None:
         super().__init__(
             f"Match #{match_id} ended a while ago, so replays are no longer taken for it. "
-            "Please ask an admin if the result is wrong."
+            "Please ask an admin if the result is wrong.",
+            key="MatchTooOld", match_id=match_id,
         )
 
 
 class TooManyReplays(ReplayRefused):
     def __init__(self, match_id: int, limit: int) -> None:
         super().__init__(
-            f"You already uploaded {limit} replays for match #{match_id}. Please ask an admin."
+            f"You already uploaded {limit} replays for match #{match_id}. Please ask an admin.",
+            key="TooManyReplays", match_id=match_id, count=limit,
         )
 
 
 class DuplicateReplay(ReplayRefused):
     def __init__(self, match_id: int | None) -> None:
         where = f" (match #{match_id})" if match_id is not None else ""
-        super().__init__(f"This replay was already uploaded{where}. Each file is accepted once.")
+        super().__init__(
+            f"This replay was already uploaded{where}. Each file is accepted once.",
+            key="DuplicateReplay" if match_id is None else "DuplicateReplayOfMatch", match_id=match_id,
+        )
 
 
 class ReplayUnreadable(ReplayRefused):
@@ -149,7 +158,7 @@ class ReplayUnreadable(ReplayRefused):
 
     def __init__(self, failure: ParseFailure) -> None:
         self.failure = failure
-        super().__init__(failure.message)
+        super().__init__(failure.message, key=f"REPLAY_UNREADABLE_{failure.kind.name}")
 
 
 class ReplayStorageDown(ReplayRefused):

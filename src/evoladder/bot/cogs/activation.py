@@ -6,7 +6,7 @@ from discord import app_commands
 
 from evoladder.bot.interaction import Call, LadderCog, ladder_command
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import accounts as text
+from evoladder.i18n.text import accounts as text
 
 CODE_MAX = 64
 

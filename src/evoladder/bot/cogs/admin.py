@@ -19,7 +19,7 @@ from evoladder.bot.cogs.admin_players import AdminPlayerCommands
 from evoladder.bot.interaction import Call
 from evoladder.bot.render import admin as render
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import admin as text
+from evoladder.i18n.text import admin as text
 from evoladder.services.admin_players import CODES_MAX
 
 CodeCount = app_commands.Range[int, 1, CODES_MAX]

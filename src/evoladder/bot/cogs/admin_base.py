@@ -24,10 +24,10 @@ from evoladder.bot.components.admin import ADMIN_POLICY
 from evoladder.bot.interaction import Call, LadderCog, ladder_command
 from evoladder.bot.render.markdown import plain
 from evoladder.bot.reply import Answer
-from evoladder.bot.strings import admin as text
 from evoladder.domain.errors import ValidationError
 from evoladder.domain.identity import parse_discord_id
 from evoladder.domain.players import Player
+from evoladder.i18n.text import admin as text
 from evoladder.services.admin_console import AdminConsole
 from evoladder.services.admin_players import REASON_MAX
 

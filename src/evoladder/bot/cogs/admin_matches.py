@@ -15,12 +15,14 @@ from evoladder.bot.components.admin import confirmation
 from evoladder.bot.interaction import Call
 from evoladder.bot.render import admin as render
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import admin as text
 from evoladder.domain.match_state import Resolution
+from evoladder.i18n.text import admin as text
 from evoladder.services.admin_players import require_reason
 
 MatchId = app_commands.Range[int, 1, 2_147_483_647]
-OUTCOMES = [app_commands.Choice(name=name, value=value) for name, value in text.OUTCOME_CHOICES]
+OUTCOMES = [
+    app_commands.Choice(name=name, value=value) for value, name in text.table("OUTCOME_CHOICES").items()
+]
 
 
 class AdminMatchCommands(AdminCommands):

@@ -18,9 +18,9 @@ from evoladder.bot.components.admin import confirmation
 from evoladder.bot.interaction import Call
 from evoladder.bot.render import admin as render
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import admin as text
 from evoladder.domain.errors import TargetPlayerNotFound, ValidationError
 from evoladder.domain.players import ABORTS_PER_MONTH
+from evoladder.i18n.text import admin as text
 from evoladder.services.admin_players import require_reason
 
 

@@ -18,7 +18,7 @@ from evoladder.bot.deps import BotDeps
 from evoladder.bot.interaction import Call, Flows, LadderCog, ladder_command
 from evoladder.bot.render import accounts as render
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import accounts as text
+from evoladder.i18n.text import accounts as text
 
 
 class CountryCog(LadderCog):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from evoladder.bot.interaction import Call, LadderCog, iter_commands, ladder_command
 from evoladder.bot.render import help as render
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import help as text
+from evoladder.i18n.text import help as text
 
 
 class HelpCog(LadderCog):

@@ -17,10 +17,11 @@ from evoladder.bot.countries import CountrySearch
 from evoladder.bot.deps import BotDeps
 from evoladder.bot.interaction import Call, Flows, LadderCog, ladder_command
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import leaderboard as text
 from evoladder.domain.errors import UnknownRace
 from evoladder.domain.ranks import LETTERS
 from evoladder.game import GameData
+from evoladder.i18n import names
+from evoladder.i18n.text import leaderboard as text
 from evoladder.services.accounts import fold
 
 PAGE_MAX = 1_000_000
@@ -50,7 +51,7 @@ def race_code(game: GameData, value: str, names: dict[str, str] | None = None) -
 def races_matching(game: GameData, query: str) -> list[app_commands.Choice[str]]:
     wanted = fold(query)
     return [
-        app_commands.Choice(name=race.name, value=code)
+        app_commands.Choice(name=names.race(race, code), value=code)
         for code, race in game.races.items()
         if any(wanted in fold(n) for n in (code, race.name, race.short_name, *race.aliases))
     ]

@@ -13,8 +13,8 @@ from evoladder.bot.interaction import Call, LadderCog, ladder_command
 from evoladder.bot.render import profile as render
 from evoladder.bot.render.markdown import plain
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import profile as text
 from evoladder.domain.errors import LadderError, TargetPlayerNotFound
+from evoladder.i18n.text import profile as text
 
 QUERY_MAX = 100
 

@@ -33,9 +33,9 @@ from evoladder.bot.interaction import Call, LadderCog, ladder_command
 from evoladder.bot.outbound import Priority, channel_bucket
 from evoladder.bot.render import accounts as render
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import accounts as text
 from evoladder.domain.errors import LadderError
 from evoladder.domain.players import PlayerState
+from evoladder.i18n.text import accounts as text
 
 KEEP_HOURS = 3
 MAX_DELETES = 100

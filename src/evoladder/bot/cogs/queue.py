@@ -55,8 +55,8 @@ from evoladder.bot.interaction import Call, Flows, LadderCog, ladder_command
 from evoladder.bot.outbound import Delivery, Priority, user_bucket
 from evoladder.bot.render import queue as render
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import queue as text
 from evoladder.domain.errors import NotQueued
+from evoladder.i18n.text import queue as text
 from evoladder.logging_setup import event
 from evoladder.services.queue import QueueStatus, SearchingView
 

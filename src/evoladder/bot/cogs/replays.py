@@ -29,8 +29,8 @@ from evoladder.bot.outbound import Priority, channel_bucket, user_bucket
 from evoladder.bot.render import replays as render
 from evoladder.bot.render.match import with_replay_status
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import replays as text
 from evoladder.domain.errors import LadderError
+from evoladder.i18n.text import replays as text
 from evoladder.logging_setup import event
 from evoladder.services.replays import ReplayTooLarge, UploadResult
 

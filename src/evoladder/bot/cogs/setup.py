@@ -9,7 +9,7 @@ from __future__ import annotations
 from evoladder.bot.components.setup import Form, SetupModal
 from evoladder.bot.interaction import Call, LadderCog, ladder_command
 from evoladder.bot.reply import ModalReply
-from evoladder.bot.strings import accounts as text
+from evoladder.i18n.text import accounts as text
 
 
 class SetupCog(LadderCog):

@@ -13,7 +13,7 @@ import discord
 from evoladder.bot.components.terms import TERMS_ITEMS, terms_reply
 from evoladder.bot.interaction import Call, LadderCog, ladder_command
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import accounts as text
+from evoladder.i18n.text import accounts as text
 
 
 class TermsCog(LadderCog):

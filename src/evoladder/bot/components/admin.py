@@ -26,10 +26,11 @@ from typing import Any
 
 import discord
 
+from evoladder.bot.errors import error_text
 from evoladder.bot.interaction import Call, FlowSpec, LadderView
 from evoladder.bot.reply import Answer, Reply
-from evoladder.bot.strings import admin as text
 from evoladder.domain.errors import LadderError
+from evoladder.i18n.text import admin as text
 from evoladder.logging_setup import event
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class ConfirmView(LadderView):
         except LadderError as exc:
             # The question is answered either way: show why, and take the buttons away.
             event(log, "admin.confirm_failed", error=type(exc).__name__)
-            done = text.NOT_DONE.format(message=exc.message)
+            done = text.NOT_DONE.format(message=error_text(exc))
         call.checkpoint("reads")
         return _closed(done)
 

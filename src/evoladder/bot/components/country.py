@@ -15,7 +15,7 @@ from evoladder.bot.components.forms import closed_view, require_owner
 from evoladder.bot.interaction import Call, FlowSpec, LadderItem, custom_id
 from evoladder.bot.render import accounts as render
 from evoladder.bot.reply import Answer, Reply
-from evoladder.bot.strings import accounts as text
+from evoladder.i18n.text import accounts as text
 
 POLICY = "setcountry"
 

@@ -17,8 +17,8 @@ import discord
 
 from evoladder.bot.interaction import Call
 from evoladder.bot.reply import Answer, NoReply, Reply
-from evoladder.bot.strings import common
 from evoladder.domain.errors import LadderError
+from evoladder.i18n.text import common
 
 
 async def answer_modal(call: Call, reply: Reply) -> Answer:

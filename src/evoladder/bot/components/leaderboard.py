@@ -52,10 +52,11 @@ from evoladder.bot.render import accounts as render_accounts
 from evoladder.bot.render import leaderboard as render
 from evoladder.bot.render.same import Same
 from evoladder.bot.reply import Answer, ModalReply, Reply
-from evoladder.bot.strings import leaderboard as text
 from evoladder.domain.errors import ValidationError
 from evoladder.domain.ranks import LETTERS
 from evoladder.game import GameData
+from evoladder.i18n import active_language, names
+from evoladder.i18n.text import leaderboard as text
 from evoladder.services.leaderboard import LeaderboardService, LeaderboardView
 
 POLICY = "leaderboard"
@@ -169,11 +170,13 @@ def apply(state: BoardState, action: str, values: Sequence[str], game: GameData)
 def board_reply(state: BoardState, view: LeaderboardView, game: GameData, *, edit: bool = False) -> Reply:
     state = replace(state, page=view.page.page)  # the service clamps pages that no longer exist
     embed = render.board(view, game, state.owner)
-    return Reply(embeds=(embed,), view=_controls_view(state, view.page.pages, Same(game)), edit=edit)
+    return Reply(
+        embeds=(embed,), view=_controls_view(state, view.page.pages, Same(game), active_language()), edit=edit
+    )
 
 
 @lru_cache(maxsize=COMPONENTS_CACHE_SIZE)
-def _controls_view(state: BoardState, pages: int, same_game: Same) -> PayloadView:
+def _controls_view(state: BoardState, pages: int, same_game: Same, language: str) -> PayloadView:
     """The controls as the view a reply carries: finished, so discord.py neither stores nor
     changes it, and one object (with its rows) serves every reply of the same board state."""
     game: GameData = same_game.value  # type: ignore[assignment]
@@ -233,11 +236,13 @@ class _SelectStatics:
 
 
 def _build_statics(game: GameData) -> tuple[_SelectStatics, ...]:
-    races = [(code, race.name) for code, race in game.races.items()]
+    races = [(code, names.race(race, code)) for code, race in game.races.items()]
     selects = [_SelectStatics.of("race", races, text.RACES_PLACEHOLDER, row=0, low=0)]
     for index, page in enumerate(render_accounts.country_pages(game)[:2]):
-        placeholder = text.COUNTRY_PLACEHOLDER.format(first=page[0].name, last=page[-1].name)
-        pairs = [(c.code, c.name) for c in page]
+        placeholder = text.COUNTRY_PLACEHOLDER.format(
+            first=names.country(page[0]), last=names.country(page[-1])
+        )
+        pairs = [(c.code, names.country(c)) for c in page]
         selects.append(_SelectStatics.of(f"c{index + 1}", pairs, placeholder, row=1 + index, low=0))
     ranks = [(ANY_RANK, text.RANK_ANY)] + [
         (letter, text.RANK_OPTION_LABEL.format(letter=letter)) for letter in LETTERS
@@ -246,17 +251,19 @@ def _build_statics(game: GameData) -> tuple[_SelectStatics, ...]:
     return tuple(selects)
 
 
-# id(game) -> (game, its selects). GameData is neither hashable nor weakly referable; keeping the
+# (id(game), language) -> (game, its selects). GameData is neither hashable nor weakly referable; keeping the
 # object itself beside its id makes a reused id (after the object is gone) impossible. A process
 # has one game data (tests a few), so this never grows past a handful of entries.
-_STATICS: dict[int, tuple[GameData, tuple[_SelectStatics, ...]]] = {}
+_STATICS: dict[tuple[int, str], tuple[GameData, tuple[_SelectStatics, ...]]] = {}
 
 
 def _statics(game: GameData) -> tuple[_SelectStatics, ...]:
-    """The selects' fixed parts for ``game``, built on first use (game data never changes)."""
-    found = _STATICS.get(id(game))
+    """The selects' fixed parts for ``game`` in the current language, built on first use (game
+    data and catalogs never change)."""
+    key = (id(game), active_language())
+    found = _STATICS.get(key)
     if found is None or found[0] is not game:
-        found = _STATICS[id(game)] = (game, _build_statics(game))
+        found = _STATICS[key] = (game, _build_statics(game))
     return found[1]
 
 
@@ -280,7 +287,7 @@ def board_components(state: BoardState, pages: int, game: GameData) -> list[dict
     assembled from prebuilt parts: one action row per select, then the buttons' row. The same
     state and page count give the same rows, which are kept (``COMPONENTS_CACHE_SIZE`` most
     recent, with their view) and shared: nobody may change them."""
-    return _controls_view(state, pages, Same(game)).to_components()
+    return _controls_view(state, pages, Same(game), active_language()).to_components()
 
 
 def _components(state: BoardState, pages: int, game: GameData) -> list[dict[str, Any]]:

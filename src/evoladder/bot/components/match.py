@@ -26,10 +26,10 @@ import discord
 
 from evoladder.bot.interaction import Call, FlowSpec, LadderItem, custom_id
 from evoladder.bot.reply import Ack, Answer, Reply
-from evoladder.bot.strings import match as text
 from evoladder.domain.errors import AlreadyReported, MatchClosed
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.rating import Outcome
+from evoladder.i18n.text import match as text
 
 MATCH_POLICY = "match"  # the guard's policy for every match button (state: the service checks)
 
@@ -86,7 +86,7 @@ class AbortMatch(MatchButton, template=r"evo:match:(?P<match_id>\d+):abort"):
     button_style = discord.ButtonStyle.danger
 
     def __init__(self, match_id: int, aborts_left: int | None = None) -> None:
-        label = text.ABORT_LABEL.format(left=aborts_left) if aborts_left is not None else None
+        label = text.ABORT_LABEL.format(count=aborts_left) if aborts_left is not None else None
         super().__init__(match_id, label=label)
 
     async def handle(self, call: Call) -> Answer:
@@ -95,7 +95,7 @@ class AbortMatch(MatchButton, template=r"evo:match:(?P<match_id>\d+):abort"):
         left = await call.deps.accounts.aborts_left(call.uid)  # the monthly reset applied
         view = discord.ui.View(timeout=None)
         view.add_item(AbortMatchYes(self.match_id))
-        question = text.ABORT_QUESTION.format(match_id=self.match_id, left=left)
+        question = text.ABORT_QUESTION.format(match_id=self.match_id, count=left)
         return Reply(content=question, view=view)
 
 
@@ -128,7 +128,7 @@ class ResultSelect(LadderItem[discord.ui.Select[Any]], template=r"evo:match:(?P<
             discord.ui.Select(
                 custom_id=custom_id("match", match_id, "result"),
                 placeholder=text.RESULT_PLACEHOLDER,
-                options=options or [discord.SelectOption(label=text.REPORT_TEXT[0], value="0")],
+                options=options or [discord.SelectOption(label=text.table("REPORT_TEXT")[0], value="0")],
                 min_values=1,
                 max_values=1,
             )
@@ -150,7 +150,7 @@ class ResultSelect(LadderItem[discord.ui.Select[Any]], template=r"evo:match:(?P<
         outcome = Outcome(int(self.item.values[0]))
         label = next((o.label for o in self.item.options if o.value == str(int(outcome))), None)
         question = text.REPORT_QUESTION.format(
-            match_id=state.id, choice=label or text.REPORT_TEXT[int(outcome)]
+            match_id=state.id, choice=label or text.table("REPORT_TEXT")[int(outcome)]
         )
         view = discord.ui.View(timeout=None)
         view.add_item(ReportResult(state.id, outcome))
@@ -190,7 +190,7 @@ class ReportResult(
 
 def reported_text(state: MatchState, outcome: Outcome) -> str:
     """What the reporter reads once their report is in: waiting, final, or a conflict."""
-    told = text.REPORT_TEXT[int(outcome)]
+    told = text.table("REPORT_TEXT")[int(outcome)]
     if state.status is MatchStatus.FINAL:
         return text.REPORTED_FINAL.format(match_id=state.id, outcome=told)
     if state.status is MatchStatus.CONFLICT:

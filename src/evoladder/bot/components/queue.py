@@ -28,8 +28,8 @@ import discord
 from evoladder.bot.interaction import Call, FlowSpec, LadderItem, custom_id
 from evoladder.bot.render import queue as render
 from evoladder.bot.reply import Ack, Answer, Reply, Track
-from evoladder.bot.strings import queue as text
 from evoladder.game import GameData
+from evoladder.i18n.text import queue as text
 from evoladder.services.queue import MAX_VETOES, QueueOptions, SearchingView
 
 QUEUE_COG_NAME = "queue"

@@ -20,15 +20,17 @@ from typing import Any
 import discord
 
 from evoladder.bot.components.forms import answer_modal, closed_view, options
+from evoladder.bot.errors import error_text
 from evoladder.bot.interaction import Call, FlowSpec, LadderModal, LadderView
 from evoladder.bot.render import accounts as render
 from evoladder.bot.reply import Answer, ModalReply, Reply
-from evoladder.bot.strings import accounts as text
 from evoladder.domain.errors import ValidationError
 from evoladder.domain.identity import MAX_ALT_IDS, validate_identity
 from evoladder.domain.players import Player
 from evoladder.game import GameData
 from evoladder.game.models import Country
+from evoladder.i18n import names
+from evoladder.i18n.text import accounts as text
 
 POLICY = "setup"
 FORM_TIMEOUT = 600.0  # seconds; Discord's interaction tokens live 15 minutes
@@ -103,7 +105,7 @@ class SetupModal(LadderModal):
             identity = validate_identity(typed.main_id, typed.battletag, typed.alt_ids)
         except ValidationError as exc:
             view = EditView(call.uid, typed)
-            return await answer_modal(call, Reply(content=render.setup_invalid(exc.message), view=view))
+            return await answer_modal(call, Reply(content=render.setup_invalid(error_text(exc)), view=view))
         form = replace(
             typed, main_id=identity.main_id, battletag=identity.battletag, alt_ids=identity.alt_ids
         )
@@ -157,7 +159,7 @@ class SetupView(_FormView):
         super().__init__(owner_uid, form)
         for page in render.country_pages(game)[:2]:
             self._country_select(page)
-        regions = [(r.code, r.name) for r in game.regions.values()]
+        regions = [(r.code, names.region(r)) for r in game.regions.values()]
         self.region_select = discord.ui.Select[SetupView](
             placeholder=text.REGION_PLACEHOLDER, options=options(regions, [form.region or ""])
         )
@@ -171,7 +173,7 @@ class SetupView(_FormView):
 
     def _country_select(self, page: tuple[Country, ...]) -> None:
         placeholder = text.COUNTRY_PLACEHOLDER.format(first=page[0].name, last=page[-1].name)
-        pairs = [(c.code, c.name) for c in page]
+        pairs = [(c.code, names.country(c)) for c in page]
         select = discord.ui.Select[SetupView](
             placeholder=placeholder, options=options(pairs, [self.form.country or ""])
         )

@@ -15,8 +15,8 @@ import discord
 from evoladder.bot.interaction import Call, FlowSpec, LadderItem, custom_id
 from evoladder.bot.render import accounts as render
 from evoladder.bot.reply import Answer, Reply
-from evoladder.bot.strings import accounts as text
 from evoladder.domain.players import Player
+from evoladder.i18n.text import accounts as text
 
 POLICY = "termsofservice"
 

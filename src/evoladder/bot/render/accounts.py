@@ -13,9 +13,10 @@ from typing import Literal
 
 import discord
 
-from evoladder.bot.strings import accounts as text
 from evoladder.game import GameData
 from evoladder.game.models import Country, Region
+from evoladder.i18n import names
+from evoladder.i18n.text import accounts as text
 
 COLOUR = discord.Colour.blurple()
 DONE_COLOUR = discord.Colour.green()
@@ -39,7 +40,7 @@ def flag(code: str | None) -> str:
 def country_label(country: Country | None) -> str:
     if country is None:
         return f"{NO_FLAG} {text.COUNTRY_NONE}"
-    return f"{flag(country.code)} {country.name}"
+    return f"{flag(country.code)} {names.country(country)}"
 
 
 def country_pages(game: GameData) -> list[tuple[Country, ...]]:
@@ -106,14 +107,14 @@ def setup_draft(draft: SetupDraftView) -> discord.Embed:
     embed.add_field(name=text.SETUP_BATTLETAG, value=draft.battletag)
     embed.add_field(name=text.SETUP_ALT_IDS, value=", ".join(draft.alt_ids) or text.SETUP_NONE)
     country = country_label(draft.country) if draft.country else text.SETUP_NOT_CHOSEN
-    region = draft.region.name if draft.region else text.SETUP_NOT_CHOSEN
+    region = names.region(draft.region) if draft.region else text.SETUP_NOT_CHOSEN
     embed.add_field(name=text.SETUP_COUNTRY, value=country)
     embed.add_field(name=text.SETUP_REGION, value=region)
     return embed
 
 
 def setup_saved(draft: SetupDraftView, changed: Iterable[str], first: bool) -> discord.Embed:
-    names = [text.SETUP_FIELD_NAMES[f] for f in changed if f in text.SETUP_FIELD_NAMES]
+    names = [text.table("SETUP_FIELD_NAMES")[f] for f in changed if f in text.table("SETUP_FIELD_NAMES")]
     if first:
         body = text.SETUP_SAVED_FIRST
     elif names:

@@ -19,9 +19,9 @@ import discord
 from evoladder.bot.render.markdown import plain, plain_names
 from evoladder.bot.render.match import race_name
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import admin as text
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.game import GameData
+from evoladder.i18n.text import admin as text
 from evoladder.services.accounts import AdminRole
 from evoladder.services.admin_console import (
     AdminActionLine,
@@ -42,6 +42,7 @@ FIELD_MAX = 1024
 REPLAY_FIELD_MAX = 700  # several replays must still fit the 6,000 characters of one message
 REPLAY_FIELDS_MAX = 4
 LATENCY_ROWS = 10
+CODES_INLINE_MAX = 20  # codes shown in the message itself; all of them are in the attached file
 Style = Literal["f", "F", "d", "D", "t", "T", "R"]
 
 
@@ -195,7 +196,7 @@ def player_file(f: PlayerFile, game: GameData) -> discord.Embed:
 
 
 def _state(state: str, match_id: int | None) -> str:
-    return text.STATE_TEXT.get(state, state).format(match_id=match_id)
+    return text.table("STATE_TEXT").get(state, state).format(match_id=match_id)
 
 
 def _status(f: PlayerFile) -> str:
@@ -254,7 +255,7 @@ def _recent_line(m: MatchState, uid: int, names: Mapping[int, str], game: GameDa
 def _result_for(m: MatchState, slot: int) -> str:
     """The match from one player's side: won / lost / draw with their shift, or its status."""
     if m.status is not MatchStatus.FINAL or m.result is None:
-        return text.STATUS_TEXT.get(m.status.value, m.status.value)
+        return text.table("STATUS_TEXT").get(m.status.value, m.status.value)
     outcome = (
         text.RESULT_DRAW if m.result == 0 else (text.RESULT_WON if m.result == slot else text.RESULT_LOST)
     )
@@ -279,7 +280,7 @@ def _action_line(a: AdminActionLine, names: Mapping[int, str]) -> str:
 def match_file(f: MatchFile, game: GameData) -> Reply:
     s = f.state
     names = plain_names(f.names)
-    status = text.STATUS_TEXT.get(s.status.value, s.status.value)
+    status = text.table("STATUS_TEXT").get(s.status.value, s.status.value)
     card = embed(
         text.MATCH_TITLE.format(match_id=s.id, status=status),
         text.MATCH_HEADER.format(map=s.map_name, server=_server(game, s.server)),
@@ -315,7 +316,7 @@ def _slot(s: MatchState, slot: int, names: Mapping[int, str], game: GameData) ->
         race=race_name(game, s.race(slot)),
         mmr=s.mmr_1 if slot == 1 else s.mmr_2,
         confirmed=when(s.confirmed_1_at if slot == 1 else s.confirmed_2_at, "T"),
-        report=text.REPORT_TEXT.get(s.report(slot), str(s.report(slot))),
+        report=text.table("REPORT_TEXT").get(s.report(slot), str(s.report(slot))),
     )
 
 
@@ -326,7 +327,8 @@ def _match_result(s: MatchState, names: Mapping[int, str]) -> str:
     elif s.status is MatchStatus.CONFLICT:
         value = text.RESULT_CONFLICT
     elif s.status is not MatchStatus.FINAL or s.result is None:
-        value = text.RESULT_CANCELLED.format(status=text.STATUS_TEXT.get(s.status.value, s.status.value))
+        status = text.table("STATUS_TEXT").get(s.status.value, s.status.value)
+        value = text.RESULT_CANCELLED.format(status=status)
     elif s.result == 0:
         value = text.RESULT_DRAW_TEXT
     else:
@@ -343,7 +345,7 @@ def _timeline(
 ) -> str:
     """The match's own timestamps and the admin actions on it, in time order."""
     moments: list[tuple[datetime, str]] = []
-    for attr, label in text.TIMELINE.items():
+    for attr, label in text.table("TIMELINE").items():
         moment = getattr(s, attr)
         if isinstance(moment, datetime):
             moments.append((moment, label.format(status=status)))
@@ -403,7 +405,7 @@ def resolve_question(p: ResolvePreview, reason: str) -> str:
     s = p.state
     names = plain_names(p.names)
     p1, p2 = names.get(s.player_1, str(s.player_1)), names.get(s.player_2, str(s.player_2))
-    outcome = {v: n for n, v in text.OUTCOME_CHOICES}[p.resolution.value]
+    outcome = text.table("OUTCOME_CHOICES")[p.resolution.value]
     now = _match_result(s, names).replace("\n", " · ")
     shift = p.plan.mmr_shift(1)
     rating = (
@@ -416,12 +418,12 @@ def resolve_question(p: ResolvePreview, reason: str) -> str:
 
 
 def resolve_done(s: MatchState) -> str:
-    status = text.STATUS_TEXT.get(s.status.value, s.status.value)
+    status = text.table("STATUS_TEXT").get(s.status.value, s.status.value)
     result = ""
     if s.status is MatchStatus.FINAL and s.result is not None:
         delta = s.mmr_change or 0
         result = text.RESOLVE_RESULT.format(
-            result=text.REPORT_TEXT.get(s.result, str(s.result)), shift=delta, neg=-delta
+            result=text.table("REPORT_TEXT").get(s.result, str(s.result)), shift=delta, neg=-delta
         )
     return text.RESOLVE_DONE.format(match_id=s.id, status=status, result=result)
 
@@ -468,7 +470,7 @@ def _name(main_id: str | None, username: str) -> str:
 
 def codes(head: str, batch: str, codes: Sequence[str]) -> Reply:
     """Codes inline (the first few) and all of them in a text file an admin can hand out."""
-    shown = list(codes[: text.CODES_INLINE_MAX])
+    shown = list(codes[: CODES_INLINE_MAX])
     body = [head, "```", *shown, "```"]
     if len(codes) > len(shown):
         body.append(text.CODES_ALL_IN_FILE)

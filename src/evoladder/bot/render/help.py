@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import discord
 
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import help as text
+from evoladder.i18n.text import help as text
 
 EMBED_COLOUR = discord.Colour.blurple()
 FIELD_LIMIT = 1024  # characters in one embed field value
@@ -31,7 +31,7 @@ def ping() -> Reply:
 def help_reply(commands: Sequence[CommandLine], *, dm_only: bool) -> Reply:
     """How to start, then every command with its description (fields of at most 1,024 chars)."""
     embed = discord.Embed(title=text.HELP_TITLE, description=text.HELP_INTRO, colour=EMBED_COLOUR)
-    embed.add_field(name=text.HELP_START_TITLE, value="\n".join(text.HELP_STEPS), inline=False)
+    embed.add_field(name=text.HELP_START_TITLE, value="\n".join(text.lines("HELP_STEPS")), inline=False)
     if dm_only:
         embed.set_footer(text=text.HELP_DM_NOTE)
     lines = [text.HELP_COMMAND_LINE.format(name=c.name, description=c.description) for c in commands]

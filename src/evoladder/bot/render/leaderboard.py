@@ -26,10 +26,11 @@ import discord
 
 from evoladder.bot.render.accounts import flag
 from evoladder.bot.render.same import Same
-from evoladder.bot.strings import leaderboard as text
 from evoladder.domain.leaderboard import Entry, LeaderboardFilter, Page, Position
 from evoladder.domain.ranks import SHARES_PERCENT
 from evoladder.game import GameData
+from evoladder.i18n import active_language, names
+from evoladder.i18n.text import leaderboard as text
 from evoladder.services.leaderboard import LeaderboardView
 
 COLOUR = discord.Colour.gold()
@@ -52,8 +53,7 @@ def short_race(game: GameData, race: str) -> str:
 
 
 def race_name(game: GameData, race: str) -> str:
-    found = game.races.get(race)
-    return found.name if found else race
+    return names.race(game.races.get(race), race)
 
 
 def cell_name(name: str, limit: int = NAME_MAX) -> str:
@@ -66,22 +66,27 @@ def cell_name(name: str, limit: int = NAME_MAX) -> str:
 def row(entry: Entry, game: GameData, viewer_uid: int | None, name_max: int = NAME_MAX) -> str:
     return _row_text(
         entry.global_rank, entry.letter, short_race(game, entry.race), entry.mmr, entry.country,
-        entry.name, entry.discord_uid == viewer_uid, name_max,
+        entry.name, entry.discord_uid == viewer_uid, name_max, active_language(),
     )
 
 
 @lru_cache(maxsize=ROW_CACHE_SIZE)
 def _row_text(
-    rank: int, letter: str, race: str, mmr: int, country: str | None, name: str, you: bool, name_max: int
+    rank: int, letter: str, race: str, mmr: int, country: str | None, name: str, you: bool, name_max: int,
+    language: str,
 ) -> str:
-    """One row's line from the values it shows (the key of the row cache)."""
+    """One row's line from the values it shows and the language (the key of the row cache)."""
     return (text.ROW_YOU if you else text.ROW).format(
         rank=f"#{rank}", letter=letter, race=race, mmr=mmr, flag=flag(country), name=cell_name(name, name_max)
     )
 
 
-@lru_cache(maxsize=1)
 def header() -> str:
+    return _header(active_language())
+
+
+@lru_cache(maxsize=16)
+def _header(language: str) -> str:
     return text.HEADER.format(
         rank=text.HEADER_RANK,
         letter=text.HEADER_LETTER,
@@ -101,11 +106,11 @@ def rows_text(entries: Sequence[Entry], game: GameData, viewer_uid: int | None) 
     if not entries:
         return text.EMPTY
     you = viewer_uid if any(e.discord_uid == viewer_uid for e in entries) else None
-    return _page_text(Same(entries), Same(game), you)
+    return _page_text(Same(entries), Same(game), you, active_language())
 
 
 @lru_cache(maxsize=PAGE_TEXT_CACHE_SIZE)
-def _page_text(entries: Same, game: Same, viewer_uid: int | None) -> str:
+def _page_text(entries: Same, game: Same, viewer_uid: int | None, language: str) -> str:
     rows: Sequence[Entry] = entries.value  # type: ignore[assignment]
     data: GameData = game.value  # type: ignore[assignment]
     return fit(lambda limit: "\n".join([header(), *(row(e, data, viewer_uid, limit) for e in rows)]))
@@ -123,11 +128,11 @@ def fit(build: Callable[[int], str], limit: int = DESCRIPTION_MAX) -> str:
 def filters_text(flt: LeaderboardFilter, game: GameData) -> str:
     parts = []
     if flt.races:
-        names = [r.name for code, r in game.races.items() if code in flt.races]
-        parts.append(text.FILTER_RACES.format(races=", ".join(names)))
+        shown = [names.race(r, code) for code, r in game.races.items() if code in flt.races]
+        parts.append(text.FILTER_RACES.format(races=", ".join(shown)))
     if flt.countries:
         labels = [
-            f"{flag(code)} {game.countries[code].name if code in game.countries else code}"
+            f"{flag(code)} {names.country(game.countries[code]) if code in game.countries else code}"
             for code in sorted(flt.countries)
         ]
         parts.append(text.FILTER_COUNTRIES.format(countries=", ".join(labels)))
@@ -143,13 +148,13 @@ def board(view: LeaderboardView, game: GameData, viewer_uid: int | None) -> disc
     the embed is kept per page object, filters, viewer position and viewer (``BOARD_CACHE_SIZE``
     most recent): a board asked for again before anything on it changed is not built again.
     The embed is shared: callers send it as it is and never change it."""
-    return _board(Same(view.page), view.filters, view.viewer, Same(game), viewer_uid)
+    return _board(Same(view.page), view.filters, view.viewer, Same(game), viewer_uid, active_language())
 
 
 @lru_cache(maxsize=BOARD_CACHE_SIZE)
 def _board(
     same_page: Same, filters: LeaderboardFilter, viewer: Position | None, same_game: Same,
-    viewer_uid: int | None,
+    viewer_uid: int | None, language: str,
 ) -> discord.Embed:
     page: Page = same_page.value  # type: ignore[assignment]
     game: GameData = same_game.value  # type: ignore[assignment]

@@ -13,9 +13,10 @@ import discord
 
 from evoladder.bot.components.match import AbortMatch, ConfirmMatch, ResultSelect
 from evoladder.bot.reply import Reply
-from evoladder.bot.strings import match as text
 from evoladder.domain.rating import Outcome
 from evoladder.game import GameData
+from evoladder.i18n import names
+from evoladder.i18n.text import match as text
 from evoladder.services import events as ev
 
 FOUND_COLOUR = discord.Colour.gold()
@@ -29,8 +30,7 @@ def when(moment: datetime) -> str:
 
 
 def race_name(game: GameData, code: str) -> str:
-    race = game.races.get(code)
-    return race.name if race else code
+    return names.race(game.races.get(code), code)
 
 
 def mention(discord_uid: int) -> str:
@@ -82,7 +82,7 @@ def details(event: ev.DetailsRevealed, game: GameData) -> Reply:
         name=text.FIELD_OPPONENT,
         value=text.OPPONENT_LINE.format(
             name=opponent.main_id or opponent.username,
-            country=country.name if country else text.UNKNOWN,
+            country=names.country(country) if country else text.UNKNOWN,
             mmr=opponent.mmr,
         ),
         inline=False,
@@ -99,7 +99,10 @@ def details(event: ev.DetailsRevealed, game: GameData) -> Reply:
     embed.add_field(name=text.FIELD_MAP, value=map_value)
     embed.add_field(
         name=text.FIELD_SERVER,
-        value=text.SERVER_LINE.format(name=event.server_name, region=event.game_region),
+        value=text.SERVER_LINE.format(
+            name=names.server(event.server_code, event.server_name),
+            region=event.game_region,  # the battle.net region's code (AM, EU, AS): the same everywhere
+        ),
     )
     if event.mod_link:
         embed.add_field(name=text.FIELD_MOD, value=text.MOD_LINE.format(link=event.mod_link))
@@ -239,7 +242,7 @@ def closed_status(event: ev.LadderEvent) -> str | None:
 
 
 def _absolute(outcome: Outcome) -> str:
-    return text.REPORT_TEXT.get(int(outcome), str(int(outcome)))
+    return text.table("REPORT_TEXT").get(int(outcome), str(int(outcome)))
 
 
 # --- the admin log -----------------------------------------------------------------------------
@@ -252,13 +255,13 @@ def admin_log(event: ev.LadderEvent, game: GameData, staff_role_id: int | None) 
     p1, p2 = mention(event.player_1), mention(event.player_2)
     mentions = discord.AllowedMentions.none()
     if isinstance(event, ev.ResultFinal):
-        result = text.ADMIN_RESULT[int(event.outcome)].format(p1=p1, p2=p2)
+        result = text.table("ADMIN_RESULT")[int(event.outcome)].format(p1=p1, p2=p2)
         if event.previous is not None:
             line = text.ADMIN_REFINAL.format(
                 match_id=event.match_id,
                 admin=mention(event.resolved_by) if event.resolved_by else text.UNKNOWN,
                 result=result,
-                previous=text.ADMIN_RESULT[int(event.previous)].format(p1=p1, p2=p2),
+                previous=text.table("ADMIN_RESULT")[int(event.previous)].format(p1=p1, p2=p2),
                 reason=event.reason or "",
                 shift=event.shift_1,
                 neg_shift=-event.shift_1,
@@ -273,7 +276,7 @@ def admin_log(event: ev.LadderEvent, game: GameData, staff_role_id: int | None) 
                 result=result,
                 shift=event.shift_1,
                 neg_shift=-event.shift_1,
-                source=text.SOURCE_TEXT.get(event.source, event.source),
+                source=text.table("SOURCE_TEXT").get(event.source, event.source),
             )
     elif isinstance(event, ev.MatchConflict):
         staff = ""
@@ -293,11 +296,11 @@ def admin_log(event: ev.LadderEvent, game: GameData, staff_role_id: int | None) 
         line = text.ADMIN_ABORTED.format(
             match_id=event.match_id,
             who=mention(event.aborted_by),
-            reason=text.ABORT_REASON.get(event.reason, event.reason),
+            reason=text.table("ABORT_REASON").get(event.reason, event.reason),
         )
     elif isinstance(event, ev.MatchAbandoned):
         line = text.ADMIN_ABANDONED.format(
-            match_id=event.match_id, reason=text.ABANDON_REASON.get(event.reason, event.reason)
+            match_id=event.match_id, reason=text.table("ABANDON_REASON").get(event.reason, event.reason)
         )
     elif isinstance(event, ev.MatchInvalidated):
         line = text.ADMIN_INVALIDATED.format(
@@ -313,4 +316,4 @@ def admin_log(event: ev.LadderEvent, game: GameData, staff_role_id: int | None) 
 
 
 def _report(report: int | None) -> str:
-    return text.REPORT_NONE if report is None else text.REPORT_TEXT.get(report, str(report))
+    return text.REPORT_NONE if report is None else text.table("REPORT_TEXT").get(report, str(report))

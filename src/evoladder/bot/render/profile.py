@@ -15,8 +15,9 @@ import discord
 
 from evoladder.bot.render.accounts import country_label, when
 from evoladder.bot.render.same import Same
-from evoladder.bot.strings import profile as text
 from evoladder.game import GameData
+from evoladder.i18n import active_language, names
+from evoladder.i18n.text import profile as text
 from evoladder.services.profile import Profile, RaceProfile
 from evoladder.store.repositories.stats import Record
 
@@ -41,11 +42,11 @@ def profile(p: Profile, game: GameData) -> discord.Embed:
     """The profile's embed. The profile service hands out the very same ``Profile`` object while
     nothing it shows changed, so the embed is kept per profile object (``EMBED_CACHE_SIZE`` most
     recent) and shared: callers send it as it is and never change it."""
-    return _profile(Same(p), Same(game))
+    return _profile(Same(p), Same(game), active_language())
 
 
 @lru_cache(maxsize=EMBED_CACHE_SIZE)
-def _profile(same_profile: Same, same_game: Same) -> discord.Embed:
+def _profile(same_profile: Same, same_game: Same, language: str) -> discord.Embed:
     p: Profile = same_profile.value  # type: ignore[assignment]
     game: GameData = same_game.value  # type: ignore[assignment]
     identity = text.IDENTITY_LINES.format(
@@ -53,9 +54,9 @@ def _profile(same_profile: Same, same_game: Same) -> discord.Embed:
         battletag=p.battletag or text.NOT_SET,
         alts=", ".join(p.alt_ids) or text.NONE,
     )
-    region = p.region.name if p.region else text.NOT_SET
+    region = names.region(p.region) if p.region else text.NOT_SET
     races = tuple(
-        (game.races[race.race].name if race.race in game.races else race.race,
+        (names.race(game.races.get(race.race), race.race),
          _race_value(race, p.ranked_total))
         for race in p.races
     )
@@ -64,11 +65,13 @@ def _profile(same_profile: Same, same_game: Same) -> discord.Embed:
         identity,
         f"{country_label(p.country)} · {region}",
         races,
-        _overall(p.overall, p.overall_win_percent, tuple(sorted(p.recent.items())), p.last_played),
+        _overall(
+            p.overall, p.overall_win_percent, tuple(sorted(p.recent.items())), p.last_played, language
+        ),
         text.ABORTS_LINE.format(left=p.aborts_left, total=p.aborts_per_month),
         text.STATUS_LINE.format(
-            status=text.STATUS_TEXT.get(p.status.value, p.status.value),
-            state=text.STATE_TEXT.get(p.state.value, p.state.value),
+            status=text.table("STATUS_TEXT").get(p.status.value, p.status.value),
+            state=text.table("STATE_TEXT").get(p.state.value, p.state.value),
         ),
     )
 
@@ -99,7 +102,8 @@ def _race_value(race: RaceProfile, ranked_total: int) -> str:
         return text.RACE_UNPLAYED
     recent = tuple(sorted(race.recent.items()))
     return _race_lines(
-        race.mmr, race.letter, race.global_rank, ranked_total, race.record, race.win_percent, recent
+        race.mmr, race.letter, race.global_rank, ranked_total, race.record, race.win_percent, recent,
+        active_language(),
     )
 
 
@@ -112,6 +116,7 @@ def _race_lines(
     all_time: Record,
     win_percent: float | None,
     recent: tuple[tuple[int, Record], ...],
+    language: str,
 ) -> str:
     """A played race's three lines, from exactly the values they show (the cache key): a dozen
     format calls per race that come out the same on every view until something shown changes."""
@@ -135,6 +140,7 @@ def _overall(
     win_percent: float | None,
     recent: tuple[tuple[int, Record], ...],
     last_played: datetime | None,
+    language: str,
 ) -> str:
     last = when(last_played, "R") if last_played else text.NEVER
     return text.OVERALL_LINES.format(

@@ -12,9 +12,10 @@ from datetime import datetime
 
 import discord
 
-from evoladder.bot.strings import queue as text
 from evoladder.domain.players import ABORTS_PER_MONTH
 from evoladder.game import GameData
+from evoladder.i18n import names
+from evoladder.i18n.text import queue as text
 from evoladder.services.queue import QueueStatus, SearchingView
 
 GUIDE_COLOUR = discord.Colour.blurple()
@@ -42,8 +43,7 @@ def discord_time(moment: datetime, style: str = "R") -> str:
 def race_name(game: GameData, code: str | None) -> str:
     if code is None:
         return text.NOT_PLAYING
-    race = game.races.get(code)
-    return race.name if race else code
+    return names.race(game.races.get(code), code)
 
 
 def map_label(game: GameData, name: str) -> str:

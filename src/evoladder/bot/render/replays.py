@@ -14,7 +14,6 @@ import discord
 
 from evoladder.bot.render.match import outcome_for, race_name
 from evoladder.bot.reply import Reply, Track
-from evoladder.bot.strings import replays as text
 from evoladder.domain.match_state import MatchState
 from evoladder.domain.rating import Outcome
 from evoladder.domain.replays import (
@@ -26,6 +25,7 @@ from evoladder.domain.replays import (
     ReplayPlayer,
 )
 from evoladder.game import GameData
+from evoladder.i18n.text import replays as text
 from evoladder.services.replays import MatchReplay, ReplayEffect, UploadResult
 
 REPLAY_MESSAGE = "replay"  # bot_messages.kind of the details embed (/prune removes it later)
@@ -77,7 +77,7 @@ def effect_text(result: UploadResult) -> str:
         return text.EFFECT_UNVERIFIED_WINNER
     if match.is_open:  # the reporting deadline passed while the file was on its way
         return text.EFFECT_REPORTING_CLOSED.format(match_id=match.id)
-    status = text.MATCH_STATUS.get(match.status.value, match.status.value)
+    status = text.table("MATCH_STATUS").get(match.status.value, match.status.value)
     return text.EFFECT_EVIDENCE.format(match_id=match.id, status=status)
 
 
@@ -165,7 +165,8 @@ def _status_line(replay: MatchReplay, viewer_uid: int, viewer_slot: int) -> str:
 
 def _checks_summary(replay: MatchReplay) -> str:
     if replay.failed_critical:
-        names = ", ".join(text.CHECK_NAMES.get(c.id.value, c.id.value) for c in replay.failed_critical)
+        check_names = text.table("CHECK_NAMES")
+        names = ", ".join(check_names.get(c.id.value, c.id.value) for c in replay.failed_critical)
         return text.STATUS_CRITICAL.format(checks=names)
     if replay.warnings:
         return text.STATUS_WARNINGS.format(count=len(replay.warnings))
