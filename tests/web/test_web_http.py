@@ -125,6 +125,17 @@ async def test_privacy_no_discord_id_name_or_battletag_anywhere(
         # Players are addressed by ladder id: a Discord id is not an address.
         assert ALICE not in ids.values()
         assert (await client.get(f"/players/{ALICE}")).status == 404
+        # A player who opts in shows their Discord name and BattleTag on their own page only.
+        await ladder.deps.accounts.set_public_identity(ALICE, True)
+        page = await (await client.get(f"/players/{ids[ALICE]}?page=1")).text()
+        assert f"player{ALICE}" in page and f"#{1000 + ALICE % 1000}" in page
+        shown = await (await client.get(f"/api/v1/players/{ids[ALICE]}?page=1")).json()
+        tag = f"Main{ALICE}#{1000 + ALICE}"
+        assert shown["identity"] == {"discord_name": f"player{ALICE}", "battletag": tag}
+        assert f"player{ALICE}" not in await (await client.get("/api/v1/leaderboard")).text()
+        await ladder.deps.accounts.set_public_identity(ALICE, False)
+        hidden = await (await client.get(f"/api/v1/players/{ids[ALICE]}?page=2")).json()
+        assert hidden["identity"] is None
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,8 @@ class Player:
     created_at: datetime
     updated_at: datetime
     version: int
+    # The player chose to show their Discord name and BattleTag on their public web page.
+    public_identity: bool = False
 
     @property
     def has_accepted_terms(self) -> bool:

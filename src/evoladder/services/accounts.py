@@ -332,6 +332,15 @@ class AccountService:
         event(log, "player.activated", discord_uid=discord_uid)
         return change.player
 
+    async def set_public_identity(self, discord_uid: int, shown: bool) -> Player:
+        """Show (or stop showing) the player's Discord name and BattleTag on their public page.
+        Off unless the player turns it on; logged like every other change of a field."""
+        change = await self.writer.change(
+            discord_uid, _set(public_identity=shown), changed_by=ChangedBy.PLAYER
+        )
+        event(log, "player.public_identity", discord_uid=discord_uid, shown=shown)
+        return change.player
+
     async def acknowledge_quickstart(self, discord_uid: int) -> Player:
         """Record that the player read the /queue quick-start guide, so it is shown only once.
 

@@ -2,7 +2,9 @@
 
 One service behind every public page, so the privacy rule lives in one place: a public object
 carries a player's ladder id (``players.id``), ladder name (main id), country, ratings and
-results, never a Discord id, a Discord name or a BattleTag. Pages address players by ladder id.
+results, never a Discord id, and a Discord name or a BattleTag only on the player's own page
+when they chose to show them (``players.public_identity``, set in /setup). Pages address
+players by ladder id.
 
 Reads come from the read models where they exist (the leaderboard index for boards, ranks and
 names on a board; the profile service for a player's ratings and statistics) and from one or two
@@ -136,6 +138,7 @@ class PublicPlayer:
     matches_pages: int
     matches_total: int
     next_cursor: int | None  # the id to pass as ``before`` for the next (older) matches
+    identity: tuple[str, str | None] | None = None  # (Discord name, BattleTag): only if opted in
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +371,7 @@ class PublicLadder:
         async with self._db.read() as uow:
             repo = PublicRepository(uow.conn)
             total = await repo.match_count_of(uid)
+            identity = await repo.public_identity(uid)
             pages = max(1, math.ceil(total / MATCHES_PAGE_SIZE))
             page = max(1, min(page, pages))
             offset = 0 if before is not None else (page - 1) * MATCHES_PAGE_SIZE
@@ -392,6 +396,7 @@ class PublicLadder:
             matches_pages=pages,
             matches_total=total,
             next_cursor=next_cursor,
+            identity=identity,
         )
 
     async def chart(self, ladder_id: int) -> RatingChart | None:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from evoladder.store.types import UTCDateTime
@@ -61,6 +62,8 @@ players = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False, default=1),
+    # Shows the Discord name and BattleTag on the player's public web page (off unless chosen).
+    Column("public_identity", Boolean, nullable=False, default=False, server_default=false()),
     CheckConstraint("state IN ('idle', 'queueing', 'in_match')", name="state"),
     Index("ix_players_discord_username", "discord_username"),
 )

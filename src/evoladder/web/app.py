@@ -472,6 +472,8 @@ def player_json(player: Any, points: Any) -> dict[str, Any]:
     return {
         "player": name_json(player.player),
         "region": player.region,
+        "identity": ({"discord_name": player.identity[0], "battletag": player.identity[1]}
+                     if player.identity else None),
         "overall": {"record": _record(player.overall), "win_percent": player.overall_win_percent,
                     "recent": _recent(player.recent)},
         "last_played": player.last_played,

@@ -89,6 +89,7 @@ def openapi_document(game: GameData, base_url: str) -> dict[str, Any]:
         "Player": _obj({
             "player": name,
             "region": _nullable(STR),
+            "identity": _nullable(_obj({"discord_name": STR, "battletag": _nullable(STR)})),
             "overall": _obj({"record": record, "win_percent": _nullable({"type": "number"}),
                              "recent": _ref("Recent")}),
             "last_played": _nullable(TIME),

@@ -41,6 +41,8 @@ EN: dict[str, str] = {
     "player.title": "{name}",
     "player.description": "{name} on the evoladder ladder: ratings, ranks and recent matches.",
     "player.region": "Region",
+    "player.discord_name": "Discord",
+    "player.battletag": "BattleTag",
     "player.overall": "All races",
     "player.record": "{wins}-{losses}-{draws}",
     "player.col_race": "Race",

@@ -94,7 +94,7 @@ class LeaderboardCog(LadderCog):
         )
         view = state.query(self.deps.leaderboard)
         call.checkpoint("reads")
-        return board_reply(state, view, game)
+        return board_reply(state, view, game, public_url=self.deps.settings.public_url)
 
     @leaderboard.autocomplete("race")
     async def race_choices(

@@ -13,7 +13,9 @@ from evoladder.bot.interaction import Call, LadderCog, ladder_command
 from evoladder.bot.render import profile as render
 from evoladder.bot.render.markdown import plain
 from evoladder.bot.reply import Reply
+from evoladder.bot.weblinks import player_link, with_link
 from evoladder.domain.errors import LadderError, TargetPlayerNotFound
+from evoladder.domain.players import Player
 from evoladder.i18n.text import profile as text
 
 QUERY_MAX = 100
@@ -25,12 +27,19 @@ class ProfileCog(LadderCog):
     async def profile(self, call: Call, player: app_commands.Range[str, 1, QUERY_MAX] | None = None) -> Reply:
         if player is None:  # the caller's own: the guard just read their record
             profile = await self.deps.profiles.profile(call.uid, call.player)
+            ladder_id = call.player.id if call.player else None
         else:
-            profile = await self.deps.profiles.profile(await self._other(call, player))
+            target = await self._other(call, player)
+            profile = await self.deps.profiles.profile(target.discord_uid, target)
+            ladder_id = target.id
         call.checkpoint("reads")
-        return Reply(embeds=(render.profile(profile, self.deps.game),))
+        reply = Reply(embeds=(render.profile(profile, self.deps.game),))
+        public_url = self.deps.settings.public_url
+        if public_url and ladder_id is not None:
+            return with_link(reply, player_link(public_url, ladder_id))
+        return reply
 
-    async def _other(self, call: Call, query: str) -> int:
+    async def _other(self, call: Call, query: str) -> Player:
         found = await self.deps.admin_players.lookup(call.uid, query)
         if not found:
             raise TargetPlayerNotFound()
@@ -39,4 +48,4 @@ class ProfileCog(LadderCog):
                 f"{plain(f.player.discord_username)} ({f.player.discord_uid})" for f in found[:5]
             )
             raise LadderError(text.SEVERAL_PLAYERS.format(query=query, names=names))
-        return found[0].player.discord_uid
+        return found[0].player

@@ -52,6 +52,7 @@ from evoladder.bot.render import accounts as render_accounts
 from evoladder.bot.render import leaderboard as render
 from evoladder.bot.render.same import Same
 from evoladder.bot.reply import Answer, ModalReply, Reply
+from evoladder.bot.weblinks import board_link, with_link
 from evoladder.domain.errors import ValidationError
 from evoladder.domain.ranks import LETTERS
 from evoladder.game import GameData
@@ -167,12 +168,20 @@ def apply(state: BoardState, action: str, values: Sequence[str], game: GameData)
     return state
 
 
-def board_reply(state: BoardState, view: LeaderboardView, game: GameData, *, edit: bool = False) -> Reply:
+def board_reply(
+    state: BoardState, view: LeaderboardView, game: GameData, *, edit: bool = False,
+    public_url: str | None = None,
+) -> Reply:
+    """The board's answer; with ``public_url``, its text links the same board on the web."""
     state = replace(state, page=view.page.page)  # the service clamps pages that no longer exist
     embed = render.board(view, game, state.owner)
-    return Reply(
+    reply = Reply(
         embeds=(embed,), view=_controls_view(state, view.page.pages, Same(game), active_language()), edit=edit
     )
+    if public_url:
+        link = board_link(public_url, state.races, state.countries, state.letter, state.best_only, state.page)
+        return with_link(reply, link)
+    return reply
 
 
 @lru_cache(maxsize=COMPONENTS_CACHE_SIZE)
@@ -381,7 +390,7 @@ class BoardControl(
             state = apply(self.state, self.action, values, game)
             view = state.query(service)
         call.checkpoint("reads")
-        return board_reply(state, view, game, edit=True)
+        return board_reply(state, view, game, edit=True, public_url=call.deps.settings.public_url)
 
 
 class PageModal(LadderModal):
@@ -409,7 +418,9 @@ class PageModal(LadderModal):
         state = replace(self.state, page=int(typed))
         view = state.query(call.deps.leaderboard)
         call.checkpoint("reads")
-        return await answer_modal(call, board_reply(state, view, call.deps.game))
+        return await answer_modal(
+            call, board_reply(state, view, call.deps.game, public_url=call.deps.settings.public_url)
+        )
 
 
 LEADERBOARD_ITEMS: tuple[type[LadderItem[Any]], ...] = (BoardControl,)

@@ -40,6 +40,7 @@ def player_from_row(row: RowMapping) -> Player:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         version=row["version"],
+        public_identity=bool(row["public_identity"]),
     )
 
 

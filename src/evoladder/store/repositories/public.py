@@ -42,6 +42,14 @@ class PublicRepository(Repository):
         found = (await self.conn.execute(stmt)).scalar_one_or_none()
         return None if found is None else int(found)
 
+    async def public_identity(self, discord_uid: int) -> tuple[str, str | None] | None:
+        """(Discord name, BattleTag) when the player chose to show them, else None."""
+        stmt = select(players.c.discord_username, players.c.battletag).where(
+            players.c.discord_uid == discord_uid, players.c.public_identity.is_(True)
+        )
+        found = (await self.conn.execute(stmt)).first()
+        return (str(found[0]), found[1]) if found else None
+
     async def search_names(self, prefix: str, limit: int) -> list[tuple[int, str, str | None]]:
         """(ladder id, main id, country) of set-up players whose main id starts with ``prefix``
         (case-insensitive), shortest names first. Only main ids are searched: Discord names are

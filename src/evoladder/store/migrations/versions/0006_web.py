@@ -4,13 +4,16 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-07 02:05:00
 
-Reserved in advance so that parallel work on the schema keeps one linear chain; it stays a no-op
-until its change fills it.
+``players.public_identity``: the player chose to show their Discord name and BattleTag on their
+public page (false for everyone until they choose it in /setup).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = '0006'
 down_revision: str | None = '0005'
@@ -19,8 +22,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.add_column(
+        "players", sa.Column("public_identity", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("players") as batch:
+        batch.drop_column("public_identity")

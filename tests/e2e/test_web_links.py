@@ -1,0 +1,39 @@
+"""/profile and /leaderboard link to the web pages when the public URL is set (and only then)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evoladder.sandbox import VirtualPlayer
+from evoladder.sandbox.ladder import Sandbox
+from evoladder.settings import load_settings
+
+pytestmark = pytest.mark.e2e
+
+URL = "https://ladder.example.org"
+
+
+async def _set_up(sb: Sandbox, name: str) -> tuple[VirtualPlayer, int]:
+    player = sb.player(name)
+    accounts = sb.ladder.deps.accounts
+    await accounts.ensure_player(player.id, name)
+    await accounts.accept_terms(player.id)
+    await accounts.complete_setup(player.id, "Alice", "Alice#1234", (), "KR", "EUW")
+    return player, (await accounts.get_player(player.id)).id
+
+
+async def test_profile_and_board_link_the_web_pages_when_the_public_url_is_set() -> None:
+    async with Sandbox(settings=load_settings(public_url=URL + "/")) as sb:
+        alice, ladder_id = await _set_up(sb, "alice")
+        profile = await alice.slash("profile")
+        assert profile.content == f"<{URL}/players/{ladder_id}>"
+        assert str(alice.id) not in profile.content  # a ladder id, never the Discord id
+        board = await alice.slash("leaderboard", race="bw_zerg", country="KR")
+        assert board.content == f"<{URL}/leaderboard?race=bw_zerg&country=KR>"
+
+
+async def test_no_link_without_a_public_url() -> None:
+    async with Sandbox(settings=load_settings(public_url=None)) as sb:
+        alice, _ = await _set_up(sb, "alice")
+        assert not (await alice.slash("profile")).content
+        assert not (await alice.slash("leaderboard")).content
