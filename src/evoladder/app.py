@@ -29,7 +29,7 @@ import contextlib
 import gc
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +68,7 @@ from evoladder.services.queue import BanCascade, QueueService
 from evoladder.services.read_models import build_read_models
 from evoladder.services.replays import ReplayService
 from evoladder.services.scheduler import Scheduler
-from evoladder.services.timing import FlowTiming, command_log_gauges, player_cache_gauges
+from evoladder.services.timing import FlowTiming, Gauge, command_log_gauges, player_cache_gauges
 from evoladder.settings import Settings
 from evoladder.store.engine import create_engine
 from evoladder.store.migrations import head_revision, upgrade
@@ -369,6 +369,7 @@ async def build_ladder(
         sync_commands=sync_commands,
     )
     notifier.attach(bot)
+    timing.add_gauges(operations_gauges(matchmaker, outbound, db))
     public = PublicLadder(db, game, read_models, profiles, matches, queue, replays)
     ladder = Ladder(core, deps, bot, lifecycle, notifier, stack, public=public)
     stack.push_async_callback(ladder._close_bot)
@@ -383,6 +384,38 @@ async def build_ladder(
         cogs=len(cogs),
     )
     return ladder
+
+
+def operations_gauges(
+    matchmaker: Matchmaker, outbound: Outbound, db: Database
+) -> Callable[[], Iterable[Gauge]]:
+    """The last wave, the outbound queue and the database pool, as gauges read when the metrics
+    are scraped (the same objects the admin snapshot and the logs read)."""
+
+    def read() -> Iterable[Gauge]:
+        out = [
+            Gauge("evoladder_outbound_pending", "Messages waiting in the outbound queue.", outbound.pending),
+            Gauge("evoladder_outbound_sent", "Outbound messages sent since start.", outbound.stats.sent),
+            Gauge("evoladder_outbound_failed", "Outbound messages that failed.", outbound.stats.failed),
+            Gauge("evoladder_outbound_retried", "Outbound retries (429s and errors).",
+                  outbound.stats.retried),
+            Gauge("evoladder_outbound_dropped", "Outbound messages dropped.", outbound.stats.dropped),
+        ]
+        report = matchmaker.last_report
+        if report is not None:
+            out += [
+                Gauge("evoladder_wave_queued", "Players queued at the last wave.", report.queued),
+                Gauge("evoladder_wave_matches", "Matches formed by the last wave.", len(report.match_ids)),
+                Gauge("evoladder_wave_seconds", "Duration of the last wave.",
+                      sum(report.durations_ms.values()) / 1000),
+            ]
+        pool = db.engine.pool
+        checked_out = getattr(pool, "checkedout", None)
+        if callable(checked_out):
+            out.append(Gauge("evoladder_db_pool_in_use", "Database connections in use.", checked_out()))
+        return out
+
+    return read
 
 
 def build_replays(

@@ -206,6 +206,7 @@ async def test_health_readiness_and_metrics(db_url: str, tmp_path: Path, world: 
         assert any(s.labels.get("race") == "sc2_protoss" and s.value == 1
                    for s in families["evoladder_queue_size"].samples)
         assert "evoladder_player_cache_hit_rate_percent" in families  # the admin snapshot's counters
+        assert "evoladder_outbound_pending" in families
 
 
 async def test_static_files_are_vendored(db_url: str, tmp_path: Path, world: World) -> None:
