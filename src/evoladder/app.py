@@ -52,6 +52,7 @@ from evoladder.domain.match_state import MatchTimings
 from evoladder.game import GameData, load_game_data
 from evoladder.game.replay_parse import RaceLookup
 from evoladder.game.replay_pool import ReplayPool
+from evoladder.i18n import Catalogs
 from evoladder.logging_setup import configure_logging, event
 from evoladder.services.accounts import AccountService, AdminRoster
 from evoladder.services.admin_console import AdminConsole
@@ -185,6 +186,7 @@ class Ladder:
             trust_forwarded=settings.web_trust_forwarded,
             replay_downloads=settings.web_replay_downloads,
             max_concurrency=settings.web_max_concurrency,
+            catalogs=Catalogs.load(),
         )
         return create_app(deps)
 

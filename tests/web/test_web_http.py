@@ -241,3 +241,21 @@ def test_card_without_a_cjk_font_says_so_and_draws_no_empty_boxes(caplog: pytest
     assert renderer.text("Über카", 7) == "Über"
     data = CardData(7, "테란왕", "Korea", (CardLine("BW Zerg", 1600, "A"),), "http://x", None)
     assert Image.open(io.BytesIO(renderer.render(data))).size == (1200, 630)
+
+
+async def test_pages_speak_the_visitors_language(db_url: str, tmp_path: Path, world: World) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, _ladder):
+        chosen = await client.get("/leaderboard?lang=ko")
+        page = await chosen.text()
+        assert '<html lang="ko">' in page and "순위표" in page
+        assert "스1 저그" in page  # the catalog's own race name
+        assert chosen.cookies["lang"].value == "ko"  # kept for the next pages
+        assert chosen.headers["Content-Language"] == "ko" and "Accept-Language" in chosen.headers["Vary"]
+        assert "순위표" in await (await client.get("/leaderboard")).text()  # the cookie remembers
+        client.session.cookie_jar.clear()
+        russian = await client.get("/queue", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
+        assert "Очередь" in await russian.text()
+        english = await client.get("/leaderboard", headers={"Accept-Language": "fr-FR"})
+        assert '<html lang="en">' in await english.text()
+        error = await client.get("/leaderboard?page=x&lang=es")
+        assert error.status == 400 and "no es válida" in await error.text()

@@ -46,6 +46,7 @@ from aiohttp import web
 from evoladder.domain.errors import LadderError, NotFound, ValidationError
 from evoladder.domain.ranks import LETTERS
 from evoladder.game import GameData
+from evoladder.i18n import ENGLISH, Catalog, Catalogs, active_language, english, using
 from evoladder.logging_setup import event
 from evoladder.services.public import BoardQuery, PublicLadder
 from evoladder.store.repositories.stats import DEFAULT_WINDOWS_DAYS
@@ -67,6 +68,8 @@ JSON = "application/json"
 CACHE_PAGES = "public, max-age=5"
 CACHE_LIVE = "no-cache"
 CACHE_STATIC = "public, max-age=86400"
+LANG_COOKIE = "lang"
+LANG_COOKIE_SECONDS = 365 * 86400
 UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
 
 Check = Callable[[], Awaitable[bool]]
@@ -119,6 +122,7 @@ class WebDeps:
     trust_forwarded: bool = False
     replay_downloads: bool = False
     max_concurrency: int = 2
+    catalogs: Catalogs | None = None  # the languages the pages speak (English only without)
     clock: Callable[[], float] = time.time
 
 
@@ -147,16 +151,14 @@ class Site:
         self.cache = PageCache()
         self.gate = asyncio.Semaphore(deps.max_concurrency)
         game = deps.game
-        self.races = tuple((code, race.name) for code, race in game.races.items())
-        self.common = tuple(
-            sorted(((c.code, c.name) for c in game.countries.values() if c.common and c.code != "ZZ"),
-                   key=lambda pair: pair[1])
-        )
+        self.catalogs = deps.catalogs or Catalogs({ENGLISH: english()})
+        common = tuple(c.code for c in game.countries.values() if c.common and c.code != "ZZ")
         self.openapi = make_body(dump(openapi_document(game, deps.base_url)), JSON)
         self.cards = CardCache(CardRenderer())
-        self.race_names = dict(self.races)
+        # The link-preview card is one image for every language: the data's (English) names.
+        self.race_names = {code: race.name for code, race in game.races.items()}
         self.country_names = {code: c.name for code, c in game.countries.items()}
-        self.fragments = BoardFragments(self.texts, self.races, self.common, self.country_names, LETTERS)
+        self.fragments = BoardFragments(self.texts, game.races, game.countries, common, LETTERS)
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -173,6 +175,7 @@ class Site:
         version: Hashable,
         build: Callable[[], Awaitable[Body]],
     ) -> web.Response:
+        key = (active_language(), key)  # every page and error is in the request's language
         body = self.cache.get(key, version)
         if body is None:
             body = await build()
@@ -180,7 +183,8 @@ class Site:
         return self.respond(request, body)
 
     def html(self, template: str, request: web.Request, **context: Any) -> Body:
-        text = self.renderer.page(template, path=request.path_qs, **context)
+        text = self.renderer.page(template, path=request.path_qs, lang=active_language(),
+                                  languages=self.languages, **context)
         return make_body(text.encode(), HTML)
 
     def error(self, request: web.Request, status: int, message: str) -> web.Response:
@@ -188,7 +192,8 @@ class Site:
             data = dump({"error": {"status": status, "message": message}})
             return web.Response(status=status, body=data, content_type=JSON,
                                 headers={"Cache-Control": "no-store"})
-        page = self.renderer.page("error.html", path=request.path, message=message)
+        page = self.renderer.page("error.html", path=request.path, message=message, lang=active_language(),
+                                  languages=self.languages)
         return web.Response(status=status, text=page, content_type="text/html",
                             headers={"Cache-Control": "no-store"})
 
@@ -352,6 +357,19 @@ class Site:
     ) -> web.StreamResponse:
         started = time.perf_counter()
         route = request.match_info.route.resource.canonical if request.match_info.route.resource else "-"
+        catalog, chosen = self.language_of(request)
+        with using(catalog):
+            response = await self._guarded(request, handler, started, route)
+        response.headers["Vary"] = "Accept-Language, Cookie"
+        response.headers["Content-Language"] = catalog.language
+        if chosen and request.cookies.get(LANG_COOKIE) != catalog.language:
+            response.set_cookie(LANG_COOKIE, catalog.language, max_age=LANG_COOKIE_SECONDS, samesite="Lax")
+        return response
+
+    async def _guarded(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        started: float, route: str,
+    ) -> web.StreamResponse:
         metrics = self.deps.metrics
         try:
             if request.path not in UNLIMITED:
@@ -389,12 +407,48 @@ class Site:
             metrics.requests.labels(route=route, status=status).inc()
             metrics.latency.labels(route=route).observe(elapsed)
 
+    @property
+    def languages(self) -> tuple[tuple[str, str], ...]:
+        """(code, the language's name in itself) of every language the pages speak."""
+        return tuple((code, str(self.catalogs.get(code).sections["language"]["NAME"]))
+                     for code in self.catalogs.languages)
+
+    def language_of(self, request: web.Request) -> tuple[Catalog, bool]:
+        """The request's language: ``?lang=`` (then kept in a cookie), the ``lang`` cookie, then the
+        browser's ``Accept-Language``; English otherwise. True when ``?lang=`` chose it."""
+        known = self.catalogs.languages
+        asked = request.query.get("lang")
+        if asked in known:
+            return self.catalogs.get(asked), True
+        cookie = request.cookies.get(LANG_COOKIE)
+        if cookie in known:
+            return self.catalogs.get(cookie), False
+        for tag in _accepted(request.headers.get("Accept-Language", "")):
+            for code in known:
+                if tag == code.lower() or tag.split("-")[0] == code.lower().split("-")[0]:
+                    return self.catalogs.get(code), False
+        return self.catalogs.english, False
+
     def client_of(self, request: web.Request) -> str:
         if self.deps.trust_forwarded:
             forwarded = request.headers.get("X-Forwarded-For")
             if forwarded:
                 return forwarded.split(",")[0].strip()
         return request.remote or "-"
+
+
+def _accepted(header: str) -> list[str]:
+    """Accept-Language's tags, most wanted first (``q`` weights; malformed parts skipped)."""
+    tags: list[tuple[float, int, str]] = []
+    for i, part in enumerate(header.split(",")[:20]):
+        tag, _, weight = part.strip().partition(";")
+        try:
+            q = float(weight.strip().removeprefix("q=")) if weight else 1.0
+        except ValueError:
+            continue
+        if tag and q > 0:
+            tags.append((-q, i, tag.strip().lower()))
+    return [t for _, _, t in sorted(tags)]
 
 
 def _matches(header: str | None, etag: str) -> bool:

@@ -13,10 +13,12 @@ is escaped (``markupsafe.escape``).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
+from evoladder.game.models import Country, Race
+from evoladder.i18n import active_language, names
 from evoladder.services.public import BoardQuery, BoardRow
 from evoladder.web.render import Texts, flag
 
@@ -45,22 +47,24 @@ class BoardFragments:
     def __init__(
         self,
         texts: Texts,
-        races: Sequence[tuple[str, str]],
-        countries: Sequence[tuple[str, str]],
-        country_names: dict[str, str],
+        races: Mapping[str, Race],
+        countries: Mapping[str, Country],
+        common: Sequence[str],
         letters: Sequence[str],
     ) -> None:
         self._t = texts
         self._races = races
-        self._race_names = dict(races)
         self._countries = countries
-        self._country_names = country_names
+        self._common = common
         self._letters = letters
         self._rows = LRU(ROW_CACHE_SIZE)
         self._forms = LRU(FORM_CACHE_SIZE)
 
     def rows(self, rows: Sequence[BoardRow]) -> Markup:
-        return Markup("\n").join(self._rows.get(row, lambda row=row: self._row(row)) for row in rows)  # type: ignore[misc]
+        language = active_language()  # names and texts are the request's language's
+        return Markup("\n").join(
+            self._rows.get((language, row), lambda row=row: self._row(row)) for row in rows  # type: ignore[misc]
+        )
 
     def _row(self, row: BoardRow) -> Markup:
         p = row.player
@@ -68,17 +72,21 @@ class BoardFragments:
         if p.ladder_id:
             name = Markup(f'<a href="/players/{p.ladder_id}">{name}</a>')
         country = p.country or ""
+        found = self._countries.get(country)
+        country_name = names.country(found) if found is not None else country
+        race_name = names.race(self._races.get(row.race), row.race)
         return Markup(
             f'<tr data-ladder-id="{p.ladder_id or ""}"><td>{row.position}</td><td>{row.global_rank}</td>'
             f'<td class="letter l-{escape(row.letter)}">{escape(row.letter)}</td>'
-            f"<td>{escape(self._race_names.get(row.race, row.race))}</td>"
-            f'<td title="{escape(self._country_names.get(country, country))}">{flag(country)} '
+            f"<td>{escape(race_name)}</td>"
+            f'<td title="{escape(country_name)}">{flag(country)} '
             f"{escape(country)}</td>"
             f'<td class="name">{name}</td><td class="num">{row.mmr}</td></tr>'
         )
 
     def form(self, query: BoardQuery, season: str, seasons: Sequence[str], page: int, pages: int) -> Markup:
-        key = (query.races, query.countries, query.letter, query.best_only, season, page, pages)
+        key = (active_language(), query.races, query.countries, query.letter, query.best_only, season, page,
+               pages)
         return self._forms.get(key, lambda: self._form(query, season, seasons, page, pages))
 
     def _form(self, query: BoardQuery, season: str, seasons: Sequence[str], page: int, pages: int) -> Markup:
@@ -89,12 +97,14 @@ class BoardFragments:
 
         parts = [f'<form class="filters" method="get" action="/leaderboard">'
                  f"<fieldset><legend>{escape(t('board.races'))}</legend>"]
-        for code, name in self._races:
+        for code, race in self._races.items():
+            name = names.race(race, code)
             parts.append(f'<label><input type="checkbox" name="race" value="{escape(code)}"'
                          f'{on(code in query.races, "checked")}> {escape(name)}</label>')
         parts.append(f"</fieldset><label>{escape(t('board.countries'))} "
                      '<select name="country" multiple size="4">')
-        for code, name in self._countries:
+        common = sorted((names.country(self._countries[c]), c) for c in self._common)
+        for name, code in common:
             parts.append(f'<option value="{escape(code)}"{on(code in query.countries, "selected")}>'
                          f"{escape(name)}</option>")
         parts.append(f'<option value="ZZ"{on("ZZ" in query.countries, "selected")}>'

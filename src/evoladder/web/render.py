@@ -1,27 +1,36 @@
-"""Templates (Jinja2, autoescaped) and the translation hook every page text goes through."""
+"""Templates (Jinja2, autoescaped) and the translation hook every page text goes through.
+
+Texts come from the ``[web]`` section of the language catalogs (:mod:`evoladder.i18n`), in the
+language of the request (:func:`evoladder.web.app.Site.language_of`: ``?lang=``, then the
+``lang`` cookie, then ``Accept-Language``), which the middleware makes the active catalog of
+the request's task. Race and country names come from the catalogs too (``evoladder.i18n.names``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from evoladder.game import GameData
-from evoladder.web.strings import EN
+from evoladder.i18n import names
+from evoladder.i18n.text import web
+
+
+def web_key(key: str) -> str:
+    """``board.title`` -> ``BOARD_TITLE`` (``report.-1`` -> ``REPORT_M1``): the catalog's key."""
+    return key.upper().replace(".", "_").replace("-", "M")
 
 
 class Texts:
-    """``t(key, **kw)``: a page text by key, with named placeholders. A missing key shows the key
-    itself (visible in a page, never a crash); a language catalog replaces ``catalog``."""
-
-    def __init__(self, catalog: Mapping[str, str] = EN) -> None:
-        self._catalog = catalog
+    """``t(key, **kw)``: a page text by key in the request's language, named placeholders. A key
+    the catalogs lack shows the key itself (visible in a page, never a crash)."""
 
     def __call__(self, key: str, **values: Any) -> str:
-        text = self._catalog.get(key)
-        if text is None:
+        text = web.get(web_key(key), "")
+        if not text:
             return key
         return text.format(**values) if values else text
 
@@ -55,18 +64,25 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        races = {code: race.name for code, race in game.races.items()}
-        countries = {code: country.name for code, country in game.countries.items()}
+        races, countries = game.races, game.countries
+
+        def race_name(code: str | None) -> str:
+            return names.race(races.get(code or ""), code or "") if code else ""
+
+        def country_name(code: str | None) -> str:
+            found = countries.get(code or "")
+            return names.country(found) if found is not None else (code or "")
+
         filters: dict[str, Callable[..., Any]] = {
             "when": when,
             "percent": percent,
             "signed": signed,
             "flag": flag,
-            "race_name": lambda code: races.get(code, code or ""),
-            "country_name": lambda code: countries.get(code, code or ""),
+            "race_name": race_name,
+            "country_name": country_name,
         }
         self.env.filters.update(filters)
-        self.env.globals.update(t=texts, base_url=base_url, site=texts("site.name"))
+        self.env.globals.update(t=texts, base_url=base_url, site="evoladder")
 
     def page(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
