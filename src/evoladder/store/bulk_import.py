@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from evoladder.store.engine import driver_connection
 from evoladder.store.schema import peer_import_marks
 from evoladder.store.types import UTCDateTime
 from evoladder.store.uow import Database
@@ -163,7 +164,7 @@ class BulkWriter:
     async def _sqlite(
         self, conn: AsyncConnection, table: Table, columns: Sequence[str], rows: Sequence[Row], skip: bool
     ) -> int:
-        driver: Any = (await conn.get_raw_connection()).driver_connection
+        driver: Any = await driver_connection(conn)
         names = ", ".join(columns)
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
@@ -177,7 +178,7 @@ class BulkWriter:
     async def _postgres(
         self, conn: AsyncConnection, table: Table, columns: Sequence[str], rows: Sequence[Row], skip: bool
     ) -> int:
-        driver: Any = (await conn.get_raw_connection()).driver_connection
+        driver: Any = await driver_connection(conn)
         records = self._convert(table, columns, rows)
         if not skip:
             await driver.copy_records_to_table(table.name, records=records, columns=list(columns))

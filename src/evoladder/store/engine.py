@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 # WAL lets readers run beside the one writer; NORMAL is durable in WAL mode except on power loss
@@ -60,3 +60,19 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+async def driver_connection(conn: AsyncConnection) -> Any:
+    """The driver's own connection (asyncpg or aiosqlite) under ``conn``, inside its transaction.
+
+    Hot paths talk to the driver directly (SQLAlchemy's row layer costs more than their queries).
+    On PostgreSQL that is only safe once the transaction exists: SQLAlchemy's asyncpg adapter
+    opens it lazily, at the first statement sent through the adapter, so a statement sent straight
+    to asyncpg first runs in autocommit: its row locks end with it, and its writes stay even when
+    the transaction that meant to hold them rolls back. One trivial statement through the adapter
+    opens the transaction first. SQLite needs nothing: ``BEGIN`` is emitted at ``begin()``.
+    """
+    raw = await conn.get_raw_connection()
+    if conn.dialect.name == "postgresql" and conn.in_transaction():
+        await conn.exec_driver_sql("SELECT 1")
+    return raw.driver_connection

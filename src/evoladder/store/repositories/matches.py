@@ -40,6 +40,7 @@ from sqlalchemy.engine import RowMapping
 
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.players import PlayerState
+from evoladder.store.engine import driver_connection
 from evoladder.store.repositories.base import Repository
 from evoladder.store.repositories.jobs import MATCH_WIDE
 from evoladder.store.schema import matches_1v1, players, queue_entries
@@ -243,7 +244,7 @@ class MatchRepository(Repository):
         if not wave.rows:
             await self._waits_only(wave)
             return []
-        driver: Any = (await self.conn.get_raw_connection()).driver_connection
+        driver: Any = await driver_connection(self.conn)
         at = self._bind(wave)
         if self.dialect == "sqlite":
             by_player = await self._wave_sqlite(driver, wave, at)
