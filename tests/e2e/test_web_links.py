@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from evoladder.i18n.text import accounts
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.settings import load_settings
@@ -37,3 +38,24 @@ async def test_no_link_without_a_public_url() -> None:
         alice, _ = await _set_up(sb, "alice")
         assert not (await alice.slash("profile")).content
         assert not (await alice.slash("leaderboard")).content
+
+
+async def test_setup_offers_the_web_privacy_opt_in_off_by_default() -> None:
+    async with Sandbox() as sb:
+        carol = sb.player("carol")
+        await carol.slash("termsofservice")
+        await carol.click(accounts.ACCEPT_LABEL)
+        await carol.slash("setup")
+        step = await carol.submit_modal(
+            {"main_id": "Carol", "battletag": "Carol#1234", "alt_1": "", "alt_2": ""}
+        )
+        selects = step.message.selects
+        page = next(s for s in selects if any(o["value"] == "KR" for o in s["options"]))
+        await carol.select(page["placeholder"], ["KR"])
+        await carol.select(accounts.REGION_PLACEHOLDER, ["KRJ"])
+        shown = await carol.click(accounts.PUBLIC_IDENTITY_OFF)  # off unless the player turns it on
+        assert shown.message.button(accounts.PUBLIC_IDENTITY_ON) is not None
+        await carol.click(accounts.CONFIRM_LABEL)
+        async with sb.ladder.deps.db.read() as uow:
+            stored = await uow.players.get(carol.id)
+        assert stored is not None and stored.public_identity is True

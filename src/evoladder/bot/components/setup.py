@@ -47,11 +47,13 @@ class Form:
     alt_ids: tuple[str, ...] = ()
     country: str | None = None
     region: str | None = None
+    public_identity: bool = False  # show the Discord name and BattleTag on the public web page
 
     @classmethod
     def of(cls, player: Player) -> Form:
         return cls(
-            player.main_id or "", player.battletag or "", player.alt_ids, player.country, player.region
+            player.main_id or "", player.battletag or "", player.alt_ids, player.country, player.region,
+            player.public_identity,
         )
 
     def shown(self, game: GameData) -> render.SetupDraftView:
@@ -170,6 +172,8 @@ class SetupView(_FormView):
         )
         self.button(text.RESTART_LABEL, "restart", self.restart, discord.ButtonStyle.secondary)
         self.button(text.CANCEL_LABEL, "cancel", self.cancel, discord.ButtonStyle.danger)
+        shown = text.PUBLIC_IDENTITY_ON if form.public_identity else text.PUBLIC_IDENTITY_OFF
+        self.button(shown, "public", self.toggle_public, discord.ButtonStyle.secondary)
 
     def _country_select(self, page: tuple[Country, ...]) -> None:
         placeholder = text.COUNTRY_PLACEHOLDER.format(first=page[0].name, last=page[-1].name)
@@ -182,6 +186,10 @@ class SetupView(_FormView):
             return self.update(call, replace(self.form, country=select.values[0]))
 
         self.control(select, "country", pick)
+
+    async def toggle_public(self, call: Call) -> Answer:
+        """The privacy opt-in: off unless the player turns it on (saved with Confirm)."""
+        return self.update(call, replace(self.form, public_identity=not self.form.public_identity))
 
     async def pick_region(self, call: Call) -> Answer:
         return self.update(call, replace(self.form, region=self.region_select.values[0]))
@@ -196,10 +204,13 @@ class SetupView(_FormView):
         result = await call.deps.accounts.complete_setup(
             call.uid, form.main_id, form.battletag, form.alt_ids, form.country or "", form.region or ""
         )
+        player = result.player
+        if player.public_identity != form.public_identity:
+            player = await call.deps.accounts.set_public_identity(call.uid, form.public_identity)
         call.checkpoint("reads")
         self.stop()
         saved = render.setup_saved(
-            Form.of(result.player).shown(call.deps.game), result.changed_fields, result.first_setup
+            Form.of(player).shown(call.deps.game), result.changed_fields, result.first_setup
         )
         return Reply(embeds=(saved,), view=closed_view(), edit=True)
 
