@@ -411,9 +411,13 @@ class PublicLadder:
     async def match(self, match_id: int) -> PublicMatch:
         if match_id < 1:
             raise MatchNotFound()
-        state = await self._matches.get(match_id)
+        async with self._db.read() as uow:
+            found = await PublicRepository(uow.conn).match_with_names(match_id)
+        if found is None:
+            raise MatchNotFound()
+        state, people = found
         revealed = _revealed(state)
-        names = await self._names(state.players) if revealed else {}
+        names = {state.player_1: _public_name(people[0]), state.player_2: _public_name(people[1])}
         replays = await self._replays.for_match(match_id, with_bytes=False) if revealed else []
         sides = tuple(_side(state, slot, names, revealed) for slot in (1, 2))
         server = self._game.servers.get(state.server)
@@ -470,21 +474,6 @@ class PublicLadder:
             chosen |= self._others
         return frozenset(chosen)
 
-    async def _names(self, discord_uids: Iterable[int]) -> dict[int, PublicName]:
-        """Public names of match players: the main id only (never the Discord name)."""
-        uids = list(discord_uids)
-        if not uids:
-            return {}
-        ids = await self.ids.of(uids)
-        async with self._db.read() as uow:
-            people = await uow.players.get_many(uids)
-        out = {}
-        for uid in uids:
-            person = people.get(uid)
-            lid = ids.get(uid)
-            name = (person.main_id if person else None) or (f"#{lid}" if lid else "?")
-            out[uid] = PublicName(lid, name, person.country if person else None)
-        return out
 
 
 def _revealed(state: MatchState) -> bool:

@@ -101,6 +101,26 @@ class PublicRepository(Repository):
             for r in (await self.conn.execute(stmt)).mappings()
         ]
 
+    async def match_with_names(self, match_id: int) -> tuple[MatchState, tuple[NameRow, NameRow]] | None:
+        """One match with its two players' ladder ids, main ids and countries (one statement)."""
+        m = matches_1v1.c
+        p1, p2 = players.alias("p1"), players.alias("p2")
+        stmt = (
+            select(matches_1v1, p1.c.id.label("p1_lid"), p1.c.main_id.label("p1_main"),
+                   p1.c.country.label("p1_country"), p2.c.id.label("p2_lid"), p2.c.main_id.label("p2_main"),
+                   p2.c.country.label("p2_country"))
+            .select_from(
+                matches_1v1.outerjoin(p1, p1.c.discord_uid == m.player_1_discord_uid)
+                .outerjoin(p2, p2.c.discord_uid == m.player_2_discord_uid)
+            )
+            .where(m.id == match_id)
+        )
+        r = (await self.conn.execute(stmt)).mappings().first()
+        if r is None:
+            return None
+        return match_from_row(r), ((r["p1_lid"], r["p1_main"], r["p1_country"]),
+                                   (r["p2_lid"], r["p2_main"], r["p2_country"]))
+
     async def match_count_of(self, discord_uid: int) -> int:
         """Matches of the player in any state (one statement, each side counted on its index)."""
         m = matches_1v1.c
