@@ -30,7 +30,7 @@ elected with a PostgreSQL advisory lock (DESIGN section 9). Two waves racing any
 anyone: the second finds the players in a match already and drops those pairs.
 
 Costs are set-based on purpose, and each stage pays as few round trips as it can: the read is
-one SELECT of only the columns a wave uses (``_read_queue``), its JSON lists decoded in one call;
+one SELECT of only the columns a wave uses (``read_wave_candidates``), its JSON lists decoded in one call;
 the write is two statements on PostgreSQL (the lock, then one statement of data-modifying CTEs
 that checks, inserts and moves everything, with arrays as parameters) and one statement per kind
 on SQLite, straight through the driver; the announcement needs only a small tuple per match
@@ -67,7 +67,7 @@ from evoladder.services.events import MatchFound
 from evoladder.services.matches import confirmation_schedule
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
 from evoladder.store.repositories.matches import WaveMatch, WaveWrite
-from evoladder.store.repositories.queue import WAVE_READ, WaveCandidate, candidates_from_rows
+from evoladder.store.repositories.queue import WaveCandidate, read_wave_candidates
 from evoladder.store.uow import Database
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class Matchmaker:
         read_at = self._clock.now()
         wave_at = wave_at or read_at
         lap = _Laps()
-        candidates = await self._read_queue()
+        candidates = await read_wave_candidates(self._db)
         lap("read")
         queue = _wave_queue(candidates)
         if len(candidates) > THREAD_THRESHOLD:
@@ -168,14 +168,6 @@ class Matchmaker:
             dropped=dropped, cost=report.total_cost, exact=report.exact, ms=lap.ms,
         )
         return report
-
-    async def _read_queue(self) -> list[WaveCandidate]:
-        """The queue as the wave sees it, in one SELECT, by each backend's cheapest way: SQLite's
-        snapshot reader (one thread hop, no transaction block), asyncpg's own records."""
-        if self._db.dialect == "sqlite":
-            return candidates_from_rows(await self._db.snapshot(WAVE_READ, {}))
-        async with self._db.read() as uow:
-            return await uow.queue.wave_candidates()
 
     def _rows(self, plan: WavePlan, candidates: Sequence[WaveCandidate]) -> list[WaveMatch]:
         """The wave's matches as the write takes them, each with its map and server."""

@@ -6,13 +6,16 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Text, and_, cast, delete, func, insert, select, union
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
 from evoladder.store.schema import command_calls, matches_1v1, mmrs_1v1, players, queue_entries
+
+if TYPE_CHECKING:
+    from evoladder.store.uow import Database
 
 # Bound parameters per statement stay far below SQLite's (32766) and asyncpg's (32767) limits.
 CHUNK = 5_000
@@ -128,6 +131,19 @@ def candidates_from_rows(rows: Iterable[Sequence[Any]]) -> list[WaveCandidate]:
             bw_mmr, sc2_mmr, region, aborts_left, aborts_period,
         ) in rows
     ]
+
+
+async def read_wave_candidates(db: Database) -> list[WaveCandidate]:
+    """The queue as a wave sees it (``WAVE_READ``), read by each backend's cheapest way.
+
+    A wave reads outside any transaction of its own: on SQLite through ``Database.snapshot``
+    (one thread hop, no transaction block), on PostgreSQL in a read transaction straight through
+    asyncpg (``QueueRepository.wave_candidates``). Either is one consistent snapshot.
+    """
+    if db.dialect == "sqlite":
+        return candidates_from_rows(await db.snapshot(WAVE_READ, {}))
+    async with db.read() as uow:
+        return await uow.queue.wave_candidates()
 
 
 def entry_from_row(row: RowMapping) -> StoredEntry:
