@@ -12,6 +12,19 @@ lower bound, whether it is proven optimal, the share of queued players matched, 
 each stage (read / pair / write / announce, ms) so the budget can be attributed. Budgets (DESIGN
 section 7): 1,000 queued <= 50 ms, 10,000 queued <= 2 s.
 
+``mm_wave_shape_<shape>_<n>_<backend>``: the same full wave on each queue shape of
+``bench/queue_shapes.py`` (``FAMILY``: rating spreads, two-game shares, side balances, vetoes,
+waits; plus ``grid_worst``, the shape of ``GRID`` whose pairing alone was slowest at 1,000 in
+this run), at 1,000 and 10,000 queued. Params: the shape, the stage medians, ``cpu_ms`` (the
+median CPU time of this process over the wave: on a shared machine it shows what the wave itself
+costs when the wall time includes waiting for a core; SQLite's thread is in it, PostgreSQL's
+server is not), and the pairing's
+quality on that queue (``queue_shapes.quality``: pairs, proven gap, players left unpaired who
+could have been paired, mean rating gap and mean wait of the matched players).
+``mm_wave_worst_<n>_<backend>``: the slowest of those shapes by median (the budget row: 1,000
+queued <= 50 ms, 10,000 <= 2 s), named in its params. ``mm_pair_grid_worst_1000``: the
+slowest pairing alone over ``GRID`` (medians of 3 per shape).
+
 ``match_finalize_<backend>``: the second, agreeing report of a confirmed match through
 ``MatchService.report``: row lock, version compare-and-set, both ratings and counters, players back
 to idle, jobs closed, commit, read models and events (no-op sinks).
@@ -22,14 +35,18 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, update
 
+from bench import queue_shapes
 from bench.dbsetup import fresh_database
-from bench.harness import BenchContext
+from bench.harness import BenchContext, Row
+from bench.queue_shapes import Shape
 from evoladder.domain.match_state import MatchStatus, MatchTimings
+from evoladder.domain.matchmaking import plan_wave
 from evoladder.domain.rating import Outcome
 from evoladder.game import Game, load_game_data
 from evoladder.services.matches import MatchService, reporting_jobs
@@ -68,6 +85,23 @@ async def run(ctx: BenchContext) -> None:
             await _wave(ctx, backend, size)
         await _wave(ctx, backend, 1_000, long_waits=True)
         await _finalize(ctx, backend)
+    family = (*queue_shapes.FAMILY, _grid_worst(ctx))
+    for backend in backends:
+        for size in sizes[1:]:
+            worst: tuple[float, str, dict[str, Any]] | None = None
+            for k, shape in enumerate(family):
+                row = await _shape_wave(ctx, backend, size, shape, seed=size + k)
+                if worst is None or row.median > worst[0]:
+                    worst = (row.median, shape.name, row.params)
+            assert worst is not None
+            median, name, params = worst
+            ctx.rows.append(Row(
+                f"mm_wave_worst_{size}_{backend}", "ms", median,
+                next(r.p99 for r in ctx.rows if r.name == _shape_row(name, size, backend)),
+                next(r.n for r in ctx.rows if r.name == _shape_row(name, size, backend)),
+                {"worst_shape": name} | params,
+            ))
+            print(f"  mm_wave_worst_{size}_{backend}: {name} {median:.1f} ms", flush=True)
 
 
 # --- the wave ------------------------------------------------------------------------------------
@@ -118,6 +152,87 @@ def _rating(uid: int, race: str, mmr: int) -> dict[str, Any]:
         "discord_uid": uid, "race": race, "mmr": mmr, "games_played": 0, "games_won": 0,
         "games_lost": 0, "games_drawn": 0, "last_played": None,
     }
+
+
+def _shaped_queue(
+    shape: Shape, n: int, seed: int
+) -> tuple[queue_shapes.Drawn, list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """A queue of ``shape`` as database rows: players, their rating rows (a race never played has
+    none) and queue entries, with random races, regions, vetoes and recent maps."""
+    drawn = queue_shapes.draw(shape, n, seed)
+    rng = random.Random(seed)
+    people, ratings, entries = [], [], []
+    for i in range(n):
+        uid = 10_000_000 + i
+        bw = rng.choice(BW) if drawn.bw[i] is not None else None
+        sc2 = rng.choice(SC2) if drawn.sc2[i] is not None else None
+        people.append(_player(uid, rng.choice(REGIONS)))
+        slots = ((bw, drawn.bw[i], drawn.bw_rated[i]), (sc2, drawn.sc2[i], drawn.sc2_rated[i]))
+        for race, mmr, rated in slots:
+            if race is not None and rated and mmr is not None:
+                ratings.append(_rating(uid, race, mmr))
+        entries.append({
+            "discord_uid": uid, "bw_race": bw, "sc2_race": sc2,
+            "vetoes": rng.sample(MAPS, min(drawn.vetoes[i], len(MAPS) - 1)),
+            "waits": drawn.waits[i], "joined_at": NOW - timedelta(seconds=rng.randint(0, 300)),
+            "last_opponent": None, "recent_maps": rng.sample(MAPS, min(drawn.recent[i], len(MAPS))),
+        })
+    return drawn, people, ratings, entries
+
+
+def _shape_row(shape: str, size: int, backend: str) -> str:
+    return f"mm_wave_shape_{shape}_{size}_{backend}"
+
+
+def _grid_worst(ctx: BenchContext) -> Shape:
+    """The shape of ``GRID`` whose pairing alone is slowest at 1,000 queued (median of 3)."""
+    worst: tuple[float, Shape] | None = None
+    for k, shape in enumerate(queue_shapes.GRID):
+        queue = queue_shapes.wave_queue(queue_shapes.draw(shape, 1_000, seed=k))
+        samples = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            plan_wave(queue)
+            samples.append(time.perf_counter() - t0)
+        if worst is None or statistics.median(samples) > worst[0]:
+            worst = (statistics.median(samples), shape)
+    assert worst is not None
+    ctx.rows.append(Row("mm_pair_grid_worst_1000", "ms", worst[0] * 1000, worst[0] * 1000, 3,
+                        {"shape": worst[1].name, "shapes": len(queue_shapes.GRID)}))
+    print(f"  mm_pair_grid_worst_1000: {worst[1].name} {worst[0] * 1000:.1f} ms", flush=True)
+    return replace(worst[1], name="grid_worst")
+
+
+async def _shape_wave(ctx: BenchContext, backend: str, size: int, shape: Shape, seed: int) -> Row:
+    drawn, people, ratings, entries = _shaped_queue(shape, size, seed)
+    quality = queue_shapes.quality(drawn, plan_wave(queue_shapes.wave_queue(drawn)))
+    reps = max(REPS[size] // (2 if ctx.quick else 1), 2)
+    async with fresh_database(backend, ctx.pg_url) as db:
+        async with db.transaction() as uow:
+            await uow.conn.execute(insert(players), people)
+            await uow.conn.execute(insert(mmrs_1v1), ratings)
+        mm = Matchmaker(db, FixedClock(NOW), GAME, NullNotifier(), NullReadModels(), rng=random.Random(1))
+        samples: list[float] = []
+        cpu: list[float] = []
+        reports: list[WaveReport] = []
+        for _ in range(reps + 1):
+            await _restore(db, entries)
+            t0, c0 = time.perf_counter(), time.process_time()
+            reports.append(await mm.run_wave(NOW))
+            samples.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    last = reports[-1]
+    assert len(last.match_ids) == quality["pairs"], "the wave made the pairs the pairing chose"
+    stages = {
+        f"{stage}_ms": round(statistics.median(r.durations_ms[stage] for r in reports[1:]), 2)
+        for stage in last.durations_ms
+    }
+    return ctx.record(
+        _shape_row(shape.name, size, backend), "ms", samples[1:],
+        backend=backend, queued=size, shape=shape.describe(), total_cost=last.total_cost,
+        lower_bound=last.lower_bound, budget_ms={1_000: 50, 10_000: 2000}.get(size),
+        **quality, **stages, cpu_ms=round(statistics.median(cpu[1:]) * 1000, 2),
+    )
 
 
 async def _restore(db: Database, entries: list[dict[str, Any]]) -> None:
