@@ -6,7 +6,9 @@ about 40 us a row on attribute lookups, escaping and filter calls (measured: ~6.
 the loaded bench machine against a budget of 2 ms for the whole request). The same rows appear
 on many pages (the top of each filter, a player's row in every list it sits in) and the form
 depends only on the filters, so both are kept (``LRU``) and a page is mostly a join of strings
-already made. Every text still comes from the one translation hook (``Texts``), and every value
+already made. Countries show as their codes with the name as a tooltip, not as flag emoji:
+those need a colour emoji font that many hosts lack (boxes instead) and Windows shows as two
+letters anyway. Every text still comes from the one translation hook (``Texts``), and every value
 is escaped (``markupsafe.escape``).
 """
 
@@ -20,7 +22,7 @@ from markupsafe import Markup, escape
 from evoladder.game.models import Country, Race
 from evoladder.i18n import active_language, names
 from evoladder.services.public import BoardQuery, BoardRow
-from evoladder.web.render import Texts, flag
+from evoladder.web.render import Texts
 
 ROW_CACHE_SIZE = 20_000
 FORM_CACHE_SIZE = 2_000
@@ -79,8 +81,7 @@ class BoardFragments:
             f'<tr data-ladder-id="{p.ladder_id or ""}"><td>{row.position}</td><td>{row.global_rank}</td>'
             f'<td class="letter l-{escape(row.letter)}">{escape(row.letter)}</td>'
             f"<td>{escape(race_name)}</td>"
-            f'<td title="{escape(country_name)}">{flag(country)} '
-            f"{escape(country)}</td>"
+            f'<td title="{escape(country_name)}">{escape(country)}</td>'
             f'<td class="name">{name}</td><td class="num">{row.mmr}</td></tr>'
         )
 

@@ -47,13 +47,6 @@ def signed(value: int | None) -> str:
     return "" if value is None else f"{value:+d}"
 
 
-def flag(code: str | None) -> str:
-    """The country's flag emoji (regional indicator letters); empty for none or non-letter codes."""
-    if not code or len(code) != 2 or not code.isalpha() or code.upper() in ("ZZ", "XX"):
-        return ""
-    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code.upper())
-
-
 class Renderer:
     def __init__(self, game: GameData, texts: Texts, base_url: str) -> None:
         self.texts = texts
@@ -77,7 +70,6 @@ class Renderer:
             "when": when,
             "percent": percent,
             "signed": signed,
-            "flag": flag,
             "race_name": race_name,
             "country_name": country_name,
         }
