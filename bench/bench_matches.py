@@ -5,8 +5,10 @@
 solve is harder):
 the queue read (with ratings and regions), the pairing (domain solver), map and server choice, and
 the one transaction that creates the matches, drops pairs the queue no longer allows, deletes their
-entries, moves the players to in_match, writes the confirmation jobs and adds a wait to everyone
-left; then the read-model calls and the ``MatchFound`` events (no-op sinks). Before every
+entries, moves the players to in_match, writes one "match found" outbox row per player (no job
+rows: each player's confirmation time is armed when their message is delivered) and adds a wait to
+everyone left; then the read-model calls and the outbox hand-over of the ``MatchFound`` events
+(no-op sinks; the announce stage, outside the budget). Before every
 repetition (untimed) the queue is restored to the same state. Params: the wave's total cost, its
 lower bound, whether it is proven optimal, the share of queued players matched, and the median of
 each stage (read / pair / write / announce, ms) so the budget can be attributed. Budgets (DESIGN
@@ -52,7 +54,7 @@ from evoladder.game import Game, load_game_data
 from evoladder.services.matches import MatchService, reporting_jobs
 from evoladder.services.matchmaker import Matchmaker, WaveReport
 from evoladder.services.ports import NullReadModels
-from evoladder.store.schema import matches_1v1, mmrs_1v1, players, queue_entries, scheduled_jobs
+from evoladder.store.schema import matches_1v1, mmrs_1v1, outbox, players, queue_entries, scheduled_jobs
 from evoladder.store.uow import Database
 
 GAME = load_game_data()
@@ -73,7 +75,7 @@ class FixedClock:
 
 
 class NullNotifier:
-    async def notify(self, event: object) -> None:
+    async def notify(self, event: object, *, key: str | None = None) -> None:
         return None
 
 
@@ -237,7 +239,7 @@ async def _shape_wave(ctx: BenchContext, backend: str, size: int, shape: Shape, 
 
 async def _restore(db: Database, entries: list[dict[str, Any]]) -> None:
     async with db.transaction() as uow:
-        for table in (queue_entries, scheduled_jobs, matches_1v1):
+        for table in (queue_entries, scheduled_jobs, outbox, matches_1v1):
             await uow.conn.execute(delete(table))
         await uow.conn.execute(insert(queue_entries), entries)
         await uow.conn.execute(update(players).values(state="queueing", current_match_id=None))

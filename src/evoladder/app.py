@@ -42,6 +42,7 @@ from sqlalchemy import text as sa_text
 from evoladder.bot.client import CogFactory, LadderBot
 from evoladder.bot.cogs import FEATURE_COGS
 from evoladder.bot.deps import BotDeps
+from evoladder.bot.dm_channels import DmChannels
 from evoladder.bot.interaction import Flows
 from evoladder.bot.lifecycle import Lifecycle, ShutdownSignals
 from evoladder.bot.messages import MessageLog
@@ -61,6 +62,7 @@ from evoladder.services.command_log import CommandLog
 from evoladder.services.guard import CommandGuard
 from evoladder.services.matches import MatchService
 from evoladder.services.matchmaker import Matchmaker
+from evoladder.services.outbox import OutboxRelay
 from evoladder.services.peer_import import ImportReport, PeerImport, Progress
 from evoladder.services.ports import Clock, SystemClock
 from evoladder.services.profile import ProfileService
@@ -156,6 +158,8 @@ class Ladder:
         deps = self.deps
         pending = await deps.scheduler.start()
         self.stack.push_async_callback(deps.scheduler.stop)
+        await deps.matches.outbox.start()  # what a previous process committed but did not deliver
+        self.stack.push_async_callback(deps.matches.outbox.stop)
         await deps.matchmaker.start()
         self.stack.push_async_callback(deps.matchmaker.stop)
         event(log, "ladder.background_started", pending_jobs=pending)
@@ -276,12 +280,15 @@ async def build_ladder(
     timing.add_gauges(player_cache_gauges(read_models.players))
     timing.add_gauges(command_log_gauges(command_log))
 
-    outbound = Outbound()
+    outbound = Outbound(rate=settings.outbound_rate_per_second)
     messages = MessageLog(db, clock)
+    dm_channels = DmChannels(db)
     notifier = DiscordNotifier(
+        dm_channels=dm_channels,
         outbound=outbound,
         messages=messages,
         game=game,
+        clock=clock,
         admin_log_channel_id=settings.admin_log_channel_id,
         staff_role_id=settings.staff_role_id,
     )
@@ -299,11 +306,14 @@ async def build_ladder(
         activation_required=settings.activation_required,
         stats=read_models.stats,
     )
-    timings = MatchTimings.from_seconds(settings.confirm_timeout_seconds, settings.reporting_deadline_seconds)
-    matches = MatchService(db, clock, game, notifier, read_models, timings)
+    timings = MatchTimings.from_seconds(
+        settings.confirm_timeout_seconds, settings.reporting_deadline_seconds, settings.abort_window_seconds
+    )
+    relay = OutboxRelay(db, clock, notifier, timings)
+    matches = MatchService(db, clock, game, notifier, read_models, timings, outbox=relay)
     queue = QueueService(db, clock, game, notifier, read_models, wave_interval=settings.wave_interval_seconds)
     matchmaker = Matchmaker(
-        db, clock, game, notifier, read_models, timings, interval=settings.wave_interval_seconds
+        db, clock, game, notifier, read_models, timings, interval=settings.wave_interval_seconds, outbox=relay
     )
     scheduler = Scheduler(db, clock)
     scheduler.register(matches.job_handlers())
@@ -334,6 +344,7 @@ async def build_ladder(
         db=db,
         outbound=outbound,
         messages=messages,
+        dm_channels=dm_channels,
         read_models=read_models,
         player_cache=read_models.players,
         leaderboard=read_models.leaderboard,
@@ -360,6 +371,7 @@ async def build_ladder(
         lifecycle=lifecycle,
         messages=messages,
         dm_only=settings.dm_only,
+        dm_channels=dm_channels,
     )
     bot = LadderBot(
         deps=deps,

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     replay_parse_memory_mb: int = Field(default=512, ge=64)
     reporting_deadline_seconds: int = Field(default=3 * 3600, ge=60)
     confirm_timeout_seconds: int = Field(default=60, ge=5)
+    # A match may be aborted during this long after it was found (and before any report).
+    abort_window_seconds: int = Field(default=300, ge=0)
+    # The outbound queue's pace, under Discord's global 50 requests/s; the rest is left for
+    # discord.py's own calls (a DM channel it must create, command sync).
+    outbound_rate_per_second: float = Field(default=46.0, gt=0, le=50)
     wave_interval_seconds: int = Field(default=45, ge=1)
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None

@@ -125,7 +125,7 @@ async def setup() -> Setup:
 
 
 def found(uid: int, match_id: int = 7) -> ev.MatchFound:
-    return ev.MatchFound(uid, match_id, "bw_zerg", "sc2_terran", NOW + timedelta(seconds=60), aborts_left=2)
+    return ev.MatchFound(uid, match_id, "bw_zerg", NOW + timedelta(seconds=60), aborts_left=2)
 
 
 def details(uid: int, match_id: int = 7) -> ev.DetailsRevealed:

@@ -100,7 +100,10 @@ async def test_queue_match_confirm_details_report_and_the_rating_moves(sandbox: 
 
     found_a, found_b = await found_message(alice), await found_message(bob)
     assert button_labels(found_a) == ["Confirm", "Abort (3 left this month)"]
-    assert "BW Zerg" in found_a.text and "SC2 Terran" in found_a.text
+    # Only the player's own race and the deadline: nothing about the opponent (name, race, rating)
+    # before both confirmed, so a match-up cannot be dodged at no cost.
+    assert "BW Zerg" in found_a.text and "SC2 Terran" not in found_a.text
+    assert "SC2 Terran" in found_b.text and "BW Zerg" not in found_b.text
     assert "Bob" not in found_a.text and "Alice" not in found_b.text  # revealed once both confirmed
 
     waiting = await alice.click("Confirm", found_a)

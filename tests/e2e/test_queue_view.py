@@ -105,6 +105,7 @@ async def test_searching_view_shows_the_wave_and_the_ladder_and_is_refreshed_unt
     assert shown[text.FIELD_RACES] == "BW Zerg" and shown[text.FIELD_VETOES] == "Khione"
     assert shown[text.FIELD_QUEUED].startswith("1 searching · 1 can play Brood War · 0 can play StarCraft II")
     assert int(shown[text.FIELD_ACTIVE]) >= 1
+    assert shown[text.FIELD_IN_PROGRESS] == "0"
     assert board(sandbox).tracked() == {alice.id}
 
     await queue_up(carol, None, "sc2_terran")
@@ -126,6 +127,7 @@ async def test_searching_view_shows_the_wave_and_the_ladder_and_is_refreshed_unt
     waiting = await bob.wait_for_dm(lambda m: "2 searching" in m.text, since=marks)
     assert waiting.id == bob_searching.id and waiting.edited_at is not None  # edited by its ids
     assert button_labels(waiting) == ["Cancel"]
+    assert fields(waiting)[text.FIELD_IN_PROGRESS] == "1"  # alice and carol's match, as the live ladder shows
     later = deps(sandbox).matchmaker.next_wave_at()
     assert later > next_wave
     assert DISCORD_TIME.search(fields(waiting)[text.FIELD_NEXT_WAVE])[1] == str(int(later.timestamp()))  # type: ignore[index]

@@ -42,7 +42,7 @@ class RecordingNotifier:
         self.events: list[object] = []
         self._changed = asyncio.Condition()
 
-    async def notify(self, event: object) -> None:
+    async def notify(self, event: object, *, key: str | None = None) -> None:
         self.events.append(event)
         async with self._changed:
             self._changed.notify_all()
@@ -100,7 +100,8 @@ def build_stack(
     scheduler.register(matches.job_handlers())
     queue = QueueService(db, clock, GAME, notifier, read_models)
     matchmaker = Matchmaker(
-        db, clock, GAME, notifier, read_models, timings, rng=random.Random(seed), wake=scheduler.wake
+        db, clock, GAME, notifier, read_models, timings, rng=random.Random(seed), wake=scheduler.wake,
+        outbox=matches.outbox,
     )
     return Stack(db, clock, notifier, read_models, matches, scheduler, timings, queue, matchmaker)
 

@@ -9,13 +9,14 @@ from matchkit import GAME, MAP, build_stack, confirmed_match, mmr, player_state,
 
 from evoladder.domain.errors import (
     AbortNotAllowed,
+    AbortWindowClosed,
     AlreadyReported,
     MatchNotFound,
     NoAbortsLeft,
     NotAPlayer,
     NotConfirmedYet,
 )
-from evoladder.domain.match_state import MatchStatus
+from evoladder.domain.match_state import MatchStatus, MatchTimings
 from evoladder.domain.players import month_key
 from evoladder.domain.rating import Outcome, rate
 from evoladder.services.events import (
@@ -123,6 +124,19 @@ async def test_abort_charges_only_the_aborter(db: Database) -> None:
     (event,) = s.notifier.of(MatchAborted)
     assert (event.aborted_by, event.aborts_left, event.reason) == (P2, 2, "player")
     assert await pending_kinds(db, match.id) == []
+
+
+async def test_a_played_game_cannot_be_aborted_after_the_window(db: Database) -> None:
+    """Nobody reported yet, but the first 5 minutes since the match was found are over: the game
+    is on, and the result is reported or the reporting deadline decides."""
+    s = build_stack(db, timings=MatchTimings(abort_window=timedelta(minutes=5)))
+    match = await confirmed_match(s, P1, P2)
+    s.clock.advance(minutes=5)
+    with pytest.raises(AbortWindowClosed):
+        await s.matches.abort(match.id, P2)
+    after = await s.matches.get(match.id)
+    assert (after.status, after.report_1, after.report_2) == (MatchStatus.CONFIRMED, None, None)
+    assert await player_state(db, P2) == ("in_match", match.id, 3)
 
 
 async def test_no_abort_left_refuses_and_changes_nothing(db: Database) -> None:

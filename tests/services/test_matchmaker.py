@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from matchkit import GAME, FakeClock, Stack, add_player, build_stack, player_state
+from sqlalchemy import select
 
 from evoladder.domain.errors import InMatch, LadderError
 from evoladder.domain.match_state import MatchState, MatchStatus
@@ -16,6 +17,7 @@ from evoladder.services.matches import JobKind
 from evoladder.services.matchmaker import Made, Matchmaker
 from evoladder.store.engine import create_engine
 from evoladder.store.repositories.matches import WaveMatch
+from evoladder.store.schema import outbox
 from evoladder.store.uow import Database
 
 SEASON = [m.name for m in GAME.season.maps]
@@ -57,17 +59,26 @@ async def test_a_wave_creates_the_match_and_everything_around_it(db: Database) -
     assert (match.player_2, match.race_2, match.mmr_2) == (2, "sc2_protoss", 1580)
     assert match.status is MatchStatus.FOUND and match.map_name == SEASON[8]  # the only map not vetoed
     assert match.server == GAME.server_for("EUW", "NAE").code
-    assert match.confirm_deadline == match.played_at + s.timings.confirm_timeout
+    # No match-wide deadline: each player's runs from the delivery of their message (the recording
+    # notifier delivers on hand-off, so both were armed at once, with their reminders and deadlines).
+    assert match.confirm_deadline is None
+    deadline = match.played_at + s.timings.confirm_timeout
+    assert (match.confirm_deadline_1, match.confirm_deadline_2) == (deadline, deadline)
     assert await player_state(db, 1) == ("in_match", match.id, 3)
     assert await player_state(db, 2) == ("in_match", match.id, 3)
     assert await waits_of(db) == {}
     async with db.read() as uow:
-        kinds = sorted(j.kind for j in await uow.jobs.pending(match.id))
-    assert kinds == [JobKind.CONFIRM_DEADLINE, JobKind.CONFIRM_REMINDER]
+        jobs = sorted((j.kind, j.discord_uid) for j in await uow.jobs.pending(match.id))
+        assert await uow.outbox.pending_count() == 0
+    assert jobs == [
+        (JobKind.CONFIRM_DEADLINE, 1), (JobKind.CONFIRM_DEADLINE, 2),
+        (JobKind.CONFIRM_REMINDER, 1), (JobKind.CONFIRM_REMINDER, 2),
+    ]
     found = s.notifier.of(MatchFound)
-    assert found == [
-        MatchFound(1, match.id, "bw_terran", "sc2_protoss", match.confirm_deadline, 3),  # type: ignore[arg-type]
-        MatchFound(2, match.id, "sc2_protoss", "bw_terran", match.confirm_deadline, 3),  # type: ignore[arg-type]
+    within = s.timings.confirm_timeout
+    assert found == [  # nothing about the opponent: only the player's own race
+        MatchFound(1, match.id, "bw_terran", None, 3, within),
+        MatchFound(2, match.id, "sc2_protoss", None, 3, within),
     ]
     assert s.read_models.players[-2:] == [1, 2]
 
@@ -189,7 +200,11 @@ async def test_wave_timestamps_compare_with_stored_ones(db: Database) -> None:
     async with db.read() as uow:
         assert await uow.matches.players_since(match.played_at) == {1, 2}
         due = await uow.jobs.due(match.played_at + s.timings.confirm_reminder_after)
-    assert [(j.kind, j.match_id) for j in due] == [(JobKind.CONFIRM_REMINDER, match.id)]
+        since = outbox.c.created_at >= match.played_at
+        told = await uow.conn.execute(select(outbox.c.discord_uid).where(since))
+        assert sorted(uid for (uid,) in told) == [1, 2]
+    reminders = [(JobKind.CONFIRM_REMINDER, match.id, uid) for uid in (1, 2)]
+    assert [(j.kind, j.match_id, j.discord_uid) for j in due] == reminders
 
 
 async def test_no_immediate_rematch_when_another_pairing_exists(db: Database) -> None:

@@ -3,7 +3,8 @@
 The pairing itself is property-tested in the domain; this checks what the service writes around it
 for any queue: one match per matched player, BW side in slot 1, snapshots equal to the queued
 ratings, every pair inside a window, players moved and entries removed exactly for the matched,
-waits counted for everyone else, and two confirmation jobs per match.
+waits counted for everyone else, and one "match found" outbox row per matched player (no job rows:
+confirmation time starts at delivery).
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matchkit import GAME, T0, FakeClock, RecordingNotifier, RecordingReadModels
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 
 from evoladder.domain.matchmaking import window
-from evoladder.services.matches import JobKind
 from evoladder.services.matchmaker import Matchmaker
-from evoladder.store.schema import matches_1v1, mmrs_1v1, players, queue_entries, scheduled_jobs
+from evoladder.store.schema import matches_1v1, mmrs_1v1, outbox, players, queue_entries, scheduled_jobs
 from evoladder.store.uow import Database
 
 BW = ["bw_terran", "bw_zerg", "bw_protoss"]
@@ -52,7 +52,7 @@ async def _load(db: Database, queue: list[tuple[str | None, str | None, int, int
         entries.append({"discord_uid": uid, "bw_race": bw, "sc2_race": sc2, "vetoes": [], "waits": waits,
                         "joined_at": T0, "recent_maps": []})
     async with db.transaction() as uow:
-        for table in (scheduled_jobs, matches_1v1, queue_entries, mmrs_1v1, players):
+        for table in (outbox, scheduled_jobs, matches_1v1, queue_entries, mmrs_1v1, players):
             await uow.conn.execute(delete(table))
         for table, rows in ((players, people), (mmrs_1v1, ratings), (queue_entries, entries)):
             if rows:
@@ -78,6 +78,7 @@ async def test_wave_writes_are_consistent_for_any_queue(
         remaining = {e.discord_uid: e.waits for e in await uow.queue.all()}
         people = await uow.players.get_many(by_uid)
         jobs = await uow.jobs.pending()
+        told = (await uow.conn.execute(select(outbox.c.kind, outbox.c.match_id, outbox.c.discord_uid))).all()
     seen: list[int] = []
     for m in matches:
         assert m is not None and m.player_1 != m.player_2
@@ -88,12 +89,12 @@ async def test_wave_writes_are_consistent_for_any_queue(
         for uid in m.players:
             assert (people[uid].state.value, people[uid].current_match_id) == ("in_match", m.id)
         seen += m.players
-        assert sorted(j.kind for j in jobs if j.match_id == m.id) == [
-            JobKind.CONFIRM_DEADLINE, JobKind.CONFIRM_REMINDER
-        ]
+        assert sorted((uid for kind, mid, uid in told if mid == m.id and kind == "match_found")) == sorted(
+            m.players
+        )
     assert len(seen) == len(set(seen)) == report.matched_players
     assert set(remaining) == set(by_uid) - set(seen)
     for uid, waits in remaining.items():
         assert waits == by_uid[uid][4] + 1
         assert people[uid].state.value == "queueing"
-    assert len(jobs) == 2 * len(matches)
+    assert jobs == [] and len(told) == 2 * len(matches)

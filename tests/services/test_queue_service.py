@@ -6,11 +6,12 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from matchkit import GAME, add_player, build_stack, confirmed_match, player_state
+from matchkit import GAME, add_player, build_stack, confirmed_match, player_state, seed_match
 
 from evoladder.domain.errors import (
     AlreadyQueued,
     Banned,
+    DeclineInMatch,
     InMatch,
     LadderError,
     NotQueued,
@@ -19,7 +20,9 @@ from evoladder.domain.errors import (
     ValidationError,
 )
 from evoladder.domain.match_state import MatchStatus
+from evoladder.domain.players import PlayerState
 from evoladder.domain.rating import Outcome
+from evoladder.services.accounts import AccountService
 from evoladder.services.events import MatchAborted, RemovedFromQueue
 from evoladder.services.queue import BanCascade
 from evoladder.store.engine import create_engine
@@ -229,3 +232,45 @@ async def test_a_double_click_on_join_from_two_processes(db_url: str) -> None:
     finally:
         await a.db.close()
         await b.db.close()
+
+
+async def test_the_queue_status_counts_matches_in_progress(db: Database) -> None:
+    s = build_stack(db)
+    assert (await s.queue.status()).matches_in_progress == 0
+    first = await confirmed_match(s, P, Q)  # confirmed: in progress
+    await seed_match(db, R, 444)  # found, waiting for confirmations: in progress
+    assert (await s.queue.status()).matches_in_progress == 2
+    await s.matches.report(first.id, P, Outcome.PLAYER_1)
+    await s.matches.report(first.id, Q, Outcome.PLAYER_1)  # final: over
+    assert (await s.queue.status()).matches_in_progress == 1
+
+
+# --- declining the terms never traps a player behind the guard -----------------------------
+
+
+async def test_declining_the_terms_while_queued_leaves_the_queue(db: Database) -> None:
+    s = build_stack(db)
+    accounts = AccountService(db, s.read_models, s.clock, GAME)  # type: ignore[arg-type]
+    await add_player(db, P)
+    await s.queue.join(P, "bw_zerg", None)
+    declined = await accounts.decline_terms(P)
+    assert declined.terms_accepted_at is None and declined.state is PlayerState.IDLE
+    assert await entry_of(db, P) is None and await player_state(db, P) == ("idle", None, 3)
+    await add_player(db, Q)
+    await s.queue.join(Q, None, "sc2_zerg")
+    assert (await s.matchmaker.run_wave()).match_ids == ()  # nobody is matched with a player who left
+
+
+async def test_declining_the_terms_in_a_match_is_refused_until_it_is_over(db: Database) -> None:
+    s = build_stack(db)
+    accounts = AccountService(db, s.read_models, s.clock, GAME)  # type: ignore[arg-type]
+    match = await confirmed_match(s, P, Q)
+    with pytest.raises(DeclineInMatch) as info:
+        await accounts.decline_terms(P)
+    assert "match" in info.value.message
+    async with db.read() as uow:
+        player = await uow.players.get(P)
+    assert player is not None and player.terms_accepted_at is not None  # nothing changed
+    await s.matches.report(match.id, P, Outcome.DRAW)
+    await s.matches.report(match.id, Q, Outcome.DRAW)
+    assert (await accounts.decline_terms(P)).terms_accepted_at is None  # free again: allowed

@@ -311,7 +311,7 @@ async def test_uploads_after_the_end_are_evidence_for_a_while(kit: Kit, shared: 
     data = read(shared, OCRUCIUS)
     parsed = parse(data)
     match = await match_like(kit.stack, parsed, P1, P2)
-    await kit.stack.matches.abort(match.id, P1)
+    await kit.stack.matches.abandon_for_ban(P1)  # ended without a result (past the abort window)
     service = kit.service(evidence_window=timedelta(hours=3))
     result = await service.upload(P2, "game.SC2Replay", data)
     assert result.effect is ReplayEffect.LOCKED  # not the mod: kept for the admins either way

@@ -11,6 +11,7 @@ import pytest
 from evoladder.domain import match_state as ms
 from evoladder.domain.errors import (
     AbortNotAllowed,
+    AbortWindowClosed,
     AlreadyConfirmed,
     AlreadyReported,
     AlreadyResolved,
@@ -174,6 +175,72 @@ def test_illegal_aborts(state: MatchState, uid: int, error: type[Exception]) -> 
     assert state == before
 
 
+def test_abort_only_during_the_window_after_the_match_was_found() -> None:
+    """A played game cannot be aborted away: after the window (5 minutes by default, counted from
+    the match being found) the abort is refused, even when nobody reported yet."""
+    window = TIMINGS.abort_window
+    assert window == timedelta(minutes=5)
+    assert ms.abort(confirmed(), P2, T0 + window - timedelta(seconds=1), window).step is Step.ABORTED
+    for late in (T0 + window, LATER):
+        with pytest.raises(AbortWindowClosed) as info:
+            ms.abort(confirmed(), P2, late, window)
+        assert info.value.message
+    shorter = timedelta(minutes=1)  # the window is a setting
+    with pytest.raises(AbortWindowClosed):
+        ms.abort(confirmed(), P2, T0 + shorter, shorter)
+
+
+# --- confirmation time from delivery ----------------------------------------------------------
+
+
+def delivered(at_1: datetime | None, at_2: datetime | None) -> MatchState:
+    """A wave's match (no match-wide deadline), with each player's message delivered at ``at_N``."""
+    state = found(confirm_deadline=None)
+    for uid, at in ((P1, at_1), (P2, at_2)):
+        if at is not None:
+            state = ms.arm_confirmation(state, uid, at, TIMINGS).after
+    return state
+
+
+def test_each_player_gets_the_full_time_from_the_delivery_of_their_message() -> None:
+    late = T0 + timedelta(seconds=25)  # the last DMs of a big wave go out late
+    state = delivered(T0 + timedelta(seconds=1), late)
+    assert state.confirm_deadline_of(2) == late + TIMINGS.confirm_timeout
+    t = ms.confirm(state, P2, late + timedelta(seconds=55), TIMINGS)  # 80 s after the wave
+    assert t.step is Step.CONFIRMED_ONE
+    with pytest.raises(ConfirmationExpired):
+        ms.confirm(state, P1, T0 + timedelta(seconds=61), TIMINGS)
+
+
+def test_arming_is_once_and_only_while_found() -> None:
+    state = delivered(T0, None)
+    with pytest.raises(IllegalTransition):  # a re-delivery after a restart keeps the first deadline
+        ms.arm_confirmation(state, P1, T0 + timedelta(seconds=30), TIMINGS)
+    with pytest.raises(MatchClosed):
+        ms.arm_confirmation(final(), P1, NOW, TIMINGS)
+
+
+def test_no_deadline_runs_before_delivery() -> None:
+    """A crash before the DMs went out charges nobody: a player whose message was not delivered
+    has no deadline yet, and the match does not expire on their account."""
+    with pytest.raises(NotDue):
+        ms.expire_confirmation(delivered(None, None), T0 + timedelta(hours=1))
+    one = delivered(T0, None)
+    t = ms.expire_confirmation(one, T0 + timedelta(seconds=60))
+    assert (t.after.report_1, t.after.report_2) == (-4, -1)  # only the player whose time ran out
+    assert ms.confirmation_reminder_targets(one, T0 + timedelta(seconds=20), only=P1) == (P1,)
+    assert ms.confirmation_reminder_targets(one, T0 + timedelta(seconds=20), only=P2) == (P2,)
+
+
+def test_a_player_who_cannot_be_reached_counts_as_not_confirming() -> None:
+    t = ms.undeliverable(delivered(T0, None), P2, NOW)
+    assert t.step is Step.UNDELIVERABLE and t.actor == P2
+    assert (t.after.status, t.after.report_1, t.after.report_2) == (MatchStatus.ABANDONED, -1, -4)
+    assert t.charge_abort is None and t.rating is None and t.released
+    with pytest.raises(IllegalTransition):
+        ms.undeliverable(confirmed(), P2, NOW)
+
+
 def test_ban_cancels_an_open_match_without_charging_an_abort() -> None:
     t = ms.cancel_for_ban(ms.report(confirmed(), P1, Outcome.PLAYER_2, LATER, TIMINGS).after, P1, LATER)
     assert t.step is Step.CANCELLED_BY_BAN
@@ -231,7 +298,7 @@ def test_different_reports_conflict_without_mmr() -> None:
         (confirmed(), STRANGER, LATER, NotAPlayer),
         (final(), P1, LATER, MatchClosed),
         (conflict(), P2, LATER, MatchClosed),
-        (ms.abort(confirmed(), P1, LATER).after, P2, LATER, MatchClosed),
+        (ms.abort(confirmed(), P1, NOW).after, P2, LATER, MatchClosed),
     ],
 )
 def test_illegal_reports(state: MatchState, uid: int, now: datetime, error: type[Exception]) -> None:

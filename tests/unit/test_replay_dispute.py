@@ -69,7 +69,7 @@ def test_an_admins_decision_is_not_disputed() -> None:
     ("state", "error"),
     [
         (confirmed(), IllegalTransition),  # open: report_verified applies instead
-        (ms.abort(confirmed(), P1, LATER).after, MatchClosed),
+        (ms.abort(confirmed(), P1, T0 + timedelta(minutes=1)).after, MatchClosed),
         (ms.report(ms.report(confirmed(), P1, Outcome.PLAYER_1, LATER, TIMINGS).after,
                    P2, Outcome.PLAYER_2, LATER, TIMINGS).after, MatchClosed),  # already a conflict
     ],

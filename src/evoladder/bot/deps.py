@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evoladder.bot.dm_channels import DmChannels
 from evoladder.bot.messages import MessageLog
 from evoladder.bot.outbound import Outbound
 from evoladder.game import GameData
@@ -47,6 +48,7 @@ class BotDeps:
     # the adapter's own
     outbound: Outbound
     messages: MessageLog
+    dm_channels: DmChannels
     # read models
     read_models: ReadModels
     player_cache: PlayerCache

@@ -58,6 +58,7 @@ from evoladder.logging_setup import event
 
 if TYPE_CHECKING:
     from evoladder.bot.deps import BotDeps
+    from evoladder.bot.dm_channels import DmChannels
     from evoladder.bot.lifecycle import Lifecycle
     from evoladder.bot.messages import MessageLog
 
@@ -196,8 +197,10 @@ class Flows:
         lifecycle: Lifecycle,
         messages: MessageLog,
         dm_only: bool,
+        dm_channels: DmChannels | None = None,
     ) -> None:
         self.deps = deps
+        self._dm_channels = dm_channels
         self._guard = guard
         self._recorder = recorder
         self._timing = timing
@@ -230,6 +233,7 @@ class Flows:
                 if spec.guard:
                     player = await self._guard.check(user.id, user.name, spec.policy_name)
                     timer.checkpoint("guard")
+                    await self._learn_dm_channel(interaction)
                 call = Call(interaction, spec, self.deps, timer, player)
                 answer = await handler(call)
                 timer.checkpoint("render")
@@ -242,6 +246,17 @@ class Flows:
                 deferral.cancel()
                 self.handling.discard(interaction.id)
                 timer.finish()
+
+    async def _learn_dm_channel(self, interaction: discord.Interaction[Any]) -> None:
+        """Remember the player's DM channel, learnt for free from a command in their DMs, so the
+        bot's notifications to them need no channel-creation request. Best effort: a failure here
+        is logged and never fails the command."""
+        if self._dm_channels is None or interaction.guild_id is not None or interaction.channel_id is None:
+            return
+        try:
+            await self._dm_channels.remember(interaction.user.id, interaction.channel_id)
+        except Exception:
+            log.exception("interaction.dm_channel_not_stored")
 
     async def fail(self, interaction: discord.Interaction[Any], exc: BaseException) -> bool:
         """Answer ``exc`` as the error handler maps it; True when it was an expected error."""

@@ -80,6 +80,13 @@ class InMatch(WrongState):
     message = "You are in a match. Finish or abort it first."
 
 
+class DeclineInMatch(InMatch):
+    message = (
+        "You are in a match: finish or abort it before declining the terms "
+        "(your opponent is waiting on it)."
+    )
+
+
 class NoAbortsLeft(LadderError):
     message = "You have no aborts left this month."
 
@@ -139,6 +146,13 @@ class AbortNotAllowed(IllegalTransition):
 
 class MatchClosed(IllegalTransition):
     message = "This match is already over."
+
+
+class AbortWindowClosed(AbortNotAllowed):
+    message = (
+        "The time to abort this match is over (it runs from when the match was found). "
+        "Play it and report the result, or ask an admin."
+    )
 
 
 class NotDue(IllegalTransition):

@@ -24,13 +24,18 @@ Stored codes (kept in ``matches_1v1``):
 
 Decisions recorded here:
 
-* **Abort** is allowed while the match is open and *nobody has reported*. A report says the game
-  was played; from then on a disagreement is a conflict for the admins, so a loser cannot abort
-  away a win the opponent already reported. Only the aborting player is charged (report -3); the
-  other gets -1.
-* **Confirmation** counts only before ``confirm_deadline``; a click at or after it is refused and
-  the deadline job abandons the match (no abort used, no MMR; reports -4 for whoever did not
-  confirm, -1 for whoever did).
+* **Abort** is allowed while the match is open, *nobody has reported*, and within
+  ``MatchTimings.abort_window`` (5 minutes, a setting) of the match being found. A report says the
+  game was played, and after the window the game is on: from then on the result is reported or
+  the reporting deadline decides, so a loser cannot abort away a game already played. Only the
+  aborting player is charged (report -3); the other gets -1.
+* **Confirmation** counts only before the player's own deadline (``confirm_deadline_of``): each
+  player's is armed when their "match found" message was delivered (``arm_confirmation``), so
+  the last DMs of a big wave lose nothing; a match made without per-player deadlines uses the
+  match-wide ``confirm_deadline``. A click at or after it is refused and the deadline job abandons
+  the match (no abort used, no MMR; reports -4 for whoever let their own deadline pass, -1 for
+  the other). A player whose "match found" cannot be delivered at all (DMs closed) counts as not
+  confirming at once (``undeliverable``), and the opponent is told why.
 * **Reports** are final for the player (no changing one's mind; a misclick is a conflict for an
   admin) and only accepted before ``report_deadline``.
 * **The opponent is warned** before a single report is applied: every report is announced to the
@@ -56,6 +61,7 @@ from enum import IntEnum, StrEnum
 
 from evoladder.domain.errors import (
     AbortNotAllowed,
+    AbortWindowClosed,
     AlreadyConfirmed,
     AlreadyReported,
     AlreadyResolved,
@@ -130,12 +136,17 @@ class Step(StrEnum):
     ABORTED = "aborted"
     CANCELLED_BY_BAN = "cancelled_by_ban"
     NOT_CONFIRMED = "not_confirmed"
+    UNDELIVERABLE = "undeliverable"  # the "match found" DM could not be delivered
+    ARMED = "armed"  # a player's confirmation time started (their message was delivered)
     REPORTED = "reported"
     FINAL = "final"
     CONFLICT = "conflict"
     FINAL_AT_DEADLINE = "final_at_deadline"
     NOT_REPORTED = "not_reported"
     RESOLVED = "resolved"
+
+
+ABORT_WINDOW = timedelta(minutes=5)  # the default of the setting
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +157,7 @@ class MatchTimings:
     confirm_reminder_after: timedelta = timedelta(seconds=20)  # since the match was found
     report_deadline: timedelta = timedelta(hours=3)  # since both confirmed
     report_warning_before: timedelta = timedelta(minutes=30)  # warning lead, and the reply grace
+    abort_window: timedelta = ABORT_WINDOW  # since the match was found
 
     def __post_init__(self) -> None:
         if not timedelta(0) < self.confirm_reminder_after < self.confirm_timeout:
@@ -154,8 +166,10 @@ class MatchTimings:
             raise ValueError("the deadline warning must come before the reporting deadline")
 
     @classmethod
-    def from_seconds(cls, confirm_timeout: int, reporting_deadline: int) -> MatchTimings:
-        """Timings for the two settings; reminder at 1/3 of the confirm time (20 s of 60), warning
+    def from_seconds(
+        cls, confirm_timeout: int, reporting_deadline: int, abort_window: int = 300
+    ) -> MatchTimings:
+        """Timings for the settings; reminder at 1/3 of the confirm time (20 s of 60), warning
         30 min before the deadline or at 3/4 of it when the deadline is shorter than 2 h."""
         deadline = timedelta(seconds=reporting_deadline)
         return cls(
@@ -163,6 +177,7 @@ class MatchTimings:
             confirm_reminder_after=timedelta(seconds=confirm_timeout) / 3,
             report_deadline=deadline,
             report_warning_before=min(timedelta(minutes=30), deadline / 4),
+            abort_window=timedelta(seconds=abort_window),
         )
 
 
@@ -196,6 +211,8 @@ class MatchState:
     resolved_by: int | None
     wave_at: datetime | None
     version: int
+    confirm_deadline_1: datetime | None = None  # each player's own, armed at delivery
+    confirm_deadline_2: datetime | None = None
 
     @property
     def players(self) -> tuple[int, int]:
@@ -230,6 +247,11 @@ class MatchState:
 
     def report(self, slot: int) -> int | None:
         return self.report_1 if slot == 1 else self.report_2
+
+    def confirm_deadline_of(self, slot: int) -> datetime | None:
+        """The player's own deadline once armed, else the match-wide one (None: not armed yet)."""
+        own = self.confirm_deadline_1 if slot == 1 else self.confirm_deadline_2
+        return own if own is not None else self.confirm_deadline
 
     def confirmed(self, slot: int) -> bool:
         return (self.confirmed_1_at if slot == 1 else self.confirmed_2_at) is not None
@@ -311,7 +333,8 @@ def confirm(state: MatchState, discord_uid: int, now: datetime, timings: MatchTi
     _require_open(state)
     if state.status is not MatchStatus.FOUND or state.confirmed(slot):
         raise AlreadyConfirmed()
-    if state.confirm_deadline is not None and now >= state.confirm_deadline:
+    deadline = state.confirm_deadline_of(slot)
+    if deadline is not None and now >= deadline:
         raise ConfirmationExpired()
     stamped = (
         replace(state, confirmed_1_at=now) if slot == 1 else replace(state, confirmed_2_at=now)
@@ -327,12 +350,17 @@ def confirm(state: MatchState, discord_uid: int, now: datetime, timings: MatchTi
     return Transition(Step.CONFIRMED_BOTH, state, after, actor=discord_uid)
 
 
-def abort(state: MatchState, discord_uid: int, now: datetime) -> Transition:
-    """A player aborts an open match nobody has reported yet; only they are charged an abort."""
+def abort(
+    state: MatchState, discord_uid: int, now: datetime, window: timedelta = ABORT_WINDOW
+) -> Transition:
+    """A player aborts an open match nobody has reported yet, within ``window`` of the match being
+    found; only they are charged an abort."""
     slot = state.slot_of(discord_uid)
     _require_open(state)
     if state.report_1 is not None or state.report_2 is not None:
         raise AbortNotAllowed()
+    if now >= state.played_at + window:
+        raise AbortWindowClosed()
     after = _cancelled(state, MatchStatus.ABORTED, now, at_fault=slot)
     return Transition(Step.ABORTED, state, after, actor=discord_uid, charge_abort=discord_uid)
 
@@ -347,13 +375,51 @@ def cancel_for_ban(state: MatchState, banned_uid: int, now: datetime) -> Transit
 
 
 def expire_confirmation(state: MatchState, now: datetime) -> Transition:
-    """The confirmation deadline passed without both confirmations: abandoned, no abort, no MMR."""
+    """A player's confirmation deadline passed without their confirmation: abandoned, no abort, no
+    MMR. Only players whose own deadline passed unconfirmed are marked as not confirming."""
     if state.status is not MatchStatus.FOUND:
         raise MatchClosed() if not state.is_open else IllegalTransition("The match was already confirmed.")
-    if state.confirm_deadline is None or now < state.confirm_deadline:
+    late = [s for s in (1, 2) if not state.confirmed(s) and _passed(state.confirm_deadline_of(s), now)]
+    if not late:
         raise NotDue()
-    codes = {s: (Report.NOT_AT_FAULT if state.confirmed(s) else Report.NOT_CONFIRMED) for s in (1, 2)}
-    after = replace(
+    codes = {s: (Report.NOT_CONFIRMED if s in late else Report.NOT_AT_FAULT) for s in (1, 2)}
+    return Transition(Step.NOT_CONFIRMED, state, _abandoned(state, codes, now))
+
+
+def undeliverable(state: MatchState, discord_uid: int, now: datetime) -> Transition:
+    """The player's "match found" could not be delivered (DMs closed): they count as not
+    confirming, at once, so the opponent is not kept waiting for a message nobody will see."""
+    slot = state.slot_of(discord_uid)
+    if state.status is not MatchStatus.FOUND:
+        raise MatchClosed() if not state.is_open else IllegalTransition("The match was already confirmed.")
+    codes = {slot: Report.NOT_CONFIRMED, 3 - slot: Report.NOT_AT_FAULT}
+    return Transition(Step.UNDELIVERABLE, state, _abandoned(state, codes, now), actor=discord_uid)
+
+
+def arm_confirmation(
+    state: MatchState, discord_uid: int, delivered_at: datetime, timings: MatchTimings
+) -> Transition:
+    """The player's "match found" was delivered at ``delivered_at``: their confirmation time runs
+    from now. Arming twice (a re-delivery after a restart) keeps the first deadline."""
+    slot = state.slot_of(discord_uid)
+    if state.status is not MatchStatus.FOUND:
+        raise MatchClosed() if not state.is_open else IllegalTransition("The match was already confirmed.")
+    if (state.confirm_deadline_1 if slot == 1 else state.confirm_deadline_2) is not None:
+        raise IllegalTransition("The confirmation time already runs.")
+    deadline = delivered_at + timings.confirm_timeout
+    if slot == 1:
+        after = replace(state, confirm_deadline_1=deadline)
+    else:
+        after = replace(state, confirm_deadline_2=deadline)
+    return Transition(Step.ARMED, state, after, actor=discord_uid)
+
+
+def _passed(deadline: datetime | None, now: datetime) -> bool:
+    return deadline is not None and now >= deadline
+
+
+def _abandoned(state: MatchState, codes: dict[int, Report], now: datetime) -> MatchState:
+    return replace(
         state,
         status=MatchStatus.ABANDONED,
         result=int(MatchResult.CANCELLED),
@@ -361,7 +427,6 @@ def expire_confirmation(state: MatchState, now: datetime) -> Transition:
         report_2=int(codes[2]),
         finalized_at=now,
     )
-    return Transition(Step.NOT_CONFIRMED, state, after)
 
 
 def report(
@@ -474,16 +539,21 @@ def rating_plan(state: MatchState, new_outcome: Outcome | None) -> RatingPlan:
 # --- notifications that change nothing ----------------------------------------------------
 
 
-def confirmation_reminder_targets(state: MatchState, now: datetime) -> tuple[int, ...]:
-    """Who gets the confirmation reminder: players of a FOUND match who have not confirmed.
+def confirmation_reminder_targets(
+    state: MatchState, now: datetime, only: int | None = None
+) -> tuple[int, ...]:
+    """Who gets the confirmation reminder: players of a FOUND match who have not confirmed
+    (``only``: that player, for a reminder armed with their own deadline).
 
-    Nobody once the deadline has passed (a reminder found overdue after a restart is stale).
+    Nobody whose deadline has passed (a reminder found overdue after a restart is stale).
     """
     if state.status is not MatchStatus.FOUND:
         raise MatchClosed() if not state.is_open else IllegalTransition("The match was already confirmed.")
-    if state.confirm_deadline is not None and now >= state.confirm_deadline:
-        return ()
-    return state.unconfirmed
+    return tuple(
+        uid
+        for uid in state.unconfirmed
+        if (only is None or uid == only) and not _passed(state.confirm_deadline_of(state.slot_of(uid)), now)
+    )
 
 
 def deadline_warning_targets(state: MatchState, now: datetime) -> tuple[int, ...]:

@@ -36,6 +36,7 @@ GUILD_MEMBERS = 1 << 1
 GUILD_MESSAGES = 1 << 9
 DIRECT_MESSAGES = 1 << 12
 MESSAGE_CONTENT = 1 << 15
+NONCE_WINDOW_SECONDS = 300.0  # how far back Discord checks an enforced nonce ("a few minutes")
 
 Json = dict[str, Any]
 
@@ -158,10 +159,16 @@ class World:
     ) -> Message:
         """Store a new message and announce it (ephemeral ones only to their user).
 
-        Interaction replies skip the posting checks: the user's action opened the way.
+        Interaction replies skip the posting checks: the user's action opened the way. With
+        ``enforce_nonce`` and a ``nonce`` that the same author used in this channel within the last
+        few minutes, Discord creates nothing and returns that message; so does this server.
         """
         if interaction_id is None:
             self._check_can_post(channel, author_id)
+        if body.get("enforce_nonce") and body.get("nonce") is not None:
+            earlier = self._by_nonce(channel, author_id, body["nonce"])
+            if earlier is not None:
+                return earlier
         message = Message(
             self.state.ids.next(), channel.id, author_id, "", self.state.now(), kind, flags
         )
@@ -201,6 +208,18 @@ class World:
         if channel.guild_id is not None:
             data["guild_id"] = str(channel.guild_id)
         self.dispatch("MESSAGE_DELETE_BULK", lambda: data, intent=GUILD_MESSAGES)
+
+    def _by_nonce(self, channel: Channel, author_id: int, nonce: object) -> Message | None:
+        since = self.state.now() - NONCE_WINDOW_SECONDS
+        for message_id in reversed(channel.message_ids):
+            message = self.state.messages.get(message_id)
+            if message is None:
+                continue
+            if message.created_at < since:
+                return None
+            if message.author_id == author_id and str(message.nonce) == str(nonce):
+                return message
+        return None
 
     def _check_can_post(self, channel: Channel, author_id: int) -> None:
         state = self.state

@@ -25,6 +25,7 @@ from typing import Any
 
 from evoladder.domain.errors import (
     AlreadyActivated,
+    DeclineInMatch,
     InvalidActivationCode,
     NotAuthorized,
     PlayerNotFound,
@@ -32,7 +33,7 @@ from evoladder.domain.errors import (
     UnknownRegion,
 )
 from evoladder.domain.identity import validate_identity
-from evoladder.domain.players import ChangedBy, Player, aborts_left_now
+from evoladder.domain.players import ChangedBy, Player, PlayerState, aborts_left_now
 from evoladder.game import GameData
 from evoladder.game.models import Country, Region
 from evoladder.logging_setup import event
@@ -211,10 +212,23 @@ class AccountService:
         return change.player
 
     async def decline_terms(self, discord_uid: int) -> Player:
-        """Record the decline and its time; the guard then refuses commands that need the terms."""
+        """Record the decline and its time; the guard then refuses commands that need the terms.
 
-        async def decide(_uow: UnitOfWork, _player: Player, now: datetime) -> Mapping[str, Any]:
-            return {"terms_declined_at": now, "terms_accepted_at": None}
+        Declining must not trap anyone behind the guard: a queued player leaves the queue in the
+        same transaction (the entry concerns nobody else, and a queue the player can no longer
+        cancel would match them into a match they cannot confirm); a player in a match is refused
+        (``DeclineInMatch``) until it is over, because an opponent waits on its confirmation,
+        report or abort, and the match buttons need the terms.
+        """
+
+        async def decide(uow: UnitOfWork, player: Player, now: datetime) -> Mapping[str, Any]:
+            if player.state is PlayerState.IN_MATCH:
+                raise DeclineInMatch()
+            changes: dict[str, Any] = {"terms_declined_at": now, "terms_accepted_at": None}
+            if player.state is PlayerState.QUEUEING:
+                await uow.queue.remove(discord_uid)
+                changes["state"] = PlayerState.IDLE
+            return changes
 
         change = await self.writer.change(discord_uid, decide, changed_by=ChangedBy.PLAYER)
         return change.player

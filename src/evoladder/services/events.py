@@ -13,7 +13,7 @@ invalidated and conflicted matches); ``ping_staff`` marks the one that pings the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from evoladder.domain.rating import Outcome
@@ -78,13 +78,19 @@ class RemovedFromQueue(ToPlayer):
 
 @dataclass(frozen=True, slots=True)
 class MatchFound(ToPlayer):
-    """A wave paired the player. Only their own side is shown until both confirmed."""
+    """A wave paired the player. Only their own race and the deadline are shown: nothing about
+    the opponent (name, race, rating) until both confirmed, so nobody can dodge a match-up.
+
+    ``confirm_deadline`` is None until the player's confirmation time was armed (it starts when
+    this message is delivered); the message then shows ``confirm_within`` from the moment it is
+    sent, which the armed deadline can only exceed.
+    """
 
     match_id: int
     race: str
-    opponent_race: str
-    confirm_deadline: datetime
+    confirm_deadline: datetime | None
     aborts_left: int
+    confirm_within: timedelta = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +213,7 @@ class MatchAbandoned(ToMatch):
 
     admin_log: ClassVar[bool] = True
 
-    reason: str  # "not_confirmed" | "not_reported"
+    reason: str  # "not_confirmed" | "undeliverable" (a "match found" DM failed) | "not_reported"
     unconfirmed: tuple[int, ...] = ()
 
 

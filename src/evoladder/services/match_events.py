@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from evoladder.domain.match_state import MatchState, MatchStatus, Step, Transition
+from evoladder.domain.match_state import MatchState, MatchStatus, Report, Step, Transition
 from evoladder.domain.players import MmrRow, Player
 from evoladder.domain.rating import Outcome
 from evoladder.game import GameData
@@ -60,8 +60,14 @@ def events_for(t: Transition, w: Written, source: str, reason: str | None = None
     if t.step is Step.CANCELLED_BY_BAN:
         assert t.actor is not None
         return [MatchAborted(*ids, aborted_by=t.actor, aborts_left=None, reason="banned")]
+    if t.step is Step.ARMED:
+        return []
     if t.step is Step.NOT_CONFIRMED:
-        return [MatchAbandoned(*ids, reason="not_confirmed", unconfirmed=t.before.unconfirmed)]
+        late = tuple(s.player(slot) for slot in (1, 2) if s.report(slot) == int(Report.NOT_CONFIRMED))
+        return [MatchAbandoned(*ids, reason="not_confirmed", unconfirmed=late)]
+    if t.step is Step.UNDELIVERABLE:
+        assert t.actor is not None
+        return [MatchAbandoned(*ids, reason="undeliverable", unconfirmed=(t.actor,))]
     if t.step is Step.NOT_REPORTED:
         return [MatchAbandoned(*ids, reason="not_reported")]
     if t.step is Step.CONFLICT:

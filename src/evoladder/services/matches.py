@@ -21,11 +21,18 @@ Every change of a match follows one path, ``_change``:
 4. Players are released (``in_match`` -> ``idle``) only from the match that holds them, aborts are
    charged with the atomic ``consume_abort``, jobs are cancelled/added/moved, and admin actions
    audited, all in the same transaction.
-5. After the commit: read models (``player_changed``, ``mmr_changed``), then the events.
+5. The events of the transition are written to the outbox in the same transaction
+   (``services.outbox``); after the commit: read models (``player_changed``, ``mmr_changed``),
+   then the relay delivers the rows just written.
 
 Deadlines and reminders are ``scheduled_jobs`` rows (see ``scheduler``); their handlers here claim
 the job row in the same transaction as their effect, so a job has its effect exactly once even if
 two schedulers, a restart or a racing player action get to it.
+
+Confirmation time runs per player from the delivery of their "match found" message: the outbox
+relay calls ``delivered`` (this service is its ``FoundHooks``), which arms that player's deadline
+and writes their reminder and deadline jobs; ``unreachable`` (DMs closed) abandons the match as
+not confirmed by that player, and the opponent is told why.
 
 Bans: the accounts service calls ``abandon_for_ban(uid)`` (and ``QueueService.remove``) when it
 bans a player, so a banned player keeps neither a queue entry nor an open match. Authorization of
@@ -59,8 +66,10 @@ from evoladder.logging_setup import event
 from evoladder.services.events import ConfirmationReminder, DeadlineWarning, DetailsRevealed, LadderEvent
 from evoladder.services.match_events import Written, details_for, events_for
 from evoladder.services.match_locks import KeyedLocks
+from evoladder.services.outbox import OutboxRelay
+from evoladder.services.outbox import write as write_outbox
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
-from evoladder.store.repositories.jobs import Job, NewJob
+from evoladder.store.repositories.jobs import MATCH_WIDE, Job, NewJob
 from evoladder.store.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -94,6 +103,17 @@ def confirmation_jobs(state: MatchState, timings: MatchTimings) -> list[NewJob]:
     return [NewJob(kind, due_at, state.id) for kind, due_at in schedule]
 
 
+def armed_jobs(state: MatchState, discord_uid: int, timings: MatchTimings) -> list[NewJob]:
+    """One player's confirmation reminder and deadline, from their own (just armed) deadline."""
+    deadline = state.confirm_deadline_of(state.slot_of(discord_uid))
+    assert deadline is not None
+    remind_at = deadline - timings.confirm_timeout + timings.confirm_reminder_after
+    return [
+        NewJob(JobKind.CONFIRM_REMINDER, remind_at, state.id, discord_uid),
+        NewJob(JobKind.CONFIRM_DEADLINE, deadline, state.id, discord_uid),
+    ]
+
+
 def reporting_jobs(state: MatchState, timings: MatchTimings) -> list[NewJob]:
     """The jobs of a confirmed match: the deadline warning and the reporting deadline."""
     assert state.report_deadline is not None
@@ -114,6 +134,7 @@ class MatchService:
         timings: MatchTimings | None = None,
         *,
         wake: Callable[[], None] | None = None,
+        outbox: OutboxRelay | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -123,6 +144,8 @@ class MatchService:
         self.timings = timings or MatchTimings()
         self._wake = wake or (lambda: None)
         self.locks = KeyedLocks()
+        self.outbox = outbox or OutboxRelay(db, clock, notifier, self.timings)
+        self.outbox.set_hooks(self)
 
     def set_wake(self, wake: Callable[[], None]) -> None:
         """Tell the scheduler when jobs were added or moved (wired by the composition root)."""
@@ -149,8 +172,10 @@ class MatchService:
         return await self._act(match_id, lambda s, now: ms.confirm(s, discord_uid, now, self.timings))
 
     async def abort(self, match_id: int, discord_uid: int) -> MatchState:
-        """Abort before any report; uses one of the player's monthly aborts (``NoAbortsLeft``)."""
-        return await self._act(match_id, lambda s, now: ms.abort(s, discord_uid, now))
+        """Abort before any report and within the abort window; uses one of the player's monthly
+        aborts (``NoAbortsLeft``)."""
+        window = self.timings.abort_window
+        return await self._act(match_id, lambda s, now: ms.abort(s, discord_uid, now, window))
 
     async def report(self, match_id: int, discord_uid: int, outcome: Outcome) -> MatchState:
         """Report the absolute outcome (player 1 won / player 2 won / draw)."""
@@ -171,6 +196,29 @@ class MatchService:
         return await self._act(
             match_id, lambda s, now: ms.dispute_by_replay(s, discord_uid, result, now), source="replay"
         )
+
+    # --- delivery of "match found" (the outbox relay's FoundHooks) --------------------------
+
+    async def delivered(self, match_id: int, discord_uid: int, at: datetime) -> None:
+        """The player's "match found" was delivered at ``at``: their confirmation time runs now."""
+        def arm(s: MatchState, _now: datetime) -> Transition:
+            return ms.arm_confirmation(s, discord_uid, at, self.timings)
+
+        try:
+            await self._change(match_id, arm, source="delivery")
+        except (IllegalTransition, MatchNotFound) as exc:  # already armed, or the match moved on
+            event(log, "match.arm_skipped", match_id=match_id, uid=discord_uid, why=type(exc).__name__)
+
+    async def unreachable(self, match_id: int, discord_uid: int) -> None:
+        """The player's "match found" cannot be delivered (DMs closed): not confirmed, at once."""
+        def give_up(s: MatchState, now: datetime) -> Transition:
+            return ms.undeliverable(s, discord_uid, now)
+
+        try:
+            await self._change(match_id, give_up, source="delivery")
+        except (IllegalTransition, MatchNotFound) as exc:
+            why = type(exc).__name__
+            event(log, "match.undeliverable_skipped", match_id=match_id, uid=discord_uid, why=why)
 
     # --- admin -----------------------------------------------------------------------------
 
@@ -222,11 +270,15 @@ class MatchService:
         await self._act_on_job(job, ms.expire_reporting, source="deadline")
 
     async def _on_confirm_reminder(self, job: Job) -> None:
+        only = None if job.discord_uid == MATCH_WIDE else job.discord_uid
+
         def remind(state: MatchState, now: datetime) -> list[LadderEvent]:
-            assert state.confirm_deadline is not None
-            deadline = state.confirm_deadline
-            targets = ms.confirmation_reminder_targets(state, now)
-            return [ConfirmationReminder(uid, state.id, deadline) for uid in targets]
+            out: list[LadderEvent] = []
+            for uid in ms.confirmation_reminder_targets(state, now, only):
+                deadline = state.confirm_deadline_of(state.slot_of(uid))
+                assert deadline is not None
+                out.append(ConfirmationReminder(uid, state.id, deadline))
+            return out
 
         await self._notify_on_job(job, remind)
 
@@ -272,7 +324,8 @@ class MatchService:
                     events = targets(state, now) if state is not None else []
                 except LadderError:
                     events = []
-            await self._emit(events)
+                rows = await write_outbox(uow, events, now)
+            await self._emit(rows, events)
 
     async def _complete_job(self, job: Job) -> None:
         async with self._db.transaction() as uow:
@@ -306,12 +359,14 @@ class MatchService:
                     return None  # done, cancelled or moved by someone else: nothing to do
                 transition = decide(before, now)
                 written = await self._write(uow, transition, now, reason)
+                events = events_for(transition, written, source, reason)
+                rows = await write_outbox(uow, events, now)
             event(
                 log, "match.transition", match_id=match_id, step=transition.step.value,
                 status=transition.after.status.value, actor=transition.actor, version=before.version + 1,
             )
             self._after_commit(transition, written)
-            await self._emit(events_for(transition, written, source, reason))
+            await self._emit(rows, events)
             return transition
 
     async def _write(self, uow: UnitOfWork, t: Transition, now: datetime, reason: str | None) -> Written:
@@ -364,6 +419,10 @@ class MatchService:
             await uow.jobs.cancel_for_match(after.id, now)
             await uow.jobs.add_many(reporting_jobs(after, self.timings))
             return True
+        if t.step is Step.ARMED:
+            assert t.actor is not None
+            await uow.jobs.add_many(armed_jobs(after, t.actor, self.timings))
+            return True
         if after.report_deadline != before.report_deadline and after.report_deadline is not None:
             await uow.jobs.reschedule(after.id, JobKind.REPORT_DEADLINE, after.report_deadline)
             return True
@@ -400,9 +459,9 @@ class MatchService:
         if w.jobs_changed:
             self._wake()
 
-    async def _emit(self, events: Sequence[LadderEvent]) -> None:
-        for item in events:
-            try:
-                await self._notifier.notify(item)
-            except Exception:  # delivery must never undo or hide a committed change
-                log.exception("notify failed for %s", type(item).__name__)
+    async def _emit(self, rows: Sequence[int], events: Sequence[LadderEvent]) -> None:
+        """Hand the rows just committed to the relay (it never raises: the change committed)."""
+        try:
+            await self.outbox.send(list(zip(rows, events, strict=True)))
+        except Exception:
+            log.exception("outbox.send_failed")

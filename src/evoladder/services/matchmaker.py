@@ -17,9 +17,11 @@ every player computes the same wave times. One wave:
    the same race is matched with the new entry). The players are locked first, in uid order as
    every writer (PostgreSQL; SQLite's write transaction holds the whole database). Then, over the
    matches just inserted, deletes their entries, moves their players to ``in_match`` and writes
-   each match's confirmation reminder and deadline as ``scheduled_jobs`` rows; and adds one wave
-   to the wait count of every entry the wave saw and left waiting;
-5. after the commit: read models, scheduler wake-up, and a ``MatchFound`` for each player.
+   one ``match_found`` outbox row per player; and adds one wave to the wait count of every entry
+   the wave saw and left waiting. No deadline is written here: each player's confirmation time
+   starts when their message is delivered (``MatchService.delivered``), so the last DMs of a big
+   wave lose nothing, and a crash before delivery leaves nobody charged for a match they never saw;
+5. after the commit: read models, then the outbox relay delivers the rows (``OutboxRelay.flush``).
 
 **Slots:** player 1 is always the Brood War side, player 2 the StarCraft II side. Every match of
 this ladder is BW vs SC2, so this makes "player 1 won" mean "the BW player won" everywhere (reports,
@@ -59,12 +61,10 @@ from evoladder.domain.matchmaking import (
     next_wave_at,
     plan_wave,
 )
-from evoladder.domain.players import aborts_left_now
 from evoladder.domain.rating import START_MMR
 from evoladder.game import GameData
 from evoladder.logging_setup import event
-from evoladder.services.events import MatchFound
-from evoladder.services.matches import confirmation_schedule
+from evoladder.services.outbox import OutboxRelay
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
 from evoladder.store.repositories.matches import WaveMatch, WaveWrite
 from evoladder.store.repositories.queue import WaveCandidate, read_wave_candidates
@@ -104,7 +104,6 @@ class Made(NamedTuple):
     player_2: int  # the SC2 side
     race_1: str
     race_2: str
-    confirm_deadline: datetime
 
 
 class Matchmaker:
@@ -121,6 +120,7 @@ class Matchmaker:
         rng: random.Random | None = None,
         wake: Callable[[], None] | None = None,
         sleep: Sleep | None = None,
+        outbox: OutboxRelay | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -128,6 +128,7 @@ class Matchmaker:
         self._notifier = notifier
         self._read_models = read_models
         self._timings = timings or MatchTimings()
+        self._outbox = outbox or OutboxRelay(db, clock, notifier, self._timings)
         self.interval = interval
         self._rng = rng or random.Random()
         self._wake = wake or (lambda: None)
@@ -159,7 +160,7 @@ class Matchmaker:
         lap("pair")
         created, dropped = await self._write(rows, wave_at, read_at)
         lap("write")
-        await self._announce(created, {c.discord_uid: c for c in candidates})
+        await self._announce(created)
         lap("announce")
         report = self._report(wave_at, len(candidates), plan, created, dropped, lap.ms)
         self.last_report = report
@@ -192,14 +193,12 @@ class Matchmaker:
         self, rows: list[WaveMatch], wave_at: datetime, read_at: datetime
     ) -> tuple[list[Made], int]:
         """One transaction: the pairs the queue still allows become matches, with their entries,
-        players, jobs, and the waits of everyone left (``MatchRepository.create_wave``)."""
+        players, outbox rows, and the waits of everyone left (``MatchRepository.create_wave``)."""
         now = self._clock.now()
-        deadline = now + self._timings.confirm_timeout
-        schedule = confirmation_schedule(now, deadline, self._timings)
         async with self._db.transaction() as uow:
-            ids = await uow.matches.create_wave(WaveWrite(rows, now, deadline, wave_at, schedule, read_at))
+            ids = await uow.matches.create_wave(WaveWrite(rows, now, wave_at, read_at))
         created = [
-            Made(i, row[0], row[1], row[2], row[3], deadline)
+            Made(i, row[0], row[1], row[2], row[3])
             for row, i in zip(rows, ids, strict=True)
             if i is not None
         ]
@@ -226,24 +225,17 @@ class Matchmaker:
             durations_ms=durations,
         )
 
-    async def _announce(self, created: list[Made], by_uid: dict[int, WaveCandidate]) -> None:
+    async def _announce(self, created: list[Made]) -> None:
         if not created:
             return
         for m in created:
             self._read_models.player_changed(m.player_1)
             self._read_models.player_changed(m.player_2)
         self._wake()
-        now = self._clock.now()
-        for m in created:
-            seats = ((m.player_1, m.race_1, m.race_2), (m.player_2, m.race_2, m.race_1))
-            for uid, race, opponent_race in seats:
-                c = by_uid[uid]  # aborts cannot change while queued: the wave's read is current
-                left = aborts_left_now(c.aborts_left, c.aborts_period, now)
-                found = MatchFound(uid, m.id, race, opponent_race, m.confirm_deadline, left)
-                try:
-                    await self._notifier.notify(found)
-                except Exception:
-                    log.exception("notify failed for MatchFound")
+        try:
+            await self._outbox.flush()
+        except Exception:  # the rows stay pending: the relay's sweep or the next start delivers them
+            log.exception("outbox.flush_failed after a wave")
 
     # --- the loop ---------------------------------------------------------------------------
 

@@ -6,9 +6,9 @@ fakes), so no service reads the wall clock, a global cache or Discord directly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from evoladder.domain.players import MmrRow
 
@@ -46,11 +46,21 @@ class NullReadModels:
         return None
 
 
+class Receipt(NamedTuple):
+    """How the delivery of one announcement ended."""
+
+    delivered: bool
+    unreachable: bool = False  # a recipient can never be reached this way (DMs closed): no retry
+
+
 class Notifier(Protocol):
     """Where services announce what happened (the bot sends DMs; tests record).
 
-    ``event`` is one of the typed events of ``evoladder.services.events``. Delivery must not
-    raise into the service: the business write has already committed.
+    ``event`` is one of the typed events of ``evoladder.services.events``; ``key`` is stable for
+    one announcement (its outbox row), so a re-send after a crash can be recognised as one.
+    ``notify`` hands the event over and returns at once: None when it was delivered on hand-off,
+    or an awaitable of its ``Receipt`` (the bot's outbound queue sends later, paced). Delivery
+    must not raise into the service: the business write has already committed.
     """
 
-    async def notify(self, event: object) -> None: ...
+    async def notify(self, event: object, *, key: str | None = None) -> Awaitable[Receipt] | None: ...

@@ -72,6 +72,7 @@ class QueueStatus:
     next_wave_at: datetime
     active_players: int  # distinct players active in the last 15 minutes
     counts: QueueCounts
+    matches_in_progress: int = 0  # open matches (found or confirmed), as the live ladder shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +182,9 @@ class QueueService:
         async with self._db.read() as uow:
             counts = await uow.queue.counts()
             active = await uow.queue.active_players(now - ACTIVE_WINDOW)
+            playing = await uow.matches.in_progress()
         at = datetime.fromtimestamp(next_wave_at(now.timestamp(), self._interval), UTC)
-        return QueueStatus(next_wave_at=at, active_players=active, counts=counts)
+        return QueueStatus(next_wave_at=at, active_players=active, counts=counts, matches_in_progress=playing)
 
     async def queued_players(self) -> frozenset[int]:
         """Who holds a queue entry right now (the bot's searching messages follow this set)."""

@@ -59,6 +59,9 @@ players = Table(
     Column("aborts_period", Integer, nullable=False, default=0),  # YYYYMM the count belongs to
     Column("state", String(16), nullable=False, default="idle"),
     Column("current_match_id", Integer),
+    # The player's DM channel with the bot, remembered so a DM needs no channel-creation request
+    # (discord.py keeps only 128 DM channels in memory, and none after a restart).
+    Column("dm_channel_id", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False, default=1),
@@ -133,7 +136,11 @@ matches_1v1 = Table(
     Column("server_choice", String(8), nullable=False),
     Column("status", String(16), nullable=False),
     Column("played_at", UTCDateTime, nullable=False, index=True),  # when the match was made
-    Column("confirm_deadline", UTCDateTime),
+    Column("confirm_deadline", UTCDateTime),  # match-wide; NULL when each player's own is used
+    # Each player's own confirmation deadline, armed when their "match found" message was
+    # delivered (NULL until then): everyone gets the full time however late their DM went out.
+    Column("player_1_confirm_deadline", UTCDateTime),
+    Column("player_2_confirm_deadline", UTCDateTime),
     Column("player_1_confirmed_at", UTCDateTime),
     Column("player_2_confirmed_at", UTCDateTime),
     Column("confirmed_at", UTCDateTime),
@@ -268,4 +275,18 @@ peer_import_marks = Table(
     Column("last_peer_id", BigInteger, nullable=False),
     Column("rows_written", BigInteger, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # "match_found", or the event's type name
+    Column("discord_uid", BigInteger),  # the player told (NULL: an event told to several)
+    Column("match_id", Integer),
+    Column("payload", JSON),  # the encoded event (NULL: built from the match row at delivery)
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Index("ix_outbox_pending", "done_at", "id"),
 )

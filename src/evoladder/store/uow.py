@@ -35,6 +35,7 @@ from evoladder.store.repositories.command_calls import CommandCallRepository
 from evoladder.store.repositories.jobs import JobRepository
 from evoladder.store.repositories.matches import MatchRepository
 from evoladder.store.repositories.mmrs import MmrRepository
+from evoladder.store.repositories.outbox import OutboxRepository
 from evoladder.store.repositories.players import PlayerRepository
 from evoladder.store.repositories.preferences import PreferenceRepository
 from evoladder.store.repositories.queue import QueueRepository
@@ -82,6 +83,10 @@ class UnitOfWork:
     @cached_property
     def jobs(self) -> JobRepository:
         return JobRepository(self.conn)
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        return OutboxRepository(self.conn)
 
     @cached_property
     def preferences(self) -> PreferenceRepository:

@@ -50,14 +50,12 @@ def slot_of(event: ev.ToMatch, discord_uid: int) -> int:
 # --- the match message -------------------------------------------------------------------------
 
 
-def match_found(event: ev.MatchFound, game: GameData) -> Reply:
+def match_found(event: ev.MatchFound, game: GameData, deadline: datetime) -> Reply:
+    """The match card: the player's own race and ``deadline`` (when it is sent, the player's own
+    deadline or a moment the armed one can only exceed); nothing about the opponent."""
     embed = discord.Embed(
         title=text.FOUND_TITLE.format(match_id=event.match_id),
-        description=text.FOUND_BODY.format(
-            race=race_name(game, event.race),
-            opponent_race=race_name(game, event.opponent_race),
-            deadline=when(event.confirm_deadline),
-        ),
+        description=text.FOUND_BODY.format(race=race_name(game, event.race), deadline=when(deadline)),
         colour=FOUND_COLOUR,
     )
     view = discord.ui.View(timeout=None)
@@ -220,6 +218,13 @@ def player_text(event: ev.LadderEvent, discord_uid: int, game: GameData) -> str 
                 text.ABANDONED_YOU_LATE if discord_uid in event.unconfirmed else text.ABANDONED_OPPONENT_LATE
             )
             return late.format(match_id=event.match_id)
+        if event.reason == "undeliverable":
+            unreachable = (
+                text.ABANDONED_YOU_UNREACHABLE
+                if discord_uid in event.unconfirmed
+                else text.ABANDONED_OPPONENT_UNREACHABLE
+            )
+            return unreachable.format(match_id=event.match_id)
         return text.ABANDONED_NOT_REPORTED.format(match_id=event.match_id)
     if isinstance(event, ev.MatchInvalidated):
         return text.INVALIDATED.format(match_id=event.match_id, reason=event.reason)

@@ -117,6 +117,7 @@ def searching(entry: SearchingView, status: QueueStatus, game: GameData) -> disc
         name=text.FIELD_NEXT_WAVE, value=f"{next_wave} ({discord_time(status.next_wave_at, 'T')})"
     )
     embed.add_field(name=text.FIELD_ACTIVE, value=str(status.active_players))
+    embed.add_field(name=text.FIELD_IN_PROGRESS, value=str(status.matches_in_progress))
     counts = status.counts
     embed.add_field(
         name=text.FIELD_QUEUED,

@@ -42,7 +42,6 @@ from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.players import PlayerState
 from evoladder.store.engine import driver_connection
 from evoladder.store.repositories.base import Repository
-from evoladder.store.repositories.jobs import MATCH_WIDE
 from evoladder.store.schema import matches_1v1, players, queue_entries
 
 # MatchState field -> matches_1v1 column (fields not listed have the column's own name).
@@ -62,6 +61,8 @@ COLUMN_OF = {
     "confirmed_2_at": "player_2_confirmed_at",
     "reported_1_at": "player_1_reported_at",
     "reported_2_at": "player_2_reported_at",
+    "confirm_deadline_1": "player_1_confirm_deadline",
+    "confirm_deadline_2": "player_2_confirm_deadline",
 }
 FIELDS = tuple(f.name for f in fields(MatchState))
 IMMUTABLE = frozenset({"id", "version"})
@@ -84,16 +85,18 @@ class WaveWrite:
     """What one wave writes (``MatchRepository.create_wave``)."""
 
     rows: Sequence[WaveMatch]  # each with a different player 1
-    now: datetime  # the matches' played_at, the players' updated_at
-    confirm_deadline: datetime
+    now: datetime  # the matches' played_at, the players' updated_at, the outbox rows' time
     wave_at: datetime
-    jobs: Sequence[tuple[str, datetime]]  # (kind, due_at): match-wide jobs of every new match
     waited_by: datetime  # entries that joined by then and stay queued wait one more wave
 
 
+# What a wave writes to the outbox: one row per seat, with no payload (the message is built from
+# the match row when it is delivered, and the player's confirmation time starts then).
+MATCH_FOUND = "match_found"
+
 _NEW_MATCH = (
     f"INSERT INTO matches_1v1 ({', '.join(WAVE_COLUMNS)}, "
-    "status, played_at, confirm_deadline, wave_at, version)"
+    "status, played_at, wave_at, version)"
 )
 # Both players still queueing, not banned, and queued with the race of their slot.
 _STILL_PAIRABLE = f"""
@@ -116,7 +119,7 @@ WITH v AS (
         AS u(p1, p2, r1, r2, m1, m2, map_played, server_choice)
 ), made AS (
     {_NEW_MATCH}
-    SELECT v.*, '{MatchStatus.FOUND.value}', $9::timestamptz, $10::timestamptz, $11::timestamptz, 1
+    SELECT v.*, '{MatchStatus.FOUND.value}', $9::timestamptz, $10::timestamptz, 1
     FROM v {_STILL_PAIRABLE}
     RETURNING id, player_1_discord_uid, player_2_discord_uid
 ), seats AS (
@@ -128,13 +131,12 @@ WITH v AS (
     UPDATE players p SET {_IN_MATCH}, current_match_id = seats.id, updated_at = $9::timestamptz,
         version = p.version + 1
     FROM seats WHERE p.discord_uid = seats.uid
-), jobs AS (
-    INSERT INTO scheduled_jobs (kind, match_id, discord_uid, due_at)
-    SELECT j.kind, made.id, {MATCH_WIDE}, j.due_at
-    FROM made CROSS JOIN unnest($12::varchar[], $13::timestamptz[]) AS j(kind, due_at)
+), told AS (
+    INSERT INTO outbox (kind, discord_uid, match_id, created_at, attempts)
+    SELECT '{MATCH_FOUND}', uid, id, $9::timestamptz, 0 FROM seats
 ), waited AS (
     UPDATE queue_entries q SET waits = q.waits + 1
-    WHERE q.joined_at <= $14::timestamptz AND q.discord_uid NOT IN (SELECT uid FROM seats)
+    WHERE q.joined_at <= $11::timestamptz AND q.discord_uid NOT IN (SELECT uid FROM seats)
 )
 SELECT id, player_1_discord_uid FROM made
 """
@@ -145,7 +147,7 @@ waits skip the entries this statement deletes (the matched players')."""
 SQLITE_WAVE_INSERT = (
     "WITH v(p1, p2, r1, r2, m1, m2, map_played, server_choice) AS MATERIALIZED (SELECT value ->> 0, "
     "value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7 "
-    f"FROM json_each(?5)) {_NEW_MATCH} SELECT v.*, ?1, ?2, ?3, ?4, 1 FROM v {_STILL_PAIRABLE} "
+    f"FROM json_each(?4)) {_NEW_MATCH} SELECT v.*, ?1, ?2, ?3, 1 FROM v {_STILL_PAIRABLE} "
     "RETURNING id, player_1_discord_uid"
 )
 """The pairs go in as ONE JSON array of rows (``json_each``): the statement's text is the same
@@ -160,10 +162,9 @@ SQLITE_WAVE_PLAYERS = (
     f"UPDATE players SET {_IN_MATCH}, current_match_id = s.id, updated_at = ?3, "
     f"version = players.version + 1 FROM ({_SQLITE_SEATS}) AS s WHERE players.discord_uid = s.uid"
 )
-SQLITE_WAVE_JOBS = (
-    "INSERT INTO scheduled_jobs (kind, match_id, discord_uid, due_at) "
-    f"SELECT j.column1, m.id, {MATCH_WIDE}, j.column2 FROM matches_1v1 AS m, (VALUES {{jobs}}) AS j "
-    "WHERE m.id BETWEEN ?1 AND ?2"
+SQLITE_WAVE_OUTBOX = (
+    "INSERT INTO outbox (kind, discord_uid, match_id, created_at, attempts) "
+    f"SELECT '{MATCH_FOUND}', uid, id, ?3, 0 FROM ({_SQLITE_SEATS}) ORDER BY id, uid"
 )
 SQLITE_WAITS = "UPDATE queue_entries SET waits = waits + 1 WHERE joined_at <= ?"
 
@@ -224,9 +225,10 @@ class MatchRepository(Repository):
         A pair is kept when both players are still queueing, not banned, and queue the race of
         their slot (player 1 the BW race, player 2 the SC2 race); the check and the insert are one
         statement, so a dropped pair never gets a row. For the kept matches: their players' queue
-        entries are deleted, the players go to in_match, ``wave.jobs`` are written per match
-        (match-wide rows), and every other entry that joined by ``wave.waited_by`` waits one more
-        wave.
+        entries are deleted, the players go to in_match, each player gets one ``match_found``
+        outbox row (delivered after the commit; the confirmation deadlines are armed at delivery,
+        so the wave writes no job rows), and every other entry that joined by ``wave.waited_by``
+        waits one more wave.
 
         PostgreSQL, two statements: the players of every pair are locked first (``FOR UPDATE``,
         uid order, as every writer: every writer of a queue entry locks its player first, so the
@@ -235,7 +237,7 @@ class MatchRepository(Repository):
         statement reads one snapshot taken before it waited for a lock, and would miss an entry
         re-created meanwhile. SQLite: the write transaction (``BEGIN IMMEDIATE``) excludes every
         other writer, so the statements run one after the other straight through the driver, one
-        thread hop each: the validated multi-row insert, then entries, players, jobs and waits over
+        thread hop each: the validated multi-row insert, then entries, players, outbox and waits over
         the id range the insert returned (the new rows are exactly that range).
 
         RETURNING order is unspecified, so ids are matched back by player 1 (a player is in at
@@ -258,11 +260,7 @@ class MatchRepository(Repository):
         timestamps, which are text comparisons there, hold)."""
         dialect = self.conn.dialect
         convert = matches_1v1.c.played_at.type.dialect_impl(dialect).bind_processor(dialect)
-        values = {
-            "now": wave.now, "deadline": wave.confirm_deadline, "wave_at": wave.wave_at,
-            "waited_by": wave.waited_by,
-        }
-        values.update({f"job_{k}": due for k, (_, due) in enumerate(wave.jobs)})
+        values = {"now": wave.now, "wave_at": wave.wave_at, "waited_by": wave.waited_by}
         return {k: convert(v) if convert else v for k, v in values.items()}
 
     async def _waits_only(self, wave: WaveWrite) -> None:
@@ -277,15 +275,11 @@ class MatchRepository(Repository):
         uids = sorted({uid for row in wave.rows for uid in row[:2]})
         await driver.execute(PG_LOCK_PLAYERS, uids)
         columns = [list(column) for column in zip(*wave.rows, strict=True)]
-        kinds = [kind for kind, _ in wave.jobs]
-        dues = [at[f"job_{k}"] for k in range(len(wave.jobs))]
-        rows = await driver.fetch(
-            PG_WAVE, *columns, at["now"], at["deadline"], at["wave_at"], kinds, dues, at["waited_by"]
-        )
+        rows = await driver.fetch(PG_WAVE, *columns, at["now"], at["wave_at"], at["waited_by"])
         return {int(p1): int(i) for i, p1 in rows}
 
     async def _wave_sqlite(self, driver: Any, wave: WaveWrite, at: dict[str, Any]) -> dict[int, int]:
-        constants = (MatchStatus.FOUND.value, at["now"], at["deadline"], at["wave_at"])
+        constants = (MatchStatus.FOUND.value, at["now"], at["wave_at"])
         pairs = json.dumps(wave.rows, separators=(",", ":"))
         returned = await driver.execute_fetchall(SQLITE_WAVE_INSERT, (*constants, pairs))
         by_player = {int(p1): int(i) for i, p1 in returned}
@@ -293,12 +287,7 @@ class MatchRepository(Repository):
             lo, hi = min(by_player.values()), max(by_player.values())
             await driver.execute_fetchall(SQLITE_WAVE_ENTRIES, (lo, hi))
             await driver.execute_fetchall(SQLITE_WAVE_PLAYERS, (lo, hi, at["now"]))
-            if wave.jobs:
-                jobs = ", ".join(f"(?{3 + 2 * k}, ?{4 + 2 * k})" for k in range(len(wave.jobs)))
-                job_params: list[Any] = [lo, hi]
-                for k, (kind, _) in enumerate(wave.jobs):
-                    job_params += [kind, at[f"job_{k}"]]
-                await driver.execute_fetchall(SQLITE_WAVE_JOBS.format(jobs=jobs), job_params)
+            await driver.execute_fetchall(SQLITE_WAVE_OUTBOX, (lo, hi, at["now"]))
         await driver.execute_fetchall(SQLITE_WAITS, (at["waited_by"],))
         return by_player
 
@@ -308,6 +297,17 @@ class MatchRepository(Repository):
             stmt = stmt.with_for_update()
         row = (await self.conn.execute(stmt)).mappings().first()
         return match_from_row(row) if row else None
+
+    async def get_many(self, match_ids: Iterable[int]) -> dict[int, MatchState]:
+        ids = sorted(set(match_ids))
+        if not ids:
+            return {}
+        out: dict[int, MatchState] = {}
+        for start in range(0, len(ids), 5_000):
+            stmt = select(matches_1v1).where(matches_1v1.c.id.in_(ids[start : start + 5_000]))
+            for row in (await self.conn.execute(stmt)).mappings():
+                out[int(row["id"])] = match_from_row(row)
+        return out
 
     async def update_cas(self, before: MatchState, after: MatchState) -> bool:
         """Write what changed from ``before`` to ``after`` if the row is still at ``before.version``."""
@@ -367,6 +367,12 @@ class MatchRepository(Repository):
         ids = sorted(match_ids)
         if ids:
             await self.conn.execute(delete(matches_1v1).where(matches_1v1.c.id.in_(ids)))
+
+    async def in_progress(self) -> int:
+        """Open matches (found or confirmed): what the searching view shows as being played."""
+        open_states = [s.value for s in MatchStatus if s.is_open]
+        stmt = select(func.count()).select_from(matches_1v1).where(matches_1v1.c.status.in_(open_states))
+        return int((await self.conn.execute(stmt)).scalar_one())
 
     async def count(self, status: MatchStatus | None = None) -> int:
         stmt = select(func.count()).select_from(matches_1v1)

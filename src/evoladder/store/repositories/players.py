@@ -82,6 +82,19 @@ class PlayerRepository(Repository):
         rows = (await self.conn.execute(select(players).where(players.c.discord_uid.in_(uids)))).mappings()
         return {r["discord_uid"]: player_from_row(r) for r in rows}
 
+    async def dm_channel(self, discord_uid: int) -> int | None:
+        stmt = select(players.c.dm_channel_id).where(players.c.discord_uid == discord_uid)
+        value = (await self.conn.execute(stmt)).scalar_one_or_none()
+        return int(value) if value is not None else None
+
+    async def set_dm_channel(self, discord_uid: int, channel_id: int) -> bool:
+        """Remember the player's DM channel (not a change of the player record: no version bump,
+        no cache invalidation); False when there is no such player yet."""
+        result = await self.conn.execute(
+            update(players).where(players.c.discord_uid == discord_uid).values(dm_channel_id=channel_id)
+        )
+        return result.rowcount == 1
+
     async def find_by_username(self, username: str) -> list[Player]:
         stmt = select(players).where(func.lower(players.c.discord_username) == username.lower())
         return [player_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
