@@ -280,7 +280,8 @@ async def build_ladder(
     timing.add_gauges(player_cache_gauges(read_models.players))
     timing.add_gauges(command_log_gauges(command_log))
 
-    outbound = Outbound(rate=settings.outbound_rate_per_second)
+    rate = settings.outbound_rate_per_second
+    outbound = Outbound(rate=rate, burst=max(1, int(50 - rate)))
     messages = MessageLog(db, clock)
     dm_channels = DmChannels(db)
     notifier = DiscordNotifier(
@@ -387,6 +388,9 @@ async def build_ladder(
     public = PublicLadder(db, game, read_models, profiles, matches, queue, replays)
     ladder = Ladder(core, deps, bot, lifecycle, notifier, stack, public=public)
     stack.push_async_callback(ladder._close_bot)
+    # After the drain: record what it delivered (a receipt left unsettled is delivered again, as
+    # an edit or a nonce-deduplicated send, by the next start-up).
+    stack.push_async_callback(relay.settled)
     stack.push_async_callback(outbound.close, outbound_grace)
     stack.push_async_callback(lifecycle.finish_in_flight, in_flight_grace)
     event(

@@ -56,9 +56,9 @@ class Settings(BaseSettings):
     confirm_timeout_seconds: int = Field(default=60, ge=5)
     # A match may be aborted during this long after it was found (and before any report).
     abort_window_seconds: int = Field(default=300, ge=0)
-    # The outbound queue's pace, under Discord's global 50 requests/s; the rest is left for
-    # discord.py's own calls (a DM channel it must create, command sync).
-    outbound_rate_per_second: float = Field(default=46.0, gt=0, le=50)
+    # The outbound queue's pace, under Discord's global 50 requests/s (with its burst of
+    # 50 - rate, at least 1, no one-second window goes over the limit).
+    outbound_rate_per_second: float = Field(default=45.0, gt=0, le=49)
     wave_interval_seconds: int = Field(default=45, ge=1)
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None

@@ -201,13 +201,33 @@ class MatchService:
 
     async def delivered(self, match_id: int, discord_uid: int, at: datetime) -> None:
         """The player's "match found" was delivered at ``at``: their confirmation time runs now."""
-        def arm(s: MatchState, _now: datetime) -> Transition:
-            return ms.arm_confirmation(s, discord_uid, at, self.timings)
+        async with self._db.transaction() as uow:
+            armed = await self.arm(uow, match_id, discord_uid, at)
+        if armed:
+            self.armed()
 
+    async def arm(self, uow: UnitOfWork, match_id: int, discord_uid: int, at: datetime) -> bool:
+        """``delivered`` in the caller's transaction (the relay arms a batch of deliveries in one).
+
+        Arming changes no state a player acts on and announces nothing, so it needs no in-process
+        match lock: the row lock (PostgreSQL) or the write transaction (SQLite) orders it with any
+        confirmation or abort, and the version compare-and-set still applies.
+        """
+        before = await uow.matches.get(match_id, for_update=True)
+        if before is None:
+            return False
         try:
-            await self._change(match_id, arm, source="delivery")
-        except (IllegalTransition, MatchNotFound) as exc:  # already armed, or the match moved on
+            t = ms.arm_confirmation(before, discord_uid, at, self.timings)
+        except IllegalTransition as exc:  # already armed (a re-delivery), or the match moved on
             event(log, "match.arm_skipped", match_id=match_id, uid=discord_uid, why=type(exc).__name__)
+            return False
+        if not await uow.matches.update_cas(t.before, t.after):
+            raise ConcurrentUpdate()
+        await uow.jobs.add_many(armed_jobs(t.after, discord_uid, self.timings))
+        return True
+
+    def armed(self) -> None:
+        self._wake()
 
     async def unreachable(self, match_id: int, discord_uid: int) -> None:
         """The player's "match found" cannot be delivered (DMs closed): not confirmed, at once."""
@@ -418,10 +438,6 @@ class MatchService:
         if t.step is Step.CONFIRMED_BOTH:
             await uow.jobs.cancel_for_match(after.id, now)
             await uow.jobs.add_many(reporting_jobs(after, self.timings))
-            return True
-        if t.step is Step.ARMED:
-            assert t.actor is not None
-            await uow.jobs.add_many(armed_jobs(after, t.actor, self.timings))
             return True
         if after.report_deadline != before.report_deadline and after.report_deadline is not None:
             await uow.jobs.reschedule(after.id, JobKind.REPORT_DEADLINE, after.report_deadline)

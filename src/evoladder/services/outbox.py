@@ -52,7 +52,13 @@ log = logging.getLogger(__name__)
 class FoundHooks(Protocol):
     """What delivering a "match found" means for the match (``MatchService`` implements it)."""
 
-    async def delivered(self, match_id: int, discord_uid: int, at: datetime) -> None: ...
+    async def arm(self, uow: UnitOfWork, match_id: int, discord_uid: int, at: datetime) -> bool:
+        """Start the player's confirmation time in the caller's transaction (False: nothing to do)."""
+        ...
+
+    def armed(self) -> None:
+        """After the commit of armed deadlines (their jobs are new: wake the scheduler)."""
+        ...
 
     async def unreachable(self, match_id: int, discord_uid: int) -> None: ...
 
@@ -87,6 +93,10 @@ class OutboxRelay:
         self._retry_every = retry_every
         self._handled: set[int] = set()  # rows handed over and not failed (in flight or done)
         self._waiting: set[asyncio.Task[None]] = set()
+        self._to_settle: list[tuple[int, LadderEvent, Receipt, datetime]] = []
+        self._draining = False
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._flush_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -98,15 +108,14 @@ class OutboxRelay:
 
     async def send(self, rows: Sequence[tuple[int, LadderEvent]]) -> None:
         """Deliver rows the caller just committed, with the events it built (no read needed)."""
-        closing: list[int] = []
         for row_id, item in rows:
-            await self._hand_over(row_id, item, closing)
-        await self._close(closing)
+            await self._hand_over(row_id, item)
+        await self._drain()
 
     async def flush(self) -> int:
         """Deliver every pending row not handed over yet, in write order; how many were."""
         count = 0
-        closing: list[int] = []  # rows done at hand-over, closed together (one write, not one each)
+        stale: list[int] = []  # rows with nothing left to tell, closed together
         async with self._flush_lock:
             after = 0
             while True:
@@ -131,11 +140,14 @@ class OutboxRelay:
                         log.exception("outbox.unreadable", extra={"fields": {"row": row.id}})
                         continue
                     if item is None:
-                        closing.append(row.id)  # nothing left to tell
+                        stale.append(row.id)
                         continue
-                    await self._hand_over(row.id, item, closing)
+                    await self._hand_over(row.id, item)
                     count += 1
-            await self._close(closing)
+            if stale:
+                async with self._db.transaction() as uow:
+                    await uow.outbox.done(stale, self._clock.now())
+        await self._drain()
         return count
 
     def _event_of(
@@ -159,7 +171,7 @@ class OutboxRelay:
             self._timings.confirm_timeout,
         )
 
-    async def _hand_over(self, row_id: int, item: LadderEvent, closing: list[int]) -> None:
+    async def _hand_over(self, row_id: int, item: LadderEvent) -> None:
         if row_id in self._handled:
             return
         self._handled.add(row_id)
@@ -169,9 +181,8 @@ class OutboxRelay:
             self._handled.discard(row_id)
             log.exception("outbox.notify_failed", extra={"fields": {"row": row_id}})
             return
-        if tracking is None:  # delivered on hand-over
-            await self._effects(item, Receipt(True))
-            closing.append(row_id)
+        if tracking is None:  # delivered on hand-over: settled with the rest of this hand-over
+            self._to_settle.append((row_id, item, Receipt(True), self._clock.now()))
             return
         task = asyncio.create_task(self._await(row_id, item, tracking), name=f"outbox:{row_id}")
         self._waiting.add(task)
@@ -182,35 +193,57 @@ class OutboxRelay:
             receipt = await tracking
         except Exception:
             receipt = Receipt(False)
+        self._to_settle.append((row_id, item, receipt, self._clock.now()))
+        await self._drain()
+
+    async def _drain(self) -> None:
+        """Settle every receipt waiting, a batch per write transaction.
+
+        Receipts arrive at the outbound queue's pace (tens per second in a big wave); one
+        transaction per delivery, each with its own arming and row update, would make as many
+        writers queue on SQLite's single write lock. One drain runs at a time and settles
+        everything that arrived meanwhile, so the batches grow with the load. Settling may itself
+        hand over new rows (a player who cannot be reached ends the match, which is announced):
+        the running drain takes them too, rather than waiting for itself.
+        """
+        if self._draining:
+            return
+        self._draining = True
+        self._idle.clear()
         try:
-            await self._settle(row_id, item, receipt)
-        except Exception:
-            self._handled.discard(row_id)
-            log.exception("outbox.settle_failed", extra={"fields": {"row": row_id}})
+            while self._to_settle:
+                batch, self._to_settle = self._to_settle, []
+                try:
+                    await self._settle(batch)
+                except Exception:
+                    for row_id, *_ in batch:
+                        self._handled.discard(row_id)  # the next sweep (or start-up) delivers them
+                    log.exception("outbox.settle_failed", extra={"fields": {"rows": len(batch)}})
+        finally:
+            self._draining = False
+            self._idle.set()
 
-    async def _effects(self, item: LadderEvent, receipt: Receipt) -> None:
-        """What a delivery means beyond the row: a "match found" starts or ends the match's wait."""
-        if isinstance(item, MatchFound) and self._hooks is not None:
-            if receipt.delivered:
-                await self._hooks.delivered(item.match_id, item.discord_uid, self._clock.now())
-            elif receipt.unreachable:
+    async def _settle(self, batch: Sequence[tuple[int, LadderEvent, Receipt, datetime]]) -> None:
+        # A player who cannot be reached ends the match first (its own change, with its events):
+        # should the process die before the row is closed, the re-delivery finds the match closed.
+        for _row_id, item, receipt, _at in batch:
+            if isinstance(item, MatchFound) and receipt.unreachable and self._hooks is not None:
                 await self._hooks.unreachable(item.match_id, item.discord_uid)
-
-    async def _settle(self, row_id: int, item: LadderEvent, receipt: Receipt) -> None:
-        await self._effects(item, receipt)
-        if receipt.delivered or receipt.unreachable:
-            await self._close([row_id])
-            return
-        self._handled.discard(row_id)  # the next sweep (or start-up) tries again
+        done = [row_id for row_id, _, r, _ in batch if r.delivered or r.unreachable]
+        failed = [row_id for row_id, _, r, _ in batch if not (r.delivered or r.unreachable)]
+        armed = False
         async with self._db.transaction() as uow:
-            await uow.outbox.attempted(row_id)
-        log_event(log, "outbox.retry_later", logging.INFO, row=row_id, kind=type(item).__name__)
-
-    async def _close(self, row_ids: Sequence[int]) -> None:
-        if not row_ids:
-            return
-        async with self._db.transaction() as uow:
-            await uow.outbox.done(row_ids, self._clock.now())
+            for _row_id, item, receipt, at in batch:
+                if isinstance(item, MatchFound) and receipt.delivered and self._hooks is not None:
+                    armed = await self._hooks.arm(uow, item.match_id, item.discord_uid, at) or armed
+            await uow.outbox.done(done, self._clock.now())
+            for row_id in failed:
+                await uow.outbox.attempted(row_id)
+        if armed and self._hooks is not None:
+            self._hooks.armed()
+        for row_id in failed:
+            self._handled.discard(row_id)  # the next sweep (or start-up) tries again
+            log_event(log, "outbox.retry_later", logging.INFO, row=row_id)
 
     # --- the background sweep --------------------------------------------------------------
 
@@ -240,8 +273,15 @@ class OutboxRelay:
 
     async def settled(self) -> None:
         """Wait until every receipt handed back so far was settled (tests and shutdown)."""
-        while self._waiting:
-            await asyncio.gather(*list(self._waiting), return_exceptions=True)
+        while True:
+            if self._waiting:
+                await asyncio.gather(*list(self._waiting), return_exceptions=True)
+            elif self._draining:
+                await self._idle.wait()
+            elif self._to_settle:
+                await self._drain()
+            else:
+                return
 
     @property
     def confirm_within(self) -> timedelta:
