@@ -27,8 +27,8 @@ from journeykit import (
     titled,
 )
 
-from evoladder.i18n.text import match as text
 from evoladder.domain.match_state import MatchStatus
+from evoladder.i18n.text import match as text
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 

@@ -20,9 +20,9 @@ import pytest
 from journeykit import deps, match_id_of, register, titled, with_text
 from sqlalchemy import insert
 
-from evoladder.i18n.text import match as text
 from evoladder.domain.match_state import MatchStatus
 from evoladder.domain.players import month_key
+from evoladder.i18n.text import match as text
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.sandbox.ratelimit import RateLimitConfig
