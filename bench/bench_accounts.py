@@ -30,18 +30,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.dbsetup import fresh_database
+from bench.dbsetup import bench_services, fresh_database
 from bench.harness import BenchContext
 from evoladder.domain.players import MmrRow, PlayerState, month_key
 from evoladder.game import GameData, load_game_data
-from evoladder.services.accounts import AccountService
 from evoladder.services.command_log import CommandLog
 from evoladder.services.guard import CommandGuard
 from evoladder.services.leaderboard import LeaderboardService
-from evoladder.services.player_cache import PlayerCache
 from evoladder.services.ports import SystemClock
-from evoladder.services.profile import ProfileService
-from evoladder.services.read_models import ReadModels, build_read_models
+from evoladder.services.read_models import ReadModels
 from evoladder.store.engine import create_engine
 from evoladder.store.uow import Database
 
@@ -160,7 +157,7 @@ async def run(ctx: BenchContext) -> None:
 
 
 def command_log_enqueue(ctx: BenchContext) -> None:
-    log = CommandLog(Database(create_engine("sqlite+aiosqlite:///:memory:")), SystemClock(),
+    log = CommandLog(db=Database(create_engine("sqlite+aiosqlite:///:memory:")), clock=SystemClock(),
                      max_pending=1_000_000)
     uids = [UID0 + i for i in range(1000)]
     it = iter(uids * 200)
@@ -173,11 +170,10 @@ async def at_scale(ctx: BenchContext, game: GameData, n: int) -> None:
     name = scale_name(n)
     async with sqlite_with(data) as (db, _path):
         clock = FixedClock()
-        leaderboard = LeaderboardService(db, clock, game)
+        services = bench_services(db, clock, game, player_cache_ttl_seconds=900, activation_required=False)
+        leaderboard, profiles = services.leaderboard, services.profiles
         report = await leaderboard.build()
         assert report.ranked_rows == len(data.mmrs), report
-        cache = PlayerCache(900)
-        profiles = ProfileService(db, cache, leaderboard, clock, game, activation_required=False)
         rng = random.Random(n)
 
         async def profile_once() -> None:
@@ -254,17 +250,13 @@ async def guard_row(
 
 
 def guard_over(db: Database, game: GameData, ttl: float) -> tuple[CommandGuard, ReadModels]:
-    clock = FixedClock()
-    cache = PlayerCache(ttl)
-    read_models = ReadModels(cache, LeaderboardService(db, clock, game))
-    accounts = AccountService(db, read_models, clock, game)
-    return CommandGuard(accounts, cache, activation_required=False), read_models
+    services = bench_services(db, FixedClock(), game, player_cache_ttl_seconds=ttl, activation_required=False)
+    return services.guard, services.read_models
 
 
 async def guard_uncached_postgres(ctx: BenchContext, game: GameData) -> None:
     async with fresh_database("postgres", ctx.pg_url) as db:
-        accounts = AccountService(db, ReadModels(PlayerCache(0), LeaderboardService(db, FixedClock(), game)),
-                                  FixedClock(), game)
+        accounts = bench_services(db, FixedClock(), game, player_cache_ttl_seconds=0).accounts
         for i in range(2000):
             await accounts.ensure_player(UID0 + i, f"user{i}")
         async with db.transaction() as uow:
@@ -288,7 +280,7 @@ async def build_and_rss(ctx: BenchContext, game: GameData) -> None:
     async with sqlite_with(data) as (db, path):
         samples, cpu = [], []
         for _ in range(3):
-            service = LeaderboardService(db, FixedClock(), game)
+            service = bench_services(db, FixedClock(), game).leaderboard
             t0, c0 = time.perf_counter(), time.process_time()
             await service.build()
             samples.append(time.perf_counter() - t0)
@@ -304,7 +296,7 @@ async def build_and_rss(ctx: BenchContext, game: GameData) -> None:
         figures = json.loads(out.stdout.strip().splitlines()[-1])
         ctx.record_value("rss_100k_players_mb", "MB", figures["rss_mb"], players=len(data.uids),
                          rows=len(data.mmrs), baseline_mb=figures["baseline_mb"],
-                         note="fresh process after build_read_models (leaderboard built, cache empty)")
+                         note="fresh process after the read models were built (leaderboard built, cache empty)")
 
 
 def rss_mb() -> float:
@@ -319,7 +311,8 @@ def rss_mb() -> float:
 async def _rss_child(path: str) -> None:
     baseline = rss_mb()
     db = Database(create_engine(f"sqlite+aiosqlite:///{path}"))
-    models = await build_read_models(db, FixedClock(), load_game_data(), player_cache_ttl_seconds=900)
+    models = bench_services(db, FixedClock(), load_game_data(), player_cache_ttl_seconds=900).read_models
+    await models.leaderboard.build()
     assert models.leaderboard.ranked_total() > 0
     await db.close()
     print(json.dumps({"rss_mb": round(rss_mb(), 1), "baseline_mb": round(baseline, 1)}))

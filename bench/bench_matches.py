@@ -44,16 +44,15 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 
 from bench import queue_shapes
-from bench.dbsetup import fresh_database
+from bench.dbsetup import bench_services, fresh_database
 from bench.harness import BenchContext, Row
 from bench.queue_shapes import Shape
 from evoladder.domain.match_state import MatchStatus, MatchTimings
 from evoladder.domain.matchmaking import plan_wave
 from evoladder.domain.rating import Outcome
 from evoladder.game import Game, load_game_data
-from evoladder.services.matches import MatchService, reporting_jobs
-from evoladder.services.matchmaker import Matchmaker, WaveReport
-from evoladder.services.ports import NullReadModels
+from evoladder.services.matches import reporting_jobs
+from evoladder.services.matchmaker import WaveReport
 from evoladder.store.schema import matches_1v1, mmrs_1v1, outbox, players, queue_entries, scheduled_jobs
 from evoladder.store.uow import Database
 
@@ -72,11 +71,6 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self._now
-
-
-class NullNotifier:
-    async def notify(self, event: object, *, key: str | None = None) -> None:
-        return None
 
 
 async def run(ctx: BenchContext) -> None:
@@ -213,7 +207,7 @@ async def _shape_wave(ctx: BenchContext, backend: str, size: int, shape: Shape, 
         async with db.transaction() as uow:
             await uow.conn.execute(insert(players), people)
             await uow.conn.execute(insert(mmrs_1v1), ratings)
-        mm = Matchmaker(db, FixedClock(NOW), GAME, NullNotifier(), NullReadModels(), rng=random.Random(1))
+        mm = bench_services(db, FixedClock(NOW), GAME, rng=random.Random(1)).matchmaker
         samples: list[float] = []
         cpu: list[float] = []
         reports: list[WaveReport] = []
@@ -252,7 +246,7 @@ async def _wave(ctx: BenchContext, backend: str, size: int, long_waits: bool = F
         async with db.transaction() as uow:
             await uow.conn.execute(insert(players), people)
             await uow.conn.execute(insert(mmrs_1v1), ratings)
-        mm = Matchmaker(db, FixedClock(NOW), GAME, NullNotifier(), NullReadModels(), rng=random.Random(1))
+        mm = bench_services(db, FixedClock(NOW), GAME, rng=random.Random(1)).matchmaker
         samples: list[float] = []
         reports: list[WaveReport] = []
         for _ in range(reps + 1):
@@ -284,7 +278,8 @@ async def _finalize(ctx: BenchContext, backend: str) -> None:
     clock = FixedClock(NOW + timedelta(minutes=20))
     async with fresh_database(backend, ctx.pg_url) as db:
         ids = await _confirmed_matches(db, n, timings)
-        service = MatchService(db, clock, GAME, NullNotifier(), NullReadModels(), timings)
+        service = bench_services(db, clock, GAME).matches
+        assert service.timings == timings
         samples = []
         for match_id, p1 in ids:
             t0 = time.perf_counter()

@@ -1,8 +1,10 @@
-"""Fresh, migrated databases for benchmarks (SQLite file, or a new PostgreSQL database)."""
+"""Fresh, migrated databases for benchmarks (SQLite file, or a new PostgreSQL database), and the
+services over one, built as production builds them (:func:`bench_services`)."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -12,9 +14,29 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from evoladder.game import GameData
+from evoladder.services.ports import Clock
+from evoladder.services.wiring import Services, build_services
+from evoladder.settings import load_settings
 from evoladder.store.engine import create_engine
 from evoladder.store.migrations import upgrade
 from evoladder.store.uow import Database
+
+
+class NullNotifier:
+    async def notify(self, event: object, *, key: str | None = None) -> None:
+        return None
+
+
+def bench_services(
+    db: Database, clock: Clock, game: GameData, *, rng: random.Random | None = None, **settings: object
+) -> Services:
+    """Every service over ``db`` (nothing started; announcements dropped), ``settings`` overriding
+    the environment's."""
+    return build_services(
+        settings=load_settings(**settings), db=db, clock=clock, game=game,
+        notifier=lambda *_parts: NullNotifier(), rng=rng,
+    )
 
 
 @asynccontextmanager

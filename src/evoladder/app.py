@@ -1,13 +1,13 @@
-"""The one composition root: builds settings, game data, storage, caches, services and the bot,
-and closes them in reverse order. Nothing else in the package constructs long-lived objects.
+"""The one composition root: builds settings, game data, storage, services and the bot, and
+closes them in reverse order. Nothing else in the package constructs long-lived objects.
 
 Build order (each step only uses what came before it)::
 
-    settings -> game data -> Database (schema checked) -> read models (player cache, leaderboard
-    built from the database) -> command log (write-behind, started) -> outbound queue, message
-    log, notifier -> services (accounts, guard, profiles, admin tools, queue, matches,
-    matchmaker, scheduler; replay storage and parsing pool, replays) -> interaction wrapper,
-    lifecycle -> bot
+    settings -> game data -> Database (schema checked) -> outbound queue -> services
+    (:func:`evoladder.services.wiring.build_services`: read models, command log, message log,
+    notifier, accounts, guard, profiles, scheduler, matches, queue, matchmaker, admin tools,
+    replays, public pages) -> services started (leaderboard read, owners synced, command log
+    flushing) -> cogs' dependencies, interaction wrapper, lifecycle -> bot -> web pages
 
 and, once the bot is connected, the background loops (scheduler re-arms the deadlines stored in
 the database, matchmaker waves).
@@ -18,8 +18,8 @@ while the HTTP session still exists), bot (gateway and HTTP), replay pool (runni
 finish), replay storage, command log (drained), database.
 
 The notifier needs the bot to send and the services need the notifier, so the notifier is
-built first and attached to the bot once the bot exists; it cannot send earlier anyway, because
-the outbound queue only starts in the bot's ``setup_hook``.
+built with the services and attached to the bot once the bot exists; it cannot send earlier
+anyway, because the outbound queue only starts in the bot's ``setup_hook``.
 """
 
 from __future__ import annotations
@@ -42,36 +42,22 @@ from sqlalchemy import text as sa_text
 from evoladder.bot.client import CogFactory, LadderBot
 from evoladder.bot.cogs import FEATURE_COGS
 from evoladder.bot.deps import BotDeps
-from evoladder.bot.dm_channels import DmChannels
 from evoladder.bot.interaction import Flows
 from evoladder.bot.lifecycle import Lifecycle, ShutdownSignals
-from evoladder.bot.messages import MessageLog
 from evoladder.bot.notifier import DiscordNotifier
 from evoladder.bot.outbound import Outbound
 from evoladder.bot.transport import point_discord_at
-from evoladder.domain.match_state import MatchTimings
 from evoladder.game import GameData, load_game_data
-from evoladder.game.replay_parse import RaceLookup
-from evoladder.game.replay_pool import ReplayPool
 from evoladder.i18n import Catalogs
 from evoladder.logging_setup import configure_logging, event
-from evoladder.services.accounts import AccountService, AdminRoster
-from evoladder.services.admin_console import AdminConsole
-from evoladder.services.admin_players import AdminPlayerService
-from evoladder.services.command_log import CommandLog
-from evoladder.services.guard import CommandGuard
-from evoladder.services.matches import MatchService
+from evoladder.services.dm_channels import DmChannels
 from evoladder.services.matchmaker import Matchmaker
-from evoladder.services.outbox import OutboxRelay
+from evoladder.services.messages import MessageLog
 from evoladder.services.peer_import import ImportReport, PeerImport, Progress
 from evoladder.services.ports import Clock, SystemClock
-from evoladder.services.profile import ProfileService
 from evoladder.services.public import PublicLadder
-from evoladder.services.queue import BanCascade, QueueService
-from evoladder.services.read_models import build_read_models
-from evoladder.services.replays import ReplayService
-from evoladder.services.scheduler import Scheduler
-from evoladder.services.timing import FlowTiming, Gauge, command_log_gauges, player_cache_gauges
+from evoladder.services.timing import Gauge
+from evoladder.services.wiring import Services, build_services
 from evoladder.settings import Settings
 from evoladder.store.engine import create_engine
 from evoladder.store.migrations import head_revision, upgrade
@@ -134,12 +120,12 @@ class Ladder:
     """Everything one bot process runs; built by :func:`build_ladder`, closed by its exit stack."""
 
     core: Core
+    services: Services
     deps: BotDeps
     bot: LadderBot
     lifecycle: Lifecycle
     notifier: DiscordNotifier
     stack: AsyncExitStack
-    public: PublicLadder | None = None
     bot_task: asyncio.Task[None] | None = None
     background_started: bool = field(default=False)
     web: WebServer | None = None
@@ -155,19 +141,22 @@ class Ladder:
         if self.background_started:
             return
         self.background_started = True
-        deps = self.deps
-        pending = await deps.scheduler.start()
-        self.stack.push_async_callback(deps.scheduler.stop)
-        await deps.matches.outbox.start()  # what a previous process committed but did not deliver
-        self.stack.push_async_callback(deps.matches.outbox.stop)
-        await deps.matchmaker.start()
-        self.stack.push_async_callback(deps.matchmaker.stop)
+        services = self.services
+        pending = await services.scheduler.start()
+        self.stack.push_async_callback(services.scheduler.stop)
+        await services.outbox.start()  # what a previous process committed but did not deliver
+        self.stack.push_async_callback(services.outbox.stop)
+        await services.matchmaker.start()
+        self.stack.push_async_callback(services.matchmaker.stop)
         event(log, "ladder.background_started", pending_jobs=pending)
+
+    @property
+    def public(self) -> PublicLadder:
+        return self.services.public
 
     def web_app(self, *, limiter: RateLimiter | None = None) -> Application:
         """The public site over this ladder's services (tests serve it without a socket)."""
         settings = self.core.settings
-        assert self.public is not None
         bot, db = self.bot, self.core.db
 
         async def database_ok() -> bool:
@@ -181,7 +170,7 @@ class Ladder:
         deps = WebDeps(
             public=self.public,
             game=self.core.game,
-            metrics=WebMetrics(self.deps.timing),
+            metrics=WebMetrics(self.services.timing),
             gateway_ready=lambda: bot.is_ready() and not bot.is_closed(),
             database_ok=database_ok,
             base_url=settings.web_base_url,
@@ -268,111 +257,39 @@ async def build_ladder(
     game, db = core.game, core.db
     await check_schema(db)
 
-    read_models = await build_read_models(
-        db, clock, game, player_cache_ttl_seconds=settings.player_cache_ttl_seconds
-    )
-    command_log = CommandLog(
-        db, clock, flush_ms=settings.command_log_flush_ms, batch_size=settings.command_log_batch
-    )
-    command_log.start()
-    stack.push_async_callback(command_log.close)
-    timing = FlowTiming()
-    timing.add_gauges(player_cache_gauges(read_models.players))
-    timing.add_gauges(command_log_gauges(command_log))
-
     rate = settings.outbound_rate_per_second
     outbound = Outbound(rate=rate, burst=max(1, int(50 - rate)))
-    messages = MessageLog(db, clock)
-    dm_channels = DmChannels(db)
-    notifier = DiscordNotifier(
-        dm_channels=dm_channels,
-        outbound=outbound,
-        messages=messages,
-        game=game,
-        clock=clock,
-        admin_log_channel_id=settings.admin_log_channel_id,
-        staff_role_id=settings.staff_role_id,
-    )
+    notifiers: list[DiscordNotifier] = []
 
-    accounts = AccountService(db, read_models, clock, game)
-    roster = AdminRoster(db, clock)
-    await roster.sync_owners(settings.owner_ids)
-    guard = CommandGuard(accounts, read_models.players, activation_required=settings.activation_required)
-    profiles = ProfileService(
-        db,
-        read_models.players,
-        read_models.leaderboard,
-        clock,
-        game,
-        activation_required=settings.activation_required,
-        stats=read_models.stats,
-    )
-    timings = MatchTimings.from_seconds(
-        settings.confirm_timeout_seconds, settings.reporting_deadline_seconds, settings.abort_window_seconds
-    )
-    relay = OutboxRelay(db, clock, notifier, timings)
-    matches = MatchService(db, clock, game, notifier, read_models, timings, outbox=relay)
-    queue = QueueService(db, clock, game, notifier, read_models, wave_interval=settings.wave_interval_seconds)
-    matchmaker = Matchmaker(
-        db, clock, game, notifier, read_models, timings, interval=settings.wave_interval_seconds, outbox=relay
-    )
-    scheduler = Scheduler(db, clock)
-    scheduler.register(matches.job_handlers())
-    matches.set_wake(scheduler.wake)
-    matchmaker.set_wake(scheduler.wake)
-    admin_players = AdminPlayerService(
-        db,
-        roster,
-        read_models,
-        read_models.leaderboard,
-        read_models.players,
-        clock,
-        game,
-        ban_listener=BanCascade(queue, matches),
-    )
-    replays = build_replays(settings, stack, db, clock, game, matches, timings)
-    admin_console = AdminConsole(
-        db, clock, game, roster, admin_players, queue, matches, read_models, timing, matchmaker=matchmaker,
-        # /admin match opens (and closes) its own storage per call: rare, admin-only, and it must
-        # not close the replay service's storage, which lives as long as the process.
-        replay_storage=lambda: open_replay_storage(settings.replay_storage),
-    )
+    def discord_notifier(messages: MessageLog, dm_channels: DmChannels) -> DiscordNotifier:
+        notifier = DiscordNotifier(
+            dm_channels=dm_channels,
+            outbound=outbound,
+            messages=messages,
+            game=game,
+            clock=clock,
+            admin_log_channel_id=settings.admin_log_channel_id,
+            staff_role_id=settings.staff_role_id,
+        )
+        notifiers.append(notifier)
+        return notifier
 
-    deps = BotDeps(
-        settings=settings,
-        game=game,
-        clock=clock,
-        db=db,
-        outbound=outbound,
-        messages=messages,
-        dm_channels=dm_channels,
-        read_models=read_models,
-        player_cache=read_models.players,
-        leaderboard=read_models.leaderboard,
-        command_log=command_log,
-        timing=timing,
-        accounts=accounts,
-        roster=roster,
-        guard=guard,
-        profiles=profiles,
-        admin_players=admin_players,
-        queue=queue,
-        matches=matches,
-        matchmaker=matchmaker,
-        scheduler=scheduler,
-        admin_console=admin_console,
-        replays=replays,
-    )
+    services = build_services(settings=settings, db=db, clock=clock, game=game, notifier=discord_notifier)
+    stack.push_async_callback(services.close)
+    await services.start()
+    (notifier,) = notifiers
+
+    deps = BotDeps.of(services, outbound=outbound)
     lifecycle = Lifecycle()
     flows = Flows(
         deps=deps,
-        guard=guard,
-        recorder=command_log,
-        timing=timing,
+        guard=services.guard,
+        recorder=services.command_log,
+        timing=services.timing,
         lifecycle=lifecycle,
-        messages=messages,
+        messages=services.messages,
         dm_only=settings.dm_only,
-        dm_channels=dm_channels,
+        dm_channels=services.dm_channels,
     )
     bot = LadderBot(
         deps=deps,
@@ -384,13 +301,12 @@ async def build_ladder(
         sync_commands=sync_commands,
     )
     notifier.attach(bot)
-    timing.add_gauges(operations_gauges(matchmaker, outbound, db))
-    public = PublicLadder(db, game, read_models, profiles, matches, queue, replays)
-    ladder = Ladder(core, deps, bot, lifecycle, notifier, stack, public=public)
+    services.timing.add_gauges(operations_gauges(services.matchmaker, outbound, db))
+    ladder = Ladder(core, services, deps, bot, lifecycle, notifier, stack)
     stack.push_async_callback(ladder._close_bot)
     # After the drain: record what it delivered (a receipt left unsettled is delivered again, as
     # an edit or a nonce-deduplicated send, by the next start-up).
-    stack.push_async_callback(relay.settled)
+    stack.push_async_callback(services.outbox.settled)
     stack.push_async_callback(outbound.close, outbound_grace)
     stack.push_async_callback(lifecycle.finish_in_flight, in_flight_grace)
     event(
@@ -398,7 +314,7 @@ async def build_ladder(
         "ladder.built",
         database=settings.database_url_safe,
         season=game.current_season,
-        leaderboard_rows=read_models.leaderboard.ranked_total(),
+        leaderboard_rows=services.leaderboard.ranked_total(),
         cogs=len(cogs),
     )
     return ladder
@@ -434,37 +350,6 @@ def operations_gauges(
         return out
 
     return read
-
-
-def build_replays(
-    settings: Settings,
-    stack: AsyncExitStack,
-    db: Database,
-    clock: Clock,
-    game: GameData,
-    matches: MatchService,
-    timings: MatchTimings,
-) -> ReplayService:
-    """The replay storage and the parsing pool (closed in reverse: the pool, then the storage),
-    and the service over them.
-
-    The pool's workers start with the first upload (``ReplayPool.parse`` starts them), so a
-    process that never sees a replay (tests, tools) never forks them. Uploads for a closed match
-    are taken as evidence for as long as reporting itself lasts (``reporting_deadline_seconds``).
-    """
-    storage: ReplayStorage = open_replay_storage(settings.replay_storage)
-    stack.push_async_callback(storage.close)
-    pool = ReplayPool(
-        RaceLookup(game.races.values()),
-        workers=settings.replay_workers,
-        timeout_seconds=settings.replay_parse_timeout_seconds,
-        memory_mb=settings.replay_parse_memory_mb,
-    )
-    stack.push_async_callback(pool.close)
-    return ReplayService(
-        db, clock, game, matches, pool, storage,
-        max_bytes=settings.replay_max_bytes, evidence_window=timings.report_deadline,
-    )
 
 
 def freeze_startup_objects() -> None:

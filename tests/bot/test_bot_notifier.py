@@ -16,7 +16,7 @@ from evoladder.bot.render import match as render
 from evoladder.domain.rating import Outcome
 from evoladder.game import load_game_data
 from evoladder.services import events as ev
-from evoladder.store.repositories.bot_messages import BotMessage
+from evoladder.services.messages import TrackedMessage
 
 GAME = load_game_data()
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -79,14 +79,14 @@ class _Partial:
 
 class FakeMessageLog:
     def __init__(self) -> None:
-        self.rows: list[BotMessage] = []
+        self.rows: list[TrackedMessage] = []
 
     async def record(
         self, *, channel_id: int, message_id: int, discord_uid: int, kind: str, match_id: int | None = None
     ) -> None:
-        self.rows.append(BotMessage(channel_id, message_id, discord_uid, match_id, kind, NOW))
+        self.rows.append(TrackedMessage(channel_id, message_id, discord_uid, match_id, kind, NOW))
 
-    async def latest(self, discord_uid: int, kind: str, match_id: int | None = None) -> BotMessage | None:
+    async def latest(self, discord_uid: int, kind: str, match_id: int | None = None) -> TrackedMessage | None:
         found = [
             r for r in self.rows if r.discord_uid == discord_uid and r.kind == kind and r.match_id == match_id
         ]

@@ -156,9 +156,9 @@ async def test_after_shutdown_began_an_upload_is_refused_politely(h: Harness) ->
 
 
 async def test_the_cog_refuses_by_size_and_name_before_downloading(h: Harness) -> None:
+    none = cast(Any, None)
     service = ReplayService(
-        cast(Any, None), cast(Any, None), cast(Any, None), cast(Any, None), cast(Any, None),
-        cast(Any, None), max_bytes=1024 * 1024,
+        db=none, clock=none, game=none, matches=none, parser=none, storage=none, max_bytes=1024 * 1024
     )
     cog = ReplayCog(cast(Any, SimpleNamespace(replays=service)), h.flows)
     call = cast(MessageCall, SimpleNamespace(uid=1001))

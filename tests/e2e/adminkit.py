@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from evoladder.bot.deps import BotDeps
 from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
 from evoladder.domain.rating import Outcome
 from evoladder.domain.replays import Check, CheckId
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
+from evoladder.services.wiring import Services
 from evoladder.settings import load_settings
 from evoladder.store.replay_storage import open_replay_storage, replay_key
 from evoladder.store.schema import admin_actions, replays
@@ -47,20 +47,20 @@ async def sandbox_fixture(tmp_path: Path) -> AsyncIterator[Sandbox]:
         yield sb
 
 
-def deps(sandbox: Sandbox) -> BotDeps:
-    return sandbox.ladder.deps
+def services(sandbox: Sandbox) -> Services:
+    return sandbox.ladder.services
 
 
 async def register(sandbox: Sandbox, player: VirtualPlayer, main_id: str) -> None:
     """A player who accepted the terms and finished setup (what /termsofservice and /setup do)."""
-    accounts = deps(sandbox).accounts
+    accounts = services(sandbox).accounts
     await accounts.ensure_player(player.id, player.name)
     await accounts.accept_terms(player.id)
     await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), "FR", "EUW")
 
 
 async def queue(sandbox: Sandbox, player: VirtualPlayer, bw: str | None, sc2: str | None) -> None:
-    await deps(sandbox).queue.join(player.id, bw, sc2)
+    await services(sandbox).queue.join(player.id, bw, sc2)
 
 
 async def make_admin(sandbox: Sandbox, player: VirtualPlayer) -> None:
@@ -74,9 +74,9 @@ async def match(sandbox: Sandbox, bw: VirtualPlayer, sc2: VirtualPlayer) -> Matc
     """Queue ``bw`` (BW side, player 1) and ``sc2`` and run a wave: a found match, both told."""
     await queue(sandbox, bw, "bw_zerg", None)
     await queue(sandbox, sc2, None, "sc2_terran")
-    report = await deps(sandbox).matchmaker.run_wave()
+    report = await services(sandbox).matchmaker.run_wave()
     [match_id] = report.match_ids
-    return await deps(sandbox).matches.get(match_id)
+    return await services(sandbox).matches.get(match_id)
 
 
 async def played(
@@ -84,7 +84,7 @@ async def played(
 ) -> MatchState:
     """A match confirmed by both and reported by both (final when the reports agree, else conflict)."""
     state = await match(sandbox, bw, sc2)
-    matches = deps(sandbox).matches
+    matches = services(sandbox).matches
     await matches.confirm(state.id, bw.id)
     await matches.confirm(state.id, sc2.id)
     await matches.report(state.id, bw.id, report_1)
@@ -92,14 +92,14 @@ async def played(
 
 
 async def rating(sandbox: Sandbox, uid: int, race: str) -> MmrRow:
-    async with deps(sandbox).db.read() as uow:
+    async with services(sandbox).db.read() as uow:
         row = await uow.mmrs.get(uid, race)
     assert row is not None
     return row
 
 
 async def player_record(sandbox: Sandbox, uid: int) -> Player:
-    async with deps(sandbox).db.read() as uow:
+    async with services(sandbox).db.read() as uow:
         found = await uow.players.get(uid)
     assert found is not None
     return found
@@ -107,7 +107,7 @@ async def player_record(sandbox: Sandbox, uid: int) -> Player:
 
 async def audit(sandbox: Sandbox) -> list[dict[str, Any]]:
     """Every admin_actions row, oldest first."""
-    async with deps(sandbox).db.read() as uow:
+    async with services(sandbox).db.read() as uow:
         rows = (await uow.conn.execute(select(admin_actions).order_by(admin_actions.c.id))).mappings()
         return [dict(r) for r in rows]
 
@@ -134,7 +134,7 @@ async def store_replay(
         "checks": [c.to_dict() for c in checks],
         "critical_ok": all(c.passed for c in checks if c.critical),
     }
-    async with deps(sandbox).db.transaction() as uow:
+    async with services(sandbox).db.transaction() as uow:
         await uow.conn.execute(
             insert(replays).values(
                 match_id=match_id,

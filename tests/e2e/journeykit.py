@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from evoladder.bot.cogs.queue import QueueCog, SearchingMessages
-from evoladder.bot.deps import BotDeps
 from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
+from evoladder.services.wiring import Services
 from ladderclock import ManualClock
 
 START = datetime(2026, 3, 30, 18, 0, 5, tzinfo=UTC)
@@ -39,8 +39,8 @@ async def journey_sandbox(clock: LadderClock) -> AsyncIterator[Sandbox]:
         assert not sb.discord.violations, sb.discord.violations.describe()
 
 
-def deps(sandbox: Sandbox) -> BotDeps:
-    return sandbox.ladder.deps
+def services(sandbox: Sandbox) -> Services:
+    return sandbox.ladder.services
 
 
 def board(sandbox: Sandbox) -> SearchingMessages:
@@ -53,7 +53,7 @@ async def register(
     sandbox: Sandbox, player: VirtualPlayer, main_id: str, alt_ids: Sequence[str] = (), region: str = "EUW"
 ) -> None:
     """What /termsofservice and /setup leave behind: terms accepted, setup complete."""
-    accounts = deps(sandbox).accounts
+    accounts = services(sandbox).accounts
     await accounts.ensure_player(player.id, player.name)
     await accounts.accept_terms(player.id)
     await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", tuple(alt_ids), "FR", region)
@@ -130,16 +130,16 @@ def defaults(message: Message, placeholder: str) -> list[str]:
 
 
 async def match_state(sandbox: Sandbox, match_id: int) -> MatchState:
-    return await deps(sandbox).matches.get(match_id)
+    return await services(sandbox).matches.get(match_id)
 
 
 async def rating(sandbox: Sandbox, uid: int, race: str) -> MmrRow | None:
-    async with deps(sandbox).db.read() as uow:
+    async with services(sandbox).db.read() as uow:
         return await uow.mmrs.get(uid, race)
 
 
 async def record(sandbox: Sandbox, uid: int) -> Player:
-    async with deps(sandbox).db.read() as uow:
+    async with services(sandbox).db.read() as uow:
         found = await uow.players.get(uid)
     assert found is not None
     return found

@@ -38,14 +38,14 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 async def record(sb: Sandbox, uid: int) -> Player:
-    async with sb.ladder.deps.db.read() as uow:
+    async with sb.ladder.services.db.read() as uow:
         player = await uow.players.get(uid)
     assert player is not None
     return player
 
 
 async def logged_fields(sb: Sandbox, uid: int) -> list[str]:
-    async with sb.ladder.deps.db.read() as uow:
+    async with sb.ladder.services.db.read() as uow:
         rows = await uow.conn.execute(
             select(player_action_logs.c.field)
             .where(player_action_logs.c.discord_uid == uid, player_action_logs.c.field != "terms_accepted_at")
@@ -55,7 +55,7 @@ async def logged_fields(sb: Sandbox, uid: int) -> list[str]:
 
 
 async def log_rows(sb: Sandbox, uid: int) -> int:
-    async with sb.ladder.deps.db.read() as uow:
+    async with sb.ladder.services.db.read() as uow:
         count = await uow.conn.scalar(
             select(func.count())
             .select_from(player_action_logs)
@@ -223,7 +223,7 @@ async def test_setup_restart_cancel_confirm_then_profile(sandbox: Sandbox) -> No
     shown = {f["name"]: f["value"] for f in card["fields"]}
     assert "Alice#1234" in shown["Identity"] and "앨리스, Алиса" in shown["Identity"]
     assert shown["Country and region"] == "🇰🇷 South Korea · Korea and Japan"
-    for race in sandbox.ladder.deps.game.races.values():
+    for race in sandbox.ladder.services.game.races.values():
         assert shown[race.name] == "Not played yet"
     assert shown["Aborts left this month"] == "3 of 3"
     assert shown["Account"] == "active · not queueing"

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from adminkit import (
     audit,
-    deps,
     make_admin,
     match,
     player_record,
     queue,
     register,
     sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
+    services,
 )
 from sqlalchemy import func, select
 
@@ -113,9 +113,9 @@ async def test_a_non_admin_is_refused_everywhere_and_nothing_is_written(sandbox:
             before[p.id].state,
             before[p.id].aborts_left,
         )
-    assert (await deps(sandbox).matches.get(found.id)).status == found.status
-    assert await deps(sandbox).roster.roles() == {sandbox.owners[0].id: AdminRole.OWNER}
-    async with deps(sandbox).db.read() as uow:
+    assert (await services(sandbox).matches.get(found.id)).status == found.status
+    assert await services(sandbox).roster.roles() == {sandbox.owners[0].id: AdminRole.OWNER}
+    async with services(sandbox).db.read() as uow:
         codes = (await uow.conn.execute(select(func.count()).select_from(activation_codes))).scalar_one()
         mmr = await uow.mmrs.get(alice.id, "bw_zerg")
     assert codes == 0 and (mmr is None or mmr.mmr == 1500)
@@ -151,7 +151,7 @@ async def test_owners_manage_admins_and_admins_cannot(sandbox: Sandbox) -> None:
 
     rows = [(r["action_type"], r["target_player_uid"], r["reason"]) for r in await audit(sandbox)]
     assert rows == [("add_admin", carol.id, "new moderator"), ("remove_admin", carol.id, "stepped down")]
-    assert dave.id not in await deps(sandbox).roster.roles()
+    assert dave.id not in await services(sandbox).roster.roles()
 
 
 async def test_admins_answer_in_dms_plainly_and_ephemerally_in_a_guild_channel(sandbox: Sandbox) -> None:

@@ -13,7 +13,6 @@ import pytest
 from adminkit import (
     audit,
     check,
-    deps,
     field,
     match,
     played,
@@ -21,6 +20,7 @@ from adminkit import (
     rating,
     register,
     sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
+    services,
     store_replay,
     with_text,
 )
@@ -206,7 +206,7 @@ async def test_resolving_an_open_match_releases_the_players_and_invalidate_rever
     question = await root.slash("admin resolve", match_id=found.id, outcome="player_2", reason="alice left")
     assert "Now: open (no result yet)" in question.content and "Alice -20, Bob +20" in question.content
     await root.click("Confirm", question.message)
-    assert (await deps(sandbox).matches.get(found.id)).status.value == "final"
+    assert (await services(sandbox).matches.get(found.id)).status.value == "final"
     for p in (alice, bob):
         assert (await player_record(sandbox, p.id)).state is PlayerState.IDLE
     assert (await rating(sandbox, bob.id, "sc2_terran")).mmr == 1520

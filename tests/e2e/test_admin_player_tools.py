@@ -12,7 +12,6 @@ from collections.abc import Callable
 import pytest
 from adminkit import (
     audit,
-    deps,
     field,
     make_admin,
     match,
@@ -22,6 +21,7 @@ from adminkit import (
     rating,
     register,
     sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
+    services,
     with_text,
 )
 
@@ -131,7 +131,7 @@ async def test_adjust_mmr_by_value_and_by_delta_after_a_confirmation(sandbox: Sa
 
     # The rating moves between the question and the answer: nothing is overwritten.
     stale = await root.slash("admin adjust_mmr", player="Alice", race="bw_zerg", delta=10, reason="late")
-    await deps(sandbox).admin_players.adjust_mmr(root.id, alice.id, "bw_zerg", 1700, "someone else")
+    await services(sandbox).admin_players.adjust_mmr(root.id, alice.id, "bw_zerg", 1700, "someone else")
     refused = await root.click("Confirm", stale.message)
     assert refused.content.startswith("Not done: The rating changed since you asked (it is 1700 now")
     assert refused.message.buttons == [] and (await rating(sandbox, alice.id, "bw_zerg")).mmr == 1700
@@ -203,7 +203,7 @@ async def test_ban_removes_the_queue_entry_ends_the_match_and_old_buttons_stop_w
     banned = await player_record(sandbox, alice.id)
     assert banned.is_banned and banned.ban_reason == "smurf account"
     assert banned.state is PlayerState.IDLE and banned.aborts_left == 3
-    ended = await deps(sandbox).matches.get(found.id)
+    ended = await services(sandbox).matches.get(found.id)
     assert ended.status.value == "aborted"
     await bob.wait_for_dm(lambda m: m.id != match_message.id and "aborted" in m.text, include_existing=True)
     assert (await alice.slash("ping")).content == "ok"  # /ping has no guard; everything else refuses her
@@ -213,7 +213,7 @@ async def test_ban_removes_the_queue_entry_ends_the_match_and_old_buttons_stop_w
     await root.click("Confirm", carol_question.message)
     told = await carol.wait_for_dm(with_text("removed you from the queue"), include_existing=True)
     assert "(banned)" in told.text
-    async with deps(sandbox).db.read() as uow:
+    async with services(sandbox).db.read() as uow:
         assert await uow.queue.get(carol.id) is None
     assert (await player_record(sandbox, carol.id)).state is PlayerState.IDLE
 
@@ -237,7 +237,7 @@ async def test_reset_aborts_gives_the_month_back(sandbox: Sandbox) -> None:
     await register(sandbox, alice, "Alice")
     await register(sandbox, bob, "Bob")
     found = await match(sandbox, alice, bob)
-    await deps(sandbox).matches.abort(found.id, alice.id)
+    await services(sandbox).matches.abort(found.id, alice.id)
     assert (await player_record(sandbox, alice.id)).aborts_left == 2
 
     reply = await root.slash("admin reset_aborts", player=alice.mention, reason="opponent never showed")
@@ -262,7 +262,7 @@ async def test_activation_codes_are_created_listed_and_counted(sandbox: Sandbox)
 
     player = sandbox.player("newbie")
     await register(sandbox, player, "Newbie")
-    await deps(sandbox).accounts.redeem_activation_code(player.id, codes[0])
+    await services(sandbox).accounts.redeem_activation_code(player.id, codes[0])
 
     batches = await root.slash("admin codes_list")
     assert f"`{batch.group(1)}` · 24/25 unused" in batches.embeds[0]["description"]

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 from adminkit import (
     audit,
-    deps,
     match,
     player_record,
     queue,
     register,
     sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
+    services,
     with_text,
 )
 
@@ -62,14 +62,14 @@ async def test_clear_queue_asks_first_then_removes_and_tells_everyone(sandbox: S
 
     question = await root.slash("admin clear_queue", reason="maintenance in 5 minutes")
     assert text.CLEAR_QUESTION.format(count=2) in question.content
-    assert (await deps(sandbox).queue.status()).counts.total == 2  # nothing happens before Confirm
+    assert (await services(sandbox).queue.status()).counts.total == 2  # nothing happens before Confirm
     done = await root.click("Confirm", question.message)
     assert done.content == text.CLEAR_DONE.format(count=2)
     for player in (carol, dave):
         told = await player.wait_for_dm(with_text("removed you from the queue"), include_existing=True)
         assert "(maintenance in 5 minutes)" in told.text
         assert (await player_record(sandbox, player.id)).state is PlayerState.IDLE
-    assert (await deps(sandbox).queue.status()).counts.total == 0
+    assert (await services(sandbox).queue.status()).counts.total == 0
 
     empty = await root.slash("admin clear_queue", reason="again")
     assert empty.content == QueueEmpty.message and empty.message.buttons == []
@@ -90,16 +90,16 @@ async def test_unblock_frees_a_stuck_player_and_refuses_a_live_state(sandbox: Sa
 
     live = await root.slash("admin unblock_queue", player="Alice", reason="stuck?")
     assert live.content.startswith(f"That player is in open match #{found.id}.")
-    await deps(sandbox).matches.abort(found.id, bob.id)  # closes the match and frees both
+    await services(sandbox).matches.abort(found.id, bob.id)  # closes the match and frees both
     idle = await root.slash("admin unblock_queue", player="Alice", reason="stuck?")
     assert idle.content == "That player is idle already; nothing to unblock."
 
     # A failure elsewhere left Alice "in" the closed match.
-    async with deps(sandbox).db.transaction() as uow:
+    async with services(sandbox).db.transaction() as uow:
         await uow.players.update(
-            alice.id, deps(sandbox).clock.now(), state=PlayerState.IN_MATCH, current_match_id=found.id
+            alice.id, services(sandbox).clock.now(), state=PlayerState.IN_MATCH, current_match_id=found.id
         )
-    deps(sandbox).read_models.player_changed(alice.id)
+    services(sandbox).read_models.player_changed(alice.id)
     reply = await root.slash("admin unblock_queue", player="Alice", reason="left in a closed match")
     assert reply.content == text.UNBLOCK_DONE.format(
         name="Alice", state="in_match", match=text.UNBLOCK_MATCH.format(match_id=found.id)
@@ -110,7 +110,7 @@ async def test_unblock_frees_a_stuck_player_and_refuses_a_live_state(sandbox: Sa
     carol = await queued(sandbox, "Carol", "bw_terran")
     entry = await root.slash("admin unblock_queue", player="Carol", reason="stuck?")
     assert "live queue entry" in entry.content
-    async with deps(sandbox).db.transaction() as uow:  # the entry vanished, the state stayed
+    async with services(sandbox).db.transaction() as uow:  # the entry vanished, the state stayed
         await uow.queue.remove(carol.id)
     unblocked = await root.slash("admin unblock_queue", player="Carol", reason="entry lost")
     assert unblocked.content == text.UNBLOCK_DONE.format(name="Carol", state="queueing", match="")
@@ -127,6 +127,6 @@ async def test_unblock_frees_a_stuck_player_and_refuses_a_live_state(sandbox: Sa
         ),
         ("unblock_queue", carol.id, "entry lost", {"from_state": "queueing", "match_id": None}),
     ]
-    async with deps(sandbox).db.read() as uow:
+    async with services(sandbox).db.read() as uow:
         logged = [(r["field"], r["changed_by"]) for r in await uow.players.action_logs(alice.id)]
     assert ("state", "admin") in logged

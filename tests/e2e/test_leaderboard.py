@@ -45,7 +45,7 @@ def letters(i: int) -> str:
 
 
 async def register(sb: Sandbox, uid: int, username: str, main_id: str | None, country: str) -> None:
-    accounts = sb.ladder.deps.accounts
+    accounts = sb.ladder.services.accounts
     await accounts.ensure_player(uid, username)
     await accounts.accept_terms(uid)
     if main_id is not None:
@@ -53,7 +53,7 @@ async def register(sb: Sandbox, uid: int, username: str, main_id: str | None, co
 
 
 async def rate(sb: Sandbox, uid: int, race: str, delta: int, games: int = 1) -> None:
-    deps = sb.ladder.deps
+    deps = sb.ladder.services
     async with deps.db.transaction() as uow:
         await uow.mmrs.get_or_create(uid, race)
         await uow.mmrs.apply_result(uid, race, delta, won=games, played_at=deps.clock.now())
@@ -65,7 +65,7 @@ async def rate(sb: Sandbox, uid: int, race: str, delta: int, games: int = 1) -> 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
     async with Sandbox() as sb:
-        races = list(sb.ladder.deps.game.races)
+        races = list(sb.ladder.services.game.races)
         for i in range(SEEDED):
             uid = BASE_UID + i
             await register(sb, uid, f"seed{i}", letters(i), COUNTRIES[i % len(COUNTRIES)])
@@ -100,7 +100,7 @@ def rows(message: Message) -> list[Row]:
 
 
 def expected(sb: Sandbox, entries: Iterable[Entry]) -> list[Row]:
-    game = sb.ladder.deps.game
+    game = sb.ladder.services.game
     return [
         (e.global_rank, e.letter, game.races[e.race].short_name, e.mmr, flag(e.country), _cut(e.name))
         for e in entries
@@ -134,7 +134,7 @@ def select_with(message: Message, value: str) -> dict[str, Any]:
 
 
 def board(sb: Sandbox, uid: int | None = None, **filters: Any) -> LeaderboardView:
-    return sb.ladder.deps.leaderboard.page(uid, **filters)
+    return sb.ladder.services.leaderboard.page(uid, **filters)
 
 
 async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(sandbox: Sandbox) -> None:
@@ -166,7 +166,7 @@ async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(sandbox
     assert rows(last.message) == expected(sandbox, board(sandbox, page=pages).page.entries)
     assert footer(last.message).startswith(f"Page {pages} of {pages}")
     assert disabled(last.message, text.NEXT_LABEL) and not disabled(last.message, text.PREV_LABEL)
-    where = sandbox.ladder.deps.leaderboard.my_page(BASE_UID + SEEDED).viewer
+    where = sandbox.ladder.services.leaderboard.my_page(BASE_UID + SEEDED).viewer
     assert where is not None
     with_long = await alice.slash("leaderboard", page=where.page)
     [long_row] = [r for r in rows(with_long.message) if r[5].startswith("a")]
@@ -180,7 +180,7 @@ async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(sandbox
 async def test_my_position_jumps_to_the_page_with_my_row(sandbox: Sandbox) -> None:
     alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", -190)  # low: a later page
     start = await alice.slash("leaderboard")
-    mine = sandbox.ladder.deps.leaderboard.my_page(alice.id)
+    mine = sandbox.ladder.services.leaderboard.my_page(alice.id)
     assert mine.viewer is not None and mine.viewer.page > 1
     assert field(start.message, text.YOU) == text.YOU_AT.format(
         position=mine.viewer.position, page=mine.viewer.page, race="SC2 Zerg"
@@ -202,7 +202,7 @@ async def test_my_position_jumps_to_the_page_with_my_row(sandbox: Sandbox) -> No
 async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox) -> None:
     alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
     start = await alice.slash("leaderboard")
-    game = sandbox.ladder.deps.game
+    game = sandbox.ladder.services.game
 
     by_race = await alice.select(text.RACES_PLACEHOLDER, ["sc2_zerg", "bw_terran"])
     want = board(sandbox, races=["sc2_zerg", "bw_terran"])
@@ -286,7 +286,7 @@ async def test_two_players_filters_never_leak_and_a_stranger_cannot_press_a_boar
 
 async def test_a_played_match_moves_profile_and_leaderboard(sandbox: Sandbox) -> None:
     """Queue, confirm and report a real match; both players see it in /profile and /leaderboard."""
-    deps = sandbox.ladder.deps
+    deps = sandbox.ladder.services
     alice = await joined(sandbox, "alice", "Alice", "KR", "bw_zerg", 0)  # 1500, like Bob
     bob = sandbox.player("bob")
     await register(sandbox, bob.id, "bob", "Bob", "US")

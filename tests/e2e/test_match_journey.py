@@ -15,7 +15,6 @@ from journeykit import (
     LadderClock,
     board,
     button_labels,
-    deps,
     details_message,
     fields,
     found_message,
@@ -29,6 +28,7 @@ from journeykit import (
     record,
     register,
     report,
+    services,
     titled,
     with_text,
 )
@@ -68,7 +68,7 @@ async def matched(sandbox: Sandbox, alice: VirtualPlayer, bob: VirtualPlayer) ->
     """Alice (BW Zerg) and Bob (SC2 Terran) queue through /queue and a wave pairs them."""
     await queue_up(alice, "bw_zerg", None)
     await queue_up(bob, None, "sc2_terran")
-    wave = await deps(sandbox).matchmaker.run_wave()
+    wave = await services(sandbox).matchmaker.run_wave()
     assert len(wave.match_ids) == 1
     found_a, found_b = await found_message(alice), await found_message(bob)
     assert match_id_of(found_a) == match_id_of(found_b) == wave.match_ids[0]
@@ -91,7 +91,7 @@ async def test_queue_match_confirm_details_report_and_the_rating_moves(sandbox: 
     alice, bob = await two_players(sandbox)
     search_a = await queue_up(alice, "bw_zerg", None, ["Mothership LE"])
     search_b = await queue_up(bob, None, "sc2_terran")
-    wave = await deps(sandbox).matchmaker.run_wave()
+    wave = await services(sandbox).matchmaker.run_wave()
     [match_id] = wave.match_ids
     await board(sandbox).refresh()
     for player, searching in ((alice, search_a), (bob, search_b)):
@@ -115,7 +115,7 @@ async def test_queue_match_confirm_details_report_and_the_rating_moves(sandbox: 
     details_b = await details_message(bob, match_id)
     assert details_a.id == found_a.id and details_b.id == found_b.id  # edited through their ids
     state = await match_state(sandbox, match_id)
-    game = deps(sandbox).game
+    game = services(sandbox).game
     server = game.servers[state.server]
     played_map = game.map_named(state.map_name)
     assert played_map is not None and state.map_name != "Mothership LE"  # alice vetoed Mothership
@@ -179,7 +179,7 @@ async def test_queue_match_confirm_details_report_and_the_rating_moves(sandbox: 
 async def test_a_player_who_queued_both_games_is_never_paired_with_themselves(sandbox: Sandbox) -> None:
     alice, bob = await two_players(sandbox)
     searching = await queue_up(alice, "bw_zerg", "sc2_terran")
-    alone = await deps(sandbox).matchmaker.run_wave()
+    alone = await services(sandbox).matchmaker.run_wave()
     assert alone.match_ids == ()
     assert (await record(sandbox, alice.id)).state is PlayerState.QUEUEING
     marks = alice.mark()
@@ -188,7 +188,7 @@ async def test_a_player_who_queued_both_games_is_never_paired_with_themselves(sa
     assert still.embeds[0]["title"] == queue_text.SEARCHING_TITLE
 
     await queue_up(bob, "bw_protoss", "sc2_zerg")
-    wave = await deps(sandbox).matchmaker.run_wave()
+    wave = await services(sandbox).matchmaker.run_wave()
     [match_id] = wave.match_ids
     state = await match_state(sandbox, match_id)
     assert {state.player_1, state.player_2} == {alice.id, bob.id}
@@ -234,13 +234,13 @@ async def test_a_player_who_does_not_confirm_abandons_the_match_without_an_abort
     await bob.click("Confirm", found_b)
 
     clock.advance(seconds=21)
-    await deps(sandbox).scheduler.run_due()
+    await services(sandbox).scheduler.run_due()
     reminder = await alice.wait_for_dm(with_text("is waiting for your confirmation"), include_existing=True)
     assert f"Match #{match_id}" in reminder.text
     assert not [m for m in bob.dms if "is waiting for your confirmation" in m.text]  # bob confirmed
 
     clock.advance(seconds=40)
-    await deps(sandbox).scheduler.run_due()
+    await services(sandbox).scheduler.run_due()
     await alice.wait_for_dm(
         with_text(text.ABANDONED_YOU_LATE.format(match_id=match_id)), include_existing=True
     )
@@ -269,13 +269,13 @@ async def test_the_deadline_warning_then_nobody_reported_closes_the_match(
     assert deadline is not None
 
     clock.advance(seconds=(deadline - clock.now()).total_seconds() - 29 * 60)  # warning is 30 min ahead
-    await deps(sandbox).scheduler.run_due()
+    await services(sandbox).scheduler.run_due()
     for player in (alice, bob):
         warned = await player.wait_for_dm(with_text("has no result from you yet"), include_existing=True)
         assert f"Match #{match_id}" in warned.text and "<t:" in warned.text
 
     clock.advance(minutes=30)
-    await deps(sandbox).scheduler.run_due()
+    await services(sandbox).scheduler.run_due()
     for player in (alice, bob):
         await player.wait_for_dm(
             with_text(text.ABANDONED_NOT_REPORTED.format(match_id=match_id)), include_existing=True
@@ -345,13 +345,13 @@ async def test_a_restart_mid_match_keeps_every_button_working_and_deadlines_fire
     deadline = (await match_state(sandbox, match_id)).report_deadline
     assert deadline is not None
     clock.advance(seconds=(deadline - clock.now()).total_seconds() - 29 * 60)
-    await deps(sandbox).scheduler.run_due()
+    await services(sandbox).scheduler.run_due()
     warned = await bob.wait_for_dm(
         with_text("your opponent reported **player 1 won**"), include_existing=True
     )
     assert f"Match #{match_id}" in warned.text
     clock.advance(minutes=30)
-    await deps(sandbox).scheduler.run_due()
+    await services(sandbox).scheduler.run_due()
     won = await alice.wait_for_dm(with_text(f"Match #{match_id} is final"), include_existing=True)
     assert "1520 (+20)" in won.text
     closed = await bob.wait_for_dm(titled(f"Match #{match_id}: final"), include_existing=True)
@@ -363,9 +363,9 @@ async def test_a_banned_players_existing_buttons_stop_working(sandbox: Sandbox) 
     alice, bob = await two_players(sandbox)
     root = sandbox.owners[0]
     queue_view = await open_queue(alice)  # opened before the match, never used
-    await deps(sandbox).queue.join(alice.id, "bw_zerg", None)
-    await deps(sandbox).queue.join(bob.id, None, "sc2_terran")
-    await deps(sandbox).matchmaker.run_wave()
+    await services(sandbox).queue.join(alice.id, "bw_zerg", None)
+    await services(sandbox).queue.join(bob.id, None, "sc2_terran")
+    await services(sandbox).matchmaker.run_wave()
     found_a = await found_message(alice)
     match_id = match_id_of(found_a)
     question = (await alice.click("Abort (3 left this month)", found_a)).message
@@ -373,7 +373,7 @@ async def test_a_banned_players_existing_buttons_stop_working(sandbox: Sandbox) 
     await register(sandbox, dave, "Dave")
     searching = await queue_up(dave, None, "sc2_protoss")
 
-    await deps(sandbox).admin_players.ban(root.id, alice.id, "cheating")
+    await services(sandbox).admin_players.ban(root.id, alice.id, "cheating")
     await bob.wait_for_dm(with_text(text.CANCELLED.format(match_id=match_id)), include_existing=True)
 
     refused = await alice.click(text.ABORT_CONFIRM_LABEL, question)
@@ -386,7 +386,7 @@ async def test_a_banned_players_existing_buttons_stop_working(sandbox: Sandbox) 
     stored = await record(sandbox, alice.id)
     assert (stored.aborts_left, stored.state) == (3, PlayerState.IDLE)  # the ban used no abort
 
-    await deps(sandbox).admin_players.ban(root.id, dave.id, "smurfing")
+    await services(sandbox).admin_players.ban(root.id, dave.id, "smurfing")
     assert (await record(sandbox, dave.id)).state is PlayerState.IDLE  # the ban removed his entry
     assert (await dave.click("Cancel", searching)).content == Banned.message
 

@@ -28,7 +28,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 async def register(
     sandbox: Sandbox, player: VirtualPlayer, main_id: str, bw: str | None, sc2: str | None
 ) -> None:
-    deps = sandbox.ladder.deps
+    deps = sandbox.ladder.services
     await deps.accounts.ensure_player(player.id, player.name)
     await deps.accounts.accept_terms(player.id)
     await deps.accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), "FR", "EUW")
@@ -47,7 +47,7 @@ async def test_found_confirmed_details_then_aborted(sandbox: Sandbox) -> None:
     alice, bob = sandbox.player("alice"), sandbox.player("bob")
     await register(sandbox, alice, "Alice", "bw_zerg", None)
     await register(sandbox, bob, "Bob", None, "sc2_terran")
-    report = await sandbox.ladder.deps.matchmaker.run_wave()
+    report = await sandbox.ladder.services.matchmaker.run_wave()
     assert len(report.match_ids) == 1
 
     found_a = await alice.wait_for_dm(titled("Match found"), include_existing=True)

@@ -17,13 +17,13 @@ from journeykit import (
     board,
     button_labels,
     defaults,
-    deps,
     fields,
     journey_sandbox,
     pick,
     queue_up,
     record,
     register,
+    services,
     titled,
 )
 
@@ -72,7 +72,7 @@ async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox
     view = await pick(alice, cleared, "bw_terran", None, ["Mothership LE"])
     searching = (await alice.click("Join", view)).message
     assert searching.id == view.id and searching.embeds[0]["title"] == text.SEARCHING_TITLE
-    async with deps(sandbox).db.read() as uow:
+    async with services(sandbox).db.read() as uow:
         entry = await uow.queue.get(alice.id)
     assert entry is not None
     assert (entry.bw_race, entry.sc2_race, entry.vetoes) == ("bw_terran", None, ("Mothership LE",))
@@ -93,14 +93,14 @@ async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox
 async def test_searching_view_shows_the_wave_and_the_ladder_and_is_refreshed_until_matched(
     sandbox: Sandbox,
 ) -> None:
-    clock = deps(sandbox).clock
+    clock = services(sandbox).clock
     alice, bob, carol = sandbox.player("alice"), sandbox.player("bob"), sandbox.player("carol")
     for player, name in ((alice, "Alice"), (bob, "Bob"), (carol, "Carol")):
         await register(sandbox, player, name)
 
     searching = await queue_up(alice, "bw_zerg", None, ["Khione SEL"])
     shown = fields(searching)
-    next_wave = deps(sandbox).matchmaker.next_wave_at()
+    next_wave = services(sandbox).matchmaker.next_wave_at()
     assert DISCORD_TIME.search(shown[text.FIELD_NEXT_WAVE])[1] == str(int(next_wave.timestamp()))  # type: ignore[index]
     assert shown[text.FIELD_RACES] == "BW Zerg" and shown[text.FIELD_VETOES] == "Khione"
     assert shown[text.FIELD_QUEUED].startswith("1 searching · 1 can play Brood War · 0 can play StarCraft II")
@@ -109,13 +109,13 @@ async def test_searching_view_shows_the_wave_and_the_ladder_and_is_refreshed_unt
     assert board(sandbox).tracked() == {alice.id}
 
     await queue_up(carol, None, "sc2_terran")
-    report = await deps(sandbox).matchmaker.run_wave()
+    report = await services(sandbox).matchmaker.run_wave()
     assert len(report.match_ids) == 1
     clock.advance(seconds=46)  # past the wave: the searching views still show it
     bob_searching = await queue_up(bob, "bw_terran", None)  # bob waits alone now
     dave = sandbox.player("dave")
     await register(sandbox, dave, "Dave")
-    await deps(sandbox).queue.join(dave.id, None, "sc2_zerg")  # queued without a message of his own
+    await services(sandbox).queue.join(dave.id, None, "sc2_zerg")  # queued without a message of his own
 
     marks = alice.mark()
     refreshed = await board(sandbox).refresh()
@@ -128,7 +128,7 @@ async def test_searching_view_shows_the_wave_and_the_ladder_and_is_refreshed_unt
     assert waiting.id == bob_searching.id and waiting.edited_at is not None  # edited by its ids
     assert button_labels(waiting) == ["Cancel"]
     assert fields(waiting)[text.FIELD_IN_PROGRESS] == "1"  # alice and carol's match, as the live ladder shows
-    later = deps(sandbox).matchmaker.next_wave_at()
+    later = services(sandbox).matchmaker.next_wave_at()
     assert later > next_wave
     assert DISCORD_TIME.search(fields(waiting)[text.FIELD_NEXT_WAVE])[1] == str(int(later.timestamp()))  # type: ignore[index]
     assert board(sandbox).tracked() == {bob.id}
@@ -140,7 +140,7 @@ async def test_a_player_removed_by_an_admin_sees_it_on_the_searching_view(sandbo
     searching = await queue_up(alice, None, "sc2_zerg")
     root = sandbox.owners[0]
     await register(sandbox, root, "Root")
-    await deps(sandbox).queue.remove(alice.id, by_admin=root.id, reason="testing the queue")
+    await services(sandbox).queue.remove(alice.id, by_admin=root.id, reason="testing the queue")
 
     marks = alice.mark()
     assert (await board(sandbox).refresh()).closed == 1
@@ -157,7 +157,7 @@ async def test_the_searching_view_survives_a_restart(sandbox: Sandbox) -> None:
     await sandbox.restart_bot()
 
     assert board(sandbox).tracked() == set()
-    await deps(sandbox).queue.join(bob.id, None, "sc2_terran")
+    await services(sandbox).queue.join(bob.id, None, "sc2_terran")
     marks = alice.mark()
     assert (await board(sandbox).refresh()).restored == 1  # found again through bot_messages
     refreshed = await alice.wait_for_dm(lambda m: "2 searching" in m.text, since=marks)

@@ -70,7 +70,7 @@ async def sandbox(replay_file: Path, tmp_path: Path) -> AsyncIterator[Sandbox]:
 
 
 async def register(sandbox: Sandbox, player: VirtualPlayer, main_id: str) -> None:
-    accounts = sandbox.ladder.deps.accounts
+    accounts = sandbox.ladder.services.accounts
     await accounts.ensure_player(player.id, player.name)
     await accounts.accept_terms(player.id)
     await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), "FR", "EUW")
@@ -80,7 +80,7 @@ async def confirmed_match(
     sandbox: Sandbox, p1: VirtualPlayer, p2: VirtualPlayer, parsed: ParsedReplay
 ) -> MatchState:
     """The file's match (races in its players' order, its map), made and confirmed now."""
-    deps = sandbox.ladder.deps
+    deps = sandbox.ladder.services
     now = deps.clock.now()
     first, second = parsed.players
     assert first.race and second.race
@@ -119,7 +119,7 @@ async def test_upload_checklist_auto_report_and_mmr(sandbox: Sandbox, replay_fil
     match = await confirmed_match(sandbox, alice, bob, parsed)
     card_a = await alice.wait_for_dm(titled(f"Match #{match.id}:"), include_existing=True)
     await bob.wait_for_dm(titled(f"Match #{match.id}:"), include_existing=True)
-    clock = sandbox.ladder.deps.clock
+    clock = sandbox.ladder.services.clock
     assert isinstance(clock, LadderClock)
     clock.set(parsed.end_time + timedelta(minutes=1))  # the game was played; now the upload
 
@@ -142,7 +142,7 @@ async def test_upload_checklist_auto_report_and_mmr(sandbox: Sandbox, replay_fil
     assert "**you won**" in told.text
 
     delta = rate(1500, 1500, Outcome.PLAYER_2).delta
-    async with sandbox.ladder.deps.db.read() as uow:
+    async with sandbox.ladder.services.db.read() as uow:
         loser, winner = await uow.mmrs.get(alice.id, "sc2_terran"), await uow.mmrs.get(bob.id, "sc2_zerg")
         final = await uow.matches.get(match.id)
     assert loser is not None and winner is not None and final is not None

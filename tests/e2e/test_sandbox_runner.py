@@ -44,7 +44,7 @@ async def test_population_plays_matches_and_prints_the_summary() -> None:
         assert counts.get(MatchStatus.FINAL, 0) > 0, counts
         finished = counts[MatchStatus.FINAL]
         # Ranked rows exist (a final match gives both players a game) and the summary shows them.
-        assert sandbox.ladder.deps.leaderboard.ranked_total() > 0
+        assert sandbox.ladder.services.leaderboard.ranked_total() > 0
         final = printed[printed.index(next(line for line in printed if "final summary" in line)) :]
         assert any(f"finished {finished}" in line for line in final), final
         assert any("top 5: 1. " in line for line in final), final

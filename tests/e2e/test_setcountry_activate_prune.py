@@ -53,7 +53,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 async def registered(sb: Sandbox, name: str, main_id: str, country: str = "KR") -> VirtualPlayer:
     player = sb.player(name)
-    accounts = sb.ladder.deps.accounts
+    accounts = sb.ladder.services.accounts
     await accounts.ensure_player(player.id, name)
     await accounts.accept_terms(player.id)
     await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), country, "KRJ")
@@ -61,7 +61,7 @@ async def registered(sb: Sandbox, name: str, main_id: str, country: str = "KR") 
 
 
 async def country_of(sb: Sandbox, uid: int) -> str | None:
-    async with sb.ladder.deps.db.read() as uow:
+    async with sb.ladder.services.db.read() as uow:
         player = await uow.players.get(uid)
     assert player is not None
     return player.country
@@ -95,7 +95,7 @@ async def test_country_autocomplete_finds_countries_in_any_script(
     assert 1 <= len(choices) <= 25
     assert code in [c["value"] for c in choices]
     shown = next(c["name"] for c in choices if c["value"] == code)
-    assert sandbox.ladder.deps.game.countries[code].name in shown
+    assert sandbox.ladder.services.game.countries[code].name in shown
 
 
 async def test_country_autocomplete_is_safe_with_any_input(sandbox: Sandbox) -> None:
@@ -105,7 +105,7 @@ async def test_country_autocomplete_is_safe_with_any_input(sandbox: Sandbox) -> 
     for typed in ("ㅋㅋㅋ", "🇰🇷", "Ж" * 100, "'; DROP TABLE players; --", "\u0301", "   "):
         choices = await alice.autocomplete("setcountry", "country", typed)
         assert len(choices) <= 25
-    every = set(sandbox.ladder.deps.game.countries)
+    every = set(sandbox.ladder.services.game.countries)
     assert set(NATIVE_NAMES) <= every  # every native name points at a real country
 
 
@@ -144,7 +144,7 @@ async def test_setcountry_previews_then_confirms_any_country(sandbox: Sandbox) -
 
 async def test_an_activation_code_works_once(sandbox: Sandbox) -> None:
     [root] = sandbox.owners
-    batch = await sandbox.ladder.deps.admin_players.create_activation_codes(root.id, 2, "new players")
+    batch = await sandbox.ladder.services.admin_players.create_activation_codes(root.id, 2, "new players")
     first, second = batch.codes
     alice = await registered(sandbox, "alice", "Alice")
     bob = await registered(sandbox, "bob", "Bob")
@@ -162,7 +162,7 @@ async def test_an_activation_code_works_once(sandbox: Sandbox) -> None:
     profile = await bob.slash("profile")
     assert "active" in profile.text
 
-    async with sandbox.ladder.deps.db.read() as uow:
+    async with sandbox.ladder.services.db.read() as uow:
         a, b = await uow.players.get(alice.id), await uow.players.get(bob.id)
     assert a is not None and a.activated_at is not None
     assert b is not None and b.activated_at is not None
@@ -177,7 +177,7 @@ async def live_bot_dms(player: VirtualPlayer, bot_id: int) -> list[Message]:
 
 async def found_match(sb: Sandbox, a: VirtualPlayer, b: VirtualPlayer) -> int:
     """Queue both through the queue service and run one wave; both get their match message."""
-    deps = sb.ladder.deps
+    deps = sb.ladder.services
     await deps.queue.join(a.id, "bw_zerg", None)
     await deps.queue.join(b.id, None, "sc2_terran")
     await deps.matchmaker.run_wave()
@@ -240,7 +240,7 @@ async def test_prune_deletes_old_messages_and_keeps_open_matches_and_the_last_3_
     assert open_card.button("Abort") is not None  # the open match still has its buttons
     assert [m.id for m in await live_bot_dms(bob, bot_id)] == bobs  # only the caller's DM
 
-    async with sandbox.ladder.deps.db.read() as uow:
+    async with sandbox.ladder.services.db.read() as uow:
         rows = (
             await uow.conn.execute(
                 select(bot_messages.c.message_id, bot_messages.c.match_id, bot_messages.c.deleted_at).where(

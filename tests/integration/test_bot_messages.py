@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from evoladder.bot.messages import MessageLog
+from evoladder.services.messages import MessageLog
 from evoladder.store.uow import Database
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -20,7 +20,7 @@ class Clock:
 
 async def test_match_messages_are_found_by_player_kind_and_match(db: Database) -> None:
     clock = Clock()
-    log = MessageLog(db, clock)
+    log = MessageLog(db=db, clock=clock)
     await log.record(channel_id=10, message_id=100, discord_uid=1, kind="match", match_id=7)
     await log.record(channel_id=20, message_id=200, discord_uid=2, kind="match", match_id=7)
     await log.record(channel_id=10, message_id=101, discord_uid=1, kind="notice", match_id=7)
@@ -35,7 +35,7 @@ async def test_match_messages_are_found_by_player_kind_and_match(db: Database) -
 
 async def test_prune_keeps_open_matches_and_recent_messages_and_forgets_deleted_ones(db: Database) -> None:
     clock = Clock()
-    log = MessageLog(db, clock)
+    log = MessageLog(db=db, clock=clock)
     await log.record(
         channel_id=10, message_id=1, discord_uid=1, kind="notice", match_id=5
     )  # old, closed match

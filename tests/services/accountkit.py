@@ -17,6 +17,8 @@ from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.player_cache import PlayerCache
 from evoladder.services.profile import ProfileService
 from evoladder.services.read_models import ReadModels
+from evoladder.services.wiring import build_services
+from evoladder.settings import load_settings
 from evoladder.store.uow import Database
 from ladderclock import ManualClock
 
@@ -37,6 +39,13 @@ class FakeTicker:
 
     def __call__(self) -> float:
         return self.t
+
+
+class NullNotifier:
+    """The account services announce nothing; the match kit records announcements."""
+
+    async def notify(self, event: object, *, key: str | None = None) -> None:
+        return None
 
 
 class RecordingBanListener:
@@ -72,21 +81,20 @@ def make_stack(
 ) -> Stack:
     clock = FakeClock()
     ticker = FakeTicker()
-    cache = PlayerCache(ttl, ticker=ticker)
-    leaderboard = LeaderboardService(db, clock, game)
-    read_models = ReadModels(cache, leaderboard)
-    accounts = AccountService(db, read_models, clock, game)
-    guard = CommandGuard(accounts, cache, activation_required=activation_required)
-    profiles = ProfileService(
-        db, cache, leaderboard, clock, game, activation_required=activation_required, stats=read_models.stats
-    )
-    roster = AdminRoster(db, clock)
     bans = RecordingBanListener()
-    admin = AdminPlayerService(
-        db, roster, read_models, leaderboard, cache, clock, game, ban_listener=bans
+    services = build_services(
+        settings=load_settings(activation_required=activation_required, player_cache_ttl_seconds=ttl),
+        db=db,
+        clock=clock,
+        game=game,
+        notifier=lambda *_parts: NullNotifier(),
+        ticker=ticker,
+        ban_listener=bans,
     )
-    return Stack(db, clock, ticker, game, cache, leaderboard, read_models, accounts, guard, profiles,
-                 roster, admin, bans)
+    return Stack(
+        db, clock, ticker, game, services.player_cache, services.leaderboard, services.read_models,
+        services.accounts, services.guard, services.profiles, services.roster, services.admin_players, bans,
+    )
 
 
 async def started_stack(db: Database, *, activation_required: bool = False, ttl: float = 900) -> Stack:

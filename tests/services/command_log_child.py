@@ -35,7 +35,7 @@ async def main(url: str, mode: str) -> None:
             all_flushed.set()
 
     log = CommandLog(
-        db, SystemClock(), flush_ms=20, batch_size=BATCH,
+        db=db, clock=SystemClock(), flush_ms=20, batch_size=BATCH,
         call_id=lambda: f"c{next(seq):08d}", on_flush=flushed,
     )
     log.start()

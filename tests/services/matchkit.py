@@ -17,10 +17,15 @@ from typing import TypeVar
 from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
 from evoladder.domain.players import MmrRow, month_key
 from evoladder.game import GameData, load_game_data
+from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.matches import MatchService, confirmation_jobs
 from evoladder.services.matchmaker import Matchmaker
+from evoladder.services.player_cache import PlayerCache
 from evoladder.services.queue import QueueService
+from evoladder.services.read_models import ReadModels
 from evoladder.services.scheduler import Scheduler
+from evoladder.services.wiring import build_services
+from evoladder.settings import load_settings
 from evoladder.store.repositories.matches import match_to_row
 from evoladder.store.uow import Database
 from ladderclock import ManualClock
@@ -72,6 +77,22 @@ class RecordingReadModels:
         self.mmr_rows.extend(rows)
 
 
+class TeeReadModels(ReadModels):
+    """The real read models, telling ``recorder`` what they were told."""
+
+    def __init__(self, db: Database, clock: FakeClock, recorder: RecordingReadModels) -> None:
+        super().__init__(PlayerCache(900), LeaderboardService(db=db, clock=clock, game=GAME))
+        self._recorder = recorder
+
+    def player_changed(self, discord_uid: int) -> None:
+        self._recorder.player_changed(discord_uid)
+        super().player_changed(discord_uid)
+
+    def mmr_changed(self, rows: Sequence[MmrRow]) -> None:
+        self._recorder.mmr_changed(rows)
+        super().mmr_changed(rows)
+
+
 @dataclass
 class Stack:
     """One "process": services over one Database, with their own clock and in-process locks."""
@@ -90,20 +111,26 @@ class Stack:
 def build_stack(
     db: Database, clock: FakeClock | None = None, timings: MatchTimings | None = None, seed: int = 1
 ) -> Stack:
-    """Everything the composition root builds for matches, wired the same way."""
+    """Everything the composition root builds for matches (:func:`build_services`), with the
+    announcements and read-model updates recorded."""
     clock = clock or FakeClock()
     timings = timings or MatchTimings()
     notifier = RecordingNotifier()
-    read_models = RecordingReadModels()
-    scheduler = Scheduler(db, clock)
-    matches = MatchService(db, clock, GAME, notifier, read_models, timings, wake=scheduler.wake)
-    scheduler.register(matches.job_handlers())
-    queue = QueueService(db, clock, GAME, notifier, read_models)
-    matchmaker = Matchmaker(
-        db, clock, GAME, notifier, read_models, timings, rng=random.Random(seed), wake=scheduler.wake,
-        outbox=matches.outbox,
+    recorder = RecordingReadModels()
+    services = build_services(
+        settings=load_settings(
+            confirm_timeout_seconds=int(timings.confirm_timeout.total_seconds()),
+            reporting_deadline_seconds=int(timings.report_deadline.total_seconds()),
+        ),
+        db=db,
+        clock=clock,
+        game=GAME,
+        notifier=lambda *_parts: notifier,
+        read_models=TeeReadModels(db, clock, recorder),
+        rng=random.Random(seed),
     )
-    return Stack(db, clock, notifier, read_models, matches, scheduler, timings, queue, matchmaker)
+    return Stack(db, clock, notifier, recorder, services.matches, services.scheduler, services.timings,
+                 services.queue, services.matchmaker)
 
 
 async def add_player(

@@ -22,14 +22,14 @@ from evoladder.domain.match_state import MatchStatus, Resolution
 from evoladder.domain.players import PlayerState
 from evoladder.domain.rating import Outcome
 from evoladder.services import admin_console
-from evoladder.services.accounts import AdminRoster
 from evoladder.services.admin_console import AdminConsole, AmbiguousPlayer, NotStuck, QueueEmpty
 from evoladder.services.admin_players import AdminPlayerService
 from evoladder.services.matches import MatchService
-from evoladder.services.queue import BanCascade, QueueService
-from evoladder.services.read_models import ReadModels, build_read_models
-from evoladder.services.timing import FlowTiming
-from evoladder.store.replay_storage import StorageError, open_replay_storage, replay_key
+from evoladder.services.queue import QueueService
+from evoladder.services.read_models import ReadModels
+from evoladder.services.wiring import build_services
+from evoladder.settings import load_settings
+from evoladder.store.replay_storage import DirectoryStorage, open_replay_storage, replay_key
 from evoladder.store.repositories.admin_reads import AdminReadRepository
 from evoladder.store.schema import admin_actions, replays
 from evoladder.store.uow import Database
@@ -50,37 +50,20 @@ class Stack:
     replay_dir: Path
 
 
-async def build(db: Database, replay_dir: Path, storage: Callable[[], Any] | None = None) -> Stack:
+async def build(db: Database, replay_dir: Path, replay_storage: str | None = None) -> Stack:
     clock = FakeClock()
-    notifier = RecordingNotifier()
-    read_models = await build_read_models(db, clock, GAME, player_cache_ttl_seconds=900)
-    roster = AdminRoster(db, clock)
-    await roster.sync_owners({OWNER})
-    matches = MatchService(db, clock, GAME, notifier, read_models)
-    queue = QueueService(db, clock, GAME, notifier, read_models)
-    players = AdminPlayerService(
-        db,
-        roster,
-        read_models,
-        read_models.leaderboard,
-        read_models.players,
-        clock,
-        GAME,
-        ban_listener=BanCascade(queue, matches),
+    services = build_services(
+        settings=load_settings(owner_ids=str(OWNER), replay_storage=replay_storage or str(replay_dir)),
+        db=db,
+        clock=clock,
+        game=GAME,
+        notifier=lambda *_parts: RecordingNotifier(),
+        replay_storage=DirectoryStorage(replay_dir),  # the upload side; /admin match opens its own
     )
-    console = AdminConsole(
-        db,
-        clock,
-        GAME,
-        roster,
-        players,
-        queue,
-        matches,
-        read_models,
-        FlowTiming(),
-        replay_storage=storage or (lambda: open_replay_storage(str(replay_dir))),
-    )
-    return Stack(db, clock, console, matches, queue, players, read_models, replay_dir)
+    await services.leaderboard.build()
+    await services.roster.sync_owners(services.settings.owner_ids)
+    return Stack(db, clock, services.admin_console, services.matches, services.queue, services.admin_players,
+                 services.read_models, replay_dir)
 
 
 @pytest.fixture
@@ -203,10 +186,7 @@ async def test_match_file_attaches_what_fits_and_lists_the_rest(
 
 
 async def test_an_unreachable_replay_storage_still_shows_the_match(db: Database, tmp_path: Path) -> None:
-    def broken() -> Any:
-        raise StorageError("bucket unreachable")
-
-    s = await build(db, tmp_path, broken)
+    s = await build(db, tmp_path, "unreachable://bucket")  # opening it raises StorageError
     found = await seed_match(s.db, P1, P2, now=s.clock.now())
     await put_replay(s, found.id, P1, b"x", store=False)
     file = await s.console.match_file(OWNER, found.id)

@@ -72,7 +72,7 @@ async def test_ten_thousand_calls_then_a_clean_shutdown_leaves_ten_thousand_rows
         if statement.lstrip().upper().startswith("INSERT INTO COMMAND_CALLS"):
             inserts.append(executemany)
 
-    log = CommandLog(db, FakeClock(), call_id=seq_ids())
+    log = CommandLog(db=db, clock=FakeClock(), call_id=seq_ids())
     log.start()
     for i in range(10_000):
         log.record(1_000 + i % 37, "profile" if i % 2 else "leaderboard", guild_id=None)
@@ -86,7 +86,7 @@ async def test_ten_thousand_calls_then_a_clean_shutdown_leaves_ten_thousand_rows
 
 async def test_called_at_is_the_time_of_the_call_not_of_the_flush(db: Database) -> None:
     clock = FakeClock()
-    log = CommandLog(db, clock, call_id=seq_ids())
+    log = CommandLog(db=db, clock=clock, call_id=seq_ids())
     log.record(1, "profile")
     clock.advance(seconds=5)
     log.record(2, "queue", guild_id=77)
@@ -101,7 +101,7 @@ async def test_called_at_is_the_time_of_the_call_not_of_the_flush(db: Database) 
 
 async def test_a_database_that_refuses_writes_loses_nothing_once_it_is_back(db: Database) -> None:
     flaky = FlakyDatabase(db)
-    log = CommandLog(flaky, FakeClock(), call_id=seq_ids())
+    log = CommandLog(db=flaky, clock=FakeClock(), call_id=seq_ids())
     for i in range(1_200):
         log.record(i, "setup")
     flaky.failing = True
@@ -116,7 +116,7 @@ async def test_a_database_that_refuses_writes_loses_nothing_once_it_is_back(db: 
 
 async def test_a_batch_retried_after_a_lost_acknowledgement_is_not_written_twice(db: Database) -> None:
     flaky = FlakyDatabase(db)
-    log = CommandLog(flaky, FakeClock(), call_id=seq_ids())
+    log = CommandLog(db=flaky, clock=FakeClock(), call_id=seq_ids())
     for i in range(700):
         log.record(i, "activate")
     flaky.lose_ack = True
@@ -130,7 +130,7 @@ async def test_a_batch_retried_after_a_lost_acknowledgement_is_not_written_twice
 async def test_the_background_writer_retries_until_the_database_is_back(db: Database) -> None:
     flaky = FlakyDatabase(db)
     done = asyncio.Event()
-    log = CommandLog(flaky, FakeClock(), flush_ms=10, max_backoff_s=0.05, call_id=seq_ids(),
+    log = CommandLog(db=flaky, clock=FakeClock(), flush_ms=10, max_backoff_s=0.05, call_id=seq_ids(),
                      on_flush=lambda written: done.set() if written == 30 else None)
     flaky.failing = True
     log.start()
@@ -146,7 +146,7 @@ async def test_the_background_writer_retries_until_the_database_is_back(db: Data
 
 async def test_a_full_batch_wakes_the_writer_before_the_interval(db: Database) -> None:
     done = asyncio.Event()
-    log = CommandLog(db, FakeClock(), flush_ms=3_600_000, batch_size=50, call_id=seq_ids(),
+    log = CommandLog(db=db, clock=FakeClock(), flush_ms=3_600_000, batch_size=50, call_id=seq_ids(),
                      on_flush=lambda written: done.set() if written >= 50 else None)
     log.start()
     for i in range(50):
@@ -161,13 +161,13 @@ def test_recording_never_raises_into_the_command() -> None:
         def now(self) -> Any:
             raise RuntimeError("clock is gone")
 
-    log = CommandLog(Database(create_engine("sqlite+aiosqlite:///:memory:")), BrokenClock())
+    log = CommandLog(db=Database(create_engine("sqlite+aiosqlite:///:memory:")), clock=BrokenClock())
     log.record(1, "profile")  # logged, not raised
     assert log.stats().pending == 0
 
 
 async def test_full_queue_and_calls_after_close_are_counted_as_dropped(db: Database) -> None:
-    log = CommandLog(db, FakeClock(), max_pending=10, call_id=seq_ids())
+    log = CommandLog(db=db, clock=FakeClock(), max_pending=10, call_id=seq_ids())
     for i in range(15):
         log.record(i, "queue")
     assert log.stats().pending == 10 and log.stats().dropped == 5

@@ -38,7 +38,7 @@ async def test_build_streams_the_database_into_the_same_board(stack: Stack) -> N
     await seed(stack)
     await stack.admin.ban(ADMIN, BASE + 2, "test ban")
     live = stack.leaderboard.page()
-    rebuilt = LeaderboardService(stack.db, stack.clock, stack.game)
+    rebuilt = LeaderboardService(db=stack.db, clock=stack.clock, game=stack.game)
     report = await rebuilt.build()
     assert report.players == 6 and report.ranked_rows == 6  # 7 rows, the banned player's left out
     assert rebuilt.page() == live
@@ -127,7 +127,7 @@ async def test_updates_that_arrive_during_the_build_are_not_lost(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await seed(stack)
-    service = LeaderboardService(stack.db, stack.clock, stack.game)
+    service = LeaderboardService(db=stack.db, clock=stack.clock, game=stack.game)
     late = MmrRow(999_999, BASE + 5, "bw_terran", 2500, 1, 1, 0, 0, stack.clock.now())
     real_finish = IndexBuilder.finish
 

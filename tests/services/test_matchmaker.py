@@ -146,7 +146,9 @@ class LeavesMidWave(Matchmaker):
 
 async def test_a_player_who_left_during_the_wave_is_not_matched(db: Database) -> None:
     s = build_stack(db)
-    mm = LeavesMidWave(db, s.clock, GAME, s.notifier, s.read_models, s.timings)
+    mm = LeavesMidWave(
+        db=db, clock=s.clock, game=GAME, read_models=s.read_models, notifier=s.notifier, timings=s.timings
+    )
     mm.leaver, mm.joiner, mm.stack = 2, 9, s
     for uid, bw, sc2 in ((1, "bw_zerg", None), (2, None, "sc2_zerg"), (3, "bw_terran", None)):
         await queue(s, uid, bw, sc2)
@@ -176,7 +178,9 @@ async def test_a_player_who_requeued_with_another_race_is_not_matched_with_the_o
     db: Database,
 ) -> None:
     s = build_stack(db)
-    mm = RequeuesMidWave(db, s.clock, GAME, s.notifier, s.read_models, s.timings)
+    mm = RequeuesMidWave(
+        db=db, clock=s.clock, game=GAME, read_models=s.read_models, notifier=s.notifier, timings=s.timings
+    )
     mm.stack = s
     await queue(s, 1, "bw_zerg", None)
     await queue(s, 2, None, "sc2_zerg")
@@ -262,7 +266,10 @@ async def test_the_loop_runs_waves_on_epoch_multiples(db: Database) -> None:
         if len(waves) == 3:
             mm.request_stop()
 
-    mm = Matchmaker(db, clock, GAME, s.notifier, s.read_models, s.timings, sleep=fake_sleep)
+    mm = Matchmaker(  # the stack's matchmaker, except that time passes instantly between waves
+        db=db, clock=clock, game=GAME, read_models=s.read_models, notifier=s.notifier, timings=s.timings,
+        sleep=fake_sleep,
+    )
     await queue(s, 1, "bw_zerg", None)
     await mm.start()
     await mm.until_stopped()

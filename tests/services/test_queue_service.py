@@ -173,7 +173,7 @@ async def test_clear_removes_and_tells_everyone(db: Database) -> None:
 
 async def test_a_ban_takes_the_player_out_of_queue_and_match(db: Database) -> None:
     s = build_stack(db)
-    cascade = BanCascade(s.queue, s.matches)
+    cascade = BanCascade(queue=s.queue, matches=s.matches)
     await add_player(db, P)
     await s.queue.join(P, "bw_zerg", None)
     await cascade.player_banned(P)

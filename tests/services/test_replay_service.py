@@ -77,8 +77,8 @@ class Kit:
 
     def service(self, game: GameData | None = None, **kw: object) -> ReplayService:
         return ReplayService(
-            self.stack.db, self.stack.clock, game or self.game, self.stack.matches,
-            Flipping(self.parser, self.flip), DirectoryStorage(self.storage_dir),
+            db=self.stack.db, clock=self.stack.clock, game=game or self.game, matches=self.stack.matches,
+            parser=Flipping(self.parser, self.flip), storage=DirectoryStorage(self.storage_dir),
             max_bytes=MAX_BYTES, **kw,  # type: ignore[arg-type]
         )
 

@@ -35,7 +35,7 @@ class Recorder:
 
 async def test_due_jobs_run_in_order_and_once(db: Database) -> None:
     clock = FakeClock()
-    scheduler = Scheduler(db, clock)
+    scheduler = Scheduler(db=db, clock=clock)
     handler = Recorder(db, clock)
     scheduler.register({"test": handler})
     await add_jobs(
@@ -55,7 +55,7 @@ async def test_due_jobs_run_in_order_and_once(db: Database) -> None:
 
 async def test_a_failing_job_stays_pending_and_is_retried_later(db: Database) -> None:
     clock = FakeClock()
-    scheduler = Scheduler(db, clock, retry_after=timedelta(seconds=30))
+    scheduler = Scheduler(db=db, clock=clock, retry_after=timedelta(seconds=30))
     handler = Recorder(db, clock, fail_times=1)
     scheduler.register({"test": handler})
     await add_jobs(db, NewJob("test", T0, match_id=1))
@@ -72,7 +72,7 @@ async def test_a_failing_job_stays_pending_and_is_retried_later(db: Database) ->
 
 async def test_an_unknown_kind_is_not_lost(db: Database) -> None:
     clock = FakeClock()
-    scheduler = Scheduler(db, clock)
+    scheduler = Scheduler(db=db, clock=clock)
     await add_jobs(db, NewJob("from.a.newer.version", T0, match_id=1))
     assert await scheduler.run_due() == 0
     async with db.read() as uow:
@@ -85,7 +85,7 @@ async def test_start_rearms_what_fell_due_while_stopped_and_prunes_old_rows(db: 
     async with db.transaction() as uow:
         (old, _) = await uow.jobs.pending()
         await uow.jobs.claim(old.id, T0 - timedelta(days=20))
-    scheduler = Scheduler(db, clock)
+    scheduler = Scheduler(db=db, clock=clock)
     handler = Recorder(db, clock)
     scheduler.register({"test": handler})
     assert await scheduler.start() == 1

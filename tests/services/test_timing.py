@@ -161,7 +161,7 @@ def test_cache_and_command_log_gauges_are_exposed() -> None:
     t, _ = timing()
     cache = PlayerCache(900)
     cache.get(1)
-    log = CommandLog(Database(create_engine("sqlite+aiosqlite:///:memory:")), SystemClock())
+    log = CommandLog(db=Database(create_engine("sqlite+aiosqlite:///:memory:")), clock=SystemClock())
     log.record(1, "profile")
     t.add_gauges(player_cache_gauges(cache))
     t.add_gauges(command_log_gauges(log))

@@ -174,7 +174,7 @@ async def test_etag_gives_304_until_the_board_changes(db_url: str, tmp_path: Pat
         # A rating moves: the board's version moves, so the same request is no longer "not modified".
         row = MmrRow(id=10_000, discord_uid=BOB, race="sc2_terran", mmr=2500, games_played=1, games_won=1,
                      games_lost=0, games_drawn=0, last_played=world.clock.now())
-        ladder.deps.read_models.mmr_changed([row])
+        ladder.services.read_models.mmr_changed([row])
         after = await client.get("/api/v1/leaderboard", headers={"If-None-Match": etag})
         assert after.status == 200
         assert (await after.json())["rows"][0]["player"]["name"] == f"Main{BOB}"

@@ -1,9 +1,11 @@
 """What the cogs, items and the notifier may use: built by the composition root, passed in.
 
 No cog constructs a service or reaches for a global; each gets this object (through
-:class:`~evoladder.bot.interaction.LadderCog` or :attr:`Call.deps`). Adding a feature's service
-means one field here and one line in :func:`evoladder.app.build_services`; cogs of other features
-are untouched.
+:class:`~evoladder.bot.interaction.LadderCog` or :attr:`Call.deps`). It carries only what cogs
+call: the services (built once in :func:`evoladder.services.wiring.build_services`), the game
+data and settings they render with, and the adapter's own outbound queue. Storage is not here:
+a cog that needs data asks a service. A cog of a new feature that calls a new service adds one
+field here and one line in :meth:`BotDeps.of`.
 
 Fields are the services themselves, not interfaces: the services are already the application
 layer's ports (ids and primitives in, plain results out) and tests build them over a fresh
@@ -14,28 +16,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evoladder.bot.dm_channels import DmChannels
-from evoladder.bot.messages import MessageLog
 from evoladder.bot.outbound import Outbound
 from evoladder.game import GameData
 from evoladder.services.accounts import AccountService, AdminRoster
 from evoladder.services.admin_console import AdminConsole
 from evoladder.services.admin_players import AdminPlayerService
-from evoladder.services.command_log import CommandLog
-from evoladder.services.guard import CommandGuard
+from evoladder.services.dm_channels import DmChannels
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.matches import MatchService
 from evoladder.services.matchmaker import Matchmaker
-from evoladder.services.player_cache import PlayerCache
+from evoladder.services.messages import MessageLog
 from evoladder.services.ports import Clock
 from evoladder.services.profile import ProfileService
 from evoladder.services.queue import QueueService
-from evoladder.services.read_models import ReadModels
 from evoladder.services.replays import ReplayService
-from evoladder.services.scheduler import Scheduler
-from evoladder.services.timing import FlowTiming
+from evoladder.services.wiring import Services
 from evoladder.settings import Settings
-from evoladder.store.uow import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,30 +40,39 @@ class BotDeps:
     settings: Settings
     game: GameData
     clock: Clock
-    db: Database
     # the adapter's own
     outbound: Outbound
     messages: MessageLog
     dm_channels: DmChannels
-    # read models
-    read_models: ReadModels
-    player_cache: PlayerCache
+    # services the cogs call
     leaderboard: LeaderboardService
-    # telemetry
-    command_log: CommandLog
-    timing: FlowTiming
-    # accounts (issue 3)
     accounts: AccountService
     roster: AdminRoster
-    guard: CommandGuard
     profiles: ProfileService
     admin_players: AdminPlayerService
-    # queue and matches (issue 4)
     queue: QueueService
     matches: MatchService
     matchmaker: Matchmaker
-    scheduler: Scheduler
-    # /admin (issue 5)
     admin_console: AdminConsole
-    # replays (issue 6)
     replays: ReplayService
+
+    @classmethod
+    def of(cls, services: Services, *, outbound: Outbound) -> BotDeps:
+        return cls(
+            settings=services.settings,
+            game=services.game,
+            clock=services.clock,
+            outbound=outbound,
+            messages=services.messages,
+            dm_channels=services.dm_channels,
+            leaderboard=services.leaderboard,
+            accounts=services.accounts,
+            roster=services.roster,
+            profiles=services.profiles,
+            admin_players=services.admin_players,
+            queue=services.queue,
+            matches=services.matches,
+            matchmaker=services.matchmaker,
+            admin_console=services.admin_console,
+            replays=services.replays,
+        )

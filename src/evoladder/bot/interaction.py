@@ -58,9 +58,9 @@ from evoladder.logging_setup import event
 
 if TYPE_CHECKING:
     from evoladder.bot.deps import BotDeps
-    from evoladder.bot.dm_channels import DmChannels
     from evoladder.bot.lifecycle import Lifecycle
-    from evoladder.bot.messages import MessageLog
+    from evoladder.services.dm_channels import DmChannels
+    from evoladder.services.messages import MessageLog
 
 log = logging.getLogger(__name__)
 

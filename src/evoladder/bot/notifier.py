@@ -35,14 +35,14 @@ from datetime import UTC
 
 import discord
 
-from evoladder.bot.dm_channels import DmChannels
-from evoladder.bot.messages import MessageLog
 from evoladder.bot.outbound import Delivery, Outbound, Priority, channel_bucket, user_bucket
 from evoladder.bot.render import match as render
 from evoladder.bot.reply import Reply, message_kwargs
 from evoladder.game import GameData
 from evoladder.logging_setup import event as log_event
 from evoladder.services import events as ev
+from evoladder.services.dm_channels import DmChannels
+from evoladder.services.messages import MessageLog
 from evoladder.services.ports import Clock, Receipt, SystemClock
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ measure the bot in its own process.
 one on the same database, for the "restart in the middle of a match" journeys.
 
 ``background=False`` leaves the scheduler and the matchmaker stopped, so a test runs waves and
-deadlines itself (``sandbox.ladder.deps.matchmaker.run_wave()``, ``scheduler.run_due()``) instead
+deadlines itself (``sandbox.ladder.services.matchmaker.run_wave()``, ``scheduler.run_due()``) instead
 of racing the 45-second clock.
 """
 

@@ -55,7 +55,7 @@ from .players import Response, VirtualPlayer
 from .state import Message
 
 if TYPE_CHECKING:
-    from evoladder.bot.deps import BotDeps
+    from evoladder.services.wiring import Services
 
     from .ladder import Sandbox
 
@@ -269,8 +269,8 @@ class _Member:
         self.skill = skill
 
     @property
-    def deps(self) -> BotDeps:
-        return self.population.sandbox.ladder.deps
+    def services(self) -> Services:
+        return self.population.sandbox.ladder.services
 
     @property
     def stats(self) -> PopulationStats:
@@ -364,17 +364,18 @@ class _Member:
 
         if await self._through_views("terms", "termsofservice", drive):
             return
-        await self.deps.accounts.ensure_player(self.player.id, self.player.name)
-        await self.deps.accounts.accept_terms(self.player.id)
+        await self.services.accounts.ensure_player(self.player.id, self.player.name)
+        await self.services.accounts.accept_terms(self.player.id)
 
     async def _setup(self) -> None:
         battletag = f"{self.main_id}#{self.rng.randint(1000, 99999)}"
         if await self._through_views("setup", "setup", partial(self._setup_through_views, battletag)):
             return
-        game = self.deps.game
+        game = self.services.game
         country = self.rng.choice(game.common_countries()).code
         region = self.rng.choice(list(game.regions))
-        await self.deps.accounts.complete_setup(self.player.id, self.main_id, battletag, (), country, region)
+        accounts = self.services.accounts
+        await accounts.complete_setup(self.player.id, self.main_id, battletag, (), country, region)
 
     async def _setup_through_views(self, battletag: str) -> None:
         """Modal -> a country from one of the pages -> a region -> Confirm, as a person does it."""
@@ -391,7 +392,7 @@ class _Member:
         region = self.rng.choice(regions["options"])["value"]
         message = (await self._act(partial(player.select, regions["custom_id"], [region], message))).message
         await self._act(partial(player.click, "Confirm", message))
-        stored = await self.deps.accounts.get_player(player.id)
+        stored = await self.services.accounts.get_player(player.id)
         if stored.completed_setup_date is None:
             raise AssertionError("the setup form was confirmed but the setup is not complete")
 
@@ -405,7 +406,7 @@ class _Member:
     # -- one match ------------------------------------------------------------------------------
 
     def _choice(self) -> _Choice:
-        game = self.deps.game
+        game = self.services.game
         bw_races = [r.code for r in game.races_of(Game.BW)]
         sc2_races = [r.code for r in game.races_of(Game.SC2)]
         both = self.rng.random() < self.population.chances.both_games
@@ -449,7 +450,7 @@ class _Member:
     async def _queue(self, choice: _Choice) -> None:
         if await self._through_views("queue", "queue", partial(self._queue_through_views, choice)):
             return
-        await self.deps.queue.join(self.player.id, choice.bw, choice.sc2, choice.vetoes)
+        await self.services.queue.join(self.player.id, choice.bw, choice.sc2, choice.vetoes)
 
     async def _queue_through_views(self, choice: _Choice) -> None:
         """/queue -> (the quick-start guide's button, the first time) -> races, vetoes -> Join.
@@ -477,7 +478,7 @@ class _Member:
             raise AssertionError("Join did not put the player in the queue")
 
     async def _queued(self) -> bool:
-        player = await self.deps.accounts.get_player(self.player.id)
+        player = await self.services.accounts.get_player(self.player.id)
         return bool(player.state is not PlayerState.IDLE)
 
     async def _abort(self, match_id: int, message: Message) -> None:
@@ -490,7 +491,7 @@ class _Member:
 
     async def _report(self, match_id: int, details: Message) -> None:
         """Report the game's result: the details' result select, then the question's Confirm."""
-        state = await self.deps.matches.get(match_id)  # who is player 1 (the details say it too)
+        state = await self.services.matches.get(match_id)  # who is player 1 (the details say it too)
         if state.status is not MatchStatus.CONFIRMED:
             return  # closed meanwhile (the opponent aborted)
         outcome = self.population.result_of(match_id, state.player_1, state.player_2)
@@ -507,7 +508,7 @@ class _Member:
         self.population.shortcut("report", "the match message has no result select")
         self.population.spend()
         try:
-            await self.deps.matches.report(match_id, self.player.id, outcome)
+            await self.services.matches.report(match_id, self.player.id, outcome)
         except LadderError as exc:  # the opponent aborted a moment ago: what a player sees too
             log.info("sandbox.report_refused match=%s player=%s: %s", match_id, self.main_id, exc)
             return
@@ -549,9 +550,9 @@ async def summary_lines(sandbox: Sandbox, population: Population, elapsed: float
     from the leaderboard read model; latency both as the players measured it (gateway sent the
     interaction -> the server received the reply) and from the bot's own timing metrics.
     """
-    deps = sandbox.ladder.deps
+    services = sandbox.ladder.services
     stats = population.stats
-    status = await deps.queue.status()
+    status = await services.queue.status()
     by_status = await match_counts(sandbox)
     open_ = by_status.get(MatchStatus.FOUND, 0) + by_status.get(MatchStatus.CONFIRMED, 0)
     final = by_status.get(MatchStatus.FINAL, 0)
@@ -570,10 +571,10 @@ async def summary_lines(sandbox: Sandbox, population: Population, elapsed: float
         f"[sandbox]   queue: bw {status.counts.bw}, sc2 {status.counts.sc2} | matches: open {open_}, "
         f"finished {final}" + (f" ({other})" if other else ""),
     ]
-    top = deps.leaderboard.page().page.entries[:5]
+    top = services.leaderboard.page().page.entries[:5]
     board = " · ".join(f"{e.global_rank}. {e.name} {e.race} {e.mmr} ({e.letter})" for e in top)
     lines.append(f"[sandbox]   top 5: {board or 'nobody ranked yet'}")
-    bot = deps.timing.latencies((0.5, 0.99))[:5]
+    bot = services.timing.latencies((0.5, 0.99))[:5]
     if bot:
         shown = ", ".join(f"/{c.command} {c.quantiles_ms[0]:.1f}/{c.quantiles_ms[1]:.1f}" for c in bot)
         lines.append(f"[sandbox]   bot time p50/p99 ms: {shown}")
@@ -585,7 +586,7 @@ async def summary_lines(sandbox: Sandbox, population: Population, elapsed: float
 
 async def match_counts(sandbox: Sandbox) -> dict[MatchStatus, int]:
     """Matches per status, counted in the database."""
-    async with sandbox.ladder.deps.db.read() as uow:
+    async with sandbox.ladder.services.db.read() as uow:
         rows = await uow.conn.execute(
             select(matches_1v1.c.status, func.count()).group_by(matches_1v1.c.status)
         )

@@ -74,7 +74,7 @@ class PlayerChange:
 class PlayerWriter:
     """The one path that changes a player's fields (see the module docs for what it guarantees)."""
 
-    def __init__(self, db: Database, read_models: IdentitySink, clock: Clock) -> None:
+    def __init__(self, *, db: Database, clock: Clock, read_models: IdentitySink) -> None:
         self._db = db
         self._read_models = read_models
         self._clock = clock
@@ -162,11 +162,11 @@ def fold(text: str) -> str:
 
 
 class AccountService:
-    def __init__(self, db: Database, read_models: IdentitySink, clock: Clock, game: GameData) -> None:
+    def __init__(self, *, db: Database, clock: Clock, game: GameData, read_models: IdentitySink) -> None:
         self._db = db
         self._clock = clock
         self._game = game
-        self.writer = PlayerWriter(db, read_models, clock)
+        self.writer = PlayerWriter(db=db, clock=clock, read_models=read_models)
         self._folded = [(fold(c.name), c.code.casefold(), c) for c in game.countries.values()]
 
     async def ensure_player(self, discord_uid: int, username: str) -> Player:
@@ -395,7 +395,7 @@ class AdminRole(StrEnum):
 class AdminRoster:
     """Who may use /admin: rows of the ``admins`` table. Owners also manage the admins."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, *, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
 

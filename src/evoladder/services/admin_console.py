@@ -222,16 +222,16 @@ class Unblocked:
 class AdminConsole:
     def __init__(
         self,
+        *,
         db: Database,
         clock: Clock,
         game: GameData,
+        read_models: ReadModelSink,
         roster: AdminRoster,
         players: AdminPlayerService,
         queue: QueueService,
         matches: MatchService,
-        read_models: ReadModelSink,
         timing: FlowTiming,
-        *,
         matchmaker: Matchmaker | None = None,
         replay_storage: ReplayStorageFactory | None = None,
     ) -> None:

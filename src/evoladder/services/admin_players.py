@@ -97,14 +97,14 @@ def require_reason(reason: str) -> str:
 class AdminPlayerService:
     def __init__(
         self,
+        *,
         db: Database,
-        roster: AdminRoster,
+        clock: Clock,
+        game: GameData,
         read_models: IdentitySink,
         leaderboard: LeaderboardService,
         cache: PlayerCache,
-        clock: Clock,
-        game: GameData,
-        *,
+        roster: AdminRoster,
         ban_listener: BanListener | None = None,
     ) -> None:
         self._db = db
@@ -114,7 +114,7 @@ class AdminPlayerService:
         self._cache = cache
         self._clock = clock
         self._game = game
-        self._writer = PlayerWriter(db, read_models, clock)
+        self._writer = PlayerWriter(db=db, clock=clock, read_models=read_models)
         self._ban_listener = ban_listener
 
     # -- reads -----------------------------------------------------------------------------------

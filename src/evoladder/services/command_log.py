@@ -53,9 +53,9 @@ class CommandLogStats:
 class CommandLog:
     def __init__(
         self,
+        *,
         db: Database,
         clock: Clock,
-        *,
         flush_ms: int = 200,
         batch_size: int = 500,
         max_pending: int = 500_000,

@@ -83,9 +83,9 @@ def state_error(state: PlayerState, allowed: frozenset[PlayerState]) -> WrongSta
 class CommandGuard:
     def __init__(
         self,
-        accounts: AccountService,
-        cache: PlayerCache,
         *,
+        cache: PlayerCache,
+        accounts: AccountService,
         activation_required: bool,
         policies: Mapping[str, Policy] = POLICIES,
     ) -> None:

@@ -86,7 +86,7 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 class LeaderboardService:
-    def __init__(self, db: Database, clock: Clock, game: GameData, *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, *, db: Database, clock: Clock, game: GameData, page_size: int = PAGE_SIZE) -> None:
         self._db = db
         self._clock = clock
         self._game = game

@@ -126,13 +126,13 @@ def reporting_jobs(state: MatchState, timings: MatchTimings) -> list[NewJob]:
 class MatchService:
     def __init__(
         self,
+        *,
         db: Database,
         clock: Clock,
         game: GameData,
-        notifier: Notifier,
         read_models: ReadModelSink,
+        notifier: Notifier,
         timings: MatchTimings | None = None,
-        *,
         wake: Callable[[], None] | None = None,
         outbox: OutboxRelay | None = None,
     ) -> None:

@@ -109,13 +109,13 @@ class Made(NamedTuple):
 class Matchmaker:
     def __init__(
         self,
+        *,
         db: Database,
         clock: Clock,
         game: GameData,
-        notifier: Notifier,
         read_models: ReadModelSink,
+        notifier: Notifier,
         timings: MatchTimings | None = None,
-        *,
         interval: int = 45,
         rng: random.Random | None = None,
         wake: Callable[[], None] | None = None,

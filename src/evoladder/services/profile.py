@@ -142,14 +142,14 @@ class _Built:
 class ProfileService:
     def __init__(
         self,
+        *,
         db: Database,
-        cache: PlayerCache,
-        leaderboard: LeaderboardService,
         clock: Clock,
         game: GameData,
-        *,
-        activation_required: bool,
+        cache: PlayerCache,
+        leaderboard: LeaderboardService,
         stats: StatsCache | None = None,
+        activation_required: bool,
         windows_days: tuple[int, ...] = DEFAULT_WINDOWS_DAYS,
     ) -> None:
         self._db = db

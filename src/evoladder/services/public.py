@@ -281,6 +281,7 @@ class LadderIds:
 class PublicLadder:
     def __init__(
         self,
+        *,
         db: Database,
         game: GameData,
         read_models: ReadModels,

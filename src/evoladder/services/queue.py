@@ -91,12 +91,12 @@ class SearchingView:
 class QueueService:
     def __init__(
         self,
+        *,
         db: Database,
         clock: Clock,
         game: GameData,
-        notifier: Notifier,
         read_models: ReadModelSink,
-        *,
+        notifier: Notifier,
         wave_interval: int = 45,
     ) -> None:
         self._db = db
@@ -303,7 +303,7 @@ class BanCascade:
     abort; the opponent is not at fault and is told.
     """
 
-    def __init__(self, queue: QueueService, matches: MatchService) -> None:
+    def __init__(self, *, queue: QueueService, matches: MatchService) -> None:
         self._queue = queue
         self._matches = matches
 

@@ -15,12 +15,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from evoladder.domain.players import MmrRow
-from evoladder.game import GameData
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.player_cache import PlayerCache
-from evoladder.services.ports import Clock, ReadModelSink
+from evoladder.services.ports import ReadModelSink
 from evoladder.services.stats_cache import StatsCache
-from evoladder.store.uow import Database
 
 
 class IdentitySink(ReadModelSink, Protocol):
@@ -58,12 +56,3 @@ class ReadModels:
     def identity_changed(self, discord_uid: int, country: str | None, name: str, banned: bool) -> None:
         self.version += 1
         self.leaderboard.set_player(discord_uid, country, name, banned)
-
-
-async def build_read_models(
-    db: Database, clock: Clock, game: GameData, *, player_cache_ttl_seconds: float
-) -> ReadModels:
-    """Create the cache and build the leaderboard from the database (the start-up path)."""
-    leaderboard = LeaderboardService(db, clock, game)
-    await leaderboard.build()
-    return ReadModels(PlayerCache(player_cache_ttl_seconds), leaderboard)

@@ -227,13 +227,13 @@ class MatchReplay(Checklist):
 class ReplayService:
     def __init__(
         self,
+        *,
         db: Database,
         clock: Clock,
         game: GameData,
         matches: MatchService,
         parser: ReplayParser,
         storage: ReplayStorage,
-        *,
         max_bytes: int,
         evidence_window: timedelta = DEFAULT_EVIDENCE_WINDOW,
         max_per_player: int = MAX_PER_PLAYER,

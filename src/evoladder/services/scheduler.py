@@ -36,9 +36,9 @@ PRUNE_EVERY = timedelta(hours=1)
 class Scheduler:
     def __init__(
         self,
+        *,
         db: Database,
         clock: Clock,
-        *,
         batch: int = 500,
         retry_after: timedelta = timedelta(seconds=30),
         idle_seconds: float = 30.0,

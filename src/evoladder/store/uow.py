@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from evoladder.store.repositories.activation import ActivationCodeRepository
 from evoladder.store.repositories.admin import AdminRepository
+from evoladder.store.repositories.bot_messages import BotMessageRepository
 from evoladder.store.repositories.command_calls import CommandCallRepository
 from evoladder.store.repositories.jobs import JobRepository
 from evoladder.store.repositories.matches import MatchRepository
@@ -91,6 +92,10 @@ class UnitOfWork:
     @cached_property
     def preferences(self) -> PreferenceRepository:
         return PreferenceRepository(self.conn)
+
+    @cached_property
+    def bot_messages(self) -> BotMessageRepository:
+        return BotMessageRepository(self.conn)
 
 
 Statement = Select[Any] | CompoundSelect[Any]

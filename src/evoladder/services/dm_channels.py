@@ -13,7 +13,7 @@ from evoladder.store.uow import Database
 
 
 class DmChannels:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, *, db: Database) -> None:
         self._db = db
         self._known: dict[int, int] = {}
 
