@@ -296,7 +296,7 @@ async def build_and_rss(ctx: BenchContext, game: GameData) -> None:
         figures = json.loads(out.stdout.strip().splitlines()[-1])
         ctx.record_value("rss_100k_players_mb", "MB", figures["rss_mb"], players=len(data.uids),
                          rows=len(data.mmrs), baseline_mb=figures["baseline_mb"],
-                         note="fresh process after the read models were built (leaderboard built, cache empty)")
+                         note="fresh process after the read models were built (leaderboard, empty cache)")
 
 
 def rss_mb() -> float:
