@@ -7,10 +7,10 @@ from types import MappingProxyType
 
 from evoladder.bot.render import profile as render
 from evoladder.domain.players import PlayerState
+from evoladder.domain.records import Record
 from evoladder.game import load_game_data
 from evoladder.i18n.text import profile as text
 from evoladder.services.profile import AccountStatus, Profile, RaceProfile
-from evoladder.store.repositories.stats import Record
 
 GAME = load_game_data()
 AT = datetime(2026, 11, 22, tzinfo=UTC)

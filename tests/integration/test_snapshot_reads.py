@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import bindparam, case, literal, select
 
+from evoladder.domain.records import DEFAULT_WINDOWS_DAYS
 from evoladder.store.repositories.stats import (
-    DEFAULT_WINDOWS_DAYS,
     player_stats_from,
     player_stats_params,
     player_stats_statement,

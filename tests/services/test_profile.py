@@ -12,8 +12,8 @@ from sqlalchemy import insert
 
 from evoladder.domain.errors import PlayerNotFound
 from evoladder.domain.rating import Outcome, rate
+from evoladder.domain.records import Record
 from evoladder.services.profile import AccountStatus, Profile, RaceProfile
-from evoladder.store.repositories.stats import Record
 from evoladder.store.schema import matches_1v1
 from evoladder.store.uow import Database, UnitOfWork
 

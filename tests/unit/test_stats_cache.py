@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from evoladder.domain.records import Record
 from evoladder.services.stats_cache import StatsCache
-from evoladder.store.repositories.stats import PlayerStats, RaceStats, Record
+from evoladder.store.repositories.stats import PlayerStats, RaceStats
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 

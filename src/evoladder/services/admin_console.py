@@ -67,7 +67,7 @@ from evoladder.services.ports import Clock, ReadModelSink
 from evoladder.services.queue import QueueService, QueueStatus
 from evoladder.services.timing import CommandLatency, FlowTiming
 from evoladder.store.replay_storage import ReplayStorage, StorageError
-from evoladder.store.repositories.admin_reads import AdminReadRepository, CodeBatch
+from evoladder.store.repositories.admin_reads import AdminReadRepository
 from evoladder.store.repositories.replays import ReplayRecord
 from evoladder.store.uow import Database, UnitOfWork
 
@@ -213,6 +213,17 @@ class BanPreview:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeBatch:
+    """One batch of activation codes: who made it, when, and how many are still unused."""
+
+    batch: str
+    created_by: int
+    created_at: datetime
+    total: int
+    unused: int
+
+
+@dataclass(frozen=True, slots=True)
 class Unblocked:
     player: Player  # after
     from_state: PlayerState
@@ -304,7 +315,8 @@ class AdminConsole:
     async def code_batches(self, admin_uid: int) -> list[CodeBatch]:
         await self._roster.require_admin(admin_uid)
         async with self._db.read() as uow:
-            return await AdminReadRepository(uow.conn).code_batches()
+            rows = await AdminReadRepository(uow.conn).code_batches()
+        return [CodeBatch(r.batch, r.created_by, r.created_at, r.total, r.unused) for r in rows]
 
     # -- previews (nothing is written) -------------------------------------------------------------
 

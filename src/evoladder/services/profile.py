@@ -31,6 +31,7 @@ from evoladder.domain.errors import PlayerNotFound
 from evoladder.domain.leaderboard import RankInfo
 from evoladder.domain.players import ABORTS_PER_MONTH, Player, PlayerState, aborts_left_now, month_key
 from evoladder.domain.ranks import UNRANKED
+from evoladder.domain.records import DEFAULT_WINDOWS_DAYS, Record
 from evoladder.game import GameData
 from evoladder.game.models import Country, Region
 from evoladder.services.leaderboard import LeaderboardService
@@ -38,11 +39,9 @@ from evoladder.services.player_cache import PlayerCache
 from evoladder.services.ports import Clock
 from evoladder.services.stats_cache import StatsCache
 from evoladder.store.repositories.stats import (
-    DEFAULT_WINDOWS_DAYS,
     PlayerStats,
     RaceStats,
     RatingCounters,
-    Record,
     player_stats_from,
     player_stats_params,
     player_stats_statement,

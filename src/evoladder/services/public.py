@@ -33,6 +33,7 @@ from datetime import datetime
 
 from evoladder.domain.errors import MatchNotFound, PlayerNotFound, ValidationError
 from evoladder.domain.match_state import MatchState, MatchStatus
+from evoladder.domain.records import Record
 from evoladder.game import GameData
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.matches import MatchService
@@ -41,7 +42,6 @@ from evoladder.services.queue import QueueService
 from evoladder.services.read_models import ReadModels
 from evoladder.services.replays import ReplayService
 from evoladder.store.repositories.public import PublicRepository
-from evoladder.store.repositories.stats import Record
 from evoladder.store.uow import Database
 
 OTHER_COUNTRY = "ZZ"

@@ -45,11 +45,11 @@ from aiohttp import web
 
 from evoladder.domain.errors import LadderError, NotFound, ValidationError
 from evoladder.domain.ranks import LETTERS
+from evoladder.domain.records import DEFAULT_WINDOWS_DAYS
 from evoladder.game import GameData
 from evoladder.i18n import ENGLISH, Catalog, Catalogs, active_language, english, using
 from evoladder.logging_setup import event
 from evoladder.services.public import BoardQuery, PublicLadder
-from evoladder.store.repositories.stats import DEFAULT_WINDOWS_DAYS
 from evoladder.web import chart
 from evoladder.web.card import CardCache, CardRenderer, card_data
 from evoladder.web.fragments import BoardFragments

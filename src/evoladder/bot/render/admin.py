@@ -26,6 +26,7 @@ from evoladder.services.accounts import AdminRole
 from evoladder.services.admin_console import (
     AdminActionLine,
     BanPreview,
+    CodeBatch,
     ConsoleSnapshot,
     MatchFile,
     MmrPreview,
@@ -35,7 +36,6 @@ from evoladder.services.admin_console import (
     Unblocked,
 )
 from evoladder.services.admin_players import ActivationBatch, MmrAdjustment
-from evoladder.store.repositories.admin_reads import CodeBatch
 
 COLOUR = discord.Colour.dark_teal()
 FIELD_MAX = 1024

@@ -15,11 +15,11 @@ import discord
 
 from evoladder.bot.render.accounts import country_label, when
 from evoladder.bot.render.same import Same
+from evoladder.domain.records import Record
 from evoladder.game import GameData
 from evoladder.i18n import active_language, names
 from evoladder.i18n.text import profile as text
 from evoladder.services.profile import Profile, RaceProfile
-from evoladder.store.repositories.stats import Record
 
 COLOUR = discord.Colour.teal()
 RACE_LINES_CACHE_SIZE = 4096  # a few players' races each; a value is ~150 characters

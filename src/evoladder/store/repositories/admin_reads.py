@@ -25,7 +25,7 @@ from evoladder.store.schema import activation_codes, matches_1v1
 
 
 @dataclass(frozen=True, slots=True)
-class CodeBatch:
+class CodeBatchRow:
     batch: str
     created_by: int
     created_at: datetime
@@ -34,7 +34,7 @@ class CodeBatch:
 
 
 class AdminReadRepository(Repository):
-    async def code_batches(self, limit: int = 20) -> list[CodeBatch]:
+    async def code_batches(self, limit: int = 20) -> list[CodeBatchRow]:
         """The newest batches first, each with how many of its codes were not redeemed yet."""
         c = activation_codes.c
         unused = func.coalesce(func.sum(case((c.redeemed_by.is_(None), 1), else_=0)), 0)
@@ -45,7 +45,7 @@ class AdminReadRepository(Repository):
             .limit(limit)
         )
         rows = (await self.conn.execute(stmt)).all()
-        return [CodeBatch(str(b), int(by), at, int(total), int(left)) for b, by, at, total, left in rows]
+        return [CodeBatchRow(str(b), int(by), at, int(total), int(left)) for b, by, at, total, left in rows]
 
     async def replays_for_match(self, match_id: int) -> list[ReplayRecord]:
         """Every replay uploaded for ``match_id``, oldest first."""

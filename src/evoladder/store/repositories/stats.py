@@ -34,27 +34,11 @@ from sqlalchemy import (
     union_all,
 )
 
+from evoladder.domain.records import DEFAULT_WINDOWS_DAYS, Record
 from evoladder.store.repositories.base import Repository
 from evoladder.store.schema import matches_1v1, mmrs_1v1
 
 FINAL_RESULTS = (0, 1, 2)  # match_result codes of a final match: a contiguous range, read by BETWEEN
-DEFAULT_WINDOWS_DAYS: tuple[int, ...] = (14, 30, 90)
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """Wins, losses and draws."""
-
-    wins: int = 0
-    losses: int = 0
-    draws: int = 0
-
-    @property
-    def games(self) -> int:
-        return self.wins + self.losses + self.draws
-
-    def __add__(self, other: Record) -> Record:
-        return Record(self.wins + other.wins, self.losses + other.losses, self.draws + other.draws)
 
 
 @dataclass(frozen=True, slots=True)
