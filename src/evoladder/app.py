@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -60,7 +59,7 @@ from evoladder.services.timing import Gauge
 from evoladder.services.wiring import Services, build_services
 from evoladder.settings import Settings
 from evoladder.store.engine import create_engine
-from evoladder.store.migrations import head_revision, upgrade
+from evoladder.store.migrations import head_revision
 from evoladder.store.peer_source import open_peer_source
 from evoladder.store.replay_storage import ReplayStorage, open_replay_storage
 from evoladder.store.uow import Database
@@ -434,68 +433,3 @@ async def run_import(
             core.db, core.game, SystemClock(), history=None, storage=storage, replays_dir=replays_dir
         )
         return await importer.run(peer, progress)
-
-
-async def run_sandbox(
-    settings: Settings,
-    players: int | None,
-    minutes: float | None,
-    database: str | None,
-    allow_postgres: bool,
-) -> int:
-    """``evoladder sandbox``: the local Discord server, this bot on its own database, virtual players.
-
-    It never touches the configured database: without ``--database`` it uses a fresh SQLite file
-    in a temporary directory, and it refuses a PostgreSQL URL unless ``--allow-postgres``.
-    """
-    count = settings.sandbox_players if players is None else players
-    web = ""
-    if settings.web_enabled:
-        where = f"{settings.web_base_url}/"
-        if settings.web_port == 0:
-            where = "a free port (the next line says which)"
-        web = f"; the ladder's web pages: {where}"
-    print(
-        f"evoladder SANDBOX: a local Discord server with {count} virtual players; "
-        f"nothing connects to Discord and the configured database is not used{web}",
-        flush=True,
-    )
-    configure_logging(settings.log_level, settings.log_format)
-    if "log_level" not in settings.model_fields_set:
-        # The bot and the local server narrate every command and request at INFO; in the sandbox
-        # the summary lines say what matters. An explicit EVOLADDER_LOG_LEVEL shows it all.
-        logging.getLogger("evoladder").setLevel(logging.WARNING)
-        # discord.py's voice notice, and its "Can't keep up" heartbeat warning, which on loopback
-        # is a race (the ACK lands before its keep-alive thread records the send), not a lag.
-        logging.getLogger("discord.client").setLevel(logging.ERROR)
-        logging.getLogger("discord.gateway").setLevel(logging.ERROR)
-    if database is not None and database.startswith("postgres") and not allow_postgres:
-        print(
-            "evoladder sandbox: refusing a PostgreSQL database without --allow-postgres "
-            "(the sandbox never touches the configured database)."
-        )
-        return 2
-    from evoladder.sandbox.ladder import Sandbox, run_players, sandbox_settings
-
-    settings = sandbox_settings(settings)  # waves every 10 s unless EVOLADDER_WAVE_INTERVAL_SECONDS is set
-
-    with tempfile.TemporaryDirectory(prefix="evoladder-sandbox-") as tmp:
-        url = database or f"sqlite+aiosqlite:///{Path(tmp) / 'sandbox.db'}"
-        await asyncio.to_thread(upgrade, url)
-        signals = ShutdownSignals()
-        signals.install()
-        try:
-            async with Sandbox(settings=settings, database_url=url) as sandbox:
-                if settings.web_enabled:
-                    try:
-                        address = await sandbox.ladder.start_web()
-                    except OSError as exc:
-                        print(f"evoladder sandbox: the web pages cannot listen on {settings.web_bind_host}:"
-                              f"{settings.web_port} ({exc.strerror}); set EVOLADDER_WEB_PORT")
-                        return 2
-                    print(f"web: {address}", flush=True)
-                print(f"database: {sandbox.settings.database_url_safe}; Ctrl-C to stop")
-                await run_players(sandbox, count, minutes=minutes, stop=signals.requested)
-        finally:
-            signals.uninstall()
-    return 0

@@ -86,7 +86,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return asyncio.run(run_production(settings))
     if args.command == "sandbox":
-        from evoladder.app import run_sandbox
+        from evoladder.sandbox.ladder import run_sandbox
 
         return asyncio.run(
             run_sandbox(settings, args.players, args.minutes, args.database, args.allow_postgres)

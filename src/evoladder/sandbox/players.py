@@ -21,10 +21,11 @@ import logging
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from . import commands
 from . import components as comp
+from .feed import ChangeFeed
 from .interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -35,19 +36,34 @@ from .interactions import (
     MODAL,
     MODAL_SUBMIT,
     UPDATE,
+    Interactions,
 )
 from .messages import check_message_body
 from .modals import Answer, Modal
 from .payloads import ATTACHMENT_SIZE_LIMIT
-from .state import Channel, Command, Interaction, Message, User
-
-if TYPE_CHECKING:
-    from .server import LocalDiscord
+from .state import Channel, Command, Interaction, Message, State, User
+from .world import World
 
 log = logging.getLogger(__name__)
 
 FileLike = str | Path | tuple[str, bytes]
 T = TypeVar("T")
+
+
+class DiscordSide(Protocol):
+    """What a virtual player uses of the local Discord server (:class:`~evoladder.sandbox.LocalDiscord`):
+    its world, its change feed and the interactions it starts, nothing of how it serves them."""
+
+    state: State
+    feed: ChangeFeed
+    world: World
+    interactions: Interactions
+    response_timeout: float
+
+    @property
+    def cdn_base(self) -> str: ...
+
+    async def wait_session(self, within: float | None = None) -> None: ...
 Predicate = Callable[[Message], bool]
 
 
@@ -97,7 +113,7 @@ class Response:
 class VirtualPlayer:
     """A user of the local Discord, acting in the bot's DM (default) or in a guild channel."""
 
-    def __init__(self, discord: LocalDiscord, user: User, channel: Channel | None = None) -> None:
+    def __init__(self, discord: DiscordSide, user: User, channel: Channel | None = None) -> None:
         self.discord = discord
         self.user = user
         self.channel = channel

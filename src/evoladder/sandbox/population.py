@@ -13,12 +13,13 @@ leaderboard sorts the population the way a real ladder would and a newcomer can 
 Both players report that result; with a small probability one of them reports something else,
 which makes a conflict for the admins, as in the field.
 
-Features not built yet: a command that is not registered (or a view this script cannot drive)
-is replaced by the service call the command would make, and the replacement is logged once
-(``sandbox.shortcut``). So the sandbox shows matches from the first day and moves to the real
-views as the cogs land, with no change here. What the players could not drive is counted in
-:attr:`PopulationStats.shortcuts`; an unexpected failure is an error (logged, counted, and the
-player carries on after a pause).
+Every action is an interaction with what the bot sent: there is no service call standing in for
+a command or a view (the services are only read, to check what a click did and to print the
+summary). A view the script cannot drive is an error (logged, counted, and the player carries on
+after a pause), so a change of a view's shape shows up in the sandbox's test at once.
+
+The population needs little of the sandbox (:class:`Arena`): players on the local Discord
+server, the bot's commands, and the ladder's services to read.
 
 The run is bounded by wall time (``stop``) and/or by a number of player actions
 (``max_actions``): the end-to-end test uses the latter, so it never depends on how fast the
@@ -34,30 +35,23 @@ import math
 import random
 import re
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func, select
 
-from evoladder.domain.errors import LadderError
 from evoladder.domain.match_state import MatchStatus
 from evoladder.domain.players import PlayerState
 from evoladder.domain.rating import Outcome
 from evoladder.game import Game
+from evoladder.services.wiring import Services
 from evoladder.store.schema import matches_1v1
 
-from . import commands as command_lookup
-from .feed import WaitTimeout
 from .players import Response, VirtualPlayer
-from .state import Message
-
-if TYPE_CHECKING:
-    from evoladder.services.wiring import Services
-
-    from .ladder import Sandbox
+from .state import Message, State
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,9 +59,26 @@ T = TypeVar("T")
 NO_RACE = "-"  # the queue view's "no race of this game" option
 CONFIRM_ID = re.compile(r"^evo:match:(\d+):confirm$")
 FOREVER = 7 * 24 * 3600.0  # "wait as long as it takes": the population is stopped from outside
-# What a player cannot drive (a missing command, a view of another shape) degrades to a service
-# call; these are the faults of a view that mean "not the shape this script knows", not bugs.
-UI_MISMATCH = (AssertionError, ValueError, TypeError, KeyError, IndexError)
+
+
+class ArenaDiscord(Protocol):
+    """The local Discord server as the population sees it."""
+
+    state: State
+
+    async def wait_commands(self, *names: str, within: float | None = None) -> None: ...
+
+
+class Arena(Protocol):
+    """What the population needs of :class:`~evoladder.sandbox.ladder.Sandbox`."""
+
+    @property
+    def discord(self) -> ArenaDiscord: ...
+
+    @property
+    def services(self) -> Services: ...
+
+    def player(self, name: str | None = None) -> VirtualPlayer: ...
 
 NAMES = (
     "Zeratul", "Artanis", "Raynor", "Kerrigan", "Fenix", "Tassadar", "Duran", "Stukov", "Mengsk",
@@ -106,7 +117,8 @@ class Pace:
 class PopulationStats:
     """What the players did and saw; read by the summary and the tests."""
 
-    actions: int = 0  # interactions started, plus service shortcuts taken
+    actions: int = 0  # interactions started, plus clicks on a control that vanished meanwhile
+    vanished: int = 0  # clicks not made: the control was gone after the pause (the match closed)
     errors: int = 0  # unexpected failures (logged with their traceback)
     registered: int = 0
     queued: int = 0
@@ -115,7 +127,6 @@ class PopulationStats:
     reported: int = 0
     aborted: int = 0
     no_shows: int = 0
-    shortcuts: Counter[str] = field(default_factory=Counter)  # step -> times done by a service call
     roundtrips: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))  # seconds
 
     def roundtrip_quantiles(self) -> tuple[float, float] | None:
@@ -138,7 +149,7 @@ class Population:
 
     def __init__(
         self,
-        sandbox: Sandbox,
+        sandbox: Arena,
         count: int,
         *,
         seed: int | None = None,
@@ -155,7 +166,6 @@ class Population:
         self.stats = PopulationStats()
         self._rng = random.Random(seed)
         self._results: dict[int, Outcome] = {}
-        self._noted: set[str] = set()
         self._spent = asyncio.Event()
         self.players = [self._member(i) for i in range(count)]
         self._skill = {p.player.id: p.skill for p in self.players}
@@ -209,20 +219,6 @@ class Population:
                 self._results[match_id] = won
         return self._results[match_id]
 
-    def has_command(self, name: str) -> bool:
-        """Whether the bot registered ``/name`` where the players act (their DMs)."""
-        return command_lookup.find(self.sandbox.discord.state, name, None) is not None
-
-    def shortcut(self, step: str, why: str) -> None:
-        """Record that ``step`` went through its service; say so once per step and reason."""
-        self.stats.shortcuts[step] += 1
-        key = f"{step}:{why}"
-        if key not in self._noted:
-            self._noted.add(key)
-            log.warning(
-                "sandbox.shortcut step=%s reason=%s: virtual players use the service directly", step, why
-            )
-
     def started(self, player: VirtualPlayer) -> int:
         """How many interactions ``player`` has started so far (see :meth:`observe`)."""
         return len(self.sandbox.discord.state.interactions_by_user.get(player.id, ()))
@@ -270,7 +266,7 @@ class _Member:
 
     @property
     def services(self) -> Services:
-        return self.population.sandbox.ladder.services
+        return self.population.sandbox.services
 
     @property
     def stats(self) -> PopulationStats:
@@ -320,10 +316,12 @@ class _Member:
         async def use() -> Response | None:
             if values is not None:
                 if message.select(custom_id) is None:
+                    self.stats.vanished += 1
                     return None
                 return await self.player.select(custom_id, values, message)
             button = message.button(custom_id)
             if button is None or button.get("disabled"):
+                self.stats.vanished += 1
                 return None
             return await self.player.click(custom_id, message)
 
@@ -336,46 +334,12 @@ class _Member:
         await self._setup()
         self.stats.registered += 1
 
-    async def _through_views(
-        self, step: str, command: str, drive: Callable[[], Awaitable[None]]
-    ) -> bool:
-        """Do ``step`` through the bot's views; False (said once, counted) when they cannot be used.
-
-        A missing command or a view of another shape means the feature is not built yet, so the
-        caller falls back to the service; a bot that does not answer is an error and propagates.
-        """
-        if not self.population.has_command(command):
-            self.population.shortcut(step, f"/{command} is not registered")
-        else:
-            try:
-                await drive()
-                return True
-            except WaitTimeout:
-                raise
-            except UI_MISMATCH as exc:
-                self.population.shortcut(step, f"view not drivable ({type(exc).__name__}: {exc})")
-        self.population.spend()
-        return False
-
     async def _accept_terms(self) -> None:
-        async def drive() -> None:
-            shown = await self._act(partial(self.player.slash, "termsofservice"))
-            await self._act(partial(self.player.click, "evo:tos:accept", shown.message))
-
-        if await self._through_views("terms", "termsofservice", drive):
-            return
-        await self.services.accounts.ensure_player(self.player.id, self.player.name)
-        await self.services.accounts.accept_terms(self.player.id)
+        shown = await self._act(partial(self.player.slash, "termsofservice"))
+        await self._act(partial(self.player.click, "evo:tos:accept", shown.message))
 
     async def _setup(self) -> None:
-        battletag = f"{self.main_id}#{self.rng.randint(1000, 99999)}"
-        if await self._through_views("setup", "setup", partial(self._setup_through_views, battletag)):
-            return
-        game = self.services.game
-        country = self.rng.choice(game.common_countries()).code
-        region = self.rng.choice(list(game.regions))
-        accounts = self.services.accounts
-        await accounts.complete_setup(self.player.id, self.main_id, battletag, (), country, region)
+        await self._setup_through_views(f"{self.main_id}#{self.rng.randint(1000, 99999)}")
 
     async def _setup_through_views(self, battletag: str) -> None:
         """Modal -> a country from one of the pages -> a region -> Confirm, as a person does it."""
@@ -400,8 +364,7 @@ class _Member:
 
     async def look_around(self) -> None:
         command = self.rng.choice(("profile", "leaderboard"))
-        if self.population.has_command(command):
-            await self._act(partial(self.player.slash, command))
+        await self._act(partial(self.player.slash, command))
 
     # -- one match ------------------------------------------------------------------------------
 
@@ -448,11 +411,6 @@ class _Member:
         )
 
     async def _queue(self, choice: _Choice) -> None:
-        if await self._through_views("queue", "queue", partial(self._queue_through_views, choice)):
-            return
-        await self.services.queue.join(self.player.id, choice.bw, choice.sc2, choice.vetoes)
-
-    async def _queue_through_views(self, choice: _Choice) -> None:
         """/queue -> (the quick-start guide's button, the first time) -> races, vetoes -> Join.
 
         The controls are found by their custom ids (``evo:queue:<what>:...``, which carry the
@@ -497,22 +455,12 @@ class _Member:
         outcome = self.population.result_of(match_id, state.player_1, state.player_2)
         if self.rng.random() < self.population.chances.misreport:
             outcome = self.rng.choice([o for o in Outcome if o is not outcome])
-        select_id = f"evo:match:{match_id}:result"
-        if details.select(select_id) is not None:
-            asked = await self._use(select_id, details, [str(int(outcome))])
-            if asked is not None and asked.reply is not None:
-                sent = await self._use(f"evo:match:{match_id}:report:{int(outcome)}", asked.message)
-                if sent is not None:
-                    self.stats.reported += 1
-            return  # when a control was gone, the match closed meanwhile
-        self.population.shortcut("report", "the match message has no result select")
-        self.population.spend()
-        try:
-            await self.services.matches.report(match_id, self.player.id, outcome)
-        except LadderError as exc:  # the opponent aborted a moment ago: what a player sees too
-            log.info("sandbox.report_refused match=%s player=%s: %s", match_id, self.main_id, exc)
-            return
-        self.stats.reported += 1
+        asked = await self._use(f"evo:match:{match_id}:result", details, [str(int(outcome))])
+        if asked is not None and asked.reply is not None:
+            sent = await self._use(f"evo:match:{match_id}:report:{int(outcome)}", asked.message)
+            if sent is not None:
+                self.stats.reported += 1
+        # when a control was gone, the match closed meanwhile
 
 
 def _has_confirm(message: Message) -> bool:
@@ -543,14 +491,14 @@ def _control(components: list[Any], prefix: str) -> dict[str, Any]:
 # --- the summary --------------------------------------------------------------------------------
 
 
-async def summary_lines(sandbox: Sandbox, population: Population, elapsed: float) -> list[str]:
+async def summary_lines(sandbox: Arena, population: Population, elapsed: float) -> list[str]:
     """What ``evoladder sandbox`` prints every few seconds (and once at the end).
 
     Queue per side and match counts are read from the database (the source of truth); the top 5
     from the leaderboard read model; latency both as the players measured it (gateway sent the
     interaction -> the server received the reply) and from the bot's own timing metrics.
     """
-    services = sandbox.ladder.services
+    services = sandbox.services
     stats = population.stats
     status = await services.queue.status()
     by_status = await match_counts(sandbox)
@@ -578,15 +526,12 @@ async def summary_lines(sandbox: Sandbox, population: Population, elapsed: float
     if bot:
         shown = ", ".join(f"/{c.command} {c.quantiles_ms[0]:.1f}/{c.quantiles_ms[1]:.1f}" for c in bot)
         lines.append(f"[sandbox]   bot time p50/p99 ms: {shown}")
-    if stats.shortcuts:
-        done = ", ".join(f"{step} {n}" for step, n in sorted(stats.shortcuts.items()))
-        lines.append(f"[sandbox]   through services (no view for it yet): {done}")
     return lines
 
 
-async def match_counts(sandbox: Sandbox) -> dict[MatchStatus, int]:
+async def match_counts(sandbox: Arena) -> dict[MatchStatus, int]:
     """Matches per status, counted in the database."""
-    async with sandbox.ladder.services.db.read() as uow:
+    async with sandbox.services.db.read() as uow:
         rows = await uow.conn.execute(
             select(matches_1v1.c.status, func.count()).group_by(matches_1v1.c.status)
         )
