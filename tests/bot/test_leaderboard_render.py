@@ -1,7 +1,8 @@
 """The leaderboard's shared, prebuilt parts never leak one board's state into another's.
 
-Rows are cached by everything they show, select options are prebuilt once per game data, and a
-state's custom ids share one encoding: each must give exactly what building afresh would.
+Select options are prebuilt once per game data, a state's custom ids share one encoding, and a
+board's embed and controls are kept per page object in the leaderboard service's renderings: each
+must give exactly what building afresh would.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from evoladder.domain.leaderboard import Entry, LeaderboardFilter, Page, to_us
 from evoladder.game import load_game_data
 from evoladder.i18n.text import leaderboard as text
 from evoladder.services.leaderboard import LeaderboardView
+from evoladder.services.renderings import Renderings
 
 GAME = load_game_data()
 OWNER = 123_456_789_012_345_678
@@ -96,17 +98,19 @@ def test_the_board_json_is_what_the_items_would_send() -> None:
     for state in STATES:
         for pages in (1, 7, 10):
             assert board_components(state, pages, GAME) == controls(state, pages, GAME).to_components()
-    reply_view = board_reply(STATES[1], _view_of(STATES[1], pages=9), GAME).view
+    reply_view = board_reply(STATES[1], _view_of(STATES[1], pages=9), GAME, Renderings()).view
     assert isinstance(reply_view, PayloadView) and reply_view.is_finished()
     assert reply_view.to_components() == controls(STATES[1], 9, GAME).to_components()
 
 
 def test_the_same_board_state_shares_its_controls() -> None:
-    first = board_components(STATES[1], 10, GAME)
-    assert board_components(STATES[1], 10, GAME) is first  # built once, shared (never changed)
-    assert first == controls(STATES[1], 10, GAME).to_components()
-    other = board_components(STATES[1], 11, GAME)  # another page count: other controls
-    assert other is not first and other == controls(STATES[1], 11, GAME).to_components()
+    kept = Renderings()
+    view = _view_of(STATES[1], pages=10)
+    first = board_reply(STATES[1], view, GAME, kept).view
+    assert board_reply(STATES[1], view, GAME, kept).view is first  # built once, shared (never changed)
+    assert first.to_components() == controls(STATES[1], 10, GAME).to_components()
+    other = board_reply(STATES[1], _view_of(STATES[1], pages=11), GAME, kept).view  # another page
+    assert other is not first and other.to_components() == controls(STATES[1], 11, GAME).to_components()
 
 
 def _view_of(state: BoardState, pages: int) -> LeaderboardView:
@@ -133,14 +137,20 @@ def test_a_board_embed_is_kept_per_page_object_and_viewer() -> None:
     entries = tuple(Entry(i, i, "A", 100 + i, "bw_zerg", "KR", f"P{i}", 2000 - i, at) for i in range(1, 41))
     flt = LeaderboardFilter()
     page = Page(entries, 1, 3, 120, 120, 40)
-    first = render.board(LeaderboardView(page, flt, None), GAME, None)
-    assert render.board(LeaderboardView(page, flt, None), GAME, None) is first
+    kept = Renderings()
+
+    def board(view: LeaderboardView, viewer: int | None) -> discord.Embed:
+        return kept.get(view.page, render.board_key(view, viewer), lambda: render.board(view, GAME, viewer))
+
+    first = board(LeaderboardView(page, flt, None), None)
+    assert board(LeaderboardView(page, flt, None), None) is first
     # The same values in a new page object (the index changed since): built afresh, same text.
-    again = render.board(LeaderboardView(Page(entries, 1, 3, 120, 120, 40), flt, None), GAME, None)
+    again = board(LeaderboardView(Page(entries, 1, 3, 120, 120, 40), flt, None), None)
     assert again is not first and again.to_dict() == first.to_dict()
     # Another viewer, whose row is on the page, sees it in bold: not the cached embed.
-    mine = render.board(LeaderboardView(page, flt, None), GAME, 105)
+    mine = board(LeaderboardView(page, flt, None), 105)
     assert mine is not first and mine.description != first.description
+    assert board(LeaderboardView(page, flt, None), 999) is first  # a viewer not on the page: the same
 
 
 def test_every_state_a_control_makes_is_a_value() -> None:

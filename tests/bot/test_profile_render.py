@@ -1,9 +1,12 @@
-"""/profile's embed: a race's lines come from a cache keyed by what they show, so any change shows."""
+"""/profile's embed: every value a race shows is in its lines, and an embed is kept (in the profile
+service's renderings) per profile object only, so any change shows."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import MappingProxyType
+
+import discord
 
 from evoladder.bot.render import profile as render
 from evoladder.domain.players import PlayerState
@@ -11,6 +14,7 @@ from evoladder.domain.records import Record
 from evoladder.game import load_game_data
 from evoladder.i18n.text import profile as text
 from evoladder.services.profile import AccountStatus, Profile, RaceProfile
+from evoladder.services.renderings import Renderings
 
 GAME = load_game_data()
 AT = datetime(2026, 11, 22, tzinfo=UTC)
@@ -61,10 +65,15 @@ def test_every_value_a_race_shows_changes_its_lines() -> None:
 
 def test_the_embed_is_kept_per_profile_object() -> None:
     """The service hands out the same Profile object while nothing shown changed."""
+    kept = Renderings()
+
+    def embed(p: Profile) -> discord.Embed:
+        return kept.get(p, render.embed_key(), lambda: render.profile(p, GAME))
+
     shown = profile(race("bw_zerg"))
-    first = render.profile(shown, GAME)
-    assert render.profile(shown, GAME) is first
-    again = render.profile(profile(race("bw_zerg")), GAME)  # equal values, another object
+    first = embed(shown)
+    assert embed(shown) is first
+    again = embed(profile(race("bw_zerg")))  # equal values, another object
     assert again is not first and again.to_dict() == first.to_dict()
-    moved = render.profile(profile(race("bw_zerg", global_rank=311)), GAME)
+    moved = embed(profile(race("bw_zerg", global_rank=311)))
     assert "311" in str(moved.to_dict()) and "311" not in str(first.to_dict())

@@ -120,3 +120,52 @@ def test_the_checks_see_a_circle_and_a_storage_import() -> None:
     graph = import_graph()
     assert "evoladder.store.uow" in graph["evoladder.services.messages"]  # absolute imports
     assert "evoladder.sandbox.players" in graph["evoladder.sandbox.population"]  # relative ones
+
+
+MUTABLE_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "Counter", "deque"})
+CONTAINERS = (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)
+
+
+def module_state(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, what) for state a module keeps: a container bound at module level that starts empty,
+    is made by a constructor (``dict()``, ``defaultdict(...)``) or has a lower-case name, and a
+    memoising decorator anywhere. A filled literal under an UPPER_CASE name is a constant table."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [ast.unparse(target) for target in targets]
+        value = node.value
+        empty = isinstance(value, ast.Dict | ast.List | ast.Set) and not (
+            value.keys if isinstance(value, ast.Dict) else value.elts
+        )
+        made = isinstance(value, ast.Call) and ast.unparse(value.func).split(".")[-1] in MUTABLE_CALLS
+        named = isinstance(value, CONTAINERS) and not all(n.lstrip("_").isupper() for n in names)
+        if empty or made or named:
+            yield node.lineno, ast.unparse(node)[:70]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if ast.unparse(target).split(".")[-1] in ("lru_cache", "cache"):
+                    yield node.lineno, f"@{ast.unparse(decorator)} {node.name}"
+
+
+def test_no_module_of_the_bot_keeps_mutable_state() -> None:
+    """Memoisation belongs to the service whose version keys it (``services/renderings.py``)."""
+    found = [
+        f"{path.relative_to(PACKAGE)}:{line}: {what}"
+        for path in sorted((PACKAGE / "bot").rglob("*.py"))
+        for line, what in module_state(path)
+    ]
+    assert not found, "module-level state in bot/:\n" + "\n".join(found)
+
+
+def test_the_state_check_sees_a_cache_and_a_registry(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from functools import lru_cache\nREGISTRY: dict[int, str] = {}\nNAMES = {'a': 'A'}\n"
+        "@lru_cache(maxsize=8)\ndef f(x: int) -> int:\n    return x\nseen = {1: 2}\n"
+    )
+    assert [line for line, _ in module_state(sample)] == [2, 7, 5]  # REGISTRY, seen, f

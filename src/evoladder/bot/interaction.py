@@ -462,10 +462,6 @@ class _AutoDefer:
 # --- the pieces a feature uses ---------------------------------------------------------------
 
 
-class HasFlows(Protocol):
-    flows: Flows
-
-
 def flows_of(interaction: discord.Interaction[Any]) -> Flows:
     """The wrapper of the bot that received ``interaction`` (for items, which discord.py builds)."""
     client = interaction.client

@@ -100,10 +100,6 @@ def places_of_sorted(ordered: SortedList[int], keys: Sequence[int]) -> list[int]
     return out
 
 
-def sort_key(mmr: int, last_played_us: int, row_id: int) -> int:
-    return ((MMR_BIAS - mmr) << MMR_SHIFT) | ((TS_MAX - last_played_us) << ROW_BITS) | row_id
-
-
 class PlayerInfo(NamedTuple):
     """What a row shows and is filtered by that belongs to the player, not to the race.
 
@@ -501,7 +497,8 @@ class LeaderboardIndex:
 
     def _put(self, row_id: int, discord_uid: int, race: str, mmr: int, last_us: int) -> _Row:
         race = sys.intern(race)
-        key = ((MMR_BIAS - mmr) << MMR_SHIFT) | ((TS_MAX - last_us) << ROW_BITS) | row_id  # sort_key
+        # One integer orders rows as the board does: mmr desc, last played desc, row id.
+        key = ((MMR_BIAS - mmr) << MMR_SHIFT) | ((TS_MAX - last_us) << ROW_BITS) | row_id
         row = _Row(discord_uid, race, key)
         self._rows[row_id] = row
         mine = self._by_player.get(discord_uid)

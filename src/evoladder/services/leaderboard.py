@@ -36,9 +36,14 @@ from evoladder.domain.ranks import ACTIVITY_WINDOW, LETTERS
 from evoladder.game import GameData
 from evoladder.logging_setup import event
 from evoladder.services.ports import Clock
+from evoladder.services.renderings import Renderings
 from evoladder.store.uow import Database
 
 log = logging.getLogger(__name__)
+
+# Renderings kept: a board's embed and its controls per page object and viewer (a few KB each),
+# the recently shown boards of the players who are looking.
+RENDERINGS_KEPT = 1024
 
 
 def display_name(main_id: str | None, username: str) -> str:
@@ -93,6 +98,8 @@ class LeaderboardService:
         self._page_size = page_size
         self._index = LeaderboardIndex(page_size)
         self._during_build: list[Callable[[], None]] | None = None
+        # What the adapters made of the pages this serves, per page object (see the module).
+        self.renderings = Renderings(RENDERINGS_KEPT)
 
     # -- build and upkeep ------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from evoladder.game.models import Country, Region
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.player_cache import PlayerCache
 from evoladder.services.ports import Clock
+from evoladder.services.renderings import Renderings
 from evoladder.services.stats_cache import StatsCache
 from evoladder.store.repositories.stats import (
     PlayerStats,
@@ -163,6 +164,8 @@ class ProfileService:
         self._unplayed = {race: self._race(race, None, None, None) for race in game.races}
         # A profile viewed again while nothing it shows changed is not assembled again.
         self._built: dict[int, _Built] = {}
+        # ... nor rendered again: what the adapters made of it, per profile object.
+        self.renderings = Renderings(BUILT_PROFILES)
 
     async def profile(self, discord_uid: int, player: Player | None = None) -> Profile:
         """The profile of any player by Discord id; ``PlayerNotFound`` without a record.

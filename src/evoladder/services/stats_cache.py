@@ -18,9 +18,8 @@ matches). An entry stops being served when any of these happens:
   0 turns this cache off too), which bounds a write that forgot to invalidate, or a second process;
 * the size bound evicts the least recently stored entry.
 
-A read racing a write: the reader takes a ``Ticket`` before it reads (as with the player cache);
-an invalidation in between voids it, so statistics read before a commit are never stored after
-that commit's invalidation.
+A read racing a write: the ticket rule of :class:`~evoladder.services.ttl_cache.TtlCache`, of
+which this is one configuration (the player cache is the other).
 
 Stored values are shared, not copied: ``PlayerStats`` and its parts are frozen, and the profile
 service hands the one mapping inside them (the windows) on only behind a read-only proxy.
@@ -32,14 +31,15 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from evoladder.services.player_cache import Ticket, Tickets
+from evoladder.services.ttl_cache import TtlCache
 from evoladder.store.repositories.stats import PlayerStats
 
 DEFAULT_MAX_ENTRIES = 20_000  # ~2 KB each: ~40 MB at most, the players who looked recently
 
 
-class StatsCache:
-    """uid -> (statistics, stored_at); see the module doc for when an entry is no longer served."""
+class StatsCache(TtlCache[PlayerStats]):
+    """uid -> the player's statistics, stale from ``PlayerStats.expires_at`` on (``get`` needs the
+    clock's ``now`` to tell)."""
 
     def __init__(
         self,
@@ -48,55 +48,8 @@ class StatsCache:
         max_entries: int = DEFAULT_MAX_ENTRIES,
         ticker: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ttl_seconds = ttl_seconds
-        self._max = max_entries
-        self._ticker = ticker
-        self._entries: dict[int, tuple[PlayerStats, float]] = {}
-        self._tickets = Tickets()
-        self.hits = 0
-        self.misses = 0
+        super().__init__(ttl_seconds, max_entries=max_entries, ticker=ticker, expires=_expires_at)
 
-    @property
-    def enabled(self) -> bool:
-        return self.ttl_seconds > 0 and self._max > 0
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, discord_uid: int, now: datetime) -> PlayerStats | None:
-        """The statistics as they stand at ``now``, or None (the caller reads and ``put``s)."""
-        entry = self._entries.get(discord_uid)
-        if entry is not None:
-            stats, stored = entry
-            expires = stats.expires_at
-            if self._ticker() - stored < self.ttl_seconds and (expires is None or now < expires):
-                self.hits += 1
-                return stats
-            del self._entries[discord_uid]
-        self.misses += 1
-        return None
-
-    def ticket(self, discord_uid: int) -> Ticket:
-        """Take before reading the database; pass to ``put`` with what was read."""
-        return self._tickets.take(discord_uid)
-
-    def put(self, stats: PlayerStats, ticket: Ticket) -> bool:
-        """Store ``stats`` unless an invalidation happened since ``ticket``; True when stored."""
-        uid = ticket.discord_uid
-        if not self._tickets.redeem(ticket):
-            return False
-        if not self.enabled:
-            return False
-        self._entries.pop(uid, None)
-        self._entries[uid] = (stats, self._ticker())
-        while len(self._entries) > self._max:  # dict order: the least recently stored first
-            del self._entries[next(iter(self._entries))]
-        return True
-
-    def invalidate(self, discord_uid: int) -> None:
-        self._entries.pop(discord_uid, None)
-        self._tickets.void(discord_uid)
-
-    def clear(self) -> None:
-        self._entries.clear()
-        self._tickets.clear()
+def _expires_at(stats: PlayerStats) -> datetime | None:
+    return stats.expires_at

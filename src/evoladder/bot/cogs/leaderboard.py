@@ -92,9 +92,10 @@ class LeaderboardCog(LadderCog):
             letter=rank,
             best_only=best_race_only,
         )
-        view = state.query(self.deps.leaderboard)
+        service = self.deps.leaderboard
+        view = state.query(service)
         call.checkpoint("reads")
-        return board_reply(state, view, game, public_url=self.deps.settings.public_url)
+        return board_reply(state, view, game, service.renderings, public_url=self.deps.settings.public_url)
 
     @leaderboard.autocomplete("race")
     async def race_choices(

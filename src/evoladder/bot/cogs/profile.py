@@ -33,7 +33,8 @@ class ProfileCog(LadderCog):
             profile = await self.deps.profiles.profile(target.discord_uid, target)
             ladder_id = target.id
         call.checkpoint("reads")
-        reply = Reply(embeds=(render.profile(profile, self.deps.game),))
+        game, kept = self.deps.game, self.deps.profiles.renderings
+        reply = Reply(embeds=(kept.get(profile, render.embed_key(), lambda: render.profile(profile, game)),))
         public_url = self.deps.settings.public_url
         if public_url and ladder_id is not None:
             return with_link(reply, player_link(public_url, ladder_id))

@@ -18,13 +18,18 @@ Layout (Discord allows 5 rows): races (multi-select), two pages of common countr
 letter, then Previous / Next / Go to page… (a modal) / My position / Best race only.
 
 Cost. A board is answered often and its controls carry ~70 select options, so what does not
-depend on the state is built once per game data (``_Statics``: the option lists, labels and
+depend on the state is built once per game data (``_SelectStatics``: the option lists, labels and
 placeholders, each option prebuilt selected and not selected) and a state's nine custom ids share
 one encoding. A board is sent as JSON assembled from those parts (``board_components`` in a
 ``PayloadView``): no ``discord.ui`` item is built per answer, since nothing listens to a board's
 view (its controls are DynamicItems found by custom id, and a click builds its items from the
 message's data). ``controls`` builds the same controls as ``discord.ui`` items; it is the
 reference the JSON is tested against, and what code that wants items uses.
+
+What is kept between answers lives in the leaderboard service's renderings
+(:mod:`evoladder.services.renderings`), not here: the selects' fixed parts per game data, and a
+board's embed and controls per page object (the index serves an unchanged page as the same
+object), so an unchanged board is sent again without being built again (:func:`board_reply`).
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any, Self
 
 import discord
@@ -50,7 +54,6 @@ from evoladder.bot.interaction import (
 )
 from evoladder.bot.render import accounts as render_accounts
 from evoladder.bot.render import leaderboard as render
-from evoladder.bot.render.same import Same
 from evoladder.bot.reply import Answer, ModalReply, Reply
 from evoladder.bot.weblinks import board_link, with_link
 from evoladder.domain.errors import ValidationError
@@ -59,6 +62,7 @@ from evoladder.game import GameData
 from evoladder.i18n import active_language, names
 from evoladder.i18n.text import leaderboard as text
 from evoladder.services.leaderboard import LeaderboardService, LeaderboardView
+from evoladder.services.renderings import Renderings
 
 POLICY = "leaderboard"
 MAX_COUNTRIES = 20
@@ -68,7 +72,6 @@ PAGE_INPUT_MAX = 7
 BUTTONS = ("prev", "next", "goto", "me", "best")
 SELECTS = ("race", "c1", "c2", "rank")
 ACTIONS = frozenset(BUTTONS + SELECTS)
-COMPONENTS_CACHE_SIZE = 1024  # boards' control rows (~8 KB of JSON each, options shared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,28 +171,33 @@ def apply(state: BoardState, action: str, values: Sequence[str], game: GameData)
     return state
 
 
+KEPT_SELECTS = "discord.board_selects"  # the renderings' key of the selects' fixed parts (per game)
+KEPT_CONTROLS = "discord.board_controls"
+
+
 def board_reply(
-    state: BoardState, view: LeaderboardView, game: GameData, *, edit: bool = False,
+    state: BoardState, view: LeaderboardView, game: GameData, kept: Renderings, *, edit: bool = False,
     public_url: str | None = None,
 ) -> Reply:
-    """The board's answer; with ``public_url``, its text links the same board on the web."""
+    """The board's message: its embed and controls, taken from ``kept`` (the leaderboard service's
+    renderings) while the page object is the same, built on a miss. They are shared: a reply
+    sends them as they are and nobody changes them. With ``public_url``, its text links the same
+    board on the web."""
     state = replace(state, page=view.page.page)  # the service clamps pages that no longer exist
-    embed = render.board(view, game, state.owner)
-    reply = Reply(
-        embeds=(embed,), view=_controls_view(state, view.page.pages, Same(game), active_language()), edit=edit
+    page = view.page
+    language = active_language()
+    embed = kept.get(page, render.board_key(view, state.owner), lambda: render.board(view, game, state.owner))
+    selects = kept.get(game, (KEPT_SELECTS, language), lambda: _build_statics(game))
+    # Finished, so discord.py neither stores nor changes it: one object serves every reply of it.
+    rows = kept.get(
+        page, (KEPT_CONTROLS, state, language),
+        lambda: PayloadView(_components(state, page.pages, game, selects)),
     )
+    reply = Reply(embeds=(embed,), view=rows, edit=edit)
     if public_url:
         link = board_link(public_url, state.races, state.countries, state.letter, state.best_only, state.page)
         return with_link(reply, link)
     return reply
-
-
-@lru_cache(maxsize=COMPONENTS_CACHE_SIZE)
-def _controls_view(state: BoardState, pages: int, same_game: Same, language: str) -> PayloadView:
-    """The controls as the view a reply carries: finished, so discord.py neither stores nor
-    changes it, and one object (with its rows) serves every reply of the same board state."""
-    game: GameData = same_game.value  # type: ignore[assignment]
-    return PayloadView(_components(state, pages, game))
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,22 +268,6 @@ def _build_statics(game: GameData) -> tuple[_SelectStatics, ...]:
     return tuple(selects)
 
 
-# (id(game), language) -> (game, its selects). GameData is neither hashable nor weakly referable; keeping the
-# object itself beside its id makes a reused id (after the object is gone) impossible. A process
-# has one game data (tests a few), so this never grows past a handful of entries.
-_STATICS: dict[tuple[int, str], tuple[GameData, tuple[_SelectStatics, ...]]] = {}
-
-
-def _statics(game: GameData) -> tuple[_SelectStatics, ...]:
-    """The selects' fixed parts for ``game`` in the current language, built on first use (game
-    data and catalogs never change)."""
-    key = (id(game), active_language())
-    found = _STATICS.get(key)
-    if found is None or found[0] is not game:
-        found = _STATICS[key] = (game, _build_statics(game))
-    return found[1]
-
-
 def _buttons(state: BoardState, pages: int) -> tuple[tuple[str, str, bool], ...]:
     """(action, label, disabled) of the bottom row, in order."""
     return (
@@ -293,17 +285,17 @@ def _button_style(action: str) -> discord.ButtonStyle:
 
 def board_components(state: BoardState, pages: int, game: GameData) -> list[dict[str, Any]]:
     """The board's controls as Discord's JSON, exactly ``controls(...).to_components()`` (tested),
-    assembled from prebuilt parts: one action row per select, then the buttons' row. The same
-    state and page count give the same rows, which are kept (``COMPONENTS_CACHE_SIZE`` most
-    recent, with their view) and shared: nobody may change them."""
-    return _controls_view(state, pages, Same(game), active_language()).to_components()
+    assembled from prebuilt parts: one action row per select, then the buttons' row."""
+    return _components(state, pages, game, _build_statics(game))
 
 
-def _components(state: BoardState, pages: int, game: GameData) -> list[dict[str, Any]]:
+def _components(
+    state: BoardState, pages: int, game: GameData, selects: tuple[_SelectStatics, ...]
+) -> list[dict[str, Any]]:
     ids = encoder(state, game)
     rows: list[dict[str, Any]] = [
         {"type": 1, "components": [select.payload(_chosen(state, select.action), ids(select.action))]}
-        for select in _statics(game)
+        for select in selects
     ]
     buttons = [
         {"type": 2, "style": _button_style(action).value, "disabled": disabled, "label": label,
@@ -318,7 +310,7 @@ def controls(state: BoardState, pages: int, game: GameData) -> discord.ui.View:
     """The board's controls as ``discord.ui`` items (the reference for ``board_components``)."""
     view = discord.ui.View(timeout=None)
     ids = encoder(state, game)
-    for select in _statics(game):
+    for select in _build_statics(game):
         view.add_item(BoardControl.select(state, select, ids(select.action)))
     for action, label, disabled in _buttons(state, pages):
         view.add_item(BoardControl.button(state, action, ids(action), label, disabled))
@@ -390,7 +382,9 @@ class BoardControl(
             state = apply(self.state, self.action, values, game)
             view = state.query(service)
         call.checkpoint("reads")
-        return board_reply(state, view, game, edit=True, public_url=call.deps.settings.public_url)
+        return board_reply(
+            state, view, game, service.renderings, edit=True, public_url=call.deps.settings.public_url
+        )
 
 
 class PageModal(LadderModal):
@@ -416,11 +410,12 @@ class PageModal(LadderModal):
         if not typed.isdecimal() or not 1 <= int(typed) <= self.pages:
             raise ValidationError("page", text.BAD_PAGE.format(pages=self.pages))
         state = replace(self.state, page=int(typed))
-        view = state.query(call.deps.leaderboard)
+        service = call.deps.leaderboard
+        view = state.query(service)
         call.checkpoint("reads")
-        return await answer_modal(
-            call, board_reply(state, view, call.deps.game, public_url=call.deps.settings.public_url)
-        )
+        public_url = call.deps.settings.public_url
+        reply = board_reply(state, view, call.deps.game, service.renderings, public_url=public_url)
+        return await answer_modal(call, reply)
 
 
 LEADERBOARD_ITEMS: tuple[type[LadderItem[Any]], ...] = (BoardControl,)

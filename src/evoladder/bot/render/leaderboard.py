@@ -9,25 +9,19 @@ A row is at most about 75 characters (names are cut at ``NAME_MAX`` and escaped)
 about 3,000; ``fit`` still trims the longest names if a page ever came out too long, because a
 400 from Discord would leave the player with no board at all.
 
-Cost. Formatting a row (flag, markdown and mention escaping of the name, the padded cells) is
-most of a board's rendering, and the same rows are shown again and again (the top pages, a
-player's own neighbourhood). ``row`` keeps the finished text of recent rows in an LRU keyed by
-everything the text is made of (rank, letter, race, MMR, country, name, whether it is the
-viewer's row, the name width), so a cached line is exactly the line that would be built: a row
-that moved, changed MMR or was renamed has a new key and is formatted afresh.
+These are plain functions of their inputs. A board shown again while nothing on it changed is
+not rendered again: the cog keeps the embed in the leaderboard service's renderings, per page
+object (:mod:`evoladder.services.renderings`), under :func:`board_key`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Hashable, Sequence
 
 import discord
 
 from evoladder.bot.render.accounts import flag
-from evoladder.bot.render.same import Same
-from evoladder.domain.leaderboard import Entry, LeaderboardFilter, Page, Position
-from evoladder.domain.ranks import SHARES_PERCENT
+from evoladder.domain.leaderboard import Entry, LeaderboardFilter
 from evoladder.game import GameData
 from evoladder.i18n import active_language, names
 from evoladder.i18n.text import leaderboard as text
@@ -37,9 +31,6 @@ COLOUR = discord.Colour.gold()
 NAME_MAX = 16
 DESCRIPTION_MAX = 4096
 EMBED_MAX = 6000
-ROW_CACHE_SIZE = 8192  # ~200 pages of rows; a line is ~100 bytes of text
-PAGE_TEXT_CACHE_SIZE = 256  # as many as the index keeps pages; ~3 KB of text each
-BOARD_CACHE_SIZE = 256  # finished embeds (~4 KB each), per page object and viewer
 
 
 def discord_length(value: str) -> int:
@@ -64,29 +55,17 @@ def cell_name(name: str, limit: int = NAME_MAX) -> str:
 
 
 def row(entry: Entry, game: GameData, viewer_uid: int | None, name_max: int = NAME_MAX) -> str:
-    return _row_text(
-        entry.global_rank, entry.letter, short_race(game, entry.race), entry.mmr, entry.country,
-        entry.name, entry.discord_uid == viewer_uid, name_max, active_language(),
-    )
-
-
-@lru_cache(maxsize=ROW_CACHE_SIZE)
-def _row_text(
-    rank: int, letter: str, race: str, mmr: int, country: str | None, name: str, you: bool, name_max: int,
-    language: str,
-) -> str:
-    """One row's line from the values it shows and the language (the key of the row cache)."""
-    return (text.ROW_YOU if you else text.ROW).format(
-        rank=f"#{rank}", letter=letter, race=race, mmr=mmr, flag=flag(country), name=cell_name(name, name_max)
+    return (text.ROW_YOU if entry.discord_uid == viewer_uid else text.ROW).format(
+        rank=f"#{entry.global_rank}",
+        letter=entry.letter,
+        race=short_race(game, entry.race),
+        mmr=entry.mmr,
+        flag=flag(entry.country),
+        name=cell_name(entry.name, name_max),
     )
 
 
 def header() -> str:
-    return _header(active_language())
-
-
-@lru_cache(maxsize=16)
-def _header(language: str) -> str:
     return text.HEADER.format(
         rank=text.HEADER_RANK,
         letter=text.HEADER_LETTER,
@@ -97,23 +76,11 @@ def _header(language: str) -> str:
 
 
 def rows_text(entries: Sequence[Entry], game: GameData, viewer_uid: int | None) -> str:
-    """The description: header and rows, within Discord's 4,096 characters.
-
-    The leaderboard serves an unchanged page as the very same ``entries`` object (its page
-    cache), so the finished text is kept per entries *object* (and per viewer, when the viewer's
-    row is on it): a page shown again costs one look-up instead of 40 rows and a length check.
-    """
+    """The description: header and rows, within Discord's 4,096 characters."""
     if not entries:
         return text.EMPTY
-    you = viewer_uid if any(e.discord_uid == viewer_uid for e in entries) else None
-    return _page_text(Same(entries), Same(game), you, active_language())
-
-
-@lru_cache(maxsize=PAGE_TEXT_CACHE_SIZE)
-def _page_text(entries: Same, game: Same, viewer_uid: int | None, language: str) -> str:
-    rows: Sequence[Entry] = entries.value  # type: ignore[assignment]
-    data: GameData = game.value  # type: ignore[assignment]
-    return fit(lambda limit: "\n".join([header(), *(row(e, data, viewer_uid, limit) for e in rows)]))
+    top = header()
+    return fit(lambda limit: "\n".join([top, *(row(e, game, viewer_uid, limit) for e in entries)]))
 
 
 def fit(build: Callable[[int], str], limit: int = DESCRIPTION_MAX) -> str:
@@ -143,22 +110,15 @@ def filters_text(flt: LeaderboardFilter, game: GameData) -> str:
     return "\n".join(parts) or text.FILTERS_NONE
 
 
+def board_key(view: LeaderboardView, viewer_uid: int | None) -> Hashable:
+    """Everything :func:`board` reads besides the page object and the game data (the language
+    too): with the page, the key of the board's embed in the leaderboard service's renderings."""
+    return ("discord.board", view.filters, view.viewer, viewer_uid, active_language())
+
+
 def board(view: LeaderboardView, game: GameData, viewer_uid: int | None) -> discord.Embed:
-    """The page's embed. The index serves an unchanged page as the very same ``Page`` object, so
-    the embed is kept per page object, filters, viewer position and viewer (``BOARD_CACHE_SIZE``
-    most recent): a board asked for again before anything on it changed is not built again.
-    The embed is shared: callers send it as it is and never change it."""
-    return _board(Same(view.page), view.filters, view.viewer, Same(game), viewer_uid, active_language())
-
-
-@lru_cache(maxsize=BOARD_CACHE_SIZE)
-def _board(
-    same_page: Same, filters: LeaderboardFilter, viewer: Position | None, same_game: Same,
-    viewer_uid: int | None, language: str,
-) -> discord.Embed:
-    page: Page = same_page.value  # type: ignore[assignment]
-    game: GameData = same_game.value  # type: ignore[assignment]
-    view = LeaderboardView(page, filters, viewer)
+    """The page's embed: rows, filters, the viewer's position and the page count."""
+    page = view.page
     embed = discord.Embed(
         title=text.TITLE, description=rows_text(page.entries, game, viewer_uid), colour=COLOUR
     )
@@ -174,7 +134,3 @@ def _board(
         text=text.FOOTER.format(page=page.page, pages=page.pages, total=page.total, ranked=page.ranked_total)
     )
     return embed
-
-
-def rank_share(letter: str) -> str:
-    return text.RANK_SHARE.format(share=SHARES_PERCENT.get(letter, 0))

@@ -3,18 +3,20 @@
 Every race of the game data gets a field, in the data's order, so a player sees at a glance which
 races they never played ("Not played yet") instead of wondering where a race went. Six race
 fields plus five others stay well under Discord's 25 fields and 6,000 characters.
+
+A plain function of its inputs. A profile shown again while nothing on it changed is not rendered
+again: the cog keeps the embed in the profile service's renderings, per profile object
+(:mod:`evoladder.services.renderings`), under :func:`embed_key` (the language is part of it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime
-from functools import lru_cache
 
 import discord
 
 from evoladder.bot.render.accounts import country_label, when
-from evoladder.bot.render.same import Same
 from evoladder.domain.records import Record
 from evoladder.game import GameData
 from evoladder.i18n import active_language, names
@@ -22,8 +24,6 @@ from evoladder.i18n.text import profile as text
 from evoladder.services.profile import Profile, RaceProfile
 
 COLOUR = discord.Colour.teal()
-RACE_LINES_CACHE_SIZE = 4096  # a few players' races each; a value is ~150 characters
-EMBED_CACHE_SIZE = 1024  # the most recently viewed profiles (an embed is ~2 KB)
 
 
 def record(r: Record) -> str:
@@ -38,17 +38,14 @@ def windows(recent: Mapping[int, Record]) -> str:
     return " · ".join(text.WINDOW.format(days=d, record=record(r)) for d, r in sorted(recent.items()))
 
 
+def embed_key() -> Hashable:
+    """The key of the profile's embed in the profile service's renderings: the embed depends on
+    the profile object and on the language it is rendered in."""
+    return ("discord.profile", active_language())
+
+
 def profile(p: Profile, game: GameData) -> discord.Embed:
-    """The profile's embed. The profile service hands out the very same ``Profile`` object while
-    nothing it shows changed, so the embed is kept per profile object (``EMBED_CACHE_SIZE`` most
-    recent) and shared: callers send it as it is and never change it."""
-    return _profile(Same(p), Same(game), active_language())
-
-
-@lru_cache(maxsize=EMBED_CACHE_SIZE)
-def _profile(same_profile: Same, same_game: Same, language: str) -> discord.Embed:
-    p: Profile = same_profile.value  # type: ignore[assignment]
-    game: GameData = same_game.value  # type: ignore[assignment]
+    """The profile's embed."""
     identity = text.IDENTITY_LINES.format(
         mention=f"<@{p.discord_uid}>",
         battletag=p.battletag or text.NOT_SET,
@@ -65,9 +62,7 @@ def _profile(same_profile: Same, same_game: Same, language: str) -> discord.Embe
         identity,
         f"{country_label(p.country)} · {region}",
         races,
-        _overall(
-            p.overall, p.overall_win_percent, tuple(sorted(p.recent.items())), p.last_played, language
-        ),
+        _overall(p.overall, p.overall_win_percent, p.recent, p.last_played),
         text.ABORTS_LINE.format(left=p.aborts_left, total=p.aborts_per_month),
         text.STATUS_LINE.format(
             status=text.table("STATUS_TEXT").get(p.status.value, p.status.value),
@@ -100,49 +95,25 @@ def _embed(
 def _race_value(race: RaceProfile, ranked_total: int) -> str:
     if not race.played:
         return text.RACE_UNPLAYED
-    recent = tuple(sorted(race.recent.items()))
-    return _race_lines(
-        race.mmr, race.letter, race.global_rank, ranked_total, race.record, race.win_percent, recent,
-        active_language(),
-    )
-
-
-@lru_cache(maxsize=RACE_LINES_CACHE_SIZE)
-def _race_lines(
-    mmr: int | None,
-    letter: str,
-    global_rank: int | None,
-    ranked_total: int,
-    all_time: Record,
-    win_percent: float | None,
-    recent: tuple[tuple[int, Record], ...],
-    language: str,
-) -> str:
-    """A played race's three lines, from exactly the values they show (the cache key): a dozen
-    format calls per race that come out the same on every view until something shown changes."""
     rank = (
-        text.RACE_GLOBAL.format(rank=global_rank, total=ranked_total)
-        if global_rank is not None
+        text.RACE_GLOBAL.format(rank=race.global_rank, total=ranked_total)
+        if race.global_rank is not None
         else text.RACE_UNRANKED
     )
+    mmr = race.mmr if race.mmr is not None else "—"
     return "\n".join(
         (
-            text.RACE_MMR.format(mmr=mmr if mmr is not None else "—", letter=letter, rank=rank),
-            text.RACE_RECORD.format(record=record(all_time), percent=percent(win_percent)),
-            text.RACE_RECENT.format(windows=windows(dict(recent))),
+            text.RACE_MMR.format(mmr=mmr, letter=race.letter, rank=rank),
+            text.RACE_RECORD.format(record=record(race.record), percent=percent(race.win_percent)),
+            text.RACE_RECENT.format(windows=windows(race.recent)),
         )
     )
 
 
-@lru_cache(maxsize=RACE_LINES_CACHE_SIZE)
 def _overall(
-    total: Record,
-    win_percent: float | None,
-    recent: tuple[tuple[int, Record], ...],
-    last_played: datetime | None,
-    language: str,
+    total: Record, win_percent: float | None, recent: Mapping[int, Record], last_played: datetime | None
 ) -> str:
     last = when(last_played, "R") if last_played else text.NEVER
     return text.OVERALL_LINES.format(
-        record=record(total), percent=percent(win_percent), windows=windows(dict(recent)), last=last
+        record=record(total), percent=percent(win_percent), windows=windows(recent), last=last
     )
