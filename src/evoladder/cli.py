@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the database to the newest schema (safe to repeat)")
     db.add_parser("current", help="print the database's schema revision")
+    rev = db.add_parser("revision", help="write the next migration from schema.py (Alembic autogenerate)")
+    rev.add_argument("-m", "--message", required=True, help="what it does, e.g. 'players: nickname'")
     ix = db.add_parser("indexes", help="list the expected indexes and which are present")
     ix.add_argument("--create", action="store_true", help="create the missing indexes")
     gd = sub.add_parser("gamedata", help="game data tools").add_subparsers(dest="gd_command", required=True)
@@ -95,13 +97,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from evoladder.store.migrations import current_revision, head_revision, upgrade
+    from evoladder.store.migrations import current_revision, head_revision, revision, upgrade
 
     url = settings.database_url
+    if args.db_command == "revision":
+        path = revision(args.message)
+        print(f"wrote {path}: read it (autogenerate misses renames and data), then run the tests")
+        return 0
     if args.db_command == "upgrade":
         upgrade(url)
-        revision = current_revision(url)
-        print(f"database {settings.database_url_safe} is at revision {revision} (head {head_revision()})")
+        at = current_revision(url)
+        print(f"database {settings.database_url_safe} is at revision {at} (head {head_revision()})")
         return 0
     if args.db_command == "current":
         print(current_revision(url) or "(empty database)")

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, MetaData, String
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import Connection
 
 from evoladder.cli import main
+from evoladder.store import schema
 from evoladder.store.engine import create_engine
 from evoladder.store.indexes import index_report
-from evoladder.store.migrations import current_revision, head_revision, upgrade
+from evoladder.store.migrations import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    current_revision,
+    head_revision,
+    revision,
+    upgrade,
+)
 from evoladder.store.schema import metadata
 
 
@@ -63,3 +77,28 @@ def test_cli_indexes_reports_and_creates_a_dropped_index(db_url: str, monkeypatc
     out = capsys.readouterr().out
     assert "created ix_mmrs_1v1_leaderboard" in out
     assert "MISSING" not in out
+
+
+def test_db_revision_writes_the_next_migration_from_the_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``evoladder db revision -m ...`` on a copy of the migrations: a column added to schema.py
+    comes out as the next numbered migration, which then brings a database to the schema."""
+    migrations = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    changed = MetaData()
+    for table in metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["players"].append_column(Column("nickname", String(32), nullable=True))
+    monkeypatch.setattr(schema, "metadata", changed)  # what the migrations' env compares against
+
+    written = revision("players: nickname", migrations)
+    assert written.name == f"{int(head_revision() or 0) + 1:04d}_players_nickname.py"
+    source = written.read_text()
+    assert "add_column" in source and "nickname" in source
+    url = f"sqlite+aiosqlite:///{tmp_path / 'check.db'}"
+    command.upgrade(alembic_config(url, migrations), "head")
+    engine = create_sync_engine(f"sqlite:///{tmp_path / 'check.db'}")
+    with engine.connect() as conn:
+        assert list(compare_metadata(MigrationContext.configure(conn), changed)) == []
+    engine.dispose()

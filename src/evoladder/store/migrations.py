@@ -7,6 +7,7 @@ its own event loop); async callers use ``asyncio.to_thread``.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from alembic import command
@@ -19,9 +20,9 @@ from sqlalchemy.engine import make_url
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, migrations: Path = MIGRATIONS_DIR) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("script_location", str(migrations))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
@@ -36,6 +37,28 @@ def downgrade(url: str, revision: str) -> None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def revision(message: str, migrations: Path = MIGRATIONS_DIR) -> Path:
+    """Write the next migration with Alembic's autogenerate: what ``schema.py`` has and a database
+    at the head of the migrations lacks. Returns the new file (``NNNN_<slug>.py``, the next number).
+
+    The comparison runs against a fresh SQLite file migrated to the head, so it needs no configured
+    database. Autogenerate sees tables, columns, types, indexes and constraints, not data changes
+    or renames: read the file before committing it. The migrations test then checks, on SQLite and
+    PostgreSQL, that the migrated schema equals ``schema.py``.
+    """
+    head = ScriptDirectory.from_config(alembic_config("sqlite://", migrations)).get_current_head()
+    number = f"{int(head or 0) + 1:04d}"
+    with tempfile.TemporaryDirectory(prefix="evoladder-revision-") as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'head.db'}"
+        cfg = alembic_config(url, migrations)
+        command.upgrade(cfg, "head")
+        cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+        script = command.revision(cfg, message=message, autogenerate=True, rev_id=number)
+    if script is None or isinstance(script, list):
+        raise RuntimeError("alembic wrote no single revision")
+    return Path(script.path)
 
 
 def _sync_url(url: str) -> str:
