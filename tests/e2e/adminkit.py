@@ -9,8 +9,7 @@ back, and nothing sleeps: waiting is on what a player or channel receives.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import datetime
 from hashlib import blake2b
 from pathlib import Path
@@ -31,32 +30,17 @@ from evoladder.store.replay_storage import open_replay_storage, replay_key
 from evoladder.store.schema import admin_actions, replays
 
 
-@asynccontextmanager
-async def admin_sandbox(replay_dir: Path) -> AsyncIterator[Sandbox]:
-    """The bot with one owner (``sandbox.owners[0]``, "root"), no background loops."""
-    settings = load_settings(replay_storage=str(replay_dir))
-    async with Sandbox(settings=settings, owners=["root"], background=False) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
-
-
-@pytest.fixture(name="sandbox")
-async def sandbox_fixture(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    """The admin tests' ``sandbox``: import this into a test module to use it."""
-    async with admin_sandbox(tmp_path) as sb:
-        yield sb
+@pytest.fixture(name="sandbox_options")
+def admin_sandbox_options(tmp_path: Path) -> dict[str, Any]:
+    """The admin tests' sandbox (conftest's ``sandbox`` with these options; import this into a
+    test module to use it): one owner (``sandbox.owners[0]``, "root"), no background loops."""
+    return {"settings": load_settings(replay_storage=str(tmp_path)), "owners": ["root"], "background": False}
 
 
 def services(sandbox: Sandbox) -> Services:
     return sandbox.ladder.services
 
 
-async def register(sandbox: Sandbox, player: VirtualPlayer, main_id: str) -> None:
-    """A player who accepted the terms and finished setup (what /termsofservice and /setup do)."""
-    accounts = services(sandbox).accounts
-    await accounts.ensure_player(player.id, player.name)
-    await accounts.accept_terms(player.id)
-    await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), "FR", "EUW")
 
 
 async def queue(sandbox: Sandbox, player: VirtualPlayer, bw: str | None, sc2: str | None) -> None:

@@ -9,8 +9,7 @@ and every wait is for what a player receives.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,12 +30,10 @@ class LadderClock(ManualClock):
     start = START
 
 
-@asynccontextmanager
-async def journey_sandbox(clock: LadderClock) -> AsyncIterator[Sandbox]:
-    """The real bot on a fresh database, one owner ("root"), no background loops."""
-    async with Sandbox(clock=clock, owners=["root"], background=False) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
+def journey_options(clock: LadderClock) -> dict[str, Any]:
+    """The journeys' sandbox (conftest's ``sandbox_options``): the real bot on a fresh database,
+    one owner ("root"), the ladder on ``clock``, no background loops."""
+    return {"clock": clock, "owners": ["root"], "background": False}
 
 
 def services(sandbox: Sandbox) -> Services:
@@ -50,13 +47,15 @@ def board(sandbox: Sandbox) -> SearchingMessages:
 
 
 async def register(
-    sandbox: Sandbox, player: VirtualPlayer, main_id: str, alt_ids: Sequence[str] = (), region: str = "EUW"
+    sandbox: Sandbox, player: VirtualPlayer, main_id: str, alt_ids: Sequence[str] = (), region: str = "EUW",
+    country: str = "FR",
 ) -> None:
-    """What /termsofservice and /setup leave behind: terms accepted, setup complete."""
+    """What /termsofservice and /setup leave behind: terms accepted, setup complete (the one
+    implementation; tests take it as the ``register`` fixture of conftest.py)."""
     accounts = services(sandbox).accounts
     await accounts.ensure_player(player.id, player.name)
     await accounts.accept_terms(player.id)
-    await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", tuple(alt_ids), "FR", region)
+    await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", tuple(alt_ids), country, region)
 
 
 async def open_queue(player: VirtualPlayer) -> Message:

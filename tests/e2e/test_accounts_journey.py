@@ -7,7 +7,6 @@ what the database holds: an invalid input or a cancelled form writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -30,11 +29,8 @@ VALID = {"main_id": "Alice", "battletag": "Alice#1234", "alt_1": "앨리스", "a
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    settings = load_settings(terms_urls=",".join(TERMS))
-    async with Sandbox(settings=settings, owners=["root"]) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
+def sandbox_options() -> dict[str, Any]:
+    return {"settings": load_settings(terms_urls=",".join(TERMS)), "owners": ["root"]}
 
 
 async def record(sb: Sandbox, uid: int) -> Player:

@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 from adminkit import (
+    admin_sandbox_options,  # noqa: F401 (the ``sandbox_options`` fixture)
     audit,
     make_admin,
     match,
     player_record,
     queue,
-    register,
-    sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
     services,
 )
+from journeykit import register
 from sqlalchemy import func, select
 
 from evoladder.domain.errors import NotAuthorized, OwnerIsFixed

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from adminkit import (
+    admin_sandbox_options,  # noqa: F401 (the ``sandbox_options`` fixture)
     audit,
     check,
     field,
@@ -18,12 +19,11 @@ from adminkit import (
     played,
     player_record,
     rating,
-    register,
-    sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
     services,
     store_replay,
     with_text,
 )
+from journeykit import register
 
 from evoladder.domain.errors import AlreadyResolved, MatchNotFound
 from evoladder.domain.players import PlayerState

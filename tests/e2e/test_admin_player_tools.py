@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from adminkit import (
+    admin_sandbox_options,  # noqa: F401 (the ``sandbox_options`` fixture)
     audit,
     field,
     make_admin,
@@ -19,11 +20,10 @@ from adminkit import (
     player_record,
     queue,
     rating,
-    register,
-    sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
     services,
     with_text,
 )
+from journeykit import register
 
 from evoladder.bot.render.admin import CODES_INLINE_MAX
 from evoladder.domain.errors import Banned, MmrOutOfRange, TargetPlayerNotFound, UnknownRace

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import pytest
 from adminkit import (
+    admin_sandbox_options,  # noqa: F401 (the ``sandbox_options`` fixture)
     audit,
     match,
     player_record,
     queue,
-    register,
-    sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
     services,
     with_text,
 )
+from journeykit import register
 
 from evoladder.domain.players import PlayerState
 from evoladder.i18n.text import admin as text

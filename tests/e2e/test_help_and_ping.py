@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
 from typing import Any, Self
 
 import discord
@@ -85,10 +84,8 @@ def _slash_commands(definitions: Any, prefix: str = "") -> Any:
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox(extra_cogs=[CoreTestCog]) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
+def sandbox_options() -> dict[str, Any]:
+    return {"extra_cogs": [CoreTestCog]}
 
 
 async def test_ping_answers_ok_plain_in_dms_and_ephemeral_in_a_guild(sandbox: Sandbox) -> None:

@@ -8,7 +8,7 @@ clock was moved: nothing sleeps and nothing is timed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from journeykit import (
@@ -18,7 +18,7 @@ from journeykit import (
     details_message,
     fields,
     found_message,
-    journey_sandbox,
+    journey_options,
     match_id_of,
     match_state,
     open_queue,
@@ -52,9 +52,8 @@ def clock() -> LadderClock:
 
 
 @pytest.fixture
-async def sandbox(clock: LadderClock) -> AsyncIterator[Sandbox]:
-    async with journey_sandbox(clock) as sb:
-        yield sb
+def sandbox_options(clock: LadderClock) -> dict[str, Any]:
+    return journey_options(clock)
 
 
 async def two_players(sandbox: Sandbox) -> tuple[VirtualPlayer, VirtualPlayer]:

@@ -8,9 +8,11 @@ and message id), the abort confirmation, and the closed messages and admin-log p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from journeykit import register
 
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
@@ -19,20 +21,15 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox(background=False) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
+def sandbox_options() -> dict[str, Any]:
+    return {"background": False}
 
 
-async def register(
+async def queued(
     sandbox: Sandbox, player: VirtualPlayer, main_id: str, bw: str | None, sc2: str | None
 ) -> None:
-    deps = sandbox.ladder.services
-    await deps.accounts.ensure_player(player.id, player.name)
-    await deps.accounts.accept_terms(player.id)
-    await deps.accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), "FR", "EUW")
-    await deps.queue.join(player.id, bw, sc2)
+    await register(sandbox, player, main_id)
+    await sandbox.services.queue.join(player.id, bw, sc2)
 
 
 def titled(prefix: str) -> Callable[[Message], bool]:
@@ -45,8 +42,8 @@ def embed_title(message: Message) -> str:
 
 async def test_found_confirmed_details_then_aborted(sandbox: Sandbox) -> None:
     alice, bob = sandbox.player("alice"), sandbox.player("bob")
-    await register(sandbox, alice, "Alice", "bw_zerg", None)
-    await register(sandbox, bob, "Bob", None, "sc2_terran")
+    await queued(sandbox, alice, "Alice", "bw_zerg", None)
+    await queued(sandbox, bob, "Bob", None, "sc2_terran")
     report = await sandbox.ladder.services.matchmaker.run_wave()
     assert len(report.match_ids) == 1
 

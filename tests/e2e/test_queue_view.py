@@ -9,7 +9,7 @@ cog's loop does a few seconds after each wave.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from journeykit import (
@@ -18,7 +18,7 @@ from journeykit import (
     button_labels,
     defaults,
     fields,
-    journey_sandbox,
+    journey_options,
     pick,
     queue_up,
     record,
@@ -38,9 +38,8 @@ VETOES = "Veto up to 4 maps (optional)"
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with journey_sandbox(LadderClock()) as sb:
-        yield sb
+def sandbox_options() -> dict[str, Any]:
+    return journey_options(LadderClock())
 
 
 async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox: Sandbox) -> None:

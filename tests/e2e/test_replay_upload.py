@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from journeykit import LadderClock
+from journeykit import LadderClock, register
 
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.rating import Outcome, rate
@@ -57,23 +58,14 @@ def replay_file(shared: Path) -> Path:
 
 
 @pytest.fixture
-async def sandbox(replay_file: Path, tmp_path: Path) -> AsyncIterator[Sandbox]:
+def sandbox_options(replay_file: Path, tmp_path: Path) -> dict[str, Any]:
     parsed = parse_file(replay_file)
     settings = load_settings(
         game_data_dir=game_data_with_standard_mod(tmp_path / "game", parsed),
         replay_storage=str(tmp_path / "replays"),
     )
     clock = LadderClock(parsed.start_time - timedelta(minutes=3))
-    async with Sandbox(settings=settings, clock=clock, background=False) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
-
-
-async def register(sandbox: Sandbox, player: VirtualPlayer, main_id: str) -> None:
-    accounts = sandbox.ladder.services.accounts
-    await accounts.ensure_player(player.id, player.name)
-    await accounts.accept_terms(player.id)
-    await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), "FR", "EUW")
+    return {"settings": settings, "clock": clock, "background": False}
 
 
 async def confirmed_match(

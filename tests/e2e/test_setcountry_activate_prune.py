@@ -8,10 +8,11 @@ the test moves it forward instead of sleeping.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from journeykit import register
 from sqlalchemy import select
 
 from evoladder.domain.errors import AlreadyActivated, InvalidActivationCode, UnknownCountry
@@ -41,22 +42,15 @@ class SharedClock:
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
+def sandbox_options() -> dict[str, Any]:
     clock = Clock()
     settings = load_settings(reporting_deadline_seconds=2 * 24 * 3600)  # the open match outlives the jumps
-    async with Sandbox(
-        settings=settings, owners=["root"], clock=SharedClock(clock), discord_clock=clock
-    ) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
+    return {"settings": settings, "owners": ["root"], "clock": SharedClock(clock), "discord_clock": clock}
 
 
 async def registered(sb: Sandbox, name: str, main_id: str, country: str = "KR") -> VirtualPlayer:
     player = sb.player(name)
-    accounts = sb.ladder.services.accounts
-    await accounts.ensure_player(player.id, name)
-    await accounts.accept_terms(player.id)
-    await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", (), country, "KRJ")
+    await register(sb, player, main_id, country=country, region="KRJ")
     return player
 
 
