@@ -150,7 +150,6 @@ def test_a_board_embed_is_kept_per_page_object_and_viewer() -> None:
     # Another viewer, whose row is on the page, sees it in bold: not the cached embed.
     mine = board(LeaderboardView(page, flt, None), 105)
     assert mine is not first and mine.description != first.description
-    assert board(LeaderboardView(page, flt, None), 999) is first  # a viewer not on the page: the same
 
 
 def test_every_state_a_control_makes_is_a_value() -> None:
