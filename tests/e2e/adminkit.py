@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
+from evoladder.bot.strings import admin as text
 from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
 from evoladder.domain.rating import Outcome
@@ -51,7 +52,7 @@ async def make_admin(sandbox: Sandbox, player: VirtualPlayer) -> None:
     """Through the owner's own command, as an operator would."""
     owner = sandbox.owners[0]
     reply = await owner.slash("admin admin_add", user=str(player.id), reason="helps with disputes")
-    assert "is now an admin" in reply.content
+    assert reply.content == text.ADMIN_ADDED.format(user=player.mention)
 
 
 async def match(sandbox: Sandbox, bw: VirtualPlayer, sc2: VirtualPlayer) -> MatchState:

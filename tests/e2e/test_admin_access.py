@@ -154,6 +154,19 @@ async def test_owners_manage_admins_and_admins_cannot(sandbox: Sandbox) -> None:
     assert dave.id not in await services(sandbox).roster.roles()
 
 
+async def test_an_admin_is_still_an_admin_after_a_restart(sandbox: Sandbox) -> None:
+    """The roster lives in the database: an admin list kept in the process (or in a file on an
+    ephemeral disk) would lose the admin at the next restart or deploy."""
+    root, carol = sandbox.owners[0], sandbox.player("carol")
+    await register(sandbox, carol, "Carol")
+    await make_admin(sandbox, carol)
+    assert (await carol.slash("admin snapshot")).embeds[0]["title"] == text.SNAPSHOT_TITLE
+
+    await sandbox.restart_bot()  # a new process's services over the same database
+    assert (await carol.slash("admin snapshot")).embeds[0]["title"] == text.SNAPSHOT_TITLE
+    assert await services(sandbox).roster.roles() == {root.id: AdminRole.OWNER, carol.id: AdminRole.ADMIN}
+
+
 async def test_admins_answer_in_dms_plainly_and_ephemerally_in_a_guild_channel(sandbox: Sandbox) -> None:
     root = sandbox.owners[0]
     in_dm = await root.slash("admin snapshot")

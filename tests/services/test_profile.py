@@ -254,3 +254,30 @@ async def test_a_profile_is_reused_until_something_it_shows_changes(stack: Stack
     before = await stack.profiles.profile(BASE)
     stack.clock.advance(days=40)
     assert await stack.profiles.profile(BASE) is not before
+
+
+async def test_a_long_history_is_counted_whole(stack: Stack) -> None:
+    """Statistics come from all of a player's matches, never from a truncated history: with more
+    matches than any plausible cap (a profile built from the newest 1,000 would be the field's
+    failure), the oldest ones still count, in the totals and in the 90-day window."""
+    await register(stack, BASE, "Maru")
+    await register(stack, BASE + 1, "Rival")
+    now = stack.clock.now()
+    # 1,500 losses 100-60 days ago, then 1,200 wins in the last 10 days: a cap at the newest
+    # 1,000 (or 2,000) would show no loss at all (or lose 700 of them).
+    old = [(2, now - timedelta(days=60, minutes=i)) for i in range(1_500)]
+    new = [(1, now - timedelta(days=10) + timedelta(minutes=i)) for i in range(1_200)]
+    async with stack.db.transaction() as uow:
+        await uow.conn.execute(
+            insert(matches_1v1),
+            [match_row(BASE, BASE + 1, "bw_zerg", "sc2_terran", result, at, 20) for result, at in old + new],
+        )
+        await uow.mmrs.get_or_create(BASE, "bw_zerg")
+        await uow.mmrs.apply_result(BASE, "bw_zerg", 0, won=1_200, lost=1_500, played_at=new[-1][1])
+    stack.read_models.player_changed(BASE)
+
+    race = zerg(await stack.profiles.profile(BASE))
+    assert race.record == Record(1_200, 1_500, 0)
+    assert race.recent[90] == Record(1_200, 1_500, 0)
+    assert race.recent[14] == race.recent[30] == Record(1_200, 0, 0)
+    assert race.win_percent == pytest.approx(100 * 1_200 / 2_700)
