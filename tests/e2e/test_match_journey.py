@@ -39,6 +39,7 @@ from evoladder.domain.players import PlayerState
 from evoladder.i18n.text import match as text
 from evoladder.i18n.text import queue as queue_text
 from evoladder.sandbox import Message, VirtualPlayer
+from evoladder.sandbox.interactions import TOKEN_LIFETIME
 from evoladder.sandbox.ladder import Sandbox
 
 pytestmark = pytest.mark.e2e
@@ -90,6 +91,9 @@ async def test_queue_match_confirm_details_report_and_the_rating_moves(sandbox: 
     alice, bob = await two_players(sandbox)
     search_a = await queue_up(alice, "bw_zerg", None, ["Mothership LE"])
     search_b = await queue_up(bob, None, "sc2_terran")
+    # Discord's clock moves past the interaction tokens' life: the searching views (replies to
+    # /queue) can now only be edited through their channel and message ids, as they must be.
+    sandbox.discord.advance_time(TOKEN_LIFETIME + 60)
     wave = await services(sandbox).matchmaker.run_wave()
     [match_id] = wave.match_ids
     await board(sandbox).refresh()
@@ -147,6 +151,7 @@ async def test_queue_match_confirm_details_report_and_the_rating_moves(sandbox: 
     ]
     assert button_labels(details_a) == ["Abort"]
 
+    sandbox.discord.advance_time(TOKEN_LIFETIME + 60)  # an hour-long game: the close is an edit by ids
     first = await report(alice, details_a, "1")
     assert "You reported match" in first.content and "Waiting for your opponent" in first.content
     assert first.buttons == []
