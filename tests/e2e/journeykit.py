@@ -14,10 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from evoladder.bot.cogs.queue import QueueCog, SearchingMessages
+from evoladder.bot.strings import match as match_text
+from evoladder.bot.strings import queue as queue_text
 from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
+from evoladder.services.queue import MAX_VETOES
 from evoladder.services.wiring import Services
 from ladderclock import ManualClock
 
@@ -61,8 +64,8 @@ async def register(
 async def open_queue(player: VirtualPlayer) -> Message:
     """/queue, acknowledging the quick-start guide if it is shown: the queue view."""
     view = (await player.slash("queue")).message
-    if view.button("Got it, show the queue") is not None:
-        view = (await player.click("Got it, show the queue", view)).message
+    if view.button(queue_text.GUIDE_ACK_LABEL) is not None:
+        view = (await player.click(queue_text.GUIDE_ACK_LABEL, view)).message
     return view
 
 
@@ -70,9 +73,10 @@ async def pick(
     player: VirtualPlayer, view: Message, bw: str | None, sc2: str | None, vetoes: Sequence[str] = ()
 ) -> Message:
     """Set both race selects (``None``: not playing that game) and the vetoes on a queue view."""
-    view = (await player.select("Brood War race", [bw or "-"], view)).message
-    view = (await player.select("StarCraft II race", [sc2 or "-"], view)).message
-    return (await player.select("Veto up to 4 maps (optional)", list(vetoes), view)).message
+    view = (await player.select(queue_text.BW_PLACEHOLDER, [bw or "-"], view)).message
+    view = (await player.select(queue_text.SC2_PLACEHOLDER, [sc2 or "-"], view)).message
+    vetoes_menu = queue_text.VETO_PLACEHOLDER.format(max_vetoes=MAX_VETOES)
+    return (await player.select(vetoes_menu, list(vetoes), view)).message
 
 
 async def queue_up(
@@ -80,11 +84,11 @@ async def queue_up(
 ) -> Message:
     """/queue, pick, Join: the searching view."""
     view = await pick(player, await open_queue(player), bw, sc2, vetoes)
-    return (await player.click("Join", view)).message
+    return (await player.click(queue_text.JOIN_LABEL, view)).message
 
 
 async def found_message(player: VirtualPlayer) -> Message:
-    return await player.wait_for_dm(titled("Match found"), include_existing=True)
+    return await player.wait_for_dm(titled(match_text.FOUND_TITLE.split("#")[0]), include_existing=True)
 
 
 def match_id_of(message: Message) -> int:
@@ -99,9 +103,9 @@ async def details_message(player: VirtualPlayer, match_id: int) -> Message:
 
 async def report(player: VirtualPlayer, details: Message, value: str) -> Message:
     """Pick an outcome on the details ("1", "2" or "0"), then confirm it: the answer's message."""
-    question = (await player.select("Report the result after the game", [value], details)).message
-    assert "Report match #" in question.content, question.content
-    return (await player.click("Confirm result", question)).message
+    question = (await player.select(match_text.RESULT_PLACEHOLDER, [value], details)).message
+    assert question.button(match_text.REPORT_CONFIRM_LABEL) is not None, question.content
+    return (await player.click(match_text.REPORT_CONFIRM_LABEL, question)).message
 
 
 def titled(prefix: str) -> Callable[[Message], bool]:
