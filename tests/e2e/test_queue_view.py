@@ -30,11 +30,12 @@ from journeykit import (
 from evoladder.domain.players import PlayerState
 from evoladder.i18n.text import queue as text
 from evoladder.sandbox.ladder import Sandbox
+from evoladder.services.queue import MAX_VETOES
 
 pytestmark = pytest.mark.e2e
 
 DISCORD_TIME = re.compile(r"<t:(\d+):R>")
-VETOES = "Veto up to 4 maps (optional)"
+VETOES = text.VETO_PLACEHOLDER.format(max_vetoes=MAX_VETOES)
 
 
 @pytest.fixture
@@ -49,12 +50,12 @@ async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox
     guide = (await alice.slash("queue")).message
     assert guide.embeds[0]["title"] == text.GUIDE_TITLE
     assert "confirm within 60 seconds" in guide.text and "locked alliances Yes" in guide.text
-    assert button_labels(guide) == ["Got it, show the queue", "Cancel"]
-    view = (await alice.click("Got it, show the queue", guide)).message
+    assert button_labels(guide) == [text.GUIDE_ACK_LABEL, text.CANCEL_LABEL]
+    view = (await alice.click(text.GUIDE_ACK_LABEL, guide)).message
     assert view.id == guide.id  # the guide turns into the queue view
     assert (await record(sandbox, alice.id)).quickstart_acknowledged_at is not None
 
-    join = view.button("Join")
+    join = view.button(text.JOIN_LABEL)
     assert join is not None and join.get("disabled") is True  # no race yet
     assert text.NEED_A_RACE in view.text
     view = await pick(alice, view, "bw_zerg", "sc2_protoss", ["Khione SEL", "Mothership LE"])
@@ -62,29 +63,29 @@ async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox
     assert (shown[text.FIELD_BW], shown[text.FIELD_SC2]) == ("BW Zerg", "SC2 Protoss")
     assert shown[text.FIELD_VETOES] == "Khione, Mothership"
     assert defaults(view, VETOES) == ["Khione SEL", "Mothership LE"]
-    assert not view.button("Join").get("disabled")  # type: ignore[union-attr]
+    assert not view.button(text.JOIN_LABEL).get("disabled")  # type: ignore[union-attr]
 
-    cleared = (await alice.click("Clear", view)).message
-    assert defaults(cleared, "Brood War race") == ["-"] and defaults(cleared, VETOES) == []
-    assert cleared.button("Join").get("disabled") is True  # type: ignore[union-attr]
+    cleared = (await alice.click(text.CLEAR_LABEL, view)).message
+    assert defaults(cleared, text.BW_PLACEHOLDER) == ["-"] and defaults(cleared, VETOES) == []
+    assert cleared.button(text.JOIN_LABEL).get("disabled") is True  # type: ignore[union-attr]
 
     view = await pick(alice, cleared, "bw_terran", None, ["Mothership LE"])
-    searching = (await alice.click("Join", view)).message
+    searching = (await alice.click(text.JOIN_LABEL, view)).message
     assert searching.id == view.id and searching.embeds[0]["title"] == text.SEARCHING_TITLE
     async with services(sandbox).db.read() as uow:
         entry = await uow.queue.get(alice.id)
     assert entry is not None
     assert (entry.bw_race, entry.sc2_race, entry.vetoes) == ("bw_terran", None, ("Mothership LE",))
 
-    left = (await alice.click("Cancel", searching)).message
+    left = (await alice.click(text.LEAVE_LABEL, searching)).message
     assert left.id == searching.id and left.embeds[0]["title"] == text.LEFT_TITLE and left.buttons == []
     assert (await record(sandbox, alice.id)).state is PlayerState.IDLE
 
     again = (await alice.slash("queue")).message  # no guide the second time
     assert again.embeds[0]["title"] == text.VIEW_TITLE
-    assert defaults(again, "Brood War race") == ["bw_terran"]
-    assert defaults(again, "StarCraft II race") == ["-"] and defaults(again, VETOES) == ["Mothership LE"]
-    closed = (await alice.click("Cancel", again)).message
+    assert defaults(again, text.BW_PLACEHOLDER) == ["bw_terran"]
+    assert defaults(again, text.SC2_PLACEHOLDER) == ["-"] and defaults(again, VETOES) == ["Mothership LE"]
+    closed = (await alice.click(text.CANCEL_LABEL, again)).message
     assert closed.embeds[0]["title"] == text.VIEW_CLOSED_TITLE
     assert closed.buttons == [] and closed.selects == []
 
@@ -125,7 +126,7 @@ async def test_searching_view_shows_the_wave_and_the_ladder_and_is_refreshed_unt
     await carol.wait_for_dm(titled(text.MATCHED_TITLE), since=marks)
     waiting = await bob.wait_for_dm(lambda m: "2 searching" in m.text, since=marks)
     assert waiting.id == bob_searching.id and waiting.edited_at is not None  # edited by its ids
-    assert button_labels(waiting) == ["Cancel"]
+    assert button_labels(waiting) == [text.LEAVE_LABEL]
     assert fields(waiting)[text.FIELD_IN_PROGRESS] == "1"  # alice and carol's match, as the live ladder shows
     later = services(sandbox).matchmaker.next_wave_at()
     assert later > next_wave
@@ -161,6 +162,6 @@ async def test_the_searching_view_survives_a_restart(sandbox: Sandbox) -> None:
     assert (await board(sandbox).refresh()).restored == 1  # found again through bot_messages
     refreshed = await alice.wait_for_dm(lambda m: "2 searching" in m.text, since=marks)
     assert refreshed.id == searching.id
-    left = (await alice.click("Cancel", refreshed)).message  # its button works after the restart
+    left = (await alice.click(text.LEAVE_LABEL, refreshed)).message  # its button works after the restart
     assert left.embeds[0]["title"] == text.LEFT_TITLE
     assert (await record(sandbox, alice.id)).state is PlayerState.IDLE
