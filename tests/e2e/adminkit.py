@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from evoladder.bot.strings import admin as text
+from evoladder.i18n.text import admin as text
 from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
 from evoladder.domain.rating import Outcome
