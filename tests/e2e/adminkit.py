@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from evoladder.i18n.text import admin as text
 from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
 from evoladder.domain.rating import Outcome
 from evoladder.domain.replays import Check, CheckId
+from evoladder.i18n.text import admin as text
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.wiring import Services

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from evoladder.bot.cogs.queue import QueueCog, SearchingMessages
-from evoladder.i18n.text import match as match_text
-from evoladder.i18n.text import queue as queue_text
 from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
+from evoladder.i18n.text import match as match_text
+from evoladder.i18n.text import queue as queue_text
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.queue import MAX_VETOES
