@@ -12,8 +12,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import evoladder.store.types
-${imports if imports else ""}
+import evoladder.store.types  # noqa: F401 (the ladder's column types, when a change uses them)
+% if imports:
+${imports}
+% endif
 
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}
