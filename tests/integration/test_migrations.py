@@ -89,13 +89,13 @@ def test_db_revision_writes_the_next_migration_from_the_schema(
     changed = MetaData()
     for table in metadata.tables.values():
         table.to_metadata(changed)
-    changed.tables["players"].append_column(Column("nickname", String(32), nullable=True))
+    changed.tables["players"].append_column(Column("revision_probe", String(32), nullable=True))
     monkeypatch.setattr(schema, "metadata", changed)  # what the migrations' env compares against
 
-    written = revision("players: nickname", migrations)
-    assert written.name == f"{int(head_revision() or 0) + 1:04d}_players_nickname.py"
+    written = revision("players: revision probe", migrations)
+    assert written.name == f"{int(head_revision() or 0) + 1:04d}_players_revision_probe.py"
     source = written.read_text()
-    assert "add_column" in source and "nickname" in source
+    assert "add_column" in source and "revision_probe" in source
     url = f"sqlite+aiosqlite:///{tmp_path / 'check.db'}"
     command.upgrade(alembic_config(url, migrations), "head")
     engine = create_sync_engine(f"sqlite:///{tmp_path / 'check.db'}")
