@@ -56,6 +56,6 @@ async def test_setup_offers_the_web_privacy_opt_in_off_by_default() -> None:
         shown = await carol.click(accounts.PUBLIC_IDENTITY_OFF)  # off unless the player turns it on
         assert shown.message.button(accounts.PUBLIC_IDENTITY_ON) is not None
         await carol.click(accounts.CONFIRM_LABEL)
-        async with sb.ladder.deps.db.read() as uow:
+        async with sb.ladder.services.db.read() as uow:
             stored = await uow.players.get(carol.id)
         assert stored is not None and stored.public_identity is True
