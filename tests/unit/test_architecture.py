@@ -1,9 +1,9 @@
 """The layers of DESIGN section 1, checked on the source: the adapters reach storage only through
 the services, and no module imports (directly or around a circle) a module that imports it.
 
-Read from the files with ``ast``, so every import counts: module level, inside functions, and
-under ``TYPE_CHECKING`` (a circle that only the type checker sees still ties the modules together
-for a reader). A failure names the offending imports.
+Read from the files with ``ast``, so every import that runs counts: at module level and inside
+functions. Imports under ``if TYPE_CHECKING:`` are not followed: they exist so that a type hint
+can name a module without importing it. A failure names the offending imports.
 """
 
 from __future__ import annotations
@@ -31,7 +31,16 @@ def modules() -> dict[str, Path]:
 def imported(name: str, path: Path) -> Iterator[tuple[str, int]]:
     """(module imported, line) for every import of an ``evoladder`` module in ``path``."""
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for inner in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno
