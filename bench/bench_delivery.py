@@ -109,7 +109,7 @@ async def _seed(sandbox: Sandbox, people: list[VirtualPlayer], now: datetime) ->
             "sc2_race": None if bw else "sc2_terran", "vetoes": [], "waits": 0,
             "joined_at": now - timedelta(seconds=1), "recent_maps": [],
         })
-    async with sandbox.ladder.deps.db.transaction() as uow:
+    async with sandbox.ladder.services.db.transaction() as uow:
         await uow.conn.execute(insert(players), rows)
         await uow.conn.execute(insert(queue_entries), entries)
 

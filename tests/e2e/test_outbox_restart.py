@@ -10,20 +10,19 @@ restarted on the same database and does what its start-up does first: deliver wh
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from journeykit import (
     LadderClock,
-    deps,
     details_message,
     found_message,
-    journey_sandbox,
+    journey_options,
     match_id_of,
     match_state,
     queue_up,
     register,
+    services,
     titled,
 )
 
@@ -43,9 +42,8 @@ def clock() -> LadderClock:
 
 
 @pytest.fixture
-async def sandbox(clock: LadderClock) -> AsyncIterator[Sandbox]:
-    async with journey_sandbox(clock) as sb:
-        yield sb
+def sandbox_options(clock: LadderClock) -> dict[str, Any]:
+    return journey_options(clock)
 
 
 async def _nothing(*_args: Any, **_kwargs: Any) -> Any:
@@ -53,13 +51,13 @@ async def _nothing(*_args: Any, **_kwargs: Any) -> Any:
 
 
 def crash_at(sandbox: Sandbox, point: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    relay = deps(sandbox).matches.outbox
+    relay = services(sandbox).matches.outbox
     if point == "before_hand_over":
         monkeypatch.setattr(relay, "flush", _nothing)
     if point in ("after_send", "after_reference"):
         monkeypatch.setattr(relay, "_settle", _nothing)
     if point == "after_send":
-        monkeypatch.setattr(deps(sandbox).messages, "record", _nothing)
+        monkeypatch.setattr(services(sandbox).messages, "record", _nothing)
 
 
 def match_cards(player: VirtualPlayer, match_id: int) -> list[Any]:
@@ -78,17 +76,17 @@ async def test_each_player_ends_up_with_exactly_one_working_card(
     await queue_up(alice, "bw_zerg", None)
     await queue_up(bob, None, "sc2_terran")
     crash_at(sandbox, point, monkeypatch)
-    [match_id] = (await deps(sandbox).matchmaker.run_wave()).match_ids
+    [match_id] = (await services(sandbox).matchmaker.run_wave()).match_ids
     if point != "before_hand_over":  # the first process got the DMs out before it died
         for player in (alice, bob):
             assert match_id_of(await found_message(player)) == match_id
-    await deps(sandbox).matches.outbox.settled()
+    await services(sandbox).matches.outbox.settled()
     monkeypatch.undo()
 
     if point != "after_done":  # the bot is back much later: no deadline runs for an unseen card
         clock.advance(minutes=5)
     await sandbox.restart_bot()
-    ladder = deps(sandbox)
+    ladder = services(sandbox)
     assert await ladder.scheduler.run_due() == 0
     await ladder.matches.outbox.flush()  # what the start-up does first
     await ladder.matches.outbox.settled()

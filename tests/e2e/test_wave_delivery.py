@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from journeykit import deps, match_id_of, register, titled, with_text
+from journeykit import match_id_of, register, services, titled, with_text
 from sqlalchemy import insert
 
 from evoladder.domain.match_state import MatchStatus
@@ -78,7 +78,7 @@ async def seed_queue(sandbox: Sandbox, people: list[VirtualPlayer], now: datetim
             "sc2_race": None if bw else "sc2_terran", "vetoes": [], "waits": 0, "joined_at": now,
             "recent_maps": [],
         })
-    async with deps(sandbox).db.transaction() as uow:
+    async with services(sandbox).db.transaction() as uow:
         await uow.conn.execute(insert(players), rows)
         await uow.conn.execute(insert(queue_entries), entries)
 
@@ -88,7 +88,7 @@ async def test_the_player_delivered_last_still_confirms_55_s_after_delivery(
 ) -> None:
     people = [sandbox.player(f"w{n:04d}") for n in range(2 * MATCHES)]
     await seed_queue(sandbox, people, clock.now())
-    ladder = deps(sandbox)
+    ladder = services(sandbox)
     created: list[object] = []
 
     async def create_dm(user: object) -> object:
@@ -109,7 +109,7 @@ async def test_the_player_delivered_last_still_confirms_55_s_after_delivery(
     delivered_last = last_deadline - ladder.matches.timings.confirm_timeout
     # 400 messages cannot pass a 50 requests/s limit in under 8 s: the scenario has late DMs.
     assert delivered_last - wave_at > timedelta(seconds=5)
-    assert ladder.outbound.stats.failed == 0
+    assert sandbox.ladder.deps.outbound.stats.failed == 0
     async with ladder.db.read() as uow:
         assert await uow.outbox.pending_count() == 0
     assert created == []  # no POST /users/@me/channels: every DM channel id was remembered
@@ -128,7 +128,7 @@ async def test_closed_dms_count_as_not_confirming_and_the_opponent_is_told_why(
     closed = sandbox.discord.player("closed", dms_open=False)
     await register(sandbox, alice, "Alice")
     await register(sandbox, closed, "Closed")
-    ladder = deps(sandbox)
+    ladder = services(sandbox)
     await ladder.queue.join(alice.id, "bw_zerg", None)
     await ladder.queue.join(closed.id, None, "sc2_terran")
     [match_id] = (await ladder.matchmaker.run_wave()).match_ids

@@ -9,14 +9,16 @@ confirmation time starts at delivery).
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from matchkit import T0, build_stack
+from matchkit import GAME, T0, FakeClock, RecordingNotifier, RecordingReadModels
 from sqlalchemy import delete, insert, select
 
 from evoladder.domain.matchmaking import window
+from evoladder.services.matchmaker import Matchmaker
 from evoladder.store.schema import matches_1v1, mmrs_1v1, outbox, players, queue_entries, scheduled_jobs
 from evoladder.store.uow import Database
 
@@ -67,7 +69,10 @@ async def test_wave_writes_are_consistent_for_any_queue(
     db: Database, queue: list[tuple[str | None, str | None, int, int, int]], seed: int
 ) -> None:
     await _load(db, queue)
-    mm = build_stack(db, seed=seed).matchmaker
+    mm = Matchmaker(  # on its own (no scheduler): the wave's writes and announcements only
+        db=db, clock=FakeClock(), game=GAME, read_models=RecordingReadModels(), notifier=RecordingNotifier(),
+        rng=random.Random(seed),
+    )
     report = await mm.run_wave()
     by_uid = {1000 + n: e for n, e in enumerate(queue)}
     async with db.read() as uow:
