@@ -250,7 +250,7 @@ async def test_the_queue_status_counts_matches_in_progress(db: Database) -> None
 
 async def test_declining_the_terms_while_queued_leaves_the_queue(db: Database) -> None:
     s = build_stack(db)
-    accounts = AccountService(db, s.read_models, s.clock, GAME)  # type: ignore[arg-type]
+    accounts = AccountService(db=db, clock=s.clock, game=GAME, read_models=s.read_models)  # type: ignore[arg-type]
     await add_player(db, P)
     await s.queue.join(P, "bw_zerg", None)
     declined = await accounts.decline_terms(P)
@@ -263,7 +263,7 @@ async def test_declining_the_terms_while_queued_leaves_the_queue(db: Database) -
 
 async def test_declining_the_terms_in_a_match_is_refused_until_it_is_over(db: Database) -> None:
     s = build_stack(db)
-    accounts = AccountService(db, s.read_models, s.clock, GAME)  # type: ignore[arg-type]
+    accounts = AccountService(db=db, clock=s.clock, game=GAME, read_models=s.read_models)  # type: ignore[arg-type]
     match = await confirmed_match(s, P, Q)
     with pytest.raises(DeclineInMatch) as info:
         await accounts.decline_terms(P)
