@@ -196,8 +196,11 @@ def seed_ladder(path: str, scale: Scale) -> tuple[float, float]:
     return time.perf_counter() - started, Path(path).stat().st_size / 2**20
 
 
-def seed_players(path: str, players: Sequence[VirtualPlayer], history: int) -> None:
-    """The bench's virtual players as registered, rated players with ``history`` matches each."""
+def seed_players(
+    path: str, players: Sequence[VirtualPlayer], history: int, languages: Sequence[str] = ()
+) -> None:
+    """The bench's virtual players as registered, rated players with ``history`` matches each;
+    with ``languages``, player i reads ``languages[i % len(languages)]`` (bench_languages)."""
     seeder = Seeder(seed=len(players))
     opponents = [UID0 + i for i in range(1000)]
     conn = sqlite3.connect(path)
@@ -206,6 +209,9 @@ def seed_players(path: str, players: Sequence[VirtualPlayer], history: int) -> N
         insert_rows(conn, "mmrs_1v1", MMR_COLUMNS, (row for p in players for row in seeder.ratings(p.id)))
         insert_rows(conn, "matches_1v1", MATCH_COLUMNS,
                     (row for p in players for row in seeder.history(p.id, opponents, history)))
+        if languages:
+            conn.executemany("UPDATE players SET language = ? WHERE discord_uid = ?",
+                             [(languages[i % len(languages)], p.id) for i, p in enumerate(players)])
     conn.close()
 
 
@@ -256,7 +262,8 @@ class Started:
 
 @asynccontextmanager
 async def bot_process(
-    url: str, players: int = 0, history: int = 0, env: dict[str, str] | None = None
+    url: str, players: int = 0, history: int = 0, env: dict[str, str] | None = None,
+    languages: Sequence[str] = (),
 ) -> Any:
     """The local server (attach mode) and ``evoladder run`` on ``url``, ready: it answered /ping.
 
@@ -268,7 +275,9 @@ async def bot_process(
     async with Sandbox(start_bot=False, database_url=url, rate_limits=generous, response_timeout=60) as sb:
         crowd = [sb.player(f"bench{i}") for i in range(players)]
         if crowd:
-            await asyncio.to_thread(seed_players, url.removeprefix("sqlite+aiosqlite:///"), crowd, history)
+            await asyncio.to_thread(
+                seed_players, url.removeprefix("sqlite+aiosqlite:///"), crowd, history, languages
+            )
         with tempfile.TemporaryDirectory() as cwd:  # no stray .env is read
             # The bot's log goes to a file: a pipe nobody reads would block it once full.
             log_path = Path(cwd) / "bot.log"

@@ -42,6 +42,7 @@ from evoladder.bot.client import CogFactory, LadderBot
 from evoladder.bot.cogs import FEATURE_COGS
 from evoladder.bot.deps import BotDeps
 from evoladder.bot.interaction import Flows
+from evoladder.bot.languages import PlayerLanguages
 from evoladder.bot.lifecycle import Lifecycle, ShutdownSignals
 from evoladder.bot.notifier import DiscordNotifier
 from evoladder.bot.outbound import Outbound
@@ -259,12 +260,15 @@ async def build_ladder(
     rate = settings.outbound_rate_per_second
     outbound = Outbound(rate=rate, burst=max(1, int(50 - rate)))
     notifiers: list[DiscordNotifier] = []
+    catalogs = Catalogs.load(pseudo=settings.pseudo_locale)
+    languages = PlayerLanguages(catalogs)  # bound to the player records once the services exist
 
     def discord_notifier(messages: MessageLog, dm_channels: DmChannels) -> DiscordNotifier:
         notifier = DiscordNotifier(
             dm_channels=dm_channels,
             outbound=outbound,
             messages=messages,
+            languages=languages,
             game=game,
             clock=clock,
             admin_log_channel_id=settings.admin_log_channel_id,
@@ -278,7 +282,8 @@ async def build_ladder(
     await services.start()
     (notifier,) = notifiers
 
-    deps = BotDeps.of(services, outbound=outbound)
+    languages.bind(services.player_cache, services.accounts)
+    deps = BotDeps.of(services, outbound=outbound, catalogs=catalogs, languages=languages)
     lifecycle = Lifecycle()
     flows = Flows(
         deps=deps,
@@ -289,6 +294,7 @@ async def build_ladder(
         messages=services.messages,
         dm_only=settings.dm_only,
         dm_channels=services.dm_channels,
+        catalogs=catalogs,
     )
     bot = LadderBot(
         deps=deps,

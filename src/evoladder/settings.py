@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     admin_log_channel_id: int | None = None
     staff_role_id: int | None = None
     dm_only: bool = True
+    # Tests only: also load the pseudo-locale (en-XA: accented, lengthened English), which a
+    # client with that locale then reads, so a text that bypasses the catalogs stands out.
+    pseudo_locale: bool = False
     activation_required: bool = False
     terms_urls: Annotated[tuple[str, ...], NoDecode] = ("https://example.org/evoladder/terms",)
     replay_storage: str = "./data/replays"

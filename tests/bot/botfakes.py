@@ -173,7 +173,7 @@ class FakeGuard:
         self.error = error
         self.calls: list[tuple[int, str, str]] = []
 
-    async def check(self, discord_uid: int, username: str, command: str) -> Player:
+    async def check(self, discord_uid: int, username: str, command: str, language: str = "en") -> Player:
         self.calls.append((discord_uid, username, command))
         if self.error is not None:
             raise self.error

@@ -10,11 +10,13 @@ import discord
 import pytest
 from botfakes import VirtualTimer
 
+from evoladder.bot.languages import PlayerLanguages
 from evoladder.bot.notifier import MATCH_MESSAGE, NOTICE, DiscordNotifier
 from evoladder.bot.outbound import Outbound
 from evoladder.bot.render import match as render
 from evoladder.domain.rating import Outcome
 from evoladder.game import load_game_data
+from evoladder.i18n import Catalogs, english
 from evoladder.services import events as ev
 from evoladder.services.messages import TrackedMessage
 
@@ -109,11 +111,16 @@ class Setup:
 
 @pytest.fixture
 async def setup() -> Setup:
+    return make_setup(english_only())
+
+
+def make_setup(languages: PlayerLanguages) -> Setup:
     outbound = Outbound(timer=VirtualTimer())
     messages = FakeMessageLog()
     notifier = DiscordNotifier(
         outbound=outbound,
         messages=cast(Any, messages),
+        languages=languages,
         game=GAME,
         admin_log_channel_id=ADMIN_CHANNEL,
         staff_role_id=STAFF_ROLE,
@@ -204,6 +211,30 @@ async def test_a_final_result_closes_both_messages_tells_each_player_and_the_adm
     assert {r.discord_uid for r in notices} == {P1, P2}  # kept for /prune
 
 
+async def test_each_player_reads_in_their_stored_language_and_the_admin_log_in_english() -> None:
+    """P1 reads Korean, P2 Russian (stored languages); the event comes from nobody's task."""
+    catalogs = Catalogs.load(["en", "ko", "ru"])
+    stored = {P1: "ko", P2: "ru"}
+
+    class Store:
+        async def language_of(self, discord_uid: int) -> str:
+            return stored[discord_uid]
+
+    setup = make_setup(PlayerLanguages(catalogs, _NoCache(), Store()))
+    final = ev.ResultFinal(
+        7, P1, P2, race_1="bw_zerg", race_2="sc2_terran", outcome=Outcome.PLAYER_1, delta=18,
+        shift_1=18, mmr_1_after=1518, mmr_2_after=1482, source="reports",
+    )
+    await setup.deliver(found(P1), found(P2), final)
+    titles = {s.channel_id: s.kwargs["embeds"][0].title for s in setup.discord.sent if s.kwargs.get("embeds")}
+    assert titles[10_000 + P1] == "매치 발견: #7"
+    assert titles[10_000 + P2] == "Матч найден: №7"
+    dms = {s.channel_id: str(s.kwargs["content"]) for s in setup.discord.sent if s.kwargs.get("content")}
+    assert "**승리**" in dms[10_000 + P1] and "스1 저그" in dms[10_000 + P1]
+    assert "**поражение**" in dms[10_000 + P2] and "Терраны" in dms[10_000 + P2]
+    assert "Match #7 final" in dms[ADMIN_CHANNEL]
+
+
 async def test_a_conflict_pings_the_staff_role_and_only_it(setup: Setup) -> None:
     await setup.deliver(ev.MatchConflict(7, P1, P2, report_1=1, report_2=2))
     post = next(s for s in setup.discord.sent if s.channel_id == ADMIN_CHANNEL)
@@ -226,6 +257,7 @@ async def test_without_a_client_notify_still_does_not_raise() -> None:
     notifier = DiscordNotifier(
         outbound=outbound,
         messages=cast(Any, FakeMessageLog()),
+        languages=english_only(),
         game=GAME,
         admin_log_channel_id=None,
         staff_role_id=None,
@@ -263,3 +295,18 @@ async def test_without_a_client_notify_still_does_not_raise() -> None:
 def test_each_player_reads_the_event_from_their_side(event: ev.LadderEvent, uid: int, expected: str) -> None:
     line = render.player_text(event, uid, GAME)
     assert line is not None and expected in line
+
+
+class _NoCache:
+    def get(self, discord_uid: int) -> None:
+        return None
+
+
+class _English:
+    async def language_of(self, discord_uid: int) -> str:
+        return "en"
+
+
+def english_only() -> PlayerLanguages:
+    """Every player reads English (the notifier's language routing has its own tests)."""
+    return PlayerLanguages(Catalogs({"en": english()}), _NoCache(), _English())

@@ -159,7 +159,7 @@ async def test_setup_restart_cancel_confirm_then_profile(sandbox: Sandbox) -> No
     assert field(step, text.SETUP_ALT_IDS) == "앨리스, Алиса"
     assert button(step, text.CONFIRM_LABEL).get("disabled") is True
     selects = step.message.selects
-    assert [len(s["options"]) for s in selects] == [25, 25, 16]  # two country pages, regions
+    assert [len(s["options"]) for s in selects] == [25, 25, 16, 5]  # two country pages, regions, languages
     assert selects[1]["options"][-1]["value"] == "ZZ"  # Other, last
 
     page_two = next(s for s in selects if any(o["value"] == "KR" for o in s["options"]))

@@ -75,7 +75,7 @@ async def test_match_file_shows_players_reports_timeline_and_replays_with_checkl
             check(
                 CheckId.MOD,
                 False,
-                "Not the official mod: the replay loaded 1 unknown file(s).",
+                "Not the official mod: the replay loaded 1 unknown file.",
                 critical=True,
             ),
         ],

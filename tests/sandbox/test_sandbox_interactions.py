@@ -6,7 +6,7 @@ import discord
 import pytest
 from sandbox_bot import SandboxBot
 
-from evoladder.sandbox import LocalDiscord
+from evoladder.sandbox import LocalDiscord, payloads
 
 
 async def test_slash_reply_is_seen_by_the_player(local_discord: LocalDiscord, bot: SandboxBot) -> None:
@@ -150,3 +150,15 @@ async def test_default_member_permissions_hide_a_command(
     mods = local_discord.create_role("Mods", permissions=1 << 13)  # MANAGE_MESSAGES
     moderator = local_discord.player("mod", roles=[mods]).at(local_discord.general)
     assert (await moderator.slash("moderate")).content == "moderated"
+
+
+async def test_interactions_carry_the_players_locale(local_discord: LocalDiscord, bot: SandboxBot) -> None:
+    minji = local_discord.player("minji", locale="ko", guild_locale="ko")
+    reply = await minji.slash("ping")
+    interaction = reply.interaction
+    payload = payloads.interaction(local_discord.state, interaction, "")
+    assert payload["locale"] == "ko"
+    guild_user = local_discord.player("ivan", locale="ru").at(local_discord.general)
+    guild_reply = await guild_user.slash("ping")
+    guild_payload = payloads.interaction(local_discord.state, guild_reply.interaction, "")
+    assert guild_payload["locale"] == "ru" and guild_payload["guild_locale"] == "en-US"

@@ -125,3 +125,46 @@ async def test_callback_type_must_fit_the_interaction() -> None:
         assert status == 204
         status, body = await _post(server, path, {"type": 4, "data": {"content": "again"}}, auth=False)
         assert (status, body["code"]) == (400, 40060)
+
+
+def test_localizations_are_checked_as_discord_checks_them() -> None:
+    """Allowed locale keys only, and each value held to its base field's length."""
+    commands = [
+        {"name": "profile", "description": "d",
+         "description_localizations": {"ko": "프로필", "es-419": "Tu perfil"}},
+        {"name": "queue", "description": "d", "description_localizations": {"pt_BR": "Fila", "kr": "큐"}},
+        {"name": "setup", "description": "d", "description_localizations": {"ru": "я" * 101}, "options": [
+            {"type": 3, "name": "race", "description": "d", "description_localizations": {"es": "raza"},
+             "name_localizations": {"ko": "종족 이름"}},
+            {"type": 3, "name": "rank", "description": "d", "choices": [
+                {"name": "S", "value": "S", "name_localizations": {"zh-CN": "段" * 101}}]},
+        ]},
+    ]
+    tree = error_tree(limits.commands_problems(commands))
+    assert "0" not in tree  # good keys, good lengths
+    bad_keys = tree["1"]["description_localizations"]
+    assert {"pt_BR", "kr"} <= set(bad_keys)
+    assert bad_keys["pt_BR"]["_errors"][0]["code"] == "BASE_TYPE_CHOICES"
+    assert tree["2"]["description_localizations"]["ru"]["_errors"][0]["code"] == "BASE_TYPE_BAD_LENGTH"
+    race = tree["2"]["options"]["0"]
+    # Discord has es-ES and es-419, never a bare es
+    assert race["description_localizations"]["es"]["_errors"][0]["code"] == "BASE_TYPE_CHOICES"
+    assert race["name_localizations"]["ko"]["_errors"][0]["code"] == "APPLICATION_COMMAND_INVALID_NAME"
+    choice = tree["2"]["options"]["1"]["choices"]["0"]
+    assert choice["name_localizations"]["zh-CN"]["_errors"][0]["code"] == "BASE_TYPE_BAD_LENGTH"
+
+
+def test_a_command_is_held_to_4000_characters_in_every_locale() -> None:
+    long_ru = {"ru": "д" * 100}
+    options = [{"type": 3, "name": f"o{i}", "description": "d", "description_localizations": long_ru}
+               for i in range(25)]
+    command = {"name": "big", "description": "d", "options": options,
+               "description_localizations": long_ru}
+    assert limits.command_problems({**command, "options": options[:10]}) == []
+    too_big = {**command, "options": [dict(o, description_localizations={"ru": "д" * 100}) for o in options]}
+    too_big["options"] += [
+        {"type": 3, "name": f"p{i}", "description": "d", "description_localizations": long_ru}
+        for i in range(15)
+    ]
+    codes = [p.code for p in limits.command_problems(too_big)]
+    assert "APPLICATION_COMMAND_TOO_LARGE" in codes

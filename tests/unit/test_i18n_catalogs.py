@@ -185,3 +185,71 @@ def test_the_pseudo_locale_accents_and_lengthens_but_keeps_placeholders(catalogs
         assert "42" in title and "Match" not in title and title.startswith("⟦")
         assert len(title) > len("Match found: #42")
         assert common.DM_ONLY.count("{command}") == 2
+
+
+def test_endonyms_name_every_language() -> None:
+    from evoladder.i18n.languages import ENDONYMS
+
+    assert set(ENDONYMS) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", present())
+def test_the_replay_field_has_one_name_in_the_match_card_and_the_upload(language: str) -> None:
+    """An upload replaces the match card's replay field by its name: both must be the same."""
+    raw = read_raw(language)
+    assert raw["replays"]["STATUS_FIELD"] == raw["match"]["FIELD_REPLAYS"]
+
+
+def test_the_checklist_keys_are_the_domains() -> None:
+    from evoladder.domain.replays import MESSAGES
+
+    assert set(read_raw("en")["checks"]) == set(MESSAGES)
+
+
+def test_numbers_are_written_the_languages_way(catalogs: Catalogs) -> None:
+    from evoladder.i18n.text import leaderboard
+
+    counts = {"page": 2, "pages": 3, "total": 12345, "ranked": 1234567}
+    with using(catalogs.english):
+        assert "12,345 rows" in leaderboard.FOOTER.format(**counts)
+    with using(catalogs.get("es")):
+        assert "12.345 filas" in leaderboard.FOOTER.format(**counts)
+    with using(catalogs.get("ru")):
+        assert "строк: 12\u00a0345" in leaderboard.FOOTER.format(**counts)
+        assert profile.PERCENT.format(value=52.25) == "52,2 % побед"
+    with using(catalogs.get("ko")):
+        assert "12,345줄" in leaderboard.FOOTER.format(**counts)
+
+
+@pytest.mark.parametrize(
+    ("count", "form"),
+    [(1, "предупреждение"), (2, "предупреждения"), (5, "предупреждений"), (11, "предупреждений"),
+     (21, "предупреждение"), (22, "предупреждения")],
+)
+def test_russian_counts_take_one_few_and_many(catalogs: Catalogs, count: int, form: str) -> None:
+    with using(catalogs.get("ru")):
+        assert replays.STATUS_WARNINGS.format(count=count) == f"{count} {form}"
+
+
+def test_korean_and_chinese_have_one_form(catalogs: Catalogs) -> None:
+    with using(catalogs.get("ko")):
+        assert replays.STATUS_WARNINGS.format(count=1) == "경고 1개"
+    with using(catalogs.get("zh-CN")):
+        assert replays.STATUS_WARNINGS.format(count=3) == "3 个警告"
+
+
+def test_country_names_come_from_cldr_and_the_ladders_own(catalogs: Catalogs) -> None:
+    from evoladder.i18n.text import countries
+
+    with using(catalogs.get("ko")):
+        assert countries.get("FR", "France") == "프랑스" and countries.get("ZZ", "Other") == "기타"
+    with using(catalogs.get("ru")):
+        assert countries.get("DE", "Germany") == "Германия"
+    with using(catalogs.english):
+        assert countries.get("FR", "France") == "France"  # English: the game data's names
+
+
+def test_texts_arriving_in_english_are_found_in_each_language(catalogs: Catalogs) -> None:
+    english = catalogs.english.get("profile", "PROFILE_DESCRIPTION")
+    assert catalogs.translate(english, "ru") == catalogs.get("ru").get("profile", "PROFILE_DESCRIPTION")
+    assert catalogs.translate("not a catalog text", "ru") is None

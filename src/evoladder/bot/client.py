@@ -41,7 +41,9 @@ from discord.ext import commands
 from evoladder.bot.deps import BotDeps
 from evoladder.bot.interaction import Flows, LadderCog
 from evoladder.bot.outbound import Outbound, TraceHooks
+from evoladder.bot.translator import CatalogTranslator
 from evoladder.bot.transport import discover_gateway, install_single_shot_callbacks, set_gateway
+from evoladder.i18n import using
 from evoladder.i18n.text import common as common_text
 from evoladder.logging_setup import event
 
@@ -141,6 +143,7 @@ class LadderBot(commands.Bot):
         # copies its context, so this covers every interaction callback of this client.
         install_single_shot_callbacks()
         skip_own_message_creates(self)
+        await self.tree.set_translator(CatalogTranslator(self.deps.catalogs))
         await self._resolve_gateway()
         for factory in self._cog_factories:
             cog = factory(self.deps, self.flows)
@@ -163,7 +166,13 @@ class LadderBot(commands.Bot):
         guild = discord.Object(self._sync_guild_id) if self._sync_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        desired = normalize_commands([c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)])
+        translator = self.tree.translator
+        commands_ = self.tree.get_commands(guild=guild)
+        desired = normalize_commands(
+            [await c.get_translated_payload(self.tree, translator) for c in commands_]
+            if translator is not None
+            else [c.to_dict(self.tree) for c in commands_]
+        )
         try:
             current: list[Any] | None = normalize_commands(
                 [dict(c.to_dict()) for c in await self.tree.fetch_commands(guild=guild)]
@@ -212,9 +221,10 @@ class LadderBot(commands.Bot):
 
     async def _answer_stale(self, interaction: discord.Interaction[Any]) -> None:
         try:
-            await interaction.response.send_message(
-                common_text.STALE_COMPONENT, ephemeral=interaction.guild_id is not None
-            )
+            languages = self.deps.languages
+            with using(languages.catalog_now(interaction.user.id, interaction.locale)):
+                answer = common_text.STALE_COMPONENT
+            await interaction.response.send_message(answer, ephemeral=interaction.guild_id is not None)
         except discord.HTTPException as exc:
             event(log, "interaction.stale_answer_failed", logging.WARNING, status=exc.status)
 
@@ -238,6 +248,8 @@ _KEEP = frozenset(
         "max_length",
         "channel_types",
         "contexts",
+        "name_localizations",
+        "description_localizations",
         "integration_types",
         "default_member_permissions",
         "nsfw",

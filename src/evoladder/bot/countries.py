@@ -23,8 +23,7 @@ from evoladder.bot.render.accounts import flag
 from evoladder.domain.errors import UnknownCountry
 from evoladder.game import GameData
 from evoladder.game.models import Country
-from evoladder.i18n import names
-from evoladder.i18n.native_names import NATIVE_NAMES
+from evoladder.i18n import Catalogs, names
 from evoladder.i18n.text import accounts as text
 from evoladder.services.accounts import AccountService, fold
 
@@ -39,7 +38,7 @@ class CountryMatch:
 
     def choice(self) -> app_commands.Choice[str]:
         name = names.country(self.country)
-        if self.native:
+        if self.native and self.native != name:
             name = text.CHOICE_NATIVE.format(name=name, native=self.native)
         return app_commands.Choice(
             name=f"{flag(self.country.code)} {name}"[:CHOICE_NAME_MAX], value=self.country.code
@@ -51,8 +50,13 @@ class CountrySearch:
         self,
         accounts: AccountService,
         game: GameData,
-        native_names: Mapping[str, tuple[str, ...]] = NATIVE_NAMES,
+        native_names: Mapping[str, tuple[str, ...]] | None = None,
+        catalogs: Catalogs | None = None,
     ) -> None:
+        """``native_names`` default: :data:`NATIVE_NAMES` plus every loaded catalog's country
+        names (CLDR's, in each language the ladder speaks)."""
+        if native_names is None:
+            native_names = names.search_names(catalogs)
         self._accounts = accounts
         self._game = game
         # (folded name, name, code), folded once: the cog builds one search for its lifetime

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evoladder.bot.languages import PlayerLanguages
 from evoladder.bot.outbound import Outbound
 from evoladder.game import GameData
+from evoladder.i18n import Catalogs
 from evoladder.services.accounts import AccountService, AdminRoster
 from evoladder.services.admin_console import AdminConsole
 from evoladder.services.admin_players import AdminPlayerService
@@ -55,9 +57,14 @@ class BotDeps:
     matchmaker: Matchmaker
     admin_console: AdminConsole
     replays: ReplayService
+    # languages: every text in the player's language
+    catalogs: Catalogs
+    languages: PlayerLanguages
 
     @classmethod
-    def of(cls, services: Services, *, outbound: Outbound) -> BotDeps:
+    def of(
+        cls, services: Services, *, outbound: Outbound, catalogs: Catalogs, languages: PlayerLanguages
+    ) -> BotDeps:
         return cls(
             settings=services.settings,
             game=services.game,
@@ -75,4 +82,6 @@ class BotDeps:
             matchmaker=services.matchmaker,
             admin_console=services.admin_console,
             replays=services.replays,
+            catalogs=catalogs,
+            languages=languages,
         )

@@ -53,6 +53,7 @@ from evoladder.bot import errors
 from evoladder.bot.outbound import user_bucket
 from evoladder.bot.reply import Ack, Answer, ModalReply, NoReply, Reply, message_kwargs
 from evoladder.domain.players import Player
+from evoladder.i18n import ENGLISH, Catalogs, english, using
 from evoladder.i18n.text import common as text
 from evoladder.logging_setup import event
 
@@ -67,6 +68,8 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 CogT = TypeVar("CogT", bound="LadderCog")
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
+T = TypeVar("T")
+ChoiceT = TypeVar("ChoiceT", str, int, float)
 
 DEFAULT_DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3 s
 
@@ -81,7 +84,7 @@ class Guard(Protocol):
     activation, state); see ``evoladder.services.guard.POLICIES``.
     """
 
-    async def check(self, discord_uid: int, username: str, command: str) -> Player: ...
+    async def check(self, discord_uid: int, username: str, command: str, language: str = "en") -> Player: ...
 
 
 class FlowTimer(Protocol):
@@ -198,9 +201,12 @@ class Flows:
         messages: MessageLog,
         dm_only: bool,
         dm_channels: DmChannels | None = None,
+        catalogs: Catalogs | None = None,
     ) -> None:
         self.deps = deps
         self._dm_channels = dm_channels
+        # every language's texts (English alone when not given: tests of the wrapper itself)
+        self.catalogs = catalogs if catalogs is not None else Catalogs({ENGLISH: english()})
         self._guard = guard
         self._recorder = recorder
         self._timing = timing
@@ -219,7 +225,10 @@ class Flows:
         user = interaction.user
         self._recorder.record(user.id, spec.name, interaction.guild_id)
         self.handling.add(interaction.id)
-        with self._lifecycle.admit() as admitted:
+        catalogs = self.catalogs
+        # The client's language until the guard has read the record, then the stored one.
+        language = catalogs.language_for(interaction.locale)
+        with self._lifecycle.admit() as admitted, using(catalogs.get(language)) as scope:
             # Discord's 3 s run from receipt, so the deferral timer covers the guard too.
             deferral = _AutoDefer(self, interaction, spec.defer_after)
             try:
@@ -231,7 +240,9 @@ class Flows:
                     return
                 player = None
                 if spec.guard:
-                    player = await self._guard.check(user.id, user.name, spec.policy_name)
+                    player = await self._guard.check(user.id, user.name, spec.policy_name, language)
+                    if player.language != language:
+                        scope.switch(catalogs.get(player.language))
                     timer.checkpoint("guard")
                     await self._learn_dm_channel(interaction)
                 call = Call(interaction, spec, self.deps, timer, player)
@@ -281,7 +292,8 @@ class Flows:
         timer = self._timing.start(spec.name)
         user = message.author
         self._recorder.record(user.id, spec.name, message.guild.id if message.guild else None)
-        with self._lifecycle.admit() as admitted:
+        catalogs = self.catalogs
+        with self._lifecycle.admit() as admitted, using(catalogs.english) as scope:
             try:
                 if not admitted:
                     await self._post(message, spec, Reply(content=text.SHUTTING_DOWN))
@@ -289,6 +301,7 @@ class Flows:
                 player = None
                 if spec.guard:
                     player = await self._guard.check(user.id, user.name, spec.policy_name)
+                    scope.switch(catalogs.get(player.language))
                     timer.checkpoint("guard")
                 answer = await handler(MessageCall(message, spec, self.deps, timer, self.client, player))
                 timer.checkpoint("render")
@@ -483,6 +496,22 @@ class LadderCog(commands.Cog):
     def __init__(self, deps: BotDeps, flows: Flows) -> None:
         self.deps = deps
         self.flows = flows
+
+
+def describe(**descriptions: str) -> Callable[[T], T]:
+    """``app_commands.describe`` whose descriptions discord.py hands to the translator.
+
+    discord.py translates an option's description only when it is a ``locale_str``; the cogs
+    write the catalog's English text, and this marks it, so each option carries its
+    ``description_localizations`` (:mod:`evoladder.bot.translator`).
+    """
+    marked = {name: app_commands.locale_str(text) for name, text in descriptions.items()}
+    return app_commands.describe(**marked)
+
+
+def choice(name: str, value: ChoiceT) -> app_commands.Choice[ChoiceT]:
+    """A fixed choice whose name is translated like a description (see :func:`describe`)."""
+    return app_commands.Choice(name=app_commands.locale_str(name), value=value)
 
 
 def ladder_command(

@@ -10,6 +10,9 @@ the player's client notifies them; they are recorded too, so /prune can remove t
 The admin log channel gets final, conflicted, aborted, abandoned and invalidated matches (the
 events' ``admin_log`` flag); a conflict pings the staff role, and only that role.
 
+Each player's messages are rendered in that player's stored language (:mod:`evoladder.bot.languages`),
+whatever task announced the event (often the opponent's click); the admin log is in English.
+
 Delivery goes through the outbound queue and never raises into the service that announced: the
 business write has committed already, and a player with closed DMs must not fail a match. All
 jobs for one player share the bucket ``user:<uid>``, so their order is kept: the details edit
@@ -35,10 +38,12 @@ from datetime import UTC
 
 import discord
 
+from evoladder.bot.languages import PlayerLanguages
 from evoladder.bot.outbound import Delivery, Outbound, Priority, channel_bucket, user_bucket
 from evoladder.bot.render import match as render
 from evoladder.bot.reply import Reply, message_kwargs
 from evoladder.game import GameData
+from evoladder.i18n import Catalog, using
 from evoladder.logging_setup import event as log_event
 from evoladder.services import events as ev
 from evoladder.services.dm_channels import DmChannels
@@ -61,6 +66,7 @@ class DiscordNotifier:
         *,
         outbound: Outbound,
         messages: MessageLog,
+        languages: PlayerLanguages,
         game: GameData,
         admin_log_channel_id: int | None,
         staff_role_id: int | None,
@@ -69,6 +75,7 @@ class DiscordNotifier:
     ) -> None:
         self._outbound = outbound
         self._messages = messages
+        self._languages = languages
         self._game = game
         self._admin_channel = admin_log_channel_id
         self._staff_role = staff_role_id
@@ -86,7 +93,11 @@ class DiscordNotifier:
         jobs: list[asyncio.Future[Delivery]] = []
         self._jobs, self._key = jobs, key
         try:
-            self._route(event)
+            if not isinstance(event, ev.LadderEvent):
+                log_event(log, "notifier.unknown_event", logging.WARNING, event=type(event).__name__)
+                return None
+            catalogs = {uid: await self._languages.catalog(uid) for uid in _recipients(event)}
+            self._route(event, catalogs)
         except Exception:
             log.exception("notifier.failed", extra={"fields": {"event": type(event).__name__}})
             failed: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
@@ -99,49 +110,48 @@ class DiscordNotifier:
 
     # -- routing ------------------------------------------------------------------------------
 
-    def _route(self, event: object) -> None:
-        if not isinstance(event, ev.LadderEvent):
-            log_event(log, "notifier.unknown_event", logging.WARNING, event=type(event).__name__)
-            return
+    def _route(self, event: ev.LadderEvent, catalogs: dict[int, Catalog]) -> None:
         priority = Priority.URGENT if isinstance(event, _URGENT) else Priority.NORMAL
         name = type(event).__name__
         if isinstance(event, ev.MatchFound):
-            self._match_found(event, priority, name)
+            self._match_found(event, priority, name, catalogs[event.discord_uid])
         elif isinstance(event, ev.DetailsRevealed):
-            self._edit_match_message(
-                event.discord_uid,
-                event.match_id,
-                render.details(event, self._game),
-                priority,
-                name,
-                resend=True,
-            )
+            with using(catalogs[event.discord_uid]):
+                details = render.details(event, self._game)
+            self._edit_match_message(event.discord_uid, event.match_id, details, priority, name, resend=True)
         else:
-            status = render.closed_status(event)
             match_id = getattr(event, "match_id", None)
             for uid in event.recipients:
-                line = render.player_text(event, uid, self._game)
-                if status is not None and match_id is not None:
-                    card = render.closed(match_id, status, line or "")
+                with using(catalogs[uid]):
+                    status = render.closed_status(event)
+                    line = render.player_text(event, uid, self._game)
+                    card = (
+                        render.closed(match_id, status, line or "")
+                        if status is not None and match_id is not None else None
+                    )
+                if card is not None and match_id is not None:
                     self._edit_match_message(uid, match_id, card, priority, name, resend=False)
                 if line is not None:
                     self._send_dm(
                         uid, Reply(content=line), kind=NOTICE, match_id=match_id, priority=priority, job=name
                     )
-        admin = render.admin_log(event, self._game, self._staff_role)
+        with using(self._languages.catalogs.english):
+            admin = render.admin_log(event, self._game, self._staff_role)
         if admin is not None:
             self._post_admin_log(admin, name)
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def _match_found(self, event: ev.MatchFound, priority: Priority, job: str) -> None:
+    def _match_found(self, event: ev.MatchFound, priority: Priority, job: str, catalog: Catalog) -> None:
         """The match card, rendered when it is sent (its deadline counts from then: the player's
-        own deadline, armed at delivery, can only be later); an edit when it was sent before."""
+        own deadline, armed at delivery, can only be later), in the player's language (``catalog``:
+        the outbound queue runs the job on its own task); an edit when it was sent before."""
         uid, match_id = event.discord_uid, event.match_id
 
         def card() -> Reply:
             deadline = event.confirm_deadline or self._clock.now().astimezone(UTC) + event.confirm_within
-            return render.match_found(event, self._game, deadline)
+            with using(catalog):
+                return render.match_found(event, self._game, deadline)
 
         async def edit_or_send() -> discord.Message:
             ref = await self._messages.latest(uid, MATCH_MESSAGE, match_id)
@@ -271,3 +281,11 @@ async def _receipt(jobs: list[asyncio.Future[Delivery]]) -> Receipt:
         return Receipt(True)
     refused = any(isinstance(r.error, discord.Forbidden | discord.NotFound) for r in results)
     return Receipt(False, unreachable=refused)
+
+
+def _recipients(event: ev.LadderEvent) -> tuple[int, ...]:
+    """The players ``event`` sends a message to (each gets it in their own language)."""
+    if isinstance(event, ev.MatchFound | ev.DetailsRevealed):
+        return (event.discord_uid,)
+    return tuple(event.recipients)
+

@@ -230,6 +230,11 @@ class ControlCharacters(ValidationError):
         )
 
 
+class UnknownLanguage(ValidationError):
+    def __init__(self) -> None:
+        super().__init__("language", "The ladder does not speak that language.", key="UnknownLanguage")
+
+
 class AlreadyActivated(LadderError):
     message = "Your account is already activated."
 

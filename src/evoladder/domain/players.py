@@ -49,6 +49,7 @@ class Player:
     version: int
     # The player chose to show their Discord name and BattleTag on their public web page.
     public_identity: bool = False
+    language: str = "en"  # the ladder language the player reads (evoladder.i18n.LANGUAGES)
 
     @property
     def has_accepted_terms(self) -> bool:

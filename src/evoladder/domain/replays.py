@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -72,7 +72,8 @@ EXPECTED_SPEED = "Faster"
 EXPECTED_DURATION = "Infinite"
 EXPECTED_LOCKED_ALLIANCES = "Yes"
 
-# Every text a player or an admin sees, in one place so it can be translated.
+# The English of every checklist line (logs, stored rows); players read the same keys in the
+# catalogs' ``[checks]`` section, in their language.
 MESSAGES: dict[str, str] = {
     "two_players.ok": "Two players.",
     "two_players.fail": "The replay has {count} players; a ladder game has exactly 2.",
@@ -269,15 +270,20 @@ class ModVerdict:
         return self.official or self.unverified
 
     def describe(self) -> str:
+        key, fields = self.message_key()
+        return message(key, **fields)
+
+    def message_key(self) -> tuple[str, dict[str, Any]]:
+        """The ``MESSAGES`` key that says what the verdict is, and its placeholders."""
         if self.official:
-            return message("mod.ok", region=self.region)
+            return "mod.ok", {"region": self.region}
         if self.unverified:
-            return message("mod.unverified", count=len(self.unexpected))
+            return "mod.unverified", {"count": len(self.unexpected)}
         if self.region is None:
-            return message("mod.none")
+            return "mod.none", {}
         if self.missing:
-            return message("mod.incomplete", count=len(self.missing))
-        return message("mod.unexpected", count=len(self.unexpected))
+            return "mod.incomplete", {"count": len(self.missing)}
+        return "mod.unexpected", {"count": len(self.unexpected)}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -409,11 +415,13 @@ class Check:
     id: CheckId
     passed: bool
     critical: bool
-    message: str
+    message: str  # English, as logged and stored; players read ``key`` in their catalog
+    key: str = ""  # the ``MESSAGES`` key, also the catalogs' key (section ``checks``)
+    fields: Mapping[str, Any] = field(default_factory=dict)  # the key's placeholders
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id.value, "passed": self.passed, "critical": self.critical,
-                "message": self.message}
+                "message": self.message, "key": self.key, "fields": dict(self.fields)}
 
 
 class Checklist:
@@ -581,7 +589,7 @@ def _races_match(players: Sequence[ReplayPlayer], facts: MatchFacts) -> bool:
 
 def _check(check_id: CheckId, passed: bool, **fields: object) -> Check:
     key = f"{check_id.value}.{'ok' if passed else 'fail'}"
-    return Check(check_id, passed, check_id in CRITICAL_CHECKS, message(key, **fields))
+    return Check(check_id, passed, check_id in CRITICAL_CHECKS, message(key, **fields), key, fields)
 
 
 def _two_players(replay: ParsedReplay) -> Check:
@@ -626,7 +634,8 @@ def _setting(check_id: CheckId, value: str | None, expected: str) -> Check:
 
 
 def _mod(verdict: ModVerdict) -> Check:
-    return Check(CheckId.MOD, verdict.passes, True, verdict.describe())
+    key, fields = verdict.message_key()
+    return Check(CheckId.MOD, verdict.passes, True, verdict.describe(), key, fields)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -12,11 +12,12 @@ How to add a text: ``README.md`` in this folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
+from typing import Any
 
-from evoladder.i18n.catalog import Catalog, build, read_raw
-from evoladder.i18n.context import active, active_language, english, set_for_task, using
+from evoladder.i18n.catalog import Catalog, Plural, build, read_raw
+from evoladder.i18n.context import active, active_language, english, using
 from evoladder.i18n.languages import (
     DISCORD_LOCALES,
     ENGLISH,
@@ -40,7 +41,6 @@ __all__ = [
     "english",
     "known",
     "language_for_locale",
-    "set_for_task",
     "using",
 ]
 
@@ -58,6 +58,11 @@ class Catalogs:
             raise ValueError("the English catalog is the fallback and must be loaded")
         self._by_language = MappingProxyType(dict(by_language))
         self.english = by_language[ENGLISH]
+        # English text -> its place (section, key[, code]): for texts that arrive as English
+        # (command descriptions, which discord.py holds as plain strings).
+        self._places: dict[str, tuple[Any, ...]] = {}
+        for place, text in _plain_texts(self.english.sections):
+            self._places.setdefault(text, place)
 
     @classmethod
     def load(cls, languages: Iterable[str] = LANGUAGES, *, pseudo: bool = False) -> Catalogs:
@@ -90,11 +95,42 @@ class Catalogs:
             return self.english
         return self._by_language.get(language, self.english)
 
+    def translate(self, english: str, language: str) -> str | None:
+        """The text ``english`` (a text of the English catalog) in ``language``; None when it is
+        not a catalog text."""
+        place = self._places.get(english)
+        if place is None:
+            return None
+        found: Any = self.get(language).sections
+        for part in place:
+            found = found.get(part) if isinstance(found, Mapping) else None
+        return found if isinstance(found, str) else None
+
     def for_locale(self, locale: object) -> Catalog:
         """The catalog for a Discord client's locale (``es-419`` -> Spanish)."""
-        return self.get(language_for_locale(locale))
+        return self.get(self.language_for(locale))
+
+    def language_for(self, locale: object) -> str:
+        """The ladder language for a client's locale; the pseudo-locale when it is loaded (tests)."""
+        if str(locale) == PSEUDO and PSEUDO in self._by_language:
+            return PSEUDO
+        return language_for_locale(locale)
 
 
 def territories_en() -> Mapping[str, str]:
     """CLDR's English territory names (the pseudo-locale's countries are drawn from them)."""
     return cldr(ENGLISH)[2]
+
+
+def _plain_texts(
+    tree: Mapping[Any, Any], path: tuple[Any, ...] = ()
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(place, text) of every plain text of a catalog (plural tables are not plain texts)."""
+    for key, value in tree.items():
+        place = (*path, key)
+        if isinstance(value, Plural):
+            continue
+        if isinstance(value, str):
+            yield place, value
+        elif isinstance(value, Mapping):
+            yield from _plain_texts(value, place)

@@ -10,9 +10,7 @@ two players' answers; with nothing set, texts are English.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cache
 
 from evoladder.i18n.catalog import Catalog, NumberFormat, build, english_plural, read_raw
@@ -39,16 +37,28 @@ def active_language() -> str:
     return catalog.language if catalog is not None else "en"
 
 
-@contextmanager
-def using(catalog: Catalog) -> Iterator[Catalog]:
-    """Render in ``catalog`` until the block ends (then the previous language is back)."""
-    token = _ACTIVE.set(catalog)
-    try:
-        yield catalog
-    finally:
-        _ACTIVE.reset(token)
+class using:
+    """Render in ``catalog`` until the block ends; then the language before the block is back.
 
+    :meth:`switch` changes the language inside the block (the interaction wrapper starts in the
+    client's language and switches to the stored one once the guard has read the record).
+    """
 
-def set_for_task(catalog: Catalog) -> None:
-    """Render the rest of the current task in ``catalog`` (a task that serves one player)."""
-    _ACTIVE.set(catalog)
+    __slots__ = ("_catalog", "_token")
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._token: Token[Catalog | None] | None = None
+
+    def __enter__(self) -> using:
+        self._token = _ACTIVE.set(self._catalog)
+        return self
+
+    def switch(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        _ACTIVE.set(catalog)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _ACTIVE.reset(self._token)  # back to the value before __enter__, switches included
+            self._token = None

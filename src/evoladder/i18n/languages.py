@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 
 ENGLISH = "en"
 LANGUAGES: tuple[str, ...] = ("en", "es", "ko", "ru", "zh-CN")
+# Each language named in itself: the language choices show these, the same in every language
+# (a player finds their own language by its own name, whatever the client is set to).
+ENDONYMS: Mapping[str, str] = MappingProxyType(
+    {"en": "English", "es": "Español", "ko": "한국어", "ru": "Русский", "zh-CN": "简体中文"}
+)
 # A test-only language: English with every letter accented and every text lengthened, so a text
 # that did not come from a catalog (or a layout that breaks with longer words) shows at once.
 PSEUDO = "en-XA"

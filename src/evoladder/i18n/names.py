@@ -9,7 +9,11 @@ name, the one every client's lobby shows, so maps keep the data's name in every 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from evoladder.game.models import Country, Race, Region
+from evoladder.i18n import Catalogs
+from evoladder.i18n.native_names import NATIVE_NAMES
 from evoladder.i18n.text import countries, races, regions, servers
 
 
@@ -33,3 +37,15 @@ def region(found: Region) -> str:
 
 def server(code: str, default: str) -> str:
     return servers.get(code, default)
+
+
+def search_names(catalogs: Catalogs | None) -> Mapping[str, tuple[str, ...]]:
+    """Country names players may type, by code: the native names plus each catalog's names."""
+    found: dict[str, list[str]] = {code: list(n) for code, n in NATIVE_NAMES.items()}
+    if catalogs is not None:
+        for language in catalogs.languages:
+            for code, name in catalogs.get(language).sections.get("countries", {}).items():
+                listed = found.setdefault(str(code), [])
+                if name not in listed:
+                    listed.append(str(name))
+    return {code: tuple(n) for code, n in found.items()}

@@ -204,8 +204,8 @@ class Sandbox:
     def staff_role(self) -> Role:
         return self.discord.staff_role
 
-    def player(self, name: str | None = None) -> VirtualPlayer:
-        return self.discord.player(name)
+    def player(self, name: str | None = None, *, locale: str = "en-US") -> VirtualPlayer:
+        return self.discord.player(name, locale=locale)
 
     def env(self) -> dict[str, str]:
         """Environment for an external ``evoladder run`` to attach to this server (attach mode)."""

@@ -34,6 +34,15 @@ LINK_STYLE, PREMIUM_STYLE = 5, 6
 SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
 SUBCOMMAND_TYPES = frozenset({1, 2})
 COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
+# Discord's locales: the only keys a name_localizations or description_localizations may have.
+LOCALES = (
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
+    "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN",
+    "ja", "zh-TW", "ko",
+)
+NAME_MAX = 32
+DESCRIPTION_MAX = 100
+CHOICE_NAME_MAX = 100
 
 Body = Mapping[str, Any]
 
@@ -335,7 +344,8 @@ def command_problems(command: Mapping[str, Any], path: Path = ()) -> list[FieldE
             _err((*path, "description"), "APPLICATION_COMMAND_DESCRIPTION_NOT_ALLOWED",
                  "Only chat input commands may have a description")
         )
-    if _command_size(command) > COMMAND_SIZE_MAX:
+    problems += _localization_problems(command, path, NAME_MAX, DESCRIPTION_MAX)
+    if max(_command_size(command, locale) for locale in (None, *LOCALES)) > COMMAND_SIZE_MAX:
         problems.append(
             _err(path, "APPLICATION_COMMAND_TOO_LARGE",
                  f"Command exceeds maximum size ({COMMAND_SIZE_MAX})")
@@ -385,7 +395,9 @@ def _option_problems(
             _err((*path, "autocomplete"), "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_WITH_CHOICES",
                  "Autocomplete cannot be set on an option with choices")
         )
+    problems += _localization_problems(option, path, NAME_MAX, DESCRIPTION_MAX)
     for j, choice in enumerate(option.get("choices") or []):
+        problems += _localization_problems(choice, (*path, "choices", j), CHOICE_NAME_MAX, None)
         value = choice.get("value")
         if isinstance(value, str) and len(value) > CHOICE_VALUE_MAX:
             problems.append(
@@ -397,8 +409,51 @@ def _option_problems(
     return problems
 
 
-def _command_size(node: Mapping[str, Any]) -> int:
-    size = len(str(node.get("name") or "")) + len(str(node.get("description") or ""))
+def _command_size(node: Mapping[str, Any], locale: str | None = None) -> int:
+    """Names, descriptions and choices of a command as a client in ``locale`` sees them (its
+    localization where there is one): Discord holds every locale to the 4,000 characters."""
+    size = len(_localized(node, "name", locale)) + len(_localized(node, "description", locale))
     for choice in node.get("choices") or []:
-        size += len(str(choice.get("name") or "")) + len(str(choice.get("value") or ""))
-    return size + sum(_command_size(o) for o in node.get("options") or [])
+        size += len(_localized(choice, "name", locale)) + len(str(choice.get("value") or ""))
+    return size + sum(_command_size(o, locale) for o in node.get("options") or [])
+
+
+def _localized(node: Mapping[str, Any], key: str, locale: str | None) -> str:
+    localizations = node.get(f"{key}_localizations") or {}
+    if locale is not None and isinstance(localizations, Mapping) and locale in localizations:
+        return str(localizations[locale] or "")
+    return str(node.get(key) or "")
+
+
+def _localization_problems(
+    node: Mapping[str, Any], path: Path, name_max: int, description_max: int | None
+) -> list[FieldError]:
+    """``name_localizations`` and ``description_localizations`` as Discord checks them: keys
+    among its locales, values held to the base field's length (a name also to its pattern)."""
+    problems: list[FieldError] = []
+    for key, limit in (("name", name_max), ("description", description_max)):
+        localizations = node.get(f"{key}_localizations")
+        if not localizations:
+            continue
+        if limit is None:
+            problems.append(_err((*path, f"{key}_localizations"), "BASE_TYPE_INVALID", "Not allowed here"))
+            continue
+        if not isinstance(localizations, Mapping):
+            problems.append(
+                _err((*path, f"{key}_localizations"), "DICT_TYPE_CONVERT",
+                     "Only dictionaries may be used in a DictType")
+            )
+            continue
+        for locale, value in localizations.items():
+            where = (*path, f"{key}_localizations", str(locale))
+            if locale not in LOCALES:
+                problems.append(
+                    _err(where, "BASE_TYPE_CHOICES", f"Value must be one of {tuple(LOCALES)!r}.")
+                )
+            elif not isinstance(value, str) or not 1 <= len(value) <= limit:
+                problems.append(
+                    _err(where, "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {limit} in length.")
+                )
+            elif key == "name" and limit == NAME_MAX and _name_problems(value, where):
+                problems.append(_err(where, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"))
+    return problems

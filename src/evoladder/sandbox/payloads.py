@@ -252,7 +252,7 @@ def interaction(state: State, i: Interaction, cdn_base: str) -> Json:
         "channel_id": str(i.channel_id),
         "channel": channel(state, ch),
         "app_permissions": str(state.permissions(i.guild_id, state.bot.id)) if i.guild_id else "0",
-        "locale": LOCALE,
+        "locale": state.users[i.user_id].locale,
         "entitlements": [],
         "entitlement_sku_ids": [],
         "authorizing_integration_owners": _owners(i),
@@ -263,8 +263,9 @@ def interaction(state: State, i: Interaction, cdn_base: str) -> Json:
         m = state.member(i.guild_id, i.user_id)
         perms = str(state.permissions(i.guild_id, i.user_id))
         payload["guild_id"] = str(i.guild_id)
-        payload["guild"] = {"id": str(i.guild_id), "locale": LOCALE, "features": []}
-        payload["guild_locale"] = LOCALE
+        guild_locale = state.users[i.user_id].guild_locale or LOCALE
+        payload["guild"] = {"id": str(i.guild_id), "locale": guild_locale, "features": []}
+        payload["guild_locale"] = guild_locale
         payload["member"] = member(state, m) | {"permissions": perms}
     else:
         payload["user"] = user(state.users[i.user_id])

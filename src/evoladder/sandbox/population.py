@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NO_RACE = "-"  # the queue view's "no race of this game" option
+# Client locales handed out in turn: the ladder's five languages (Spanish both ways Discord has it).
+LOCALES = ("en-US", "ko", "zh-CN", "ru", "es-419", "es-ES")
 CONFIRM_ID = re.compile(r"^evo:match:(\d+):confirm$")
 FOREVER = 7 * 24 * 3600.0  # "wait as long as it takes": the population is stopped from outside
 
@@ -78,7 +80,7 @@ class Arena(Protocol):
     @property
     def services(self) -> Services: ...
 
-    def player(self, name: str | None = None) -> VirtualPlayer: ...
+    def player(self, name: str | None = None, *, locale: str = "en-US") -> VirtualPlayer: ...
 
 NAMES = (
     "Zeratul", "Artanis", "Raynor", "Kerrigan", "Fenix", "Tassadar", "Duran", "Stukov", "Mengsk",
@@ -174,7 +176,9 @@ class Population:
         base = NAMES[index % len(NAMES)]
         suffix = "" if index < len(NAMES) else _letters(index // len(NAMES))
         main_id = (base[: 12 - len(suffix)] + suffix)
-        player = self.sandbox.player(main_id.lower())
+        # The ladder's players are Korean, Chinese, Russian, Spanish- and English-speaking: each
+        # virtual player's client gets one of those locales, so a run shows the five languages.
+        player = self.sandbox.player(main_id.lower(), locale=LOCALES[index % len(LOCALES)])
         rng = random.Random(self._rng.random())
         # Even members lean Brood War, odd ones StarCraft II: both sides of every wave have people.
         side = Game.BW if index % 2 == 0 else Game.SC2

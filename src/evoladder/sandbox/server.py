@@ -200,11 +200,14 @@ class LocalDiscord:
 
     def player(
         self, name: str | None = None, *, roles: Iterable[Role] = (), guild: Guild | None = None,
-        dms_open: bool = True,
+        dms_open: bool = True, locale: str = "en-US", guild_locale: str | None = None,
     ) -> VirtualPlayer:
-        """A new user, member of the guild with ``roles``, acting in the bot's DM by default."""
+        """A new user, member of the guild with ``roles``, acting in the bot's DM by default;
+        ``locale`` is their client's language (sent with each interaction, as Discord does)."""
         user = self.create_user(name or f"player{len(self.state.users)}")
         user.dms_open = dms_open
+        user.locale = locale
+        user.guild_locale = guild_locale
         self.add_member(user, guild=guild, roles=roles)
         return VirtualPlayer(self, user)
 

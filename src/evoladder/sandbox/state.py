@@ -35,6 +35,10 @@ class User:
     global_name: str | None = None
     bot: bool = False
     dms_open: bool = True
+    # What the user's Discord client is set to (an interaction's ``locale``), and the locale the
+    # guild shows them (``guild_locale``: the guild's preferred locale unless set here).
+    locale: str = "en-US"
+    guild_locale: str | None = None
 
     @property
     def mention(self) -> str:

@@ -30,12 +30,14 @@ from evoladder.domain.errors import (
     NotAuthorized,
     PlayerNotFound,
     UnknownCountry,
+    UnknownLanguage,
     UnknownRegion,
 )
 from evoladder.domain.identity import validate_identity
 from evoladder.domain.players import ChangedBy, Player, PlayerState, aborts_left_now
 from evoladder.game import GameData
 from evoladder.game.models import Country, Region
+from evoladder.i18n.languages import LANGUAGES
 from evoladder.logging_setup import event
 from evoladder.services.leaderboard import display_name
 from evoladder.services.ports import Clock
@@ -169,12 +171,13 @@ class AccountService:
         self.writer = PlayerWriter(db=db, clock=clock, read_models=read_models)
         self._folded = [(fold(c.name), c.code.casefold(), c) for c in game.countries.values()]
 
-    async def ensure_player(self, discord_uid: int, username: str) -> Player:
+    async def ensure_player(self, discord_uid: int, username: str, language: str = "en") -> Player:
         """The player's record, created on first contact; a changed Discord username is stored.
 
         Reads without the write lock first: the common case (known player, same name) writes
         nothing. Creation is ``INSERT ... ON CONFLICT DO NOTHING``, so two first interactions at
-        the same instant both succeed.
+        the same instant both succeed. ``language`` (from the Discord client's locale) is stored
+        only at creation: afterwards the player's own choice (/setup, /language) stands.
         """
         username = username[:USERNAME_MAX]
         async with self._db.read() as uow:
@@ -182,7 +185,7 @@ class AccountService:
         if player is None:
             now = self._clock.now()
             async with self._db.transaction() as uow:
-                created = await uow.players.insert_if_absent(discord_uid, username, now)
+                created = await uow.players.insert_if_absent(discord_uid, username, now, language)
                 player = await uow.players.get(discord_uid)
             assert player is not None
             if created:
@@ -194,6 +197,19 @@ class AccountService:
             discord_uid, _set(discord_username=username), changed_by=ChangedBy.SYSTEM
         )
         return change.player
+
+    async def set_language(self, discord_uid: int, language: str) -> Player:
+        """Store the language the ladder speaks to the player (logged like every player field)."""
+        if language not in LANGUAGES:
+            raise UnknownLanguage()
+        change = await self.writer.change(discord_uid, _set(language=language), changed_by=ChangedBy.PLAYER)
+        return change.player
+
+    async def language_of(self, discord_uid: int) -> str:
+        """The player's stored language (English for someone the ladder has never seen)."""
+        async with self._db.read() as uow:
+            player = await uow.players.get(discord_uid)
+        return player.language if player is not None else "en"
 
     async def get_player(self, discord_uid: int) -> Player:
         async with self._db.read() as uow:
@@ -254,9 +270,13 @@ class AccountService:
         *,
         changed_by: ChangedBy = ChangedBy.PLAYER,
         changed_by_uid: int | None = None,
+        language: str | None = None,
     ) -> SetupResult:
-        """Store a validated setup: one log row per changed field; the setup date is set once."""
+        """Store a validated setup: one log row per changed field; the setup date is set once.
+        ``language`` (the form's language select) is stored with it when given."""
         draft = self.validate_setup(main_id, battletag, alt_ids, country, region)
+        if language is not None and language not in LANGUAGES:
+            raise UnknownLanguage()
 
         async def decide(_uow: UnitOfWork, player: Player, now: datetime) -> Mapping[str, Any]:
             values: dict[str, Any] = {
@@ -266,6 +286,8 @@ class AccountService:
                 "country": draft.country.code,
                 "region": draft.region.code,
             }
+            if language is not None:
+                values["language"] = language
             if player.completed_setup_date is None:
                 values["completed_setup_date"] = now
             return values

@@ -53,6 +53,7 @@ POLICIES: Mapping[str, Policy] = MappingProxyType(
     {
         "termsofservice": Policy(terms=False),
         "help": Policy(terms=False),
+        "language": Policy(terms=False),
         "prune": Policy(terms=False),
         "admin": Policy(terms=False),
         "setup": Policy(),
@@ -94,12 +95,13 @@ class CommandGuard:
         self._activation_required = activation_required
         self._policies = policies
 
-    async def check(self, discord_uid: int, username: str, command: str) -> Player:
-        """The player's record if ``command`` may run now; otherwise the typed error."""
+    async def check(self, discord_uid: int, username: str, command: str, language: str = "en") -> Player:
+        """The player's record if ``command`` may run now; otherwise the typed error.
+        ``language`` (the client's) is stored only when this first contact creates the record."""
         username = username[:USERNAME_MAX]
         player = self._cache.get(discord_uid)
         if player is None or player.discord_username != username:
-            player = await self._load(discord_uid, username)
+            player = await self._load(discord_uid, username, language)
         self.enforce(player, self._policies.get(command, DEFAULT_POLICY))
         return player
 
@@ -115,8 +117,8 @@ class CommandGuard:
         if player.state not in policy.states:
             raise state_error(player.state, policy.states)
 
-    async def _load(self, discord_uid: int, username: str) -> Player:
+    async def _load(self, discord_uid: int, username: str, language: str) -> Player:
         ticket = self._cache.ticket(discord_uid)
-        player = await self._accounts.ensure_player(discord_uid, username)
+        player = await self._accounts.ensure_player(discord_uid, username, language)
         self._cache.put(player, ticket)
         return player

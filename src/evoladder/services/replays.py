@@ -476,8 +476,10 @@ def checks_from(raw: object) -> tuple[Check, ...]:
     for item in raw:
         if not isinstance(item, dict) or item.get("id") not in _CHECK_IDS:
             continue
+        fields = item.get("fields")
         out.append(Check(CheckId(item["id"]), bool(item.get("passed")), bool(item.get("critical")),
-                         str(item.get("message", ""))))
+                         str(item.get("message", "")), str(item.get("key", "")),
+                         fields if isinstance(fields, dict) else {}))
     return tuple(out)
 
 

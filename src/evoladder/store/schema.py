@@ -67,6 +67,8 @@ players = Table(
     Column("version", Integer, nullable=False, default=1),
     # Shows the Discord name and BattleTag on the player's public web page (off unless chosen).
     Column("public_identity", Boolean, nullable=False, default=False, server_default=false()),
+    # the language the ladder speaks to the player (evoladder.i18n: en, es, ko, ru, zh-CN)
+    Column("language", String(8), nullable=False, server_default="en"),
     CheckConstraint("state IN ('idle', 'queueing', 'in_match')", name="state"),
     Index("ix_players_discord_username", "discord_username"),
 )

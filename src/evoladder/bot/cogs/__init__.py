@@ -2,7 +2,8 @@
 
 Adding a feature: write ``cogs/<feature>.py`` with a :class:`~evoladder.bot.interaction.LadderCog`
 subclass (its ``dynamic_items`` list its persistent buttons), its renderers in
-``render/<feature>.py`` and its text in ``strings/<feature>.py``, then add the class here.
+``render/<feature>.py`` and its text in the catalogs (``evoladder/i18n/README.md``), then add the
+class here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from evoladder.bot.cogs.activation import ActivationCog
 from evoladder.bot.cogs.admin import AdminCog
 from evoladder.bot.cogs.country import CountryCog
 from evoladder.bot.cogs.help import HelpCog
+from evoladder.bot.cogs.language import LanguageCog
 from evoladder.bot.cogs.leaderboard import LeaderboardCog
 from evoladder.bot.cogs.match import MatchCog
 from evoladder.bot.cogs.ping import PingCog
@@ -29,6 +31,7 @@ FEATURE_COGS: tuple[type[LadderCog], ...] = (
     SetupCog,
     CountryCog,
     ActivationCog,
+    LanguageCog,
     ProfileCog,
     LeaderboardCog,
     PruneCog,

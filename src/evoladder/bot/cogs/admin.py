@@ -16,7 +16,7 @@ from discord.ext import commands
 from evoladder.bot.cogs.admin_base import AdminCommands, Reason, admin_command, user_id
 from evoladder.bot.cogs.admin_matches import AdminMatchCommands
 from evoladder.bot.cogs.admin_players import AdminPlayerCommands
-from evoladder.bot.interaction import Call
+from evoladder.bot.interaction import Call, describe
 from evoladder.bot.render import admin as render
 from evoladder.bot.reply import Reply
 from evoladder.i18n.text import admin as text
@@ -34,7 +34,7 @@ class AdminLadderCommands(AdminCommands):
         call.checkpoint("reads")
         return render.snapshot(found)
 
-    @app_commands.describe(count=text.OPT_COUNT, reason=text.OPT_REASON)
+    @describe(count=text.OPT_COUNT, reason=text.OPT_REASON)
     @admin_command(name="codes_create", description=text.CODES_CREATE_DESCRIPTION)
     async def codes_create(self, call: Call, count: CodeCount, reason: Reason) -> Reply:
         """The codes are shown once (inline and as a file) and never logged."""
@@ -42,7 +42,7 @@ class AdminLadderCommands(AdminCommands):
         call.checkpoint("reads")
         return render.codes_created(batch)
 
-    @app_commands.describe(batch=text.OPT_BATCH)
+    @describe(batch=text.OPT_BATCH)
     @admin_command(name="codes_list", description=text.CODES_LIST_DESCRIPTION)
     async def codes_list(self, call: Call, batch: Batch | None = None) -> Reply:
         """Without a batch: the batches with their unused counts; with one: its unused codes."""
@@ -60,7 +60,7 @@ class AdminLadderCommands(AdminCommands):
         call.checkpoint("reads")
         return render.staff(roles, names)
 
-    @app_commands.describe(user=text.OPT_STAFF, reason=text.OPT_REASON)
+    @describe(user=text.OPT_STAFF, reason=text.OPT_REASON)
     @admin_command(name="admin_add", description=text.ADMIN_ADD_DESCRIPTION)
     async def admin_add(self, call: Call, user: StaffId, reason: Reason) -> Reply:
         """Owners only (the service checks); the new admin needs no player record."""
@@ -68,7 +68,7 @@ class AdminLadderCommands(AdminCommands):
         await self.deps.admin_players.add_admin(call.uid, uid, reason)
         return Reply(content=text.ADMIN_ADDED.format(user=f"<@{uid}>"))
 
-    @app_commands.describe(user=text.OPT_STAFF, reason=text.OPT_REASON)
+    @describe(user=text.OPT_STAFF, reason=text.OPT_REASON)
     @admin_command(name="admin_remove", description=text.ADMIN_REMOVE_DESCRIPTION)
     async def admin_remove(self, call: Call, user: StaffId, reason: Reason) -> Reply:
         uid = user_id(user)

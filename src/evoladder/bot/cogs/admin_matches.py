@@ -12,7 +12,7 @@ from discord import app_commands
 
 from evoladder.bot.cogs.admin_base import AdminCommands, Reason, admin_command
 from evoladder.bot.components.admin import confirmation
-from evoladder.bot.interaction import Call
+from evoladder.bot.interaction import Call, choice, describe
 from evoladder.bot.render import admin as render
 from evoladder.bot.reply import Reply
 from evoladder.domain.match_state import Resolution
@@ -21,12 +21,12 @@ from evoladder.services.admin_players import require_reason
 
 MatchId = app_commands.Range[int, 1, 2_147_483_647]
 OUTCOMES = [
-    app_commands.Choice(name=name, value=value) for value, name in text.table("OUTCOME_CHOICES").items()
+    choice(name, value) for value, name in text.table("OUTCOME_CHOICES").items()
 ]
 
 
 class AdminMatchCommands(AdminCommands):
-    @app_commands.describe(match_id=text.OPT_MATCH_ID)
+    @describe(match_id=text.OPT_MATCH_ID)
     @admin_command(name="match", description=text.MATCH_DESCRIPTION)
     async def match(self, call: Call, match_id: MatchId) -> Reply:
         """The match file; the stored replays are attached when they fit on one message."""
@@ -34,7 +34,7 @@ class AdminMatchCommands(AdminCommands):
         call.checkpoint("reads")
         return render.match_file(found, self.deps.game)
 
-    @app_commands.describe(match_id=text.OPT_MATCH_ID, outcome=text.OPT_OUTCOME, reason=text.OPT_REASON)
+    @describe(match_id=text.OPT_MATCH_ID, outcome=text.OPT_OUTCOME, reason=text.OPT_REASON)
     @app_commands.choices(outcome=OUTCOMES)
     @admin_command(name="resolve", description=text.RESOLVE_DESCRIPTION)
     async def resolve(self, call: Call, match_id: MatchId, outcome: str, reason: Reason) -> Reply:
@@ -49,7 +49,7 @@ class AdminMatchCommands(AdminCommands):
 
         return confirmation(call.uid, render.resolve_question(preview, why), apply)
 
-    @app_commands.describe(reason=text.OPT_REASON)
+    @describe(reason=text.OPT_REASON)
     @admin_command(name="clear_queue", description=text.CLEAR_QUEUE_DESCRIPTION)
     async def clear_queue(self, call: Call, reason: Reason) -> Reply:
         """Preview how many are queued, then remove everyone on Confirm (each is told)."""

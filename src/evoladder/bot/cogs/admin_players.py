@@ -15,7 +15,7 @@ from discord import app_commands
 
 from evoladder.bot.cogs.admin_base import AdminCommands, PlayerName, Reason, admin_command, display, user_id
 from evoladder.bot.components.admin import confirmation
-from evoladder.bot.interaction import Call
+from evoladder.bot.interaction import Call, describe
 from evoladder.bot.render import admin as render
 from evoladder.bot.reply import Reply
 from evoladder.domain.errors import TargetPlayerNotFound, ValidationError
@@ -25,7 +25,7 @@ from evoladder.services.admin_players import require_reason
 
 
 class AdminPlayerCommands(AdminCommands):
-    @app_commands.describe(user=text.OPT_USER, uid=text.OPT_UID, username=text.OPT_NAME)
+    @describe(user=text.OPT_USER, uid=text.OPT_UID, username=text.OPT_NAME)
     @admin_command(name="player", description=text.PLAYER_DESCRIPTION)
     async def player(
         self,
@@ -45,7 +45,7 @@ class AdminPlayerCommands(AdminCommands):
             raise TargetPlayerNotFound()
         return render.player_files(files, self.deps.game)
 
-    @app_commands.describe(
+    @describe(
         player=text.OPT_PLAYER,
         race=text.OPT_RACE,
         value=text.OPT_VALUE,
@@ -90,14 +90,14 @@ class AdminPlayerCommands(AdminCommands):
             if typed in race.code.casefold() or typed in race.name.casefold()
         ][:25]
 
-    @app_commands.describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
+    @describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
     @admin_command(name="remove_queue", description=text.REMOVE_QUEUE_DESCRIPTION)
     async def remove_queue(self, call: Call, player: PlayerName, reason: Reason) -> Reply:
         target = await self.target(call, player)
         await self.console.remove_from_queue(call.uid, target.discord_uid, reason)
         return Reply(content=text.REMOVED_DONE.format(name=display(target)))
 
-    @app_commands.describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
+    @describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
     @admin_command(name="unblock_queue", description=text.UNBLOCK_DESCRIPTION)
     async def unblock_queue(self, call: Call, player: PlayerName, reason: Reason) -> Reply:
         """Back to idle when nothing backs the player's queueing / in-match state any more."""
@@ -105,7 +105,7 @@ class AdminPlayerCommands(AdminCommands):
         unblocked = await self.console.unblock(call.uid, target.discord_uid, reason)
         return Reply(content=render.unblocked(display(target), unblocked))
 
-    @app_commands.describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
+    @describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
     @admin_command(name="ban", description=text.BAN_DESCRIPTION)
     async def ban(self, call: Call, player: PlayerName, reason: Reason) -> Reply:
         """Preview what the ban ends (queue entry, open match), then ban on Confirm."""
@@ -120,14 +120,14 @@ class AdminPlayerCommands(AdminCommands):
 
         return confirmation(call.uid, render.ban_question(preview, why), apply)
 
-    @app_commands.describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
+    @describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
     @admin_command(name="unban", description=text.UNBAN_DESCRIPTION)
     async def unban(self, call: Call, player: PlayerName, reason: Reason) -> Reply:
         target = await self.target(call, player)
         await self.deps.admin_players.unban(call.uid, target.discord_uid, reason)
         return Reply(content=text.UNBAN_DONE.format(name=display(target)))
 
-    @app_commands.describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
+    @describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
     @admin_command(name="reset_aborts", description=text.RESET_ABORTS_DESCRIPTION)
     async def reset_aborts(self, call: Call, player: PlayerName, reason: Reason) -> Reply:
         target = await self.target(call, player)

@@ -15,9 +15,10 @@ from discord import app_commands
 from evoladder.bot.components.country import COUNTRY_ITEMS, preview_view
 from evoladder.bot.countries import CountrySearch
 from evoladder.bot.deps import BotDeps
-from evoladder.bot.interaction import Call, Flows, LadderCog, ladder_command
+from evoladder.bot.interaction import Call, Flows, LadderCog, describe, ladder_command
 from evoladder.bot.render import accounts as render
 from evoladder.bot.reply import Reply
+from evoladder.i18n import using
 from evoladder.i18n.text import accounts as text
 
 
@@ -26,9 +27,9 @@ class CountryCog(LadderCog):
 
     def __init__(self, deps: BotDeps, flows: Flows) -> None:
         super().__init__(deps, flows)
-        self.search = CountrySearch(deps.accounts, deps.game)
+        self.search = CountrySearch(deps.accounts, deps.game, catalogs=deps.catalogs)
 
-    @app_commands.describe(country=text.SETCOUNTRY_OPTION)
+    @describe(country=text.SETCOUNTRY_OPTION)
     @ladder_command(name="setcountry", description=text.SETCOUNTRY_DESCRIPTION)
     async def setcountry(self, call: Call, country: str) -> Reply:
         chosen = self.search.resolve(country)
@@ -42,4 +43,5 @@ class CountryCog(LadderCog):
     async def country_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return self.search.choices(current)
+        with using(self.deps.languages.catalog_now(interaction.user.id, interaction.locale)):
+            return self.search.choices(current)

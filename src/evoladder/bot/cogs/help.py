@@ -14,6 +14,7 @@ from __future__ import annotations
 from evoladder.bot.interaction import Call, LadderCog, iter_commands, ladder_command
 from evoladder.bot.render import help as render
 from evoladder.bot.reply import Reply
+from evoladder.i18n import active_language
 from evoladder.i18n.text import help as text
 
 
@@ -23,8 +24,10 @@ class HelpCog(LadderCog):
         tree = call.interaction.client.tree
         is_admin = await self.deps.roster.role_of(call.uid) is not None
         commands = list(iter_commands(tree))
+        catalogs, language = self.deps.catalogs, active_language()
         lines = [
-            render.CommandLine(c.qualified_name, c.description)
+            # discord.py holds the English descriptions; the reader gets their language's
+            render.CommandLine(c.qualified_name, catalogs.translate(c.description, language) or c.description)
             for c in commands
             if is_admin or not _is_admin_command(c.qualified_name)
         ]

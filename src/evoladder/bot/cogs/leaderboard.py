@@ -15,12 +15,12 @@ from discord import app_commands
 from evoladder.bot.components.leaderboard import LEADERBOARD_ITEMS, BoardState, board_reply
 from evoladder.bot.countries import CountrySearch
 from evoladder.bot.deps import BotDeps
-from evoladder.bot.interaction import Call, Flows, LadderCog, ladder_command
+from evoladder.bot.interaction import Call, Flows, LadderCog, describe, ladder_command
 from evoladder.bot.reply import Reply
 from evoladder.domain.errors import UnknownRace
 from evoladder.domain.ranks import LETTERS
 from evoladder.game import GameData
-from evoladder.i18n import names
+from evoladder.i18n import names, using
 from evoladder.i18n.text import leaderboard as text
 from evoladder.services.accounts import fold
 
@@ -62,10 +62,10 @@ class LeaderboardCog(LadderCog):
 
     def __init__(self, deps: BotDeps, flows: Flows) -> None:
         super().__init__(deps, flows)
-        self.countries = CountrySearch(deps.accounts, deps.game)
+        self.countries = CountrySearch(deps.accounts, deps.game, catalogs=deps.catalogs)
         self.race_names = race_names(deps.game)
 
-    @app_commands.describe(
+    @describe(
         race=text.RACE_OPTION,
         country=text.COUNTRY_OPTION,
         rank=text.RANK_OPTION,
@@ -101,10 +101,12 @@ class LeaderboardCog(LadderCog):
     async def race_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return races_matching(self.deps.game, current)
+        with using(self.deps.languages.catalog_now(interaction.user.id, interaction.locale)):
+            return races_matching(self.deps.game, current)
 
     @leaderboard.autocomplete("country")
     async def country_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return self.countries.choices(current)
+        with using(self.deps.languages.catalog_now(interaction.user.id, interaction.locale)):
+            return self.countries.choices(current)

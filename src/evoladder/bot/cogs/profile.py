@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from evoladder.bot.interaction import Call, LadderCog, ladder_command
+from evoladder.bot.interaction import Call, LadderCog, describe, ladder_command
 from evoladder.bot.render import profile as render
 from evoladder.bot.render.markdown import plain
 from evoladder.bot.reply import Reply
@@ -22,7 +22,7 @@ QUERY_MAX = 100
 
 
 class ProfileCog(LadderCog):
-    @app_commands.describe(player=text.PLAYER_OPTION)
+    @describe(player=text.PLAYER_OPTION)
     @ladder_command(name="profile", description=text.PROFILE_DESCRIPTION)
     async def profile(self, call: Call, player: app_commands.Range[str, 1, QUERY_MAX] | None = None) -> Reply:
         if player is None:  # the caller's own: the guard just read their record

@@ -56,6 +56,7 @@ from evoladder.bot.outbound import Delivery, Priority, user_bucket
 from evoladder.bot.render import queue as render
 from evoladder.bot.reply import Reply
 from evoladder.domain.errors import NotQueued
+from evoladder.i18n import Catalog, active, using
 from evoladder.i18n.text import queue as text
 from evoladder.logging_setup import event
 from evoladder.services.queue import QueueStatus, SearchingView
@@ -68,11 +69,13 @@ MIN_PAUSE = 1.0  # the refresh loop never spins faster than this (e.g. on a froz
 
 @dataclass(frozen=True, slots=True)
 class _Tracked:
-    """One searching message and the entry it shows (an entry does not change while queued)."""
+    """One searching message and the entry it shows (an entry does not change while queued),
+    and the catalog of the player's language: the refreshes run on the bot's own task."""
 
     entry: SearchingView
     channel_id: int
     message_id: int
+    catalog: Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +122,8 @@ class SearchingMessages:
     # -- what the controls tell it (see components.queue.SearchingBoard) ----------------------
 
     def track(self, entry: SearchingView, channel_id: int, message_id: int) -> None:
-        self._tracked[entry.discord_uid] = _Tracked(entry, channel_id, message_id)
+        """Keep the message current (called in the player's own interaction: their language)."""
+        self._tracked[entry.discord_uid] = _Tracked(entry, channel_id, message_id, active())
 
     def close(self, discord_uid: int, embed: discord.Embed, clicked: tuple[int, int] | None) -> None:
         """Stop refreshing the player's message and give it (and the clicked one) ``embed``."""
@@ -152,7 +156,8 @@ class SearchingMessages:
     async def _close_departed(self, uid: int) -> None:
         tracked = self._tracked.pop(uid)
         match = await self._deps.matches.current_for(uid)
-        embed = render.matched(match.id) if match is not None else render.no_longer_queued()
+        with using(tracked.catalog):
+            embed = render.matched(match.id) if match is not None else render.no_longer_queued()
         self._submit_edit(uid, tracked.channel_id, tracked.message_id, embed, closed_view(), Priority.NORMAL)
 
     def _submit_refresh(self, uid: int) -> bool:
@@ -165,7 +170,8 @@ class SearchingMessages:
             tracked = self._tracked.get(uid)
             if tracked is not expected:  # closed or replaced since it was queued
                 return None
-            embed = render.searching(tracked.entry, self._status or tracked.entry.status, self._deps.game)
+            with using(tracked.catalog):
+                embed = render.searching(tracked.entry, self._status or tracked.entry.status, self._deps.game)
             return await self._message(tracked.channel_id, tracked.message_id).edit(
                 embeds=[embed], view=searching_view()
             )
@@ -221,7 +227,8 @@ class SearchingMessages:
                 continue
             if ref.created_at < entry.joined_at:
                 continue  # the message of an earlier time in the queue, closed back then
-            self._tracked[uid] = _Tracked(entry, ref.channel_id, ref.message_id)
+            catalog = await self._deps.languages.catalog(uid)
+            self._tracked[uid] = _Tracked(entry, ref.channel_id, ref.message_id, catalog)
             found += 1
         return found
 

@@ -30,6 +30,7 @@ from evoladder.bot.render import replays as render
 from evoladder.bot.render.match import with_replay_status
 from evoladder.bot.reply import Reply
 from evoladder.domain.errors import LadderError
+from evoladder.i18n import Catalog, using
 from evoladder.i18n.text import replays as text
 from evoladder.logging_setup import event
 from evoladder.services.replays import ReplayTooLarge, UploadResult
@@ -58,24 +59,37 @@ class ReplayCog(LadderCog):
         data = await download(attachment, replays.max_bytes)
         call.checkpoint("download")
         result = await replays.upload(call.uid, attachment.filename, data)
-        statuses = await self._statuses(result)
+        catalogs = {uid: await self.deps.languages.catalog(uid) for uid in result.match.players}
+        statuses = await self._statuses(result, catalogs)
         call.checkpoint("reads")
         if call.client is not None:
-            self._announce(call.client, result, statuses)
+            self._announce(call.client, result, statuses, catalogs)
         return render.details(result, self.deps.game)
 
-    async def _statuses(self, result: UploadResult) -> dict[int, str]:
-        """The replay-status field of each player's match message, over every replay of the match."""
+    async def _statuses(
+        self, result: UploadResult, catalogs: dict[int, Catalog]
+    ) -> dict[int, tuple[str, str]]:
+        """The replay-status field (name, value) of each player's match message, over every replay
+        of the match, in that player's language."""
         stored = await self.deps.replays.for_match(result.match.id, with_bytes=False)
-        return {uid: render.status_text(stored, result.match, uid) for uid in result.match.players}
+        statuses = {}
+        for uid in result.match.players:
+            with using(catalogs[uid]):
+                statuses[uid] = (text.STATUS_FIELD, render.status_text(stored, result.match, uid))
+        return statuses
 
-    def _announce(self, client: discord.Client, result: UploadResult, statuses: dict[int, str]) -> None:
+    def _announce(
+        self, client: discord.Client, result: UploadResult, statuses: dict[int, tuple[str, str]],
+        catalogs: dict[int, Catalog],
+    ) -> None:
         match = result.match
-        notice = render.opponent_notice(result)
+        opponent = match.opponent_of(result.record.uploader_uid)
+        with using(catalogs[opponent]):
+            notice = render.opponent_notice(result)
         if notice is not None:
-            self._send_notice(client, match.opponent_of(result.record.uploader_uid), match.id, notice)
-        for uid, status in statuses.items():
-            self._set_status(client, uid, match.id, status)
+            self._send_notice(client, opponent, match.id, notice)
+        for uid, (field, status) in statuses.items():
+            self._set_status(client, uid, match.id, field, status)
 
     def _send_notice(self, client: discord.Client, uid: int, match_id: int, content: str) -> None:
         outbound, messages = self.deps.outbound, self.deps.messages
@@ -93,7 +107,7 @@ class ReplayCog(LadderCog):
 
         outbound.submit(send, bucket=user_bucket(uid), kind="dm:replay_notice", then=remember)
 
-    def _set_status(self, client: discord.Client, uid: int, match_id: int, status: str) -> None:
+    def _set_status(self, client: discord.Client, uid: int, match_id: int, field: str, status: str) -> None:
         """Set the replay-status field of the player's match message (fetched, one field changed)."""
         messages = self.deps.messages
 
@@ -106,7 +120,7 @@ class ReplayCog(LadderCog):
             current = await channel.fetch_message(ref.message_id)
             if not current.embeds:
                 return None
-            embed = with_replay_status(current.embeds[0], text.STATUS_FIELD, status)
+            embed = with_replay_status(current.embeds[0], field, status)
             return await current.edit(embeds=[embed, *current.embeds[1:]])
 
         self.deps.outbound.submit(

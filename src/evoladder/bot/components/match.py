@@ -38,18 +38,19 @@ class MatchButton(LadderItem[discord.ui.Button[Any]], template=r"(?!)"):
     """A button whose custom id is ``evo:match:<match_id>:<action>`` and carries nothing else.
 
     Subclasses set ``action`` (the last part of the custom id, also in their ``template``),
-    ``button_label``, ``button_style``, ``spec`` and ``handle``. The base's template matches
+    ``label_key`` (the catalog key of the label, read when the button is built: the clicker's
+    or recipient's language), ``button_style``, ``spec`` and ``handle``. The base's template matches
     nothing; it is never registered.
     """
 
     action: ClassVar[str]
-    button_label: ClassVar[str]
+    label_key: ClassVar[str]
     button_style: ClassVar[discord.ButtonStyle]
 
     def __init__(self, match_id: int, *, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label if label is not None else self.button_label,
+                label=label if label is not None else getattr(text, self.label_key),
                 style=self.button_style,
                 custom_id=custom_id("match", match_id, self.action),
             )
@@ -66,7 +67,7 @@ class MatchButton(LadderItem[discord.ui.Button[Any]], template=r"(?!)"):
 class ConfirmMatch(MatchButton, template=r"evo:match:(?P<match_id>\d+):confirm"):
     spec = FlowSpec("match.confirm", policy=MATCH_POLICY)
     action = "confirm"
-    button_label = text.CONFIRM_LABEL
+    label_key = "CONFIRM_LABEL"
     button_style = discord.ButtonStyle.success
 
     async def handle(self, call: Call) -> Answer:
@@ -82,7 +83,7 @@ class AbortMatch(MatchButton, template=r"evo:match:(?P<match_id>\d+):abort"):
 
     spec = FlowSpec("match.abort_ask", policy=MATCH_POLICY)
     action = "abort"
-    button_label = "Abort"
+    label_key = "ABORT_SHORT_LABEL"
     button_style = discord.ButtonStyle.danger
 
     def __init__(self, match_id: int, aborts_left: int | None = None) -> None:
@@ -102,7 +103,7 @@ class AbortMatch(MatchButton, template=r"evo:match:(?P<match_id>\d+):abort"):
 class AbortMatchYes(MatchButton, template=r"evo:match:(?P<match_id>\d+):abort_yes"):
     spec = FlowSpec("match.abort", policy=MATCH_POLICY)
     action = "abort_yes"
-    button_label = text.ABORT_CONFIRM_LABEL
+    label_key = "ABORT_CONFIRM_LABEL"
     button_style = discord.ButtonStyle.danger
 
     async def handle(self, call: Call) -> Answer:

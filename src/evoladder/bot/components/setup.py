@@ -29,8 +29,10 @@ from evoladder.domain.identity import MAX_ALT_IDS, validate_identity
 from evoladder.domain.players import Player
 from evoladder.game import GameData
 from evoladder.game.models import Country
-from evoladder.i18n import names
+from evoladder.i18n import LANGUAGES, names, using
+from evoladder.i18n.languages import ENDONYMS
 from evoladder.i18n.text import accounts as text
+from evoladder.i18n.text import language as language_text
 
 POLICY = "setup"
 FORM_TIMEOUT = 600.0  # seconds; Discord's interaction tokens live 15 minutes
@@ -48,12 +50,14 @@ class Form:
     country: str | None = None
     region: str | None = None
     public_identity: bool = False  # show the Discord name and BattleTag on the public web page
+    language: str | None = None
 
     @classmethod
     def of(cls, player: Player) -> Form:
         return cls(
             player.main_id or "", player.battletag or "", player.alt_ids, player.country, player.region,
             player.public_identity,
+            player.language,
         )
 
     def shown(self, game: GameData) -> render.SetupDraftView:
@@ -63,6 +67,7 @@ class Form:
             self.alt_ids,
             game.countries.get(self.country) if self.country else None,
             game.regions.get(self.region) if self.region else None,
+            self.language,
         )
 
 
@@ -132,8 +137,15 @@ class _FormView(LadderView):
     def control(self, item: discord.ui.Item[Any], name: str, handler: Handler) -> None:
         spec = FlowSpec(f"setup.{name}", policy=POLICY)
 
+        async def in_form_language(call: Call) -> Answer:
+            # A language picked in the form shows the form in it before Confirm saves it.
+            if self.form.language is None:
+                return await handler(call)
+            with using(call.deps.catalogs.get(self.form.language)):
+                return await handler(call)
+
         async def callback(interaction: discord.Interaction[Any]) -> None:
-            await self.run(interaction, spec, handler)
+            await self.run(interaction, spec, in_form_language)
 
         item.callback = callback  # type: ignore[method-assign]
         self.add_item(item)
@@ -166,6 +178,11 @@ class SetupView(_FormView):
             placeholder=text.REGION_PLACEHOLDER, options=options(regions, [form.region or ""])
         )
         self.control(self.region_select, "region", self.pick_region)
+        languages = [(code, ENDONYMS[code]) for code in LANGUAGES]
+        self.language_select = discord.ui.Select[SetupView](
+            placeholder=language_text.PLACEHOLDER, options=options(languages, [form.language or ""])
+        )
+        self.control(self.language_select, "language", self.pick_language)
         complete = form.shown(game).complete
         self.button(
             text.CONFIRM_LABEL, "confirm", self.confirm, discord.ButtonStyle.success, disabled=not complete
@@ -176,7 +193,8 @@ class SetupView(_FormView):
         self.button(shown, "public", self.toggle_public, discord.ButtonStyle.secondary)
 
     def _country_select(self, page: tuple[Country, ...]) -> None:
-        placeholder = text.COUNTRY_PLACEHOLDER.format(first=page[0].name, last=page[-1].name)
+        first, last = names.country(page[0]), names.country(page[-1])
+        placeholder = text.COUNTRY_PLACEHOLDER.format(first=first, last=last)
         pairs = [(c.code, names.country(c)) for c in page]
         select = discord.ui.Select[SetupView](
             placeholder=placeholder, options=options(pairs, [self.form.country or ""])
@@ -194,6 +212,12 @@ class SetupView(_FormView):
     async def pick_region(self, call: Call) -> Answer:
         return self.update(call, replace(self.form, region=self.region_select.values[0]))
 
+    async def pick_language(self, call: Call) -> Answer:
+        """The form is shown again at once in the language picked (it is saved with Confirm)."""
+        form = replace(self.form, language=self.language_select.values[0])
+        with using(call.deps.catalogs.get(form.language)):
+            return self.update(call, form)
+
     def update(self, call: Call, form: Form) -> Reply:
         self.stop()
         reply = draft_reply(call, form)
@@ -202,17 +226,19 @@ class SetupView(_FormView):
     async def confirm(self, call: Call) -> Answer:
         form = self.form
         result = await call.deps.accounts.complete_setup(
-            call.uid, form.main_id, form.battletag, form.alt_ids, form.country or "", form.region or ""
+            call.uid, form.main_id, form.battletag, form.alt_ids, form.country or "", form.region or "",
+            language=form.language if form.language in LANGUAGES else None,  # not the tests' pseudo-locale
         )
         player = result.player
         if player.public_identity != form.public_identity:
             player = await call.deps.accounts.set_public_identity(call.uid, form.public_identity)
         call.checkpoint("reads")
         self.stop()
-        saved = render.setup_saved(
-            Form.of(player).shown(call.deps.game), result.changed_fields, result.first_setup
-        )
-        return Reply(embeds=(saved,), view=closed_view(), edit=True)
+        with using(call.deps.catalogs.get(player.language)):
+            saved = render.setup_saved(
+                Form.of(player).shown(call.deps.game), result.changed_fields, result.first_setup
+            )
+            return Reply(embeds=(saved,), view=closed_view(), edit=True)
 
     async def cancel(self, call: Call) -> Answer:
         self.stop()

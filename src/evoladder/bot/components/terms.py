@@ -34,18 +34,19 @@ class TermsButton(LadderItem[discord.ui.Button[Any]], template=r"(?!)"):
     """Accept or Decline: records the clicker's answer, then shows the terms with it.
 
     Subclasses set ``action`` (the custom id ``evo:tos:<action>``, also their ``template``),
-    ``button_label``, ``button_style``, ``spec`` and ``answer``. The base's template matches
+    ``label_key`` (the catalog key of the label, read when the button is built), ``button_style``,
+    ``spec`` and ``answer``. The base's template matches
     nothing; it is never registered.
     """
 
     action: ClassVar[str]
-    button_label: ClassVar[str]
+    label_key: ClassVar[str]
     button_style: ClassVar[discord.ButtonStyle]
 
     def __init__(self) -> None:
         super().__init__(
             discord.ui.Button(
-                label=self.button_label,
+                label=getattr(text, self.label_key),
                 style=self.button_style,
                 custom_id=custom_id("tos", self.action),
             )
@@ -69,7 +70,7 @@ class TermsButton(LadderItem[discord.ui.Button[Any]], template=r"(?!)"):
 class AcceptTerms(TermsButton, template=r"evo:tos:accept"):
     spec = FlowSpec("termsofservice.accept", policy=POLICY)
     action = "accept"
-    button_label = text.ACCEPT_LABEL
+    label_key = "ACCEPT_LABEL"
     button_style = discord.ButtonStyle.success
 
     async def answer(self, call: Call) -> Player:
@@ -79,7 +80,7 @@ class AcceptTerms(TermsButton, template=r"evo:tos:accept"):
 class DeclineTerms(TermsButton, template=r"evo:tos:decline"):
     spec = FlowSpec("termsofservice.decline", policy=POLICY)
     action = "decline"
-    button_label = text.DECLINE_LABEL
+    label_key = "DECLINE_LABEL"
     button_style = discord.ButtonStyle.secondary
 
     async def answer(self, call: Call) -> Player:

@@ -16,7 +16,9 @@ import discord
 from evoladder.game import GameData
 from evoladder.game.models import Country, Region
 from evoladder.i18n import names
+from evoladder.i18n.languages import ENDONYMS
 from evoladder.i18n.text import accounts as text
+from evoladder.i18n.text import language as language_text
 
 COLOUR = discord.Colour.blurple()
 DONE_COLOUR = discord.Colour.green()
@@ -90,6 +92,7 @@ class SetupDraftView:
     alt_ids: tuple[str, ...]
     country: Country | None
     region: Region | None
+    language: str | None = None  # the ladder language picked (a code of evoladder.i18n.LANGUAGES)
 
     @property
     def complete(self) -> bool:
@@ -110,6 +113,8 @@ def setup_draft(draft: SetupDraftView) -> discord.Embed:
     region = names.region(draft.region) if draft.region else text.SETUP_NOT_CHOSEN
     embed.add_field(name=text.SETUP_COUNTRY, value=country)
     embed.add_field(name=text.SETUP_REGION, value=region)
+    if draft.language is not None:
+        embed.add_field(name=language_text.SETUP_LANGUAGE, value=ENDONYMS.get(draft.language, draft.language))
     return embed
 
 

@@ -104,9 +104,12 @@ def details(event: ev.DetailsRevealed, game: GameData) -> Reply:
     )
     if event.mod_link:
         embed.add_field(name=text.FIELD_MOD, value=text.MOD_LINE.format(link=event.mod_link))
+    lobby = text.table("LOBBY")  # the settings as the game's lobby names them in this language
     embed.add_field(
         name=text.FIELD_LOBBY,
-        value="\n".join(text.LOBBY_LINE.format(name=n, value=v) for n, v in event.lobby),
+        value="\n".join(
+            text.LOBBY_LINE.format(name=lobby.get(n, n), value=lobby.get(v, v)) for n, v in event.lobby
+        ),
         inline=False,
     )
     embed.add_field(name=text.FIELD_YOUR_SLOT, value=text.SLOT_LINE.format(slot=event.slot))

@@ -25,6 +25,7 @@ from evoladder.domain.replays import (
     ReplayPlayer,
 )
 from evoladder.game import GameData
+from evoladder.i18n.text import checks as checks_text
 from evoladder.i18n.text import replays as text
 from evoladder.services.replays import MatchReplay, ReplayEffect, UploadResult
 
@@ -69,7 +70,8 @@ def effect_text(result: UploadResult) -> str:
     if effect is ReplayEffect.AGREES:
         return text.EFFECT_AGREES.format(outcome=outcome, match_id=match.id)
     if effect is ReplayEffect.LOCKED:
-        return text.EFFECT_LOCKED.format(locked=MESSAGES["critical.locked"])
+        locked = checks_text.get("critical.locked", MESSAGES["critical.locked"])
+        return text.EFFECT_LOCKED.format(locked=locked)
     if effect is ReplayEffect.UNVERIFIED:
         if not result.report.check(CheckId.START_TIME).passed:
             minutes = int(START_TOLERANCE.total_seconds() // 60)
@@ -100,7 +102,18 @@ def winner_line(players: Sequence[ReplayPlayer]) -> str:
 
 def checklist(checks: Iterable[Check]) -> str:
     """One line per check: passed, warning (a non-critical failure) or failed (critical)."""
-    return "\n".join(text.CHECK_LINE.format(mark=mark(c), message=c.message) for c in checks)
+    return "\n".join(text.CHECK_LINE.format(mark=mark(c), message=check_text(c)) for c in checks)
+
+
+def check_text(check: Check) -> str:
+    """A checklist line in the reader's language (a row stored before lines had keys: English)."""
+    template = checks_text.get(check.key, "") if check.key else ""
+    if not template:
+        return check.message
+    try:
+        return template.format(**check.fields)
+    except (KeyError, IndexError, ValueError):
+        return check.message
 
 
 def mark(check: Check) -> str:

@@ -41,6 +41,7 @@ def player_from_row(row: RowMapping) -> Player:
         updated_at=row["updated_at"],
         version=row["version"],
         public_identity=bool(row["public_identity"]),
+        language=row["language"],
     )
 
 
@@ -99,9 +100,12 @@ class PlayerRepository(Repository):
         stmt = select(players).where(func.lower(players.c.discord_username) == username.lower())
         return [player_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
 
-    async def insert(self, discord_uid: int, username: str, now: datetime, aborts_period: int) -> Player:
+    async def insert(
+        self, discord_uid: int, username: str, now: datetime, aborts_period: int, language: str = "en"
+    ) -> Player:
         await self.conn.execute(
             insert(players).values(
+                language=language,
                 discord_uid=discord_uid,
                 discord_username=username,
                 alt_ids=[],
@@ -118,13 +122,16 @@ class PlayerRepository(Repository):
         assert player is not None
         return player
 
-    async def insert_if_absent(self, discord_uid: int, username: str, now: datetime) -> bool:
+    async def insert_if_absent(
+        self, discord_uid: int, username: str, now: datetime, language: str = "en"
+    ) -> bool:
         """Create the record unless it exists; True when this call created it.
 
         ``ON CONFLICT DO NOTHING`` makes two first contacts at the same instant (two interactions
         of a new player) safe: one inserts, the other sees the row, neither fails.
         """
         values = {
+            "language": language,
             "discord_uid": discord_uid,
             "discord_username": username,
             "alt_ids": [],
