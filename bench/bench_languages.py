@@ -15,6 +15,14 @@ sandbox's attach mode); the four players are seeded alike, differing only in the
 Commands are interleaved (en, ko, en, ru, ...), each after two unmeasured /pings, so a drift of the
 machine's load affects both languages alike. ``EVOLADDER_BENCH_QUICK=1`` uses 10k players.
 
+In-process rows, the bot-side work itself (CPU only, so a shared machine's scheduling affects
+them far less than a round trip): ``render_profile_<lang>`` and ``render_leaderboard_<lang>``, the
+renderers of /profile and of a /leaderboard page (embed and controls) over the same service
+results, with the renderers' caches emptied before each call (every text formatted again: the
+worst case; an unchanged view is served from those caches in any language), and their ratios
+``render_ratio_profile_ko`` and ``render_ratio_leaderboard_ru``. The services come from the
+composition root (``build_ladder``) over the seeded file; nothing connects to Discord.
+
 Run: ``python -m bench.harness bench_languages``.
 """
 
@@ -22,11 +30,22 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from bench.bench_bot import Scale, bot_process, load, seed_ladder
+from pydantic import SecretStr
+
+from bench.bench_bot import UID0, Scale, bot_process, load, seed_ladder
 from bench.harness import BenchContext
+from evoladder.app import build_ladder
+from evoladder.bot.components import leaderboard as board_components
+from evoladder.bot.render import leaderboard as board_render
+from evoladder.bot.render import profile as profile_render
+from evoladder.i18n import using
+from evoladder.settings import load_settings
 from evoladder.store.migrations import upgrade
 
 BUDGET = 1.1
@@ -47,6 +66,7 @@ async def run(ctx: BenchContext) -> None:
         url = f"sqlite+aiosqlite:///{path}"
         await asyncio.to_thread(upgrade, url)
         await asyncio.to_thread(seed_ladder, path, scale)
+        await renders(ctx, url, Path(tmp), 300 if ctx.quick else 2000)
         history = 2 * scale.matches // scale.players
         languages = [language for _, _, language in ROWS]
         async with bot_process(url, players=len(ROWS), history=history, languages=languages) as (_, crowd):
@@ -68,3 +88,55 @@ async def run(ctx: BenchContext) -> None:
                     budget=BUDGET, english_ms=round(rows[english].median, 3),
                     translated_ms=round(rows[translated].median, 3),
                 )
+
+
+def _cold_profile() -> None:
+    for cached in (profile_render._profile, profile_render._race_lines, profile_render._overall):
+        cached.cache_clear()
+
+
+def _cold_board() -> None:
+    for cached in (board_render._board, board_render._page_text, board_render._row_text,
+                   board_components._controls_view):
+        cached.cache_clear()
+
+
+async def renders(ctx: BenchContext, url: str, tmp: Path, n: int) -> None:
+    """The renderers in English and in the translated language, interleaved, caches emptied."""
+    settings = load_settings(database_url=url, discord_token=SecretStr("bench"),
+                             replay_storage=str(tmp / "replays"))
+    async with AsyncExitStack() as stack:
+        ladder = await build_ladder(settings, stack, sync_commands=False)
+        deps = ladder.deps
+        game = deps.game
+        profile = await deps.profiles.profile(UID0)
+        state = board_components.BoardState(owner=UID0)
+        view = state.query(deps.leaderboard)
+        def render_profile() -> object:
+            return profile_render.profile(profile, game)
+
+        def render_board() -> object:
+            return board_components.board_reply(state, view, game)
+
+        cases: dict[str, tuple[Callable[[], object], Callable[[], None], str]] = {
+            "profile": (render_profile, _cold_profile, "ko"),
+            "leaderboard": (render_board, _cold_board, "ru"),
+        }
+        for name, (render, cold, translated) in cases.items():
+            catalogs = {"en": deps.catalogs.get("en"), translated: deps.catalogs.get(translated)}
+            samples: dict[str, list[float]] = {language: [] for language in catalogs}
+            for i in range(n + 50):
+                for language, catalog in catalogs.items():
+                    cold()
+                    with using(catalog):
+                        started = time.perf_counter()
+                        render()
+                        elapsed = time.perf_counter() - started
+                    if i >= 50:
+                        samples[language].append(elapsed)
+            rows = {
+                language: ctx.record(f"render_{name}_{language}", "us", values, caches="emptied", **load())
+                for language, values in samples.items()
+            }
+            ctx.record_value(f"render_ratio_{name}_{translated}", "x",
+                             rows[translated].median / rows["en"].median, budget=BUDGET)

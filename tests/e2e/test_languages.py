@@ -84,7 +84,7 @@ def modal_visible(response: Response) -> list[str]:
     modal = response.modal
     found = [modal.title]
     for field in modal.fields:
-        found += [str(getattr(field, "label", "") or ""), str(getattr(field, "placeholder", "") or "")]
+        found += [field.label, str(field.component.get("placeholder") or "")]
     return [f for f in found if f]
 
 
@@ -215,6 +215,14 @@ async def full_journey(sandbox: Sandbox, locale: str) -> tuple[list[tuple[str, s
     seen.add("profile after", await alice.slash("profile"))
     assert (await record(sandbox, alice.id)).language == catalogs.language_for(locale)
     return seen.everything((alice, bob)), catalog
+
+
+def test_the_leak_check_finds_what_it_must() -> None:
+    """The check itself: an English word, another script, and what is allowed."""
+    texts = [("a", "⟦Ṁáŧçĥ~⟧ Confirm"), ("b", "매치 #1 · Alice · `battlenet:://x` <t:1:R> /queue"),
+             ("c", "매치 Матч")]
+    found = leaks(texts, {"Alice"}, [], "ko")
+    assert len(found) == 2 and "Confirm" in found[0] and "u0400" in found[1]
 
 
 @pytest.mark.parametrize("locale", ["ko", "ru", "zh-CN"])

@@ -74,7 +74,10 @@ class LadderTree(app_commands.CommandTree["LadderBot"]):
     async def on_error(
         self, interaction: discord.Interaction[LadderBot], error: app_commands.AppCommandError
     ) -> None:
-        await interaction.client.flows.fail(interaction, error)
+        client = interaction.client
+        # the wrapper has not run: the reader's language from the cached record, else the client's
+        with using(client.deps.languages.catalog_now(interaction.user.id, interaction.locale)):
+            await client.flows.fail(interaction, error)
 
 
 def skip_own_message_creates(client: discord.Client) -> None:

@@ -81,7 +81,8 @@ class Catalogs:
         if pseudo:
             plural, numbers, _ = cldr(ENGLISH)
             raw = read_raw(ENGLISH)
-            raw["countries"] = {k: v for k, v in territories_en().items() if len(k) == 2}
+            cldr_en = {k: v for k, v in territories_en().items() if len(k) == 2}
+            raw["countries"] = {**cldr_en, **raw.get("countries", {})}  # ZZ and XX as English has them
             loaded[PSEUDO] = build(PSEUDO, pseudo_raw(raw), plural=plural, numbers=numbers)
         return cls(loaded)
 
