@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from journeykit import LadderClock, board, deps, record
+from journeykit import LadderClock, board, record
 
 from evoladder.i18n import PSEUDO, Catalog
 from evoladder.i18n.languages import ENDONYMS
@@ -37,11 +37,17 @@ WORD = re.compile(r"[A-Za-z]{3,}")
 MARKUP = re.compile(r"https?://\S+|battlenet:://\S+|<[^<>]*>|`[^`]*`|/[a-z_]+|\.SC2Replay")
 # Words that are names in every language (the game's, Discord's, the file type's): a catalog may
 # keep them as they are, and the glossary says which ones do.
-NAMES = {"MMR", "BattleTag", "Discord", "SC2Replay", "Evo", "Complete", "StarCraft", "Brood", "War"}
+NAMES = {"MMR", "BattleTag", "Discord", "SC2Replay", "Evo", "Complete", "StarCraft", "Brood", "War",
+         "Maru"}  # Maru: the example main id (a player's name)
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 OTHER_SCRIPTS = {"ko": (HAN, CYRILLIC), "ru": (HANGUL, HAN), "zh-CN": (HANGUL, CYRILLIC)}
+
+
+def deps(sandbox: Sandbox) -> Any:
+    """What the bot's cogs use: the catalogs, the game data, the match services."""
+    return sandbox.ladder.deps
 
 
 @pytest.fixture

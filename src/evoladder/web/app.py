@@ -48,6 +48,7 @@ from evoladder.domain.ranks import LETTERS
 from evoladder.domain.records import DEFAULT_WINDOWS_DAYS
 from evoladder.game import GameData
 from evoladder.i18n import ENGLISH, Catalog, Catalogs, active_language, english, using
+from evoladder.i18n.languages import ENDONYMS
 from evoladder.logging_setup import event
 from evoladder.services.public import BoardQuery, PublicLadder
 from evoladder.web import chart
@@ -410,7 +411,7 @@ class Site:
     @property
     def languages(self) -> tuple[tuple[str, str], ...]:
         """(code, the language's name in itself) of every language the pages speak."""
-        return tuple((code, str(self.catalogs.get(code).sections["language"]["NAME"]))
+        return tuple((code, ENDONYMS.get(code, code))
                      for code in self.catalogs.languages)
 
     def language_of(self, request: web.Request) -> tuple[Catalog, bool]:
