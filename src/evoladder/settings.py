@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # 50 - rate, at least 1, no one-second window goes over the limit).
     outbound_rate_per_second: float = Field(default=45.0, gt=0, le=49)
     wave_interval_seconds: int = Field(default=45, ge=1)
+    # How far a season start moves every rating toward 1500, in percent (0: carried over).
+    season_reset_percent: int = Field(default=0, ge=0, le=100)
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
     game_data_dir: Path | None = None

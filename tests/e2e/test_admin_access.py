@@ -32,6 +32,7 @@ pytestmark = pytest.mark.e2e
 
 SUBCOMMANDS = {
     "snapshot",
+    "season_start",
     "player",
     "match",
     "resolve",
@@ -98,6 +99,7 @@ async def test_a_non_admin_is_refused_everywhere_and_nothing_is_written(sandbox:
         ("admins", {}),
         ("admin_add", {"user": str(eve.id), "reason": "x"}),
         ("admin_remove", {"user": str(sandbox.owners[0].id), "reason": "x"}),
+        ("season_start", {"reason": "x"}),
     ]
     assert {name for name, _ in attempts} == SUBCOMMANDS
     for name, options in attempts:

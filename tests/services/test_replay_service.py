@@ -36,7 +36,7 @@ from evoladder.domain.replays import CheckId, ParsedReplay, PlayerResult
 from evoladder.game import GameData
 from evoladder.game.replay_parse import ParseOutcome, RaceLookup
 from evoladder.game.replay_pool import ReplayPool
-from evoladder.services.events import MatchConflict, ResultFinal
+from evoladder.services.events import MatchConflict, ResultFinal, SharedAccount
 from evoladder.services.replays import (
     DuplicateReplay,
     MatchNotConfirmedYet,
@@ -361,3 +361,28 @@ async def test_the_database_refuses_a_duplicate_hash_and_the_transaction_goes_on
             await repository.insert(replace(row, uploader_uid=P2))
         assert await repository.count_for(match.id, P1) == 1  # still usable after the refusal
     assert await stored_rows(kit.stack.db) == 1
+
+
+async def test_verified_replays_record_each_players_sc2_account_and_flag_one_shared(
+    kit: Kit, shared: Path
+) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)  # JiaanN (sc2_terran) and Rairden (sc2_zerg)
+    kit.game = standard_mod_game({"EU": parsed})
+    service = kit.service(notifier=kit.stack.notifier)
+    await match_like(kit.stack, parsed, P1, P2)
+    await service.upload(P1, "game.SC2Replay", data)
+    handles = {p.race: p.toon_handle for p in parsed.players}
+    async with kit.stack.db.read() as uow:
+        assert [h.toon_handle for h in await uow.toon_handles.for_player(P1)] == [handles["sc2_terran"]]
+        assert [h.toon_handle for h in await uow.toon_handles.for_player(P2)] == [handles["sc2_zerg"]]
+    assert kit.stack.notifier.of(SharedAccount) == []
+
+    # Another Discord account plays on JiaanN's SC2 account: the admins are told, nothing else.
+    await match_like(kit.stack, parsed, OTHER, 404)
+    await service.upload(OTHER, "again.SC2Replay", data + b"\1")
+    flagged = {(e.discord_uid, e.toon_handle, e.others) for e in kit.stack.notifier.of(SharedAccount)}
+    assert flagged == {(OTHER, handles["sc2_terran"], (P1,)), (404, handles["sc2_zerg"], (P2,))}
+    assert all(e.admin_log and e.recipients == () for e in kit.stack.notifier.of(SharedAccount))
+    async with kit.stack.db.read() as uow:
+        assert (await uow.players.get(OTHER)).is_banned is False  # type: ignore[union-attr]

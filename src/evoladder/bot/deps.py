@@ -24,6 +24,7 @@ from evoladder.services.accounts import AccountService, AdminRoster
 from evoladder.services.admin_console import AdminConsole
 from evoladder.services.admin_players import AdminPlayerService
 from evoladder.services.dm_channels import DmChannels
+from evoladder.services.history import HistoryService
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.matches import MatchService
 from evoladder.services.matchmaker import Matchmaker
@@ -32,6 +33,7 @@ from evoladder.services.ports import Clock
 from evoladder.services.profile import ProfileService
 from evoladder.services.queue import QueueService
 from evoladder.services.replays import ReplayService
+from evoladder.services.seasons import SeasonService
 from evoladder.services.wiring import Services
 from evoladder.settings import Settings
 
@@ -60,6 +62,9 @@ class BotDeps:
     # languages: every text in the player's language
     catalogs: Catalogs
     languages: PlayerLanguages
+    # rating history and seasons
+    history: HistoryService
+    seasons: SeasonService
 
     @classmethod
     def of(
@@ -84,4 +89,6 @@ class BotDeps:
             replays=services.replays,
             catalogs=catalogs,
             languages=languages,
+            history=services.history,
+            seasons=services.seasons,
         )

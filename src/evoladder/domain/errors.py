@@ -261,3 +261,26 @@ class OwnerIsFixed(LadderError):
     """Owners come from the operator's settings; the bot cannot add or remove them."""
 
     message = "Owners are set by the operator (EVOLADDER_OWNER_IDS) and cannot be changed here."
+
+
+# --- seasons ------------------------------------------------------------------------------------
+
+
+class SeasonChanged(LadderError):
+    message = "The season changed since this preview (another admin started it?). Run the preview again."
+
+
+class UnknownMapPool(LadderError):
+    message = "That map pool is not in the game data."
+
+
+class BadSeasonName(LadderError):
+    message = "A season name is 1 to 64 characters."
+
+
+class BadResetPercent(LadderError):
+    message = "The move toward 1500 is a percentage from 0 to 100."
+
+
+class NoSuchSeason(LadderError):
+    message = "There is no season with that id."

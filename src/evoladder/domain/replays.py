@@ -655,3 +655,23 @@ def _nfc(text: str) -> str:
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+def account_handles(
+    parsed: ParsedReplay, player_1: int, race_1: str, player_2: int, race_2: str
+) -> list[tuple[int, str]]:
+    """(discord uid, toon handle) of each human in the replay, told apart by race (a ladder
+    match always has one BW and one SC2 race, so the races name the players); AI, players of
+    neither race, and both players of a mirror match (the races cannot tell them apart, and a
+    wrong link is worse than none) are left out."""
+    if race_1 == race_2:
+        return []
+    out = []
+    for p in parsed.players:
+        if p.is_ai or not p.toon_handle:
+            continue
+        if p.race == race_1:
+            out.append((player_1, p.toon_handle))
+        elif p.race == race_2:
+            out.append((player_2, p.toon_handle))
+    return out

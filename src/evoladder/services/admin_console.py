@@ -165,6 +165,18 @@ class PlayerFile:
     recent: tuple[MatchState, ...]  # newest first
     actions: tuple[AdminActionLine, ...]  # admin actions that targeted the player, newest first
     names: Mapping[int, str]  # display names of the people the file mentions
+    accounts: tuple[AccountLine, ...] = ()  # SC2 accounts seen in the player's verified replays
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLine:
+    """One SC2 account (toon handle) a player used, and the other Discord accounts that used it."""
+
+    toon_handle: str
+    replays: int
+    first_seen: datetime
+    last_seen: datetime
+    shared_with: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,8 +294,18 @@ class AdminConsole:
                 recent = tuple(await uow.matches.history(uid, RECENT_MATCHES))
                 rows = await uow.admins.actions(target_player_uid=uid, limit=RECENT_ACTIONS)
                 actions = tuple(_action(r) for r in rows)
+                handles = await uow.toon_handles.for_player(uid)
+                shared = await uow.toon_handles.sharing([h.toon_handle for h in handles], uid)
+                accounts = tuple(
+                    AccountLine(
+                        h.toon_handle, h.replays, h.first_seen, h.last_seen,
+                        tuple(o.discord_uid for o in shared if o.toon_handle == h.toon_handle),
+                    )
+                    for h in handles
+                )
                 people = {uid, *(m.opponent_of(uid) for m in recent), *(a.admin_uid for a in actions)}
-                files.append(PlayerFile(lookup, recent, actions, await _names(uow, people)))
+                people.update(o.discord_uid for o in shared)
+                files.append(PlayerFile(lookup, recent, actions, await _names(uow, people), accounts))
         return files
 
     async def target(self, admin_uid: int, query: str) -> Player:

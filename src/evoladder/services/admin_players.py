@@ -30,6 +30,7 @@ from evoladder.domain.errors import (
     TargetPlayerNotFound,
     UnknownRace,
 )
+from evoladder.domain.history import HistoryKind, HistoryRow
 from evoladder.domain.identity import parse_discord_id, require_plain_text
 from evoladder.domain.leaderboard import RankInfo
 from evoladder.domain.players import ABORTS_PER_MONTH, ChangedBy, MmrRow, Player, aborts_left_now, month_key
@@ -160,7 +161,8 @@ class AdminPlayerService:
     async def adjust_mmr(
         self, admin_uid: int, target_uid: int, race: str, mmr: int, reason: str
     ) -> MmrAdjustment:
-        """Set one race's rating to ``mmr`` (absolute); audited with before and after."""
+        """Set one race's rating to ``mmr`` (absolute); audited with before and after, and
+        recorded as an ``adjust`` row of the rating's history in the current season."""
         await self._roster.require_admin(admin_uid)
         why = require_reason(reason)
         if race not in self._game.races:
@@ -173,6 +175,11 @@ class AdminPlayerService:
                 raise TargetPlayerNotFound()
             row = await uow.mmrs.get_or_create(target_uid, race)
             await uow.mmrs.set_mmr(target_uid, race, mmr)
+            season = await uow.seasons.current()
+            season_id = season.id if season else 0
+            await uow.history.add(
+                [HistoryRow(target_uid, race, season_id, HistoryKind.ADJUST, None, row.mmr, mmr, None, now)]
+            )
             await uow.admins.audit(
                 admin_uid, "adjust_mmr", why, now, target_player_uid=target_uid,
                 details={"race": race, "before": row.mmr, "after": mmr},

@@ -228,3 +228,23 @@ class MatchInvalidated(ToMatch):
     shift_1: int
     mmr_1_after: int | None
     mmr_2_after: int | None
+
+
+# --- account integrity ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SharedAccount(LadderEvent):
+    """A verified replay showed ``discord_uid`` on an SC2 account (toon handle) that other
+    Discord accounts used before. Told to the admins only; nothing is done to anyone."""
+
+    admin_log: ClassVar[bool] = True
+
+    discord_uid: int
+    toon_handle: str
+    others: tuple[int, ...]
+    match_id: int
+
+    @property
+    def recipients(self) -> tuple[int, ...]:
+        return ()

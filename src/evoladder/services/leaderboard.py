@@ -23,6 +23,7 @@ from datetime import datetime
 from evoladder.domain.errors import UnknownCountry, UnknownRace, UnknownRankLetter
 from evoladder.domain.leaderboard import (
     PAGE_SIZE,
+    Entry,
     IndexBuilder,
     LeaderboardFilter,
     LeaderboardIndex,
@@ -30,6 +31,7 @@ from evoladder.domain.leaderboard import (
     PlayerInfo,
     Position,
     RankInfo,
+    to_us,
 )
 from evoladder.domain.players import MmrRow
 from evoladder.domain.ranks import ACTIVITY_WINDOW, LETTERS
@@ -37,6 +39,7 @@ from evoladder.game import GameData
 from evoladder.logging_setup import event
 from evoladder.services.ports import Clock
 from evoladder.services.renderings import Renderings
+from evoladder.store.repositories.history import BoardQuery
 from evoladder.store.uow import Database
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,8 @@ log = logging.getLogger(__name__)
 # Renderings kept: a board's embed and its controls per page object and viewer (a few KB each),
 # the recently shown boards of the players who are looking.
 RENDERINGS_KEPT = 1024
+
+OTHER_COUNTRY = "ZZ"  # "Other": every country outside the common list
 
 
 def display_name(main_id: str | None, username: str) -> str:
@@ -223,6 +228,50 @@ class LeaderboardService:
         if letter is not None and letter not in LETTERS:
             raise UnknownRankLetter()
         return LeaderboardFilter(race_set, country_set, letter, best_only)
+
+    # -- past seasons ------------------------------------------------------------------------------
+
+    async def season_page(
+        self,
+        season_id: int,
+        viewer_uid: int | None = None,
+        *,
+        races: Iterable[str] = (),
+        countries: Iterable[str] = (),
+        rank_letter: str | None = None,
+        best_only: bool = False,
+        page: int = 1,
+        mine: bool = False,
+    ) -> LeaderboardView:
+        """A closed season's final board with the same filters, pages and "my position" jump
+        (``mine``: the page holding the viewer's row). Read from the archive in the database
+        (``season_standings_1v1``: ranks and letters as they stood at the close); names and
+        countries are the players' current ones, and banned players stay off it as on the live
+        board. Past boards are rare reads, so they are not kept in memory."""
+        flt = self.make_filter(races, countries, rank_letter, best_only)
+        query = BoardQuery(
+            season_id, flt.races, flt.countries, OTHER_COUNTRY in flt.countries,
+            frozenset(c.code for c in self._game.common_countries()), flt.letter, flt.best_only,
+        )
+        size = self._page_size
+        async with self._db.read() as uow:
+            viewer = None
+            if viewer_uid is not None:
+                found = await uow.standings.board_position(query, viewer_uid)
+                if found is not None:
+                    viewer = Position(found[0], (found[0] - 1) // size + 1, found[1])
+            total_ranked = await uow.standings.ranked_count(season_id)
+            total = await uow.standings.board_count(query)
+            pages = max(1, -(-total // size))
+            wanted = viewer.page if mine and viewer is not None else page
+            number = min(max(1, wanted), pages)
+            rows = await uow.standings.board_page(query, (number - 1) * size, size)
+        entries = tuple(
+            Entry((number - 1) * size + i + 1, rank, letter, uid, race, country, display_name(main_id, user),
+                  mmr, to_us(last) if last is not None else 0)
+            for i, (rank, letter, uid, race, country, main_id, user, mmr, last) in enumerate(rows)
+        )
+        return LeaderboardView(Page(entries, number, pages, total, total_ranked, size), flt, viewer)
 
     def _fresh(self) -> LeaderboardIndex:
         self._index.refresh(self._clock.now())

@@ -58,6 +58,7 @@ from evoladder.domain.errors import (
     NotDue,
     ReasonRequired,
 )
+from evoladder.domain.history import HistoryKind, HistoryRow, expected_for
 from evoladder.domain.match_state import MatchState, MatchTimings, Resolution, Step, Transition
 from evoladder.domain.players import MmrRow, aborts_left_now
 from evoladder.domain.rating import Outcome
@@ -112,6 +113,28 @@ def armed_jobs(state: MatchState, discord_uid: int, timings: MatchTimings) -> li
         NewJob(JobKind.CONFIRM_REMINDER, remind_at, state.id, discord_uid),
         NewJob(JobKind.CONFIRM_DEADLINE, deadline, state.id, discord_uid),
     ]
+
+
+def rating_rows(t: Transition, slot: int, before: int, season_id: int, now: datetime) -> list[HistoryRow]:
+    """The history rows a transition writes for one player: the reversal of what the match
+    contributed (when it was final), then the result it contributes now (``resolve`` when an
+    admin decided it). Player 2's rows mirror player 1's, so each match's rows sum to zero."""
+    plan, state = t.rating, t.after
+    assert plan is not None
+    uid, race = state.player(slot), state.race(slot)
+    expected = expected_for(slot, state.mmr_1, state.mmr_2)
+    sign = 1 if slot == 1 else -1
+    out = []
+    if plan.old_outcome is not None:
+        after = before - sign * plan.old_delta
+        kind = HistoryKind.REVERSAL
+        out.append(HistoryRow(uid, race, season_id, kind, state.id, before, after, expected, now))
+        before = after
+    if plan.new_outcome is not None:
+        kind = HistoryKind.RESOLVE if t.step is Step.RESOLVED else HistoryKind.MATCH
+        after = before + sign * plan.new_delta
+        out.append(HistoryRow(uid, race, season_id, kind, state.id, before, after, expected, now))
+    return out
 
 
 def reporting_jobs(state: MatchState, timings: MatchTimings) -> list[NewJob]:
@@ -393,7 +416,7 @@ class MatchService:
         if not await uow.matches.update_cas(t.before, t.after):
             raise ConcurrentUpdate()
         aborts_left = await self._charge_abort(uow, t, now)
-        mmr_rows = await self._apply_rating(uow, t)
+        mmr_rows = await self._apply_rating(uow, t, now)
         released = await uow.matches.release_players(t.after.id, t.after.players, now) if t.released else []
         jobs_changed = await self._sync_jobs(uow, t, now)
         revealed: tuple[DetailsRevealed, ...] = ()
@@ -412,22 +435,38 @@ class MatchService:
         player = await uow.players.get(t.charge_abort)
         return aborts_left_now(player.aborts_left, player.aborts_period, now) if player else None
 
-    async def _apply_rating(self, uow: UnitOfWork, t: Transition) -> dict[int, MmrRow]:
-        """Move both ratings by the plan's difference, in uid order (a fixed lock order)."""
+    async def _apply_rating(self, uow: UnitOfWork, t: Transition, now: datetime) -> dict[int, MmrRow]:
+        """Move both ratings by the plan's difference, in uid order (a fixed lock order), and
+        write their history rows (``rating_history``) in the same transaction.
+
+        The match counts for the season it was made in. While that season is current its games
+        go to the rating rows' counters; once a new season started, the rating still moves (it
+        carried over) but the game joins the closed season's final record instead
+        (``record_late_result``), so the new season's counters only hold the new season's games.
+        """
         plan, state = t.rating, t.after
         if plan is None or plan.is_noop:
             return {}
+        season = await uow.seasons.of_match(state.played_at)
+        current = season.is_current
         rows: dict[int, MmrRow] = {}
+        history: list[HistoryRow] = []
         for slot in sorted((1, 2), key=state.player):
             uid, race = state.player(slot), state.race(slot)
-            await uow.mmrs.get_or_create(uid, race)
+            before = await uow.mmrs.get_or_create(uid, race)
             won, lost, drawn = plan.counters(slot)
-            await uow.mmrs.apply_result(uid, race, plan.mmr_shift(slot), won=won, lost=lost, drawn=drawn)
-            if plan.new_outcome is not None:
-                await uow.mmrs.touch_last_played(uid, race, state.played_at)
+            if current:
+                await uow.mmrs.apply_result(uid, race, plan.mmr_shift(slot), won=won, lost=lost, drawn=drawn)
+                if plan.new_outcome is not None:
+                    await uow.mmrs.touch_last_played(uid, race, state.played_at)
+            else:
+                await uow.mmrs.apply_result(uid, race, plan.mmr_shift(slot))
+                await uow.standings.add_result(season.id, uid, race, won, lost, drawn, before.mmr)
+            history.extend(rating_rows(t, slot, before.mmr, season.id, now))
             row = await uow.mmrs.get(uid, race)
             assert row is not None
             rows[slot] = row
+        await uow.history.add(history)
         return rows
 
     async def _sync_jobs(self, uow: UnitOfWork, t: Transition, now: datetime) -> bool:

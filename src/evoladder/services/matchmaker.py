@@ -66,6 +66,7 @@ from evoladder.game import GameData
 from evoladder.logging_setup import event
 from evoladder.services.outbox import OutboxRelay
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
+from evoladder.services.seasons import SeasonBook
 from evoladder.store.repositories.matches import WaveMatch, WaveWrite
 from evoladder.store.repositories.queue import WaveCandidate, read_wave_candidates
 from evoladder.store.uow import Database
@@ -121,7 +122,9 @@ class Matchmaker:
         wake: Callable[[], None] | None = None,
         sleep: Sleep | None = None,
         outbox: OutboxRelay | None = None,
+        seasons: SeasonBook | None = None,
     ) -> None:
+        self._seasons = seasons
         self._db = db
         self._clock = clock
         self._game = game
@@ -172,7 +175,8 @@ class Matchmaker:
 
     def _rows(self, plan: WavePlan, candidates: Sequence[WaveCandidate]) -> list[WaveMatch]:
         """The wave's matches as the write takes them, each with its map and server."""
-        picker = MapPicker([m.name for m in self._game.season.maps])
+        pool = self._seasons.pool if self._seasons is not None else self._game.season  # seasons switch it
+        picker = MapPicker([m.name for m in pool.maps])
         servers: dict[tuple[str | None, str | None], str] = {}
         rows: list[WaveMatch] = []
         for b, s in zip(plan.bw, plan.sc2, strict=True):

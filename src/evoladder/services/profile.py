@@ -27,7 +27,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
-from evoladder.domain.errors import PlayerNotFound
+from evoladder.domain.errors import NoSuchSeason, PlayerNotFound
+from evoladder.domain.history import SEASONS_BEGIN
 from evoladder.domain.leaderboard import RankInfo
 from evoladder.domain.players import ABORTS_PER_MONTH, Player, PlayerState, aborts_left_now, month_key
 from evoladder.domain.ranks import UNRANKED
@@ -38,6 +39,7 @@ from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.player_cache import PlayerCache
 from evoladder.services.ports import Clock
 from evoladder.services.renderings import Renderings
+from evoladder.services.seasons import SeasonBook, SeasonInfo
 from evoladder.services.stats_cache import StatsCache
 from evoladder.store.repositories.stats import (
     PlayerStats,
@@ -99,6 +101,7 @@ class Profile(NamedTuple):
     status: AccountStatus
     state: PlayerState
     ranked_total: int
+    season: SeasonInfo | None = None  # a closed season's final standing; None: the current season
 
 
 def _total(records: Iterable[Record]) -> Record:
@@ -151,6 +154,7 @@ class ProfileService:
         stats: StatsCache | None = None,
         activation_required: bool,
         windows_days: tuple[int, ...] = DEFAULT_WINDOWS_DAYS,
+        seasons: SeasonBook | None = None,
     ) -> None:
         self._db = db
         self._cache = cache
@@ -159,6 +163,7 @@ class ProfileService:
         self._game = game
         self._activation_required = activation_required
         self._windows = windows_days
+        self._seasons = seasons
         self._stats = stats if stats is not None else StatsCache(0)  # None: always read
         # A race without a rating row or a match looks the same for everyone: built once.
         self._unplayed = {race: self._race(race, None, None, None) for race in game.races}
@@ -167,12 +172,23 @@ class ProfileService:
         # ... nor rendered again: what the adapters made of it, per profile object.
         self.renderings = Renderings(BUILT_PROFILES)
 
-    async def profile(self, discord_uid: int, player: Player | None = None) -> Profile:
+    async def profile(
+        self, discord_uid: int, player: Player | None = None, *, season_id: int | None = None
+    ) -> Profile:
         """The profile of any player by Discord id; ``PlayerNotFound`` without a record.
 
         ``player``: the player's record when the caller holds it already (the command guard just
         read it for the caller's own profile); otherwise it comes from the cache or the database.
+        ``season_id``: a closed season shows the player's final standing in it (rating, rank,
+        letter, W-L-D per race from the archived board); None or the current season, the live
+        profile, whose record counts the current season's matches.
         """
+        if season_id is not None and self._seasons is not None:
+            season = self._seasons.get(season_id)
+            if season is None:
+                raise NoSuchSeason()
+            if not season.is_current:
+                return await self._past(discord_uid, player, season)
         now = self._clock.now()
         if player is not None and player.discord_uid != discord_uid:
             raise ValueError("profile: the record given is another player's")
@@ -242,12 +258,44 @@ class ProfileService:
         if cached is not None:
             return cached
         ticket = self._stats.ticket(discord_uid)
+        season_from = self._seasons.current_from if self._seasons is not None else SEASONS_BEGIN
         rows = await self._db.snapshot(
-            player_stats_statement(self._windows), player_stats_params(discord_uid, now, self._windows)
+            player_stats_statement(self._windows),
+            player_stats_params(discord_uid, now, self._windows, season_from),
         )
         read = player_stats_from(rows, self._windows)
         self._stats.put(read, ticket)
         return read
+
+    async def _past(self, discord_uid: int, player: Player | None, season: SeasonInfo) -> Profile:
+        player = player or self._cache.get(discord_uid)
+        async with self._db.read() as uow:
+            if player is None:
+                player = await uow.players.get(discord_uid)
+            if player is None:
+                raise PlayerNotFound()
+            standings = {s.race: s for s in await uow.standings.for_player(season.id, discord_uid)}
+            ranked_total = await uow.standings.ranked_count(season.id)
+        empty = MappingProxyType({d: Record() for d in self._windows})
+        races = []
+        for race in self._game.races:
+            s = standings.get(race)
+            if s is None:
+                races.append(self._unplayed[race])
+                continue
+            record = Record(s.games_won, s.games_lost, s.games_drawn)
+            races.append(RaceProfile(
+                race=race, played=True, mmr=s.mmr, letter=s.letter, global_rank=s.global_rank, record=record,
+                win_percent=win_percent(record), recent=empty, last_played=s.last_played, counters=record,
+            ))
+        profile = self._assemble(player, PlayerStats({}, {}), {}, ranked_total, self._clock.now())
+        played = [r for r in races if r.played]
+        overall = _total(r.record for r in played)
+        times = [r.last_played for r in played if r.last_played is not None]
+        return profile._replace(
+            races=tuple(races), overall=overall, overall_win_percent=win_percent(overall),
+            recent=empty, last_played=max(times, default=None), season=season,
+        )
 
     def _race(
         self, race: str, rating: RatingCounters | None, stats: RaceStats | None, rank: RankInfo | None

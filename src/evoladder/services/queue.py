@@ -38,10 +38,12 @@ from evoladder.domain.errors import (
 from evoladder.domain.matchmaking import next_wave_at
 from evoladder.domain.players import Player, PlayerState
 from evoladder.game import Game, GameData
+from evoladder.game.models import Season
 from evoladder.logging_setup import event
 from evoladder.services.events import RemovedFromQueue
 from evoladder.services.matches import MatchService
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
+from evoladder.services.seasons import SeasonBook
 from evoladder.store.repositories.queue import QueueCounts, StoredEntry
 from evoladder.store.uow import Database, UnitOfWork
 
@@ -98,6 +100,7 @@ class QueueService:
         read_models: ReadModelSink,
         notifier: Notifier,
         wave_interval: int = 45,
+        seasons: SeasonBook | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -105,6 +108,11 @@ class QueueService:
         self._notifier = notifier
         self._read_models = read_models
         self._interval = wave_interval
+        self._seasons = seasons
+
+    def _pool(self) -> Season:
+        """The current season's maps (a season start switches them)."""
+        return self._seasons.pool if self._seasons is not None else self._game.season
 
     # --- player --------------------------------------------------------------------------------
 
@@ -113,7 +121,7 @@ class QueueService:
             prefs = await uow.preferences.get(discord_uid)
         bw = tuple(r.code for r in self._game.races_of(Game.BW))
         sc2 = tuple(r.code for r in self._game.races_of(Game.SC2))
-        maps = tuple(m.name for m in self._game.season.maps)
+        maps = tuple(m.name for m in self._pool().maps)
         races = prefs.races if prefs else ()
         return QueueOptions(
             bw_races=bw,
@@ -252,8 +260,8 @@ class QueueService:
         return bw_race, sc2_race
 
     def _vetoes(self, vetoes: Sequence[str]) -> tuple[str, ...]:
-        by_name = {m.name: m.name for m in self._game.season.maps}
-        by_name.update({m.short_name: m.name for m in self._game.season.maps})
+        by_name = {m.name: m.name for m in self._pool().maps}
+        by_name.update({m.short_name: m.name for m in self._pool().maps})
         chosen: list[str] = []
         for raw in vetoes:
             name = by_name.get(raw)

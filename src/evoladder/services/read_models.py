@@ -56,3 +56,11 @@ class ReadModels:
     def identity_changed(self, discord_uid: int, country: str | None, name: str, banned: bool) -> None:
         self.version += 1
         self.leaderboard.set_player(discord_uid, country, name, banned)
+
+    async def season_changed(self) -> None:
+        """A new season started: every player record (aborts), every statistic (the season's
+        record) and every leaderboard row (counters reset, ratings moved) changed at once, so
+        the caches are dropped and the board is built again from the database."""
+        self.players.clear()
+        self.stats.clear()
+        await self.leaderboard.build()

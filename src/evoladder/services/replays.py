@@ -59,14 +59,16 @@ from evoladder.domain.replays import (
     ParsedReplay,
     PlayerIds,
     ReplayReport,
+    account_handles,
     verify,
 )
 from evoladder.game import GameData
 from evoladder.game.replay_inspect import replay_mod_verdict
 from evoladder.game.replay_parse import ParseFailure, ParseOutcome, looks_like_replay, replay_hash
 from evoladder.logging_setup import event
+from evoladder.services.events import SharedAccount
 from evoladder.services.matches import MatchService
-from evoladder.services.ports import Clock
+from evoladder.services.ports import Clock, Notifier
 from evoladder.store.replay_storage import REPLAY_SUFFIX, ReplayStorage, StorageError, replay_key
 from evoladder.store.repositories.replays import (
     DuplicateReplayHash,
@@ -237,7 +239,9 @@ class ReplayService:
         max_bytes: int,
         evidence_window: timedelta = DEFAULT_EVIDENCE_WINDOW,
         max_per_player: int = MAX_PER_PLAYER,
+        notifier: Notifier | None = None,
     ) -> None:
+        self._notifier: Notifier = notifier or _Quiet()
         self._db = db
         self._clock = clock
         self._game = game
@@ -331,9 +335,35 @@ class ReplayService:
         try:
             async with self._db.transaction() as uow:
                 replay_id = await ReplayRepository(uow.conn).insert(row)
+                shared = await self._record_accounts(uow, match, parsed, report, now)
         except DuplicateReplayHash:
             raise DuplicateReplay(match.id) from None
+        for item in shared:
+            event(log, "replay.shared_account", match_id=match.id, uid=item.discord_uid,
+                  others=len(item.others))
+            try:
+                await self._notifier.notify(item)
+            except Exception:  # the replay is stored; telling the admins must not undo it
+                log.exception("notify failed for SharedAccount")
         return ReplayRecord(id=replay_id, **asdict(row))
+
+    async def _record_accounts(
+        self, uow: UnitOfWork, match: MatchState, parsed: ParsedReplay, report: ReplayReport, now: datetime
+    ) -> list[SharedAccount]:
+        """Record the SC2 accounts a verified replay shows (the critical checks passed, so the
+        races, and with them the players, are the match's). A handle that is new for a player
+        and that other Discord accounts used before is returned for the admin log."""
+        if not report.critical_ok:
+            return []
+        found = account_handles(parsed, match.player_1, match.race_1, match.player_2, match.race_2)
+        out = []
+        for uid, handle in found:
+            if not await uow.toon_handles.record(uid, handle, now):
+                continue
+            others = await uow.toon_handles.sharing([handle], uid)
+            if others:
+                out.append(SharedAccount(uid, handle, tuple(o.discord_uid for o in others), match.id))
+        return out
 
     # -- effect -----------------------------------------------------------------------------------
 
@@ -395,6 +425,13 @@ class ReplayService:
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
+
+class _Quiet:
+    """The notifier of a replay service built without one (tools, some tests)."""
+
+    async def notify(self, event: object) -> None:
+        return None
 
 
 async def match_facts(uow: UnitOfWork, match: MatchState) -> MatchFacts:

@@ -40,6 +40,7 @@ from evoladder.services.admin_players import AdminPlayerService, BanListener
 from evoladder.services.command_log import CommandLog
 from evoladder.services.dm_channels import DmChannels
 from evoladder.services.guard import CommandGuard
+from evoladder.services.history import HistoryService
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.matches import MatchService
 from evoladder.services.matchmaker import Matchmaker
@@ -53,6 +54,7 @@ from evoladder.services.queue import BanCascade, QueueService
 from evoladder.services.read_models import ReadModels
 from evoladder.services.replays import ReplayParser, ReplayService
 from evoladder.services.scheduler import Scheduler
+from evoladder.services.seasons import SeasonBook, SeasonService
 from evoladder.services.stats_cache import StatsCache
 from evoladder.services.timing import FlowTiming, command_log_gauges, player_cache_gauges
 from evoladder.settings import Settings
@@ -100,6 +102,10 @@ class Services:
     admin_console: AdminConsole
     # the public web pages
     public: PublicLadder
+    # rating history and seasons
+    season_book: SeasonBook
+    history: HistoryService
+    seasons: SeasonService
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
 
     @property
@@ -111,7 +117,9 @@ class Services:
         return self.read_models.players
 
     async def start(self) -> None:
-        """Read the leaderboard from the database, sync the owners, start the command log."""
+        """Read the seasons and the leaderboard from the database, sync the owners, start the
+        command log."""
+        await self.season_book.load(self.db)
         await self.read_models.leaderboard.build()
         await self.roster.sync_owners(self.settings.owner_ids)
         self.command_log.start()
@@ -160,6 +168,7 @@ def build_services(
     announce = notifier(messages, dm_channels)
     outbox = OutboxRelay(db, clock, announce, timings)
 
+    season_book = SeasonBook(game)  # loaded by ``Services.start``
     accounts = AccountService(db=db, clock=clock, game=game, read_models=read_models)
     roster = AdminRoster(db=db, clock=clock)
     guard = CommandGuard(
@@ -173,6 +182,7 @@ def build_services(
         leaderboard=read_models.leaderboard,
         stats=read_models.stats,
         activation_required=settings.activation_required,
+        seasons=season_book,
     )
 
     scheduler = Scheduler(db=db, clock=clock)
@@ -183,11 +193,12 @@ def build_services(
     scheduler.register(matches.job_handlers())
     queue = QueueService(
         db=db, clock=clock, game=game, read_models=read_models, notifier=announce,
-        wave_interval=settings.wave_interval_seconds,
+        wave_interval=settings.wave_interval_seconds, seasons=season_book,
     )
     matchmaker = Matchmaker(
         db=db, clock=clock, game=game, read_models=read_models, notifier=announce, timings=timings,
         interval=settings.wave_interval_seconds, rng=rng, wake=scheduler.wake, outbox=outbox,
+        seasons=season_book,
     )
     admin_players = AdminPlayerService(
         db=db,
@@ -215,7 +226,7 @@ def build_services(
     # Uploads for a closed match are taken as evidence for as long as reporting itself lasts.
     replays = ReplayService(
         db=db, clock=clock, game=game, matches=matches, parser=replay_parser, storage=replay_storage,
-        max_bytes=settings.replay_max_bytes, evidence_window=timings.report_deadline,
+        max_bytes=settings.replay_max_bytes, evidence_window=timings.report_deadline, notifier=announce,
     )
     admin_console = AdminConsole(
         db=db, clock=clock, game=game, read_models=read_models, roster=roster, players=admin_players,
@@ -227,6 +238,11 @@ def build_services(
     public = PublicLadder(
         db=db, game=game, read_models=read_models, profiles=profiles, matches=matches, queue=queue,
         replays=replays,
+    )
+    history = HistoryService(db, game, seasons=season_book)
+    seasons = SeasonService(
+        db, clock, game, season_book, require_admin=roster.require_admin, listener=read_models,
+        reset_percent=settings.season_reset_percent,
     )
     return Services(
         settings=settings,
@@ -253,5 +269,8 @@ def build_services(
         replays=replays,
         admin_console=admin_console,
         public=public,
+        season_book=season_book,
+        history=history,
+        seasons=seasons,
         _closers=closers,
     )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -291,4 +292,72 @@ outbox = Table(
     Column("done_at", UTCDateTime),
     Column("attempts", Integer, nullable=False, default=0),
     Index("ix_outbox_pending", "done_at", "id"),
+)
+
+# --- rating history, seasons, SC2 account handles -------------------------------------------------
+
+seasons = Table(
+    "seasons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("map_pool", String(32), nullable=False),  # a season code of the game data's maps.json
+    Column("started_at", UTCDateTime, nullable=False, index=True),
+    Column("ended_at", UTCDateTime),  # NULL while current: exactly one row has none
+)
+
+# One row per change of a rating, written in the transaction of the change. The chart reads one
+# (player, race) in ``id`` order, which is the order the changes were applied in.
+HISTORY_KINDS = ("match", "reversal", "resolve", "adjust", "season_reset", "baseline")
+rating_history_1v1 = Table(
+    "rating_history_1v1",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("discord_uid", BigInteger, nullable=False),
+    Column("race", String(16), nullable=False),
+    Column("season_id", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("match_id", Integer, index=True),
+    Column("rating_before", Integer, nullable=False),
+    Column("rating_after", Integer, nullable=False),
+    Column("expected", Float),  # the match's expected score for this player (None off a match)
+    Column("at", UTCDateTime, nullable=False),
+    CheckConstraint(
+        "kind IN ('match', 'reversal', 'resolve', 'adjust', 'season_reset', 'baseline')", name="kind"
+    ),
+    # Covers the chart's read (the columns it shows come from the index, not 3,000 table pages).
+    Index("ix_rating_history_1v1_rating", "discord_uid", "race", "id", "season_id", "rating_after", "at"),
+)
+
+# A closed season's final board: every rating row that had a game in the season, ranked or not.
+season_standings_1v1 = Table(
+    "season_standings_1v1",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("season_id", Integer, nullable=False),
+    Column("discord_uid", BigInteger, nullable=False, index=True),
+    Column("race", String(16), nullable=False),
+    Column("global_rank", Integer),  # NULL: unranked at the close (letter U)
+    Column("letter", String(1), nullable=False),
+    Column("best", Boolean, nullable=False),  # the player's best-placed ranked race of the season
+    Column("mmr", Integer, nullable=False),
+    Column("games_won", Integer, nullable=False),
+    Column("games_lost", Integer, nullable=False),
+    Column("games_drawn", Integer, nullable=False),
+    Column("last_played", UTCDateTime),
+    UniqueConstraint("season_id", "discord_uid", "race"),
+    Index("ix_season_standings_1v1_board", "season_id", "global_rank"),
+)
+
+# The SC2 accounts (toon handles, e.g. "2-S2-1-5450450") seen in each player's verified replays.
+toon_handles = Table(
+    "toon_handles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("toon_handle", String(64), nullable=False),
+    Column("discord_uid", BigInteger, nullable=False, index=True),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("replays", Integer, nullable=False, default=1),
+    UniqueConstraint("toon_handle", "discord_uid"),
 )

@@ -33,6 +33,12 @@ from evoladder.store.repositories.activation import ActivationCodeRepository
 from evoladder.store.repositories.admin import AdminRepository
 from evoladder.store.repositories.bot_messages import BotMessageRepository
 from evoladder.store.repositories.command_calls import CommandCallRepository
+from evoladder.store.repositories.history import (
+    HistoryRepository,
+    SeasonRepository,
+    StandingsRepository,
+    ToonHandleRepository,
+)
 from evoladder.store.repositories.jobs import JobRepository
 from evoladder.store.repositories.matches import MatchRepository
 from evoladder.store.repositories.mmrs import MmrRepository
@@ -96,6 +102,22 @@ class UnitOfWork:
     @cached_property
     def bot_messages(self) -> BotMessageRepository:
         return BotMessageRepository(self.conn)
+
+    @cached_property
+    def history(self) -> HistoryRepository:
+        return HistoryRepository(self.conn)
+
+    @cached_property
+    def seasons(self) -> SeasonRepository:
+        return SeasonRepository(self.conn)
+
+    @cached_property
+    def standings(self) -> StandingsRepository:
+        return StandingsRepository(self.conn)
+
+    @cached_property
+    def toon_handles(self) -> ToonHandleRepository:
+        return ToonHandleRepository(self.conn)
 
 
 Statement = Select[Any] | CompoundSelect[Any]

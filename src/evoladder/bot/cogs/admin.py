@@ -10,21 +10,27 @@ every call and audit every write with its reason.
 
 from __future__ import annotations
 
+import discord
 from discord import app_commands
 from discord.ext import commands
 
 from evoladder.bot.cogs.admin_base import AdminCommands, Reason, admin_command, user_id
 from evoladder.bot.cogs.admin_matches import AdminMatchCommands
 from evoladder.bot.cogs.admin_players import AdminPlayerCommands
+from evoladder.bot.components.admin import confirmation
 from evoladder.bot.interaction import Call, describe
 from evoladder.bot.render import admin as render
+from evoladder.bot.render import seasons as render_seasons
 from evoladder.bot.reply import Reply
 from evoladder.i18n.text import admin as text
-from evoladder.services.admin_players import CODES_MAX
+from evoladder.services.admin_players import CODES_MAX, require_reason
+from evoladder.services.seasons import NAME_MAX
 
 CodeCount = app_commands.Range[int, 1, CODES_MAX]
 Batch = app_commands.Range[str, 1, 32]
 StaffId = app_commands.Range[str, 1, 40]
+SeasonName = app_commands.Range[str, 1, NAME_MAX]
+Percent = app_commands.Range[int, 0, 100]
 
 
 class AdminLadderCommands(AdminCommands):
@@ -76,7 +82,41 @@ class AdminLadderCommands(AdminCommands):
         return Reply(content=text.ADMIN_REMOVED.format(user=f"<@{uid}>"))
 
 
+class AdminSeasonCommands(AdminCommands):
+    @describe(
+        reason=text.OPT_REASON, season_name=text.OPT_SEASON_NAME, map_pool=text.OPT_MAP_POOL,
+        percent=text.OPT_PERCENT,
+    )
+    @admin_command(name="season_start", description=text.SEASON_START_DESCRIPTION)
+    async def season_start(
+        self,
+        call: Call,
+        reason: Reason,
+        season_name: SeasonName | None = None,
+        map_pool: str | None = None,
+        percent: Percent | None = None,
+    ) -> Reply:
+        """Preview what the season start does, then do it all on Confirm (one transaction)."""
+        why = require_reason(reason)
+        plan = await self.deps.seasons.preview(call.uid, name=season_name, map_pool=map_pool, percent=percent)
+        call.checkpoint("reads")
+
+        async def apply(confirm: Call) -> str:
+            return render_seasons.season_started(await self.deps.seasons.start(confirm.uid, plan, why))
+
+        return confirmation(call.uid, render_seasons.season_question(plan, why), apply)
+
+    @season_start.autocomplete("map_pool")
+    async def _pool_choices(
+        self, interaction: discord.Interaction[discord.Client], current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.strip().casefold()
+        pools = [code for code in self.deps.game.seasons if typed in code.casefold()]
+        return [app_commands.Choice(name=code, value=code) for code in pools][:25]
+
+
 class AdminCog(
+    AdminSeasonCommands,
     AdminLadderCommands,
     AdminPlayerCommands,
     AdminMatchCommands,

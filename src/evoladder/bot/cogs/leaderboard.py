@@ -16,6 +16,8 @@ from evoladder.bot.components.leaderboard import LEADERBOARD_ITEMS, BoardState, 
 from evoladder.bot.countries import CountrySearch
 from evoladder.bot.deps import BotDeps
 from evoladder.bot.interaction import Call, Flows, LadderCog, describe, ladder_command
+from evoladder.bot.render.leaderboard import board as render_board
+from evoladder.bot.render.seasons import past_season_choices, past_season_line
 from evoladder.bot.reply import Reply
 from evoladder.domain.errors import UnknownRace
 from evoladder.domain.ranks import LETTERS
@@ -71,6 +73,7 @@ class LeaderboardCog(LadderCog):
         rank=text.RANK_OPTION,
         best_race_only=text.BEST_OPTION,
         page=text.PAGE_OPTION,
+        season=text.SEASON_OPTION,
     )
     @app_commands.choices(rank=[app_commands.Choice(name=letter, value=letter) for letter in LETTERS])
     @ladder_command(name="leaderboard", description=text.LEADERBOARD_DESCRIPTION)
@@ -82,8 +85,11 @@ class LeaderboardCog(LadderCog):
         rank: str | None = None,
         best_race_only: bool = False,
         page: app_commands.Range[int, 1, PAGE_MAX] = 1,
+        season: int | None = None,
     ) -> Reply:
         game = self.deps.game
+        if season is not None and not self.deps.seasons.season(season).is_current:
+            return await self._past(call, season, race, country, rank, best_race_only, page)
         state = BoardState(
             owner=call.uid,
             page=page,
@@ -96,6 +102,32 @@ class LeaderboardCog(LadderCog):
         view = state.query(service)
         call.checkpoint("reads")
         return board_reply(state, view, game, service.renderings, public_url=self.deps.settings.public_url)
+
+    async def _past(
+        self, call: Call, season: int, race: str | None, country: str | None, rank: str | None,
+        best_only: bool, page: int,
+    ) -> Reply:
+        """A closed season's final board: the page asked for, with the same filters; its pages
+        are picked with the ``page`` option (the board's controls act on the live board)."""
+        game = self.deps.game
+        view = await self.deps.leaderboard.season_page(
+            season,
+            call.uid,
+            races=(race_code(game, race, self.race_names),) if race else (),
+            countries=(self.countries.resolve(country).code,) if country else (),
+            rank_letter=rank,
+            best_only=best_only,
+            page=page,
+        )
+        call.checkpoint("reads")
+        line = past_season_line(self.deps.seasons.season(season))
+        return Reply(content=line, embeds=(render_board(view, game, call.uid),))
+
+    @leaderboard.autocomplete("season")
+    async def season_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return past_season_choices(self.deps.seasons.book.past(), current)
 
     @leaderboard.autocomplete("race")
     async def race_choices(

@@ -24,6 +24,7 @@ from evoladder.game import GameData
 from evoladder.i18n.text import admin as text
 from evoladder.services.accounts import AdminRole
 from evoladder.services.admin_console import (
+    AccountLine,
     AdminActionLine,
     BanPreview,
     CodeBatch,
@@ -192,7 +193,17 @@ def player_file(f: PlayerFile, game: GameData) -> discord.Embed:
     card.add_field(name=text.FIELD_RECENT, value=lines(recent, text.NO_MATCHES), inline=False)
     actions = [_action_line(a, names) for a in f.actions]
     card.add_field(name=text.FIELD_ACTIONS, value=lines(actions, text.NO_ACTIONS), inline=False)
+    accounts = [_account_line(a, names) for a in f.accounts]
+    card.add_field(name=text.FIELD_ACCOUNTS, value=lines(accounts, text.NO_ACCOUNTS), inline=False)
     return card
+
+
+def _account_line(a: AccountLine, names: Mapping[int, str]) -> str:
+    line = text.ACCOUNT_LINE.format(handle=a.toon_handle, replays=a.replays, last=when(a.last_seen, "d"))
+    if not a.shared_with:
+        return line
+    others = ", ".join(f"{names.get(uid, uid)} (<@{uid}>)" for uid in a.shared_with)
+    return line + text.ACCOUNT_SHARED.format(others=others)
 
 
 def _state(state: str, match_id: int | None) -> str:

@@ -16,6 +16,7 @@ from evoladder.bot.reply import Reply
 from evoladder.domain.rating import Outcome
 from evoladder.game import GameData
 from evoladder.i18n import names
+from evoladder.i18n.text import admin as admin_text
 from evoladder.i18n.text import match as text
 from evoladder.services import events as ev
 
@@ -257,7 +258,14 @@ def _absolute(outcome: Outcome) -> str:
 
 
 def admin_log(event: ev.LadderEvent, game: GameData, staff_role_id: int | None) -> Reply | None:
-    """The admin-log post for ``event`` (final, conflict, aborted, abandoned, invalidated)."""
+    """The admin-log post for ``event`` (final, conflict, aborted, abandoned, invalidated; an SC2
+    account shared by several Discord accounts)."""
+    if isinstance(event, ev.SharedAccount):
+        line = admin_text.SHARED_ACCOUNT_LOG.format(
+            who=mention(event.discord_uid), handle=event.toon_handle, match_id=event.match_id,
+            others=", ".join(mention(uid) for uid in event.others),
+        )
+        return Reply(content=line, allowed_mentions=discord.AllowedMentions.none())
     if not isinstance(event, ev.ToMatch) or not event.admin_log:
         return None
     p1, p2 = mention(event.player_1), mention(event.player_2)

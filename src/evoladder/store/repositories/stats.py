@@ -34,6 +34,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from evoladder.domain.history import SEASONS_BEGIN
 from evoladder.domain.records import DEFAULT_WINDOWS_DAYS, Record
 from evoladder.store.repositories.base import Repository
 from evoladder.store.schema import matches_1v1, mmrs_1v1
@@ -84,6 +85,7 @@ def _race_stats_statement(windows_days: tuple[int, ...], kind: bool = False) -> 
     """
     m = matches_1v1
     uid = bindparam("uid", type_=m.c.player_1_discord_uid.type)
+    season_from = bindparam("season_from", type_=m.c.played_at.type)
     sides = []
     for me, my_race, my_win in (
         (m.c.player_1_discord_uid, m.c.player_1_race, 1),
@@ -96,7 +98,10 @@ def _race_stats_statement(windows_days: tuple[int, ...], kind: bool = False) -> 
                 case((m.c.match_result == 3 - my_win, 1), else_=0).label("lost"),
                 case((m.c.match_result == 0, 1), else_=0).label("drawn"),
                 m.c.played_at.label("played_at"),
-            ).where(me == uid, m.c.match_result.between(FINAL_RESULTS[0], FINAL_RESULTS[-1]))
+            ).where(
+                me == uid, m.c.match_result.between(FINAL_RESULTS[0], FINAL_RESULTS[-1]),
+                m.c.played_at >= season_from,
+            )
         )
     mine = union_all(*sides).subquery()
     columns: list[Any] = [literal_column("1").label("kind")] if kind else []
@@ -143,8 +148,12 @@ def player_stats_statement(windows_days: tuple[int, ...]) -> CompoundSelect[Any]
     return union_all(ratings, _race_stats_statement(windows_days, kind=True))
 
 
-def player_stats_params(discord_uid: int, now: datetime, windows_days: Iterable[int]) -> dict[str, Any]:
-    params: dict[str, Any] = {"uid": discord_uid}
+def player_stats_params(
+    discord_uid: int, now: datetime, windows_days: Iterable[int], season_from: datetime = SEASONS_BEGIN
+) -> dict[str, Any]:
+    """``season_from``: where the current season's matches begin (statistics are the season's;
+    the default counts every match, as the first season does)."""
+    params: dict[str, Any] = {"uid": discord_uid, "season_from": season_from}
     params.update({f"since_{days}": now - timedelta(days=days) for days in windows_days})
     return params
 
