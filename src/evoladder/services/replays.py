@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -68,7 +69,7 @@ from evoladder.game.replay_parse import ParseFailure, ParseOutcome, looks_like_r
 from evoladder.logging_setup import event
 from evoladder.services.events import SharedAccount
 from evoladder.services.matches import MatchService
-from evoladder.services.ports import Clock, Notifier
+from evoladder.services.ports import Clock, Notifier, Receipt
 from evoladder.store.replay_storage import REPLAY_SUFFIX, ReplayStorage, StorageError, replay_key
 from evoladder.store.repositories.replays import (
     DuplicateReplayHash,
@@ -430,7 +431,7 @@ class ReplayService:
 class _Quiet:
     """The notifier of a replay service built without one (tools, some tests)."""
 
-    async def notify(self, event: object) -> None:
+    async def notify(self, event: object, *, key: str | None = None) -> Awaitable[Receipt] | None:
         return None
 
 
