@@ -5,13 +5,13 @@ while the live board starts empty."""
 from __future__ import annotations
 
 from adminkit import (
-    deps,
+    admin_sandbox_options,  # noqa: F401 (the ``sandbox_options`` fixture)
     field,
     played,
     rating,
-    register,
-    sandbox_fixture,  # noqa: F401 (the ``sandbox`` fixture)
 )
+from adminkit import services as deps
+from journeykit import register
 
 from evoladder.domain.rating import Outcome
 from evoladder.i18n.text import admin as admin_text
