@@ -36,7 +36,7 @@ import random
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NO_RACE = "-"  # the queue view's "no race of this game" option
+CONFIRM_STYLE = 3  # the form's one success (green) button: Confirm, in whatever language
 # Client locales handed out in turn: the ladder's five languages (Spanish both ways Discord has it).
 LOCALES = ("en-US", "ko", "zh-CN", "ru", "es-419", "es-ES")
 CONFIRM_ID = re.compile(r"^evo:match:(\d+):confirm$")
@@ -352,14 +353,19 @@ class _Member:
         opened.modal  # noqa: B018 - fails (AssertionError) unless the bot opened the form
         typed = {"main_id": self.main_id, "battletag": battletag}
         message = (await self._act(partial(player.submit_modal, typed))).message
-        *country_pages, _regions = message.selects
+        # The selects and buttons are found by what they hold, not by their text: a player reads
+        # the form in their own language (country pages, the region, the language; then Confirm).
+        game = self.services.game
+        country_pages = [s for s in message.selects if _values(s) <= set(game.countries)]
         page = self.rng.choice(country_pages)
         country = self.rng.choice(page["options"])["value"]
         message = (await self._act(partial(player.select, page["custom_id"], [country], message))).message
-        regions = message.selects[-1]  # the view is rebuilt after each pick: read it again
+        # the view is rebuilt after each pick: read it again
+        regions = next(s for s in message.selects if _values(s) <= set(game.regions))
         region = self.rng.choice(regions["options"])["value"]
         message = (await self._act(partial(player.select, regions["custom_id"], [region], message))).message
-        await self._act(partial(player.click, "Confirm", message))
+        confirm = next(b for b in message.buttons if b.get("style") == CONFIRM_STYLE)
+        await self._act(partial(player.click, str(confirm["custom_id"]), message))
         stored = await self.services.accounts.get_player(player.id)
         if stored.completed_setup_date is None:
             raise AssertionError("the setup form was confirmed but the setup is not complete")
@@ -465,6 +471,10 @@ class _Member:
             if sent is not None:
                 self.stats.reported += 1
         # when a control was gone, the match closed meanwhile
+
+
+def _values(menu: Mapping[str, Any]) -> set[str]:
+    return {str(o["value"]) for o in menu.get("options") or []}
 
 
 def _has_confirm(message: Message) -> bool:
