@@ -16,7 +16,7 @@ from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
-from webkit import ALICE, BOB, CAROL, DAVE, World, seed, served
+from webkit import ALICE, BOB, CAROL, DAVE, ERIN, World, seed, served
 
 from evoladder.domain.players import MmrRow
 from evoladder.store.uow import Database
@@ -79,6 +79,15 @@ async def test_pages_api_and_openapi(db_url: str, tmp_path: Path, world: World) 
         _validator(document, "Player").validate(player)
         assert player["matches"]["items"][0]["outcome"] == "win"
         assert player["matches"]["items"][0]["mmr_change"] > 0
+        # The chart comes from the rating history: one point per change, the rating after it.
+        change = player["matches"]["items"][0]["mmr_change"]
+        (series,) = player["chart"]["series"]
+        assert series["race"] == world.final.race_1 and series["r"] == [1600 + change]
+        assert len(series["t"]) == 1
+        assert "<svg" in text  # the server-drawn chart, for readers without JavaScript
+        erin_id = dict(await ladder.public.ids.of([ERIN]))[ERIN]
+        erin = await (await client.get(f"/api/v1/players/{erin_id}")).json()
+        assert erin["chart"] is None  # a rating that never changed has no history to draw
 
         # The match page: a finished match shows both players; an unconfirmed one shows neither.
         final = await client.get(f"/matches/{world.final.id}")

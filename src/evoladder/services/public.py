@@ -35,6 +35,7 @@ from evoladder.domain.errors import MatchNotFound, PlayerNotFound, ValidationErr
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.records import Record
 from evoladder.game import GameData
+from evoladder.services.history import HistoryService
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.matches import MatchService
 from evoladder.services.profile import ProfileService
@@ -289,8 +290,10 @@ class PublicLadder:
         matches: MatchService,
         queue: QueueService,
         replays: ReplayService,
+        history: HistoryService,
     ) -> None:
         self._db = db
+        self._history = history
         self._game = game
         self._read_models = read_models
         self._board: LeaderboardService = read_models.leaderboard
@@ -401,13 +404,32 @@ class PublicLadder:
         )
 
     async def chart(self, ladder_id: int) -> RatingChart | None:
-        """The player's rating-history chart; None while the ladder keeps no rating history.
+        """The player's rating-history chart, one series per race they have a history in; None
+        when the player has no history yet (or no ladder id matches).
 
-        The chart is drawn from the rating history rows (every change of a rating, with its
-        season), never from counters or match snapshots; until that history exists there is no
-        chart to draw.
+        Drawn from the rating history rows (every change of a rating, with its season), never
+        from counters or match snapshots, over the whole history and thinned by the history
+        service (first and last points, extremes and every season break kept). Season breaks are
+        the union of the races' breaks, in seconds since the epoch like the series' times.
         """
-        return None
+        uid = await self.ids.discord_uid(ladder_id)
+        if uid is None:
+            return None
+        series: list[ChartSeries] = []
+        breaks: set[int] = set()
+        for race in self._game.races:
+            found = await self._history.chart(uid, race)
+            if not found.points:
+                continue
+            series.append(ChartSeries(
+                race,
+                tuple(int(p.at.timestamp()) for p in found.points),
+                tuple(p.rating for p in found.points),
+            ))
+            breaks.update(int(b.at.timestamp()) for b in found.season_breaks)
+        if not series:
+            return None
+        return RatingChart(tuple(series), tuple(sorted(breaks)))
 
     async def match(self, match_id: int) -> PublicMatch:
         if match_id < 1:

@@ -235,11 +235,11 @@ def build_services(
         # not close the replay service's storage, which lives as long as the process.
         replay_storage=lambda: open_replay_storage(settings.replay_storage),
     )
+    history = HistoryService(db, game, seasons=season_book)
     public = PublicLadder(
         db=db, game=game, read_models=read_models, profiles=profiles, matches=matches, queue=queue,
-        replays=replays,
+        replays=replays, history=history,
     )
-    history = HistoryService(db, game, seasons=season_book)
     seasons = SeasonService(
         db, clock, game, season_book, require_admin=roster.require_admin, listener=read_models,
         reset_percent=settings.season_reset_percent,
