@@ -40,7 +40,7 @@ from tests.peerdb import POSTGRES_DDL, SQLITE_DDL
 from bench.dbsetup import fresh_database
 from bench.harness import BenchContext
 from evoladder.game import load_game_data
-from evoladder.services.peer_import import ImportReport, PeerImport
+from evoladder.services.peer_import import ImportReport, PeerImport, rebuild_history
 from evoladder.services.ports import SystemClock
 from evoladder.store.peer_source import open_peer_source
 
@@ -184,7 +184,7 @@ async def timed_import(
 ) -> tuple[float, float, float, ImportReport]:
     """(wall seconds, this process's CPU seconds, wall seconds of the re-run, report)."""
     async with fresh_database(backend, pg_url) as db:
-        importer = PeerImport(db, load_game_data(), SystemClock(), history=None)
+        importer = PeerImport(db, load_game_data(), SystemClock(), history=rebuild_history)
         peer = open_peer_source(source)
         try:
             t0, c0 = time.perf_counter(), time.process_time()

@@ -53,7 +53,7 @@ from evoladder.logging_setup import configure_logging, event
 from evoladder.services.dm_channels import DmChannels
 from evoladder.services.matchmaker import Matchmaker
 from evoladder.services.messages import MessageLog
-from evoladder.services.peer_import import ImportReport, PeerImport, Progress
+from evoladder.services.peer_import import ImportReport, PeerImport, Progress, rebuild_history
 from evoladder.services.ports import Clock, SystemClock
 from evoladder.services.public import PublicLadder
 from evoladder.services.timing import Gauge
@@ -436,6 +436,7 @@ async def run_import(
             storage = open_replay_storage(settings.replay_storage)
             stack.push_async_callback(storage.close)
         importer = PeerImport(
-            core.db, core.game, SystemClock(), history=None, storage=storage, replays_dir=replays_dir
+            core.db, core.game, SystemClock(), history=rebuild_history, storage=storage,
+            replays_dir=replays_dir,
         )
         return await importer.run(peer, progress)

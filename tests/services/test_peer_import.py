@@ -20,7 +20,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from evoladder.domain.peer_import import Issue, StateFix
-from evoladder.services.peer_import import ImportReport, PeerImport
+from evoladder.services.history import HistoryService
+from evoladder.services.peer_import import ImportReport, PeerImport, rebuild_history
 from evoladder.store.peer_source import PeerSource, open_peer_source
 from evoladder.store.replay_storage import DirectoryStorage
 from evoladder.store.schema import (
@@ -182,7 +183,7 @@ async def source(peer_spec: str) -> AsyncIterator[PeerSource]:
 
 
 async def run_import(db: Database, source: PeerSource, **kwargs: Any) -> ImportReport:
-    return await PeerImport(db, GAME, FakeClock(), history=None, **kwargs).run(source)
+    return await PeerImport(db, GAME, FakeClock(), history=rebuild_history, **kwargs).run(source)
 
 
 async def rows(db: Database, table: Any, *order: Any) -> list[dict[str, Any]]:
@@ -310,6 +311,15 @@ async def test_an_imported_player_is_what_profile_shows(db: Database, source: Pe
     # invalidated one do not count; 7 was left out).
     assert (zerg.record.wins, zerg.record.losses, zerg.record.draws) == (2, 1, 0)
     assert profile.main_id == "Alpha" and profile.state.value == "idle"
+    # The history is rebuilt from the imported matches, and a baseline row reaches the rating the
+    # peer stored (its matches alone do not explain 1712), so the chart ends where /profile is.
+    chart = await HistoryService(db, GAME).chart(A, "bw_zerg")
+    assert [p.rating for p in chart.points] == [1520, 1502, 1517, 1712]
+    report = await run_import(db, source)  # a second run rebuilds nothing and changes nothing
+    assert [p.rating for p in (await HistoryService(db, GAME).chart(A, "bw_zerg")).points] == [
+        1520, 1502, 1517, 1712
+    ]
+    assert not any(s.written for s in report.steps if s.name == "rating_history")
 
 
 async def test_replay_files_come_over_into_the_storage(

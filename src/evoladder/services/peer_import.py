@@ -44,6 +44,7 @@ from evoladder.domain.peer_import import Issue, Issues, Vocabulary
 from evoladder.game import GameData
 from evoladder.services.ports import Clock
 from evoladder.store.bulk_import import BulkWriter
+from evoladder.store.history_rebuild import rebuild_rating_history_async
 from evoladder.store.peer_source import PeerSource
 from evoladder.store.replay_storage import ReplayStorage, replay_key
 from evoladder.store.schema import (
@@ -69,6 +70,14 @@ HISTORY_STEP = "rating_history"
 # -> (final matches replayed, history rows written). The history work's one rebuild function.
 HistoryRebuild = Callable[[AsyncConnection, Collection[int], datetime], Awaitable[tuple[int, int]]]
 Progress = Callable[[str, int, int], None]  # step, rows done, rows in the step
+
+
+async def rebuild_history(conn: AsyncConnection, uids: Collection[int], now: datetime) -> tuple[int, int]:
+    """The ladder's own rebuild (the one the history migration's backfill runs): final matches
+    replayed from each rating's start, one baseline row where that does not reach the stored
+    rating, so the last row always equals the rating the peer had."""
+    done = await rebuild_rating_history_async(conn, uids=uids, now=now)
+    return done.matches, done.rows
 
 
 @dataclass
