@@ -72,6 +72,10 @@ async def matched(sandbox: Sandbox, alice: VirtualPlayer, bob: VirtualPlayer) ->
     assert len(wave.match_ids) == 1
     found_a, found_b = await found_message(alice), await found_message(bob)
     assert match_id_of(found_a) == match_id_of(found_b) == wave.match_ids[0]
+    # Each player's confirmation time starts at the delivery of their card, and the bot records
+    # deliveries in batches after the message is out: wait for that record (their reminder and
+    # deadline are armed by it) before a test moves the clock toward them.
+    await services(sandbox).matches.outbox.settled()
     return wave.match_ids[0], found_a, found_b
 
 
