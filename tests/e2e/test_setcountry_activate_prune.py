@@ -213,6 +213,12 @@ async def test_prune_deletes_old_messages_and_keeps_open_matches_and_the_last_3_
     await alice.wait_for_dm(
         lambda m: m.id == open_card.id and "Both players confirmed" in m.text, include_existing=True
     )
+    await bob.wait_for_dm(
+        lambda m: f"#{open_id}" in m.text and "Both players confirmed" in m.text, include_existing=True
+    )
+    # Notifications go out after their commit, from the outbox: let every one of them be
+    # delivered and recorded before the snapshot, or a late one looks like a message /prune made.
+    await sandbox.ladder.services.matches.outbox.settled()
     old = await live_bot_dms(alice, bot_id)
     bobs = [m.id for m in await live_bot_dms(bob, bot_id)]
 
