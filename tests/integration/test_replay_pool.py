@@ -42,6 +42,32 @@ def misbehaving(data: bytes, races: RaceLookup) -> ParseOutcome:
     return parse_replay(data, races)
 
 
+EXHAUST = b"<exhaust the archive reader>"
+
+
+def exhausting(data: bytes, races: RaceLookup) -> ParseOutcome:
+    """The real parser on a file whose archive needs more memory than the worker may use.
+
+    For input ending in ``EXHAUST``: sc2reader's archive reader (mpyq) allocates past the limit
+    while it opens the file, as a hostile archive makes it do; sc2reader then wraps the
+    ``MemoryError`` in its own ``MPQError``. Anything else parses normally.
+    """
+    if not data.endswith(EXHAUST):
+        return parse_replay(data, races)
+    import mpyq
+
+    original = mpyq.MPQArchive.__init__
+
+    def greedy(self: object, *args: object, **kwargs: object) -> None:
+        self.blocks = [bytearray(64 * 1024 * 1024) for _ in range(64)]  # type: ignore[attr-defined]
+
+    mpyq.MPQArchive.__init__ = greedy  # type: ignore[method-assign,assignment]
+    try:
+        return parse_replay(data[: -len(EXHAUST)], races)
+    finally:
+        mpyq.MPQArchive.__init__ = original  # type: ignore[method-assign]
+
+
 def real_files() -> list[bytes]:
     return [p.read_bytes() for p in sorted(replay_dir().rglob("*.SC2Replay"))]
 
@@ -141,6 +167,17 @@ async def test_a_parse_over_the_memory_limit_is_stopped_and_answered() -> None:
         assert "memory" in outcome.message
         assert isinstance(await pool.parse(sample()), ParsedReplay)
     assert pool.stats.memory == 1
+
+
+async def test_a_replay_that_exhausts_the_parsers_memory_is_too_large_and_its_worker_replaced() -> None:
+    async with ReplayPool(races(), workers=1, memory_mb=256, target=exhausting) as pool:
+        (before,) = pool.worker_pids
+        outcome = await pool.parse(sample() + EXHAUST)
+        assert isinstance(outcome, ParseFailure) and outcome.kind is ParseFailureKind.MEMORY, outcome
+        assert "too large to check" in outcome.message and "MPQError" in outcome.detail
+        assert isinstance(await pool.parse(sample()), ParsedReplay)
+        assert pool.worker_pids != [before] and gone(before)
+    assert pool.stats.memory == 1 and pool.stats.workers_killed == 1
 
 
 async def test_a_worker_that_dies_is_answered_and_replaced() -> None:

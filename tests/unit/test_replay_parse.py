@@ -135,3 +135,33 @@ def test_hash_and_magic_helpers() -> None:
     assert replay_hash(b"x") == hashlib.blake2b(b"x").hexdigest()
     assert len(replay_hash(b"")) == 128
     assert looks_like_replay(b"MPQ\x1b...") and not looks_like_replay(b"MPQ\x1a")
+
+
+def test_replay_text_is_cleaned_of_nul_and_control_characters() -> None:
+    from evoladder.game.replay_parse import clean_text
+
+    assert clean_text("Khione\x00 SEL\x07") == "Khione SEL"
+    assert clean_text("\x1b[31m헌티드\x7f\x85") == "[31m헌티드"
+    assert clean_text("\ud800lone") == "lone"  # a lone surrogate cannot be stored either
+    kept = "[SC:Evo] Radeon (라데온)\u3000ｆｕｌｌ"
+    assert clean_text(kept) == kept  # any script, wide spaces and letters stay
+
+
+def test_memory_exhaustion_is_found_through_sc2readers_wrapping() -> None:
+    import zlib
+
+    from sc2reader.exceptions import MPQError
+
+    from evoladder.game.replay_parse import out_of_memory
+
+    def open_archive() -> None:
+        try:
+            raise MemoryError()
+        except MemoryError as exc:  # what sc2reader does around mpyq
+            raise MPQError("Unable to construct the MPQArchive", exc) from None
+
+    with pytest.raises(MPQError) as wrapped:
+        open_archive()
+    assert out_of_memory(wrapped.value)
+    assert out_of_memory(zlib.error("Error -4 while decompressing data: insufficient memory"))
+    assert not out_of_memory(MPQError("Invalid file header.", ValueError("bad magic")))

@@ -9,6 +9,18 @@ shown to the player; the exception's type and text go to the ``detail`` for the 
 Load level 2 (details, init data, attribute events) holds everything the checks need; the event
 streams (levels 3 and 4) are where most of a file's parsing time and memory go, so they are skipped.
 
+Text from the file is untrusted too: every string taken from a replay (map, player and observer
+names, races, release, region, lobby settings, cache handles) goes through ``clean_text``, which
+drops NUL and the other control characters (and lone surrogates). PostgreSQL refuses a NUL in text
+and JSON ("invalid byte sequence 0x00"), and control characters have no business in a name shown
+to players; a name made of nothing else becomes empty.
+
+Memory: sc2reader wraps whatever goes wrong while it opens the archive, a ``MemoryError`` included,
+in its own ``MPQError``; a file that exhausts the worker's memory limit would then read as
+"damaged" and its worker, whose heap is suspect, would be kept. ``parse_replay`` looks through the
+exception's chain (and zlib's "insufficient memory") and answers ``MEMORY``: "too large to check",
+and the pool replaces the worker.
+
 Races: the replay writes the race as the recording client's language shows it: "BW Zerg" for the
 mod's Brood War races, "Zerg" for a standard SC2 race, "스1 저그" or "저그" from a Korean client.
 ``RaceLookup`` maps all of these to the ladder's race codes from the game data (name, short name,
@@ -46,7 +58,9 @@ __all__ = [
     "PlayerResult",
     "RaceLookup",
     "ReplayPlayer",
+    "clean_text",
     "looks_like_replay",
+    "out_of_memory",
     "parse_replay",
     "replay_hash",
 ]
@@ -75,8 +89,8 @@ FAILURE_MESSAGES: dict[ParseFailureKind, str] = {
     "Please upload the file StarCraft II saved, unchanged.",
     ParseFailureKind.TIMEOUT: "Reading the replay took too long and was stopped. "
     "Please check the file, or ask an admin.",
-    ParseFailureKind.MEMORY: "Reading the replay needed too much memory and was stopped. "
-    "Please check the file, or ask an admin.",
+    ParseFailureKind.MEMORY: "This replay is too large to check: reading it needed more memory "
+    "than the ladder allows. Please upload the file StarCraft II saved, unchanged, or ask an admin.",
     ParseFailureKind.CRASHED: "The replay reader stopped on this file. "
     "Please check the file, or ask an admin.",
     ParseFailureKind.UNAVAILABLE: "Replays cannot be read right now. Please try again shortly.",
@@ -159,7 +173,34 @@ def parse_replay(data: bytes, races: RaceLookup) -> ParseOutcome:
     except RecursionError as exc:
         return ParseFailure(ParseFailureKind.CORRUPT, f"RecursionError: {exc}"[:500])
     except Exception as exc:  # untrusted input: every sc2reader failure becomes a typed answer
-        return ParseFailure(ParseFailureKind.CORRUPT, f"{type(exc).__name__}: {exc}"[:500])
+        detail = f"{type(exc).__name__}: {exc}"[:500]
+        if out_of_memory(exc):
+            return ParseFailure(ParseFailureKind.MEMORY, detail)
+        return ParseFailure(ParseFailureKind.CORRUPT, detail)
+
+
+_MEMORY_WORDS = ("insufficient memory", "out of memory", "cannot allocate memory")
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` or anything in its chain is a memory exhaustion (see the module doc).
+
+    sc2reader wraps a ``MemoryError`` in ``MPQError`` (its ``__context__``, also passed as an
+    argument); zlib reports its own allocation failures as ``zlib.error`` "insufficient memory".
+    """
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, MemoryError):
+            return True
+        if any(word in str(item).lower() for word in _MEMORY_WORDS):
+            return True
+        todo.extend((item.__cause__, item.__context__, *item.args))
+    return False
 
 
 def _load(data: bytes) -> Any:
@@ -232,7 +273,7 @@ def _handles(raw: Mapping[str, Any]) -> tuple[str, ...]:
     if not handles:
         init = raw.get("replay.initData") or {}
         handles = (init.get("game_description") or {}).get("cache_handles") or []
-    return tuple(str(h) for h in handles)
+    return tuple(_text(h) for h in handles)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -243,8 +284,22 @@ def _aware(moment: datetime) -> datetime:
 
 def _text(value: object) -> str:
     if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return "" if value is None else str(value)
+        value = value.decode("utf-8", errors="replace")
+    return clean_text("" if value is None else str(value))
+
+
+# Control characters (C0, DEL, C1; NUL among them) and lone surrogates: never in a stored text.
+_UNSTORABLE = frozenset({"Cc", "Cs"})
+
+
+def clean_text(value: str) -> str:
+    """``value`` without NUL, other control characters and lone surrogates (see the module doc).
+
+    Everything else is kept as the replay has it (names in any script, map names in Korean).
+    """
+    if value.isprintable():  # the common case: nothing to strip, no per-character walk
+        return value
+    return "".join(ch for ch in value if unicodedata.category(ch) not in _UNSTORABLE)
 
 
 def _fold(text: str) -> str:
