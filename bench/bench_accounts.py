@@ -50,6 +50,8 @@ FILTERS: dict[str, dict[str, Any]] = {
     "": {},
     "races": {"races": ["bw_zerg", "sc2_terran"]},
     "countries": {"countries": ["KR", "US", "DE"]},
+    # "Other": every country outside the common list (~200 country lists in the union)
+    "other": {"countries": ["ZZ"]},
     "letter": {"rank_letter": "B"},
     "best_only": {"best_only": True},
     "all": {"races": ["bw_zerg", "sc2_terran"], "countries": ["KR", "US", "DE"], "rank_letter": "C",

@@ -41,7 +41,7 @@ def game() -> GameData:
 def test_the_fullest_board_state_fits_a_custom_id_and_comes_back_equal(game: GameData) -> None:
     countries = frozenset(sorted(game.countries)[:MAX_COUNTRIES])
     state = BoardState(OWNER, 999_999, frozenset(game.races), countries, "S", True)
-    for action in ("prev", "next", "goto", "me", "best", "race", "c1", "c2", "rank"):
+    for action in ("prev", "next", "goto", "me", "clear", "best", "race", "c1", "c2", "rank"):
         value = encode(state, action, game)
         assert len(value) <= 100
         match = TEMPLATE.fullmatch(value)

@@ -14,6 +14,7 @@ import discord
 
 from evoladder.bot.components.leaderboard import (
     ACTIONS,
+    BEST_VALUE,
     BoardControl,
     BoardState,
     apply,
@@ -67,7 +68,7 @@ def test_prebuilt_options_show_only_this_boards_choices() -> None:
     again = controls(STATES[1], 10, GAME)
     for view, state in ((chosen, STATES[1]), (plain, STATES[0]), (again, STATES[1])):
         found = selects(view)
-        assert defaults(found["race"]) == set(state.races)
+        assert defaults(found["race"]) == set(state.races) | ({BEST_VALUE} if state.best_only else set())
         assert defaults(found["c1"]) | defaults(found["c2"]) == set(state.countries)
         assert defaults(found["rank"]) == {state.letter or "any"}
     # Each board gets its own option lists (and items): changing one leaves the others alone.

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from evoladder.bot.components.leaderboard import BEST_VALUE
 from evoladder.bot.render.accounts import flag
 from evoladder.domain.errors import NotAuthorized
 from evoladder.domain.leaderboard import Entry
@@ -232,11 +233,12 @@ async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox) -> None:
     assert rows(cleared.message) == rows(start.message)
     assert field(cleared.message, text.FILTERS) == text.FILTERS_NONE
 
-    best = await alice.click(text.BEST_OFF_LABEL)
+    best = await alice.select(text.RACES_PLACEHOLDER, [BEST_VALUE])
     want = board(sandbox, best_only=True)
     assert rows(best.message) == expected(sandbox, want.page.entries)
     assert len({r[5] for r in rows(best.message)}) == len(rows(best.message))  # each player once
-    assert best.message.button(text.BEST_ON_LABEL) is not None
+    picked = select_named(best.message, "Races")
+    assert {o["value"] for o in picked["options"] if o.get("default")} == {BEST_VALUE}
 
     b_rank = await alice.select(text.RANK_PLACEHOLDER, ["B"])
     assert rows(b_rank.message) == expected(
@@ -250,12 +252,41 @@ async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox) -> None:
     assert game.countries["TH"].common is False
 
 
+async def test_other_means_every_country_outside_the_common_list(sandbox: Sandbox) -> None:
+    game = sandbox.ladder.deps.game
+    assert not game.countries["TH"].common and game.countries["KR"].common
+    alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
+    picked_other = await joined(sandbox, "zed", "Zed", "ZZ", "bw_zerg", 40)
+    start = await alice.slash("leaderboard")
+    other = await alice.select(select_with(start.message, "ZZ")["placeholder"], ["ZZ"])
+    shown = rows(other.message)
+    thai = {r[5] for r in expected(sandbox, board(sandbox, countries=["TH"]).page.entries)}
+    names = {r[5] for r in shown}
+    assert thai and thai <= names  # the Thai players (TH is not a common country) are "Other"
+    assert "Zed" in names  # and so is the player who picked "Other"
+    assert "Alice" not in names and {r[4] for r in shown} == {flag("TH"), flag("ZZ")}
+    assert picked_other.id != alice.id
+
+
+async def test_one_button_clears_every_filter(sandbox: Sandbox) -> None:
+    alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
+    start = await alice.slash("leaderboard")
+    assert start.message.button(text.CLEAR_FILTERS_LABEL)["disabled"] is True  # nothing to clear
+    await alice.select(text.RACES_PLACEHOLDER, ["sc2_zerg", BEST_VALUE])
+    korea = await alice.select(select_with(start.message, "KR")["placeholder"], ["KR"])
+    ranked = await alice.select(text.RANK_PLACEHOLDER, ["C"], korea.message)
+    assert field(ranked.message, text.FILTERS) != text.FILTERS_NONE
+    cleared = await alice.click(text.CLEAR_FILTERS_LABEL, ranked.message)
+    assert field(cleared.message, text.FILTERS) == text.FILTERS_NONE
+    assert rows(cleared.message) == rows(start.message)
+    assert cleared.message.button(text.CLEAR_FILTERS_LABEL)["disabled"] is True
+
+
 async def test_two_players_filters_never_leak_and_a_stranger_cannot_press_a_board(sandbox: Sandbox) -> None:
     alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
     bob = await joined(sandbox, "bob", "Bob", "US", "bw_terran", 30)
     mine = await alice.slash("leaderboard")
-    await alice.select(text.RACES_PLACEHOLDER, ["sc2_protoss"])
-    filtered = await alice.click(text.BEST_OFF_LABEL)
+    filtered = await alice.select(text.RACES_PLACEHOLDER, ["sc2_protoss", BEST_VALUE])
     alice_board = filtered.message
     alice_rows = rows(alice_board)
     assert {r[2] for r in alice_rows} == {"P2"}
@@ -272,14 +303,14 @@ async def test_two_players_filters_never_leak_and_a_stranger_cannot_press_a_boar
     assert rows(alice_board) == alice_rows
 
     before = alice_board.text
-    refused = await bob.click(text.BEST_ON_LABEL, alice_board)  # a forged click on Alice's board
+    refused = await bob.click(text.CLEAR_FILTERS_LABEL, alice_board)  # a forged click on Alice's board
     assert refused.content == common.NOT_YOUR_BUTTON
     refused = await bob.select(text.RACES_PLACEHOLDER, ["bw_zerg"], alice_board)
     assert refused.content == common.NOT_YOUR_BUTTON
     assert alice_board.text == before
 
     await sandbox.restart_bot()  # the state lives in the custom ids: the board still works
-    after = await alice.click(text.BEST_ON_LABEL, mine.message)
+    after = await alice.select(text.RACES_PLACEHOLDER, ["sc2_protoss"], mine.message)
     assert field(after.message, text.FILTERS) == text.FILTER_RACES.format(races="SC2 Protoss")
     assert rows(after.message) == expected(sandbox, board(sandbox, races=["sc2_protoss"]).page.entries)
 

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from sortedcontainers import SortedList
 
 from evoladder.domain.leaderboard import (
+    OTHER_GROUP,
+    IndexBuilder,
     LeaderboardFilter,
     LeaderboardIndex,
     PlayerInfo,
@@ -342,3 +344,35 @@ def test_a_served_page_is_served_again_only_while_nothing_changed() -> None:
     after = index.page(flt, 1)
     assert after.total == index.page(LeaderboardFilter(), 1).total < 50
     assert all(e.discord_uid % 3 != 2 for e in after.entries)
+
+
+def test_a_country_group_is_one_more_list_kept_through_every_change() -> None:
+    groups = {"TH": OTHER_GROUP, "MN": OTHER_GROUP, "ZZ": OTHER_GROUP}
+    now = T0 + timedelta(days=1)
+    players = {1: PlayerInfo("TH", "a"), 2: PlayerInfo("ZZ", "b"), 3: PlayerInfo("KR", "c"),
+               4: PlayerInfo("MN", "d")}
+    rows = [rating(i, i, RACES[i % 2], 1500 + 10 * i, 3, T0) for i in (1, 2, 3, 4)]
+    index = LeaderboardIndex(country_groups=groups)
+    for uid, info in players.items():
+        index.set_player(uid, info)
+    for r in rows:
+        index.upsert(r, now)
+
+    def uids(flt: LeaderboardFilter) -> list[int]:
+        return [e.discord_uid for e in index.page(flt).entries]
+
+    other = LeaderboardFilter(countries=frozenset({OTHER_GROUP}))
+    assert uids(other) == [4, 2, 1]
+    assert uids(LeaderboardFilter(countries=frozenset({OTHER_GROUP, "KR"}))) == [4, 3, 2, 1]
+    assert uids(LeaderboardFilter(races=frozenset({RACES[0]}), countries=frozenset({OTHER_GROUP}))) == [4, 2]
+    assert uids(LeaderboardFilter(countries=frozenset({"TH"}))) == [1]  # single countries still work
+    position = index.position_of(1, other)
+    assert position is not None and position.position == 3
+    index.set_player(1, PlayerInfo("KR", "a"))  # moved into a common country: leaves the group
+    assert uids(other) == [4, 2] and index.position_of(1, other) is None
+    built = LeaderboardIndex.build(rows, {**players, 1: PlayerInfo("KR", "a")}, now)
+    assert [e.discord_uid for e in built.page(other).entries] == []  # an index without groups
+    grouped = IndexBuilder(now, country_groups=groups)
+    grouped.add_players({**players, 1: PlayerInfo("KR", "a")}.items())
+    grouped.add_rows(rows)
+    assert [e.discord_uid for e in grouped.finish().page(other).entries] == [4, 2]

@@ -49,6 +49,9 @@ from evoladder.domain.players import MmrRow
 from evoladder.domain.ranks import ACTIVITY_WINDOW, LETTERS, UNRANKED, letter_at, letter_bounds
 
 PAGE_SIZE = 40
+# A country group's key in filters and lists: every country outside the common list ("Other").
+# No country code contains "*", so it never collides with one.
+OTHER_GROUP = "*other"
 PAGE_CACHE_SIZE = 256  # pages kept for serving again while the index is unchanged
 POSITION_CACHE_SIZE = 4096  # viewers' positions, likewise
 ROW_BITS = 40
@@ -199,27 +202,43 @@ class _Row(NamedTuple):
 
 @dataclass
 class _Family:
-    """The four list kinds one set of rows is filtered through."""
+    """The four list kinds one set of rows is filtered through.
+
+    ``groups`` maps a country to a country group (``OTHER_GROUP``: every country outside the
+    common list): a row of such a country also sits in the group's country and pair lists, so a
+    filter on the group is one list per race, not one per country (about 200 for "Other").
+    """
 
     all: SortedList[int] = field(default_factory=SortedList)
     by_race: dict[str, SortedList[int]] = field(default_factory=dict)
     by_country: dict[str | None, SortedList[int]] = field(default_factory=dict)
     by_pair: dict[tuple[str, str | None], SortedList[int]] = field(default_factory=dict)
+    groups: Mapping[str | None, str] = field(default_factory=dict)
 
     def add(self, key: int, race: str, country: str | None) -> None:
         self.all.add(key)
         _list(self.by_race, race).add(key)
         _list(self.by_country, country).add(key)
         _list(self.by_pair, (race, country)).add(key)
+        group = self.groups.get(country)
+        if group is not None:
+            _list(self.by_country, group).add(key)
+            _list(self.by_pair, (race, group)).add(key)
 
     def remove(self, key: int, race: str, country: str | None) -> None:
         self.all.remove(key)
         self.by_race[race].remove(key)
         self.by_country[country].remove(key)
         self.by_pair[(race, country)].remove(key)
+        group = self.groups.get(country)
+        if group is not None:
+            self.by_country[group].remove(key)
+            self.by_pair[(race, group)].remove(key)
 
     @classmethod
-    def bulk(cls, keyed: Iterable[tuple[int, str, str | None]]) -> _Family:
+    def bulk(
+        cls, keyed: Iterable[tuple[int, str, str | None]], groups: Mapping[str | None, str]
+    ) -> _Family:
         """One grouping pass (by race and country pair), then C-level sorts of integer lists."""
         pairs: dict[tuple[str, str | None], list[int]] = {}
         for key, race, country in keyed:
@@ -229,14 +248,20 @@ class _Family:
             found.append(key)
         races: dict[str, list[int]] = {}
         countries: dict[str | None, list[int]] = {}
+        grouped: dict[tuple[str, str | None], list[int]] = {}
         for (race, country), keys in pairs.items():
             races.setdefault(race, []).extend(keys)
             countries.setdefault(country, []).extend(keys)
+            group = groups.get(country)
+            if group is not None:
+                countries.setdefault(group, []).extend(keys)
+                grouped.setdefault((race, group), []).extend(keys)
         return cls(
             SortedList([k for keys in pairs.values() for k in keys]),
             {k: SortedList(v) for k, v in races.items()},
             {k: SortedList(v) for k, v in countries.items()},
-            {k: SortedList(v) for k, v in pairs.items()},
+            {k: SortedList(v) for k, v in (pairs | grouped).items()},
+            groups,
         )
 
 
@@ -282,18 +307,23 @@ class LeaderboardIndex:
     """The ranked rows, kept sorted under every filter; see the module docs for the design."""
 
     def __init__(
-        self, page_size: int = PAGE_SIZE, merge_rows_per_list: int = DIRECT_MERGE_ROWS_PER_LIST
+        self,
+        page_size: int = PAGE_SIZE,
+        merge_rows_per_list: int = DIRECT_MERGE_ROWS_PER_LIST,
+        country_groups: Mapping[str | None, str] | None = None,
     ) -> None:
         self.page_size = page_size
         self.merge_rows_per_list = merge_rows_per_list
+        # country -> group key (``OTHER_GROUP``); a filter may name a group like a country
+        self._groups: Mapping[str | None, str] = dict(country_groups or {})
         self._rows: dict[int, _Row] = {}  # row_id -> row
         # Each player's ranked rows (at most one per race): a tuple, not a dict, because a small
         # dict costs ~200 bytes and there is one per player.
         self._by_player: dict[int, tuple[_Row, ...]] = {}
         self._best: dict[int, _Row] = {}
         self._players: dict[int, PlayerInfo] = {}
-        self._ranked = _Family()
-        self._best_family = _Family()
+        self._ranked = _Family(groups=self._groups)
+        self._best_family = _Family(groups=self._groups)
         self._expiry: SortedList[int] = SortedList()
         self._cutoff_us = 0
         self._bounds_cache: tuple[int, tuple[tuple[str, int], ...]] = (0, letter_bounds(0))
@@ -459,7 +489,10 @@ class LeaderboardIndex:
         if not mine:
             return None
         info = self._players.get(discord_uid)
-        if flt.countries and (info is None or info.country not in flt.countries):
+        if flt.countries and (
+            info is None
+            or (info.country not in flt.countries and self._groups.get(info.country) not in flt.countries)
+        ):
             return None
         candidates = [self._best[discord_uid]] if flt.best_only else list(mine)
         lo_key, hi_key = self._letter_range(flt.letter)
@@ -626,9 +659,13 @@ class IndexBuilder:
     """
 
     def __init__(
-        self, now: datetime, page_size: int = PAGE_SIZE, merge_rows_per_list: int = DIRECT_MERGE_ROWS_PER_LIST
+        self,
+        now: datetime,
+        page_size: int = PAGE_SIZE,
+        merge_rows_per_list: int = DIRECT_MERGE_ROWS_PER_LIST,
+        country_groups: Mapping[str | None, str] | None = None,
     ) -> None:
-        self._index = LeaderboardIndex(page_size, merge_rows_per_list)
+        self._index = LeaderboardIndex(page_size, merge_rows_per_list, country_groups)
         self._index._cutoff_us = to_us(now - ACTIVITY_WINDOW)
         self._rows_added = False
         self._expiry: list[int] = []
@@ -679,8 +716,8 @@ class IndexBuilder:
             assert top is not None
             index._best[uid] = top
             best.append((top.key, top.race, country))
-        index._ranked = _Family.bulk(ranked)
-        index._best_family = _Family.bulk(best)
+        index._ranked = _Family.bulk(ranked, index._groups)
+        index._best_family = _Family.bulk(best, index._groups)
         self._expiry.sort()
         index._expiry = SortedList(self._expiry)
         self._expiry = []

@@ -12,6 +12,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeVar
 
+OTHER_COUNTRY = "ZZ"  # the common list's "Other" entry
+
 
 class Game(StrEnum):
     """The two games of the mod; a BW race only meets an SC2 race."""
@@ -140,6 +142,12 @@ class GameData:
 
     def common_countries(self) -> tuple[Country, ...]:
         return tuple(c for c in self.countries.values() if c.common)
+
+    def outside_common(self) -> frozenset[str]:
+        """Every country code outside the common list, plus ``OTHER_COUNTRY`` itself: what
+        "Other" means in a leaderboard filter (players expect the countries not listed, not only
+        those who picked "Other")."""
+        return frozenset(c.code for c in self.countries.values() if not c.common) | {OTHER_COUNTRY}
 
 
 K = TypeVar("K")

@@ -5,6 +5,11 @@ Filters are plain arguments of each call and are turned into a fresh ``Leaderboa
 per request; the service keeps no per-user or "current" filter state, so one player's choices can
 never show up in another player's view.
 
+"Other" (``ZZ``) in a country filter stands for every country outside the common list (the
+filter the players pick from lists the common countries and "Other"): the index keeps those
+countries' rows in one group (``OTHER_GROUP``) as well, which the filter is turned into, while the
+view keeps the filter as the player chose it.
+
 Every call first moves the index to the clock's ``now`` (``refresh``), which is how the 14-day
 activity cut-off and the rank letters move with time even when nobody plays.
 """
@@ -17,11 +22,12 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from evoladder.domain.errors import UnknownCountry, UnknownRace, UnknownRankLetter
 from evoladder.domain.leaderboard import (
+    OTHER_GROUP,
     PAGE_SIZE,
     Entry,
     IndexBuilder,
@@ -36,6 +42,7 @@ from evoladder.domain.leaderboard import (
 from evoladder.domain.players import MmrRow
 from evoladder.domain.ranks import ACTIVITY_WINDOW, LETTERS
 from evoladder.game import GameData
+from evoladder.game.models import OTHER_COUNTRY
 from evoladder.logging_setup import event
 from evoladder.services.ports import Clock
 from evoladder.services.renderings import Renderings
@@ -48,7 +55,6 @@ log = logging.getLogger(__name__)
 # the recently shown boards of the players who are looking.
 RENDERINGS_KEPT = 1024
 
-OTHER_COUNTRY = "ZZ"  # "Other": every country outside the common list
 
 
 def display_name(main_id: str | None, username: str) -> str:
@@ -100,8 +106,10 @@ class LeaderboardService:
         self._db = db
         self._clock = clock
         self._game = game
+        self._outside_common = game.outside_common()
+        self._groups: dict[str | None, str] = dict.fromkeys(self._outside_common, OTHER_GROUP)
         self._page_size = page_size
-        self._index = LeaderboardIndex(page_size)
+        self._index = LeaderboardIndex(page_size, country_groups=self._groups)
         self._during_build: list[Callable[[], None]] | None = None
         # What the adapters made of the pages this serves, per page object (see the module).
         self.renderings = Renderings(RENDERINGS_KEPT)
@@ -118,7 +126,7 @@ class LeaderboardService:
         self._during_build = []
         try:
             now = self._clock.now()
-            builder = IndexBuilder(now, self._page_size)
+            builder = IndexBuilder(now, self._page_size, country_groups=self._groups)
             with cyclic_gc_paused():
                 await self._load(builder, now)
                 self._index = builder.finish()
@@ -173,9 +181,10 @@ class LeaderboardService:
     ) -> LeaderboardView:
         """Page ``page`` (1-based, clamped) of the filtered board; ``viewer`` is the caller's place."""
         flt = self.make_filter(races, countries, rank_letter, best_only)
+        query = self._expanded(flt)
         index = self._fresh()
-        viewer = index.position_of(viewer_uid, flt) if viewer_uid is not None else None
-        return LeaderboardView(index.page(flt, page), flt, viewer)
+        viewer = index.position_of(viewer_uid, query) if viewer_uid is not None else None
+        return LeaderboardView(index.page(query, page), flt, viewer)
 
     def my_page(
         self,
@@ -188,9 +197,10 @@ class LeaderboardService:
     ) -> LeaderboardView:
         """The "my position" jump: the page that holds the viewer's row (page 1 when unranked)."""
         flt = self.make_filter(races, countries, rank_letter, best_only)
+        query = self._expanded(flt)
         index = self._fresh()
-        viewer = index.position_of(viewer_uid, flt)
-        return LeaderboardView(index.page(flt, viewer.page if viewer else 1), flt, viewer)
+        viewer = index.position_of(viewer_uid, query)
+        return LeaderboardView(index.page(query, viewer.page if viewer else 1), flt, viewer)
 
     def rank_of(self, discord_uid: int, race: str) -> RankInfo | None:
         return self._fresh().rank_of(discord_uid, race)
@@ -228,6 +238,13 @@ class LeaderboardService:
         if letter is not None and letter not in LETTERS:
             raise UnknownRankLetter()
         return LeaderboardFilter(race_set, country_set, letter, best_only)
+
+    def _expanded(self, flt: LeaderboardFilter) -> LeaderboardFilter:
+        """``flt`` with "Other" standing for every country outside the common list: the index's
+        group of those countries (one list per race), the single countries it covers dropped."""
+        if OTHER_COUNTRY not in flt.countries:
+            return flt
+        return replace(flt, countries=(flt.countries - self._outside_common) | {OTHER_GROUP})
 
     # -- past seasons ------------------------------------------------------------------------------
 

@@ -14,8 +14,12 @@ Only the owner may use them (a forged click by anyone else gets "belongs to some
 
 The custom id limit (100 characters) bounds the countries: at most ``MAX_COUNTRIES`` at once.
 
-Layout (Discord allows 5 rows): races (multi-select), two pages of common countries, the rank
-letter, then Previous / Next / Go to page… (a modal) / My position / Best race only.
+Layout (Discord allows 5 rows, 5 buttons a row): races (multi-select, with "best race of each
+player only" as its last option: it filters races too, and the buttons' row is full), two pages
+of common countries (the second ends with "Other": every country outside the common list), the
+rank letter, then Previous / Next / Go to page… (a modal) / My position / Clear filters (back to
+the whole board, page 1; disabled when no filter is set). A "best" button of a board sent before
+this layout still works: its action is kept.
 
 Cost. A board is answered often and its controls carry ~70 select options, so what does not
 depend on the state is built once per game data (``_SelectStatics``: the option lists, labels and
@@ -69,9 +73,10 @@ MAX_COUNTRIES = 20
 NO_VALUE = "x"
 ANY_RANK = "any"
 PAGE_INPUT_MAX = 7
-BUTTONS = ("prev", "next", "goto", "me", "best")
+BEST_VALUE = "best"  # the race select's "best race only" option (no race code is this)
+BUTTONS = ("prev", "next", "goto", "me", "clear")
 SELECTS = ("race", "c1", "c2", "rank")
-ACTIONS = frozenset(BUTTONS + SELECTS)
+ACTIONS = frozenset(BUTTONS + SELECTS + ("best",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +160,11 @@ def apply(state: BoardState, action: str, values: Sequence[str], game: GameData)
         return replace(state, page=state.page + 1)
     if action == "best":
         return replace(state, best_only=not state.best_only, page=1)
+    if action == "clear":
+        return BoardState(owner=state.owner)
     if action == "race":
-        return replace(state, races=frozenset(values).intersection(game.races), page=1)
+        races = frozenset(values).intersection(game.races)
+        return replace(state, races=races, best_only=BEST_VALUE in values, page=1)
     if action == "rank":
         letter = values[0] if values and values[0] in LETTERS else None
         return replace(state, letter=letter, page=1)
@@ -254,6 +262,7 @@ class _SelectStatics:
 
 def _build_statics(game: GameData) -> tuple[_SelectStatics, ...]:
     races = [(code, names.race(race, code)) for code, race in game.races.items()]
+    races.append((BEST_VALUE, text.BEST_RACE_OPTION))
     selects = [_SelectStatics.of("race", races, text.RACES_PLACEHOLDER, row=0, low=0)]
     for index, page in enumerate(render_accounts.country_pages(game)[:2]):
         placeholder = text.COUNTRY_PLACEHOLDER.format(
@@ -275,8 +284,12 @@ def _buttons(state: BoardState, pages: int) -> tuple[tuple[str, str, bool], ...]
         ("next", text.NEXT_LABEL, state.page >= pages),
         ("goto", text.GOTO_LABEL, pages <= 1),
         ("me", text.ME_LABEL, False),
-        ("best", text.BEST_ON_LABEL if state.best_only else text.BEST_OFF_LABEL, False),
+        ("clear", text.CLEAR_FILTERS_LABEL, not has_filters(state)),
     )
+
+
+def has_filters(state: BoardState) -> bool:
+    return bool(state.races or state.countries or state.letter or state.best_only)
 
 
 def _button_style(action: str) -> discord.ButtonStyle:
@@ -323,7 +336,7 @@ def controls(state: BoardState, pages: int, game: GameData) -> discord.ui.View:
 
 def _chosen(state: BoardState, action: str) -> Iterable[str]:
     if action == "race":
-        return state.races
+        return state.races | {BEST_VALUE} if state.best_only else state.races
     if action == "rank":
         return [state.letter or ANY_RANK]
     return state.countries
