@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     replay_workers: int = Field(default=2, ge=1)
     replay_parse_timeout_seconds: float = Field(default=20.0, gt=0)
     replay_parse_memory_mb: int = Field(default=512, ge=64)
+    # The result menu unlocks once a replay of the match passed the critical checks (races, map,
+    # mod), as the live community runs it; off lets players report without a replay.
+    report_requires_replay: bool = True
     reporting_deadline_seconds: int = Field(default=3 * 3600, ge=60)
     confirm_timeout_seconds: int = Field(default=60, ge=5)
     # A match may be aborted during this long after it was found (and before any report).

@@ -24,6 +24,7 @@ from adminkit import (
     with_text,
 )
 from journeykit import register
+from sqlalchemy import insert
 
 from evoladder.domain.errors import AlreadyResolved, MatchNotFound
 from evoladder.domain.players import PlayerState
@@ -32,6 +33,7 @@ from evoladder.domain.replays import CheckId
 from evoladder.i18n.text import admin as text
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
+from evoladder.store.schema import replays
 
 pytestmark = pytest.mark.e2e
 
@@ -223,3 +225,57 @@ async def test_resolving_an_open_match_releases_the_players_and_invalidate_rever
         with_text(f"An admin invalidated match #{found.id} (wrong map played)"), include_existing=True
     )
     assert [r["reason"] for r in await audit(sandbox)] == ["alice left", "wrong map played"]
+
+
+async def test_admin_matches_lists_conflicts_then_open_matches_with_their_age(sandbox: Sandbox) -> None:
+    root = sandbox.owners[0]
+    alice, bob, carol, dave = await players(sandbox, "Alice", "Bob", "Carol", "Dave")
+    conflict = await played(sandbox, alice, bob, Outcome.PLAYER_1, Outcome.PLAYER_2)
+    found = await match(sandbox, carol, dave)
+    board = (await root.slash("admin matches")).message
+    [card] = board.embeds
+    assert card["title"] == text.MATCHES_TITLE.format(total=2)
+    lines = str(card["description"]).splitlines()
+    assert lines[0].startswith(f"**#{conflict.id}** · conflict · **Alice**")
+    assert lines[1].startswith(f"**#{found.id}** · waiting for confirmation · **Carol**")
+    assert all(" · 0m (<t:" in line for line in lines)  # the age, and when the match was made
+    assert card["footer"]["text"] == text.MATCHES_FOOTER.format(page=1, pages=1)
+    refused = await alice.slash("admin matches")
+    assert "not allowed" in refused.content
+
+
+async def test_an_admin_records_an_unverified_file_as_the_maps_dependency(sandbox: Sandbox) -> None:
+    root = sandbox.owners[0]
+    alice, bob = await players(sandbox, "Alice", "Bob")
+    state = await match(sandbox, alice, bob)
+    handle = "ab" * 32
+    checks = {
+        "checks": [
+            check(CheckId.MAP, True, f"Map: {state.map_name}.", critical=True).to_dict(),
+            check(CheckId.MOD, True, "Mod not verified", critical=True).to_dict(),
+        ],
+        "critical_ok": True,
+        "mod": {"official": False, "region": "EU", "unverified": True,
+                "unexpected": [f"https://eu-s2-depot.classic.blizzard.com/{handle}.s2ma"]},
+    }
+    async with services(sandbox).db.transaction() as uow:
+        await uow.conn.execute(insert(replays).values(
+            match_id=state.id, uploader_uid=alice.id, hash="cd" * 64,
+            storage_key=f"2026/01/{state.id}/{'cd' * 64}.SC2Replay", size_bytes=10,
+            uploaded_at=datetime(2026, 1, 1, tzinfo=UTC), map_name=state.map_name, critical_ok=True,
+            checks=checks,
+        ))
+    file = (await root.slash("admin match", match_id=state.id)).message
+    assert "/admin map_dependency" in field(file, "Replay 1")
+
+    question = await root.slash("admin map_dependency", match_id=state.id, reason="official lobby")
+    assert f"dependencies of **{state.map_name}**" in question.content and handle in question.content
+    done = await root.click("Confirm", question.message)
+    assert done.content == text.MAP_DEPENDENCY_DONE.format(count=1, map=state.map_name)
+    [row] = await audit(sandbox)
+    assert (row["action_type"], row["target_match_id"], row["reason"]) == (
+        "map_dependency", state.id, "official lobby"
+    )
+    assert row["details"] == {"map": state.map_name, "handles": [handle]}
+    again = await root.slash("admin map_dependency", match_id=state.id, reason="twice")
+    assert "No replay of match" in again.content  # recorded already: nothing to confirm

@@ -278,3 +278,27 @@ async def test_activation_codes_are_created_listed_and_counted(sandbox: Sandbox)
         "spring event",
         25,
     )
+
+
+async def test_reset_aborts_takes_a_count_and_the_player_is_told(sandbox: Sandbox) -> None:
+    root = sandbox.owners[0]
+    alice = sandbox.player("alice")
+    await register(sandbox, alice, "Alice")
+    reply = await root.slash("admin reset_aborts", player="Alice#1234", reason="two lost to a crash", count=5)
+    assert reply.content == text.RESET_ABORTS_DONE.format(name="Alice", left=5)  # found by BattleTag
+    assert (await player_record(sandbox, alice.id)).aborts_left == 5
+    told = await alice.wait_for_dm(with_text("aborts left this month to 5"))
+    assert "two lost to a crash" in told.text
+
+
+async def test_a_banned_and_unbanned_player_is_told_why(sandbox: Sandbox) -> None:
+    root = sandbox.owners[0]
+    alice = sandbox.player("alice")
+    await register(sandbox, alice, "Alice")
+    question = await root.slash("admin ban", player="alice#1234", reason="smurf account")
+    await root.click("Confirm", question.message)
+    banned = await alice.wait_for_dm(with_text("An admin banned you"))
+    assert "smurf account" in banned.text
+    await root.slash("admin unban", player="Alice", reason="appeal accepted")
+    lifted = await alice.wait_for_dm(with_text("lifted your ban"))
+    assert "appeal accepted" in lifted.text

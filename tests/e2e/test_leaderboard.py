@@ -253,7 +253,7 @@ async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox) -> None:
 
 
 async def test_other_means_every_country_outside_the_common_list(sandbox: Sandbox) -> None:
-    game = sandbox.ladder.deps.game
+    game = sandbox.ladder.services.game
     assert not game.countries["TH"].common and game.countries["KR"].common
     alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
     picked_other = await joined(sandbox, "zed", "Zed", "ZZ", "bw_zerg", 40)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -27,10 +27,12 @@ from typing import Any
 import pytest
 from journeykit import LadderClock, register
 
+from evoladder.domain.errors import ReportLocked
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.rating import Outcome, rate
 from evoladder.domain.replays import ParsedReplay
 from evoladder.game.loader import packaged_data_dir
+from evoladder.i18n.text import match as match_text
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.matches import confirmation_jobs
@@ -158,3 +160,77 @@ async def test_a_file_that_is_not_a_replay_is_answered(sandbox: Sandbox) -> None
     await alice.upload(("game.SC2Replay", b"MPQ\x1b" + bytes(64)))  # a replay's name and magic
     answer = await alice.wait_for_dm(lambda m: m.author_id == sandbox.discord.bot_user.id)
     assert "no match to attach this replay to" in answer.content
+
+
+@pytest.fixture
+async def locked_sandbox(replay_file: Path, tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """The same, with the result menu locked until a replay passed the checks (production's default)."""
+    parsed = parse_file(replay_file)
+    settings = load_settings(
+        game_data_dir=game_data_with_standard_mod(tmp_path / "game", parsed),
+        replay_storage=str(tmp_path / "replays"),
+        report_requires_replay=True,
+    )
+    clock = LadderClock(parsed.start_time - timedelta(minutes=3))
+    async with Sandbox(settings=settings, clock=clock, background=False) as sb:
+        yield sb
+        assert not sb.discord.violations, sb.discord.violations.describe()
+
+
+def result_menu(message: Message) -> dict[str, object]:
+    menu = next(s for s in message.selects if str(s.get("custom_id", "")).endswith(":result"))
+    return dict(menu)
+
+
+async def test_the_result_menu_unlocks_once_a_replay_passed_the_critical_checks(
+    locked_sandbox: Sandbox, replay_file: Path
+) -> None:
+    sandbox, parsed = locked_sandbox, parse_file(replay_file)
+    alice, bob = sandbox.player("alice"), sandbox.player("bob")
+    await register(sandbox, alice, "Someone")  # not a name in the file: it cannot report by itself
+    await register(sandbox, bob, "Rairden")
+    match = await confirmed_match(sandbox, alice, bob, parsed)
+    card = await alice.wait_for_dm(titled(f"Match #{match.id}:"), include_existing=True)
+    menu = result_menu(card)
+    assert menu["disabled"] is True and menu["placeholder"] == match_text.RESULT_LOCKED_PLACEHOLDER
+    assert fields(card)[match_text.FIELD_RESULT_LOCKED] == match_text.RESULT_LOCKED
+    with pytest.raises(ReportLocked):  # what a stale client's report would be told
+        await sandbox.ladder.services.matches.report(match.id, alice.id, Outcome.PLAYER_2)
+
+    clock = sandbox.ladder.services.clock
+    assert isinstance(clock, LadderClock)
+    clock.set(parsed.end_time + timedelta(minutes=1))
+    await alice.upload(replay_file)
+    details = await alice.wait_for_dm(titled(f"Replay of match #{match.id}"))
+    assert "not both players' ladder ids" in details.embeds[0]["description"]
+
+    unlocked = await alice.wait_for_dm(
+        lambda m: m.id == card.id and not result_menu(m).get("disabled"), include_existing=True
+    )
+    assert match_text.FIELD_RESULT_LOCKED not in fields(unlocked)
+    assert result_menu(unlocked)["placeholder"] == match_text.RESULT_PLACEHOLDER
+    question = await alice.select(match_text.RESULT_PLACEHOLDER, ["2"], unlocked)
+    answer = await alice.click(match_text.REPORT_CONFIRM_LABEL, question.message)
+    assert f"You reported match #{match.id}" in answer.content
+    bob_card = await bob.wait_for_dm(
+        lambda m: m.id != card.id and bool(m.selects) and not result_menu(m).get("disabled"),
+        include_existing=True,
+    )
+    assert match_text.FIELD_RESULT_LOCKED not in fields(bob_card)
+
+
+async def test_a_replay_of_strangers_is_flagged_in_the_admin_log(sandbox: Sandbox, replay_file: Path) -> None:
+    parsed = parse_file(replay_file)
+    alice, bob = sandbox.player("alice"), sandbox.player("bob")
+    await register(sandbox, alice, "Someone")
+    await register(sandbox, bob, "Else")
+    match = await confirmed_match(sandbox, alice, bob, parsed)
+    clock = sandbox.ladder.services.clock
+    assert isinstance(clock, LadderClock)
+    clock.set(parsed.end_time + timedelta(minutes=1))
+    await alice.upload(replay_file)
+    post = await sandbox.discord.wait_for_channel_message(
+        sandbox.admin_log, lambda m: f"Replay of match #{match.id}" in m.text
+    )
+    assert "neither player's id" in post.text and "JiaanN" in post.text and "Rairden" in post.text
+    assert (await sandbox.ladder.services.matches.get(match.id)).status is MatchStatus.CONFIRMED

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from matchkit import RecordingNotifier
+
 from evoladder.game import GameData, load_game_data
 from evoladder.services.accounts import AccountService, AdminRoster
 from evoladder.services.admin_players import AdminPlayerService
@@ -71,6 +73,7 @@ class Stack:
     roster: AdminRoster
     admin: AdminPlayerService
     bans: RecordingBanListener
+    notifier: RecordingNotifier
 
 
 GAME: GameData = load_game_data()
@@ -82,18 +85,20 @@ def make_stack(
     clock = FakeClock()
     ticker = FakeTicker()
     bans = RecordingBanListener()
+    notifier = RecordingNotifier()
     services = build_services(
         settings=load_settings(activation_required=activation_required, player_cache_ttl_seconds=ttl),
         db=db,
         clock=clock,
         game=game,
-        notifier=lambda *_parts: NullNotifier(),
+        notifier=lambda *_parts: notifier,
         ticker=ticker,
         ban_listener=bans,
     )
     return Stack(
         db, clock, ticker, game, services.player_cache, services.leaderboard, services.read_models,
         services.accounts, services.guard, services.profiles, services.roster, services.admin_players, bans,
+        notifier,
     )
 
 

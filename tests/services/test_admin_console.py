@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from hashlib import blake2b
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,34 @@ async def test_own_queries_code_batches_replays_and_status_counts(stack: Stack) 
         1,
         1,
     )
+
+
+async def test_attention_matches_lists_conflicts_then_open_matches_oldest_first_in_pages(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(admin_console, "MATCHES_PER_PAGE", 2)
+    base = 444_000_000_000_000_100
+    made = []
+    for i in range(4):  # found, found, then two that end in a conflict and in a final result
+        m = await seed_match(stack.db, base + 2 * i, base + 2 * i + 1, now=stack.clock.now())
+        made.append(m)
+        if i >= 2:
+            await stack.matches.confirm(m.id, m.player_1)
+            await stack.matches.confirm(m.id, m.player_2)
+            await stack.matches.report(m.id, m.player_1, Outcome.PLAYER_1)
+        stack.clock.advance(minutes=10)
+    conflict, final = made[2], made[3]
+    await stack.matches.report(conflict.id, conflict.player_2, Outcome.PLAYER_2)
+    await stack.matches.report(final.id, final.player_2, Outcome.PLAYER_1)
+    with pytest.raises(NotAuthorized):
+        await stack.console.attention_matches(P1)
+    first = await stack.console.attention_matches(OWNER)
+    assert [m.id for m in first.matches] == [conflict.id, made[0].id]
+    assert (first.page, first.pages, first.total) == (1, 2, 3)
+    assert first.names[made[0].player_1] == f"Main{made[0].player_1}"
+    assert first.now - first.matches[1].played_at == timedelta(minutes=40)
+    second = await stack.console.attention_matches(OWNER, 99)  # clamped to the last page
+    assert [m.id for m in second.matches] == [made[1].id] and second.page == 2
 
 
 async def test_match_file_attaches_what_fits_and_lists_the_rest(

@@ -9,6 +9,7 @@ import pytest
 from accountkit import ADMIN, OWNER, Stack, rated, register, started_stack
 
 from evoladder.domain.errors import (
+    AbortCountOutOfRange,
     AlreadyBanned,
     CodeCountOutOfRange,
     LadderError,
@@ -22,6 +23,7 @@ from evoladder.domain.errors import (
     UnknownRace,
 )
 from evoladder.domain.players import month_key
+from evoladder.services.events import AdminChangedPlayer
 from evoladder.store.uow import Database
 
 P1 = 333_333_333_333_333_331
@@ -71,6 +73,20 @@ async def test_lookup_by_id_mention_username_or_main_id(stack: Stack) -> None:
     assert await stack.admin.lookup(ADMIN, "12345") == []
 
 
+async def test_lookup_finds_battletags_whole_or_by_their_name(stack: Stack) -> None:
+    async with stack.db.read() as uow:
+        tag = (await uow.players.get(P1)).battletag  # type: ignore[union-attr]
+    assert tag is not None and "#" in tag
+    for query in (tag, tag.upper(), tag.split("#")[0] + "#" + tag.split("#")[1]):
+        assert [f.player.discord_uid for f in await stack.admin.lookup(ADMIN, query)] == [P1], query
+    async with stack.db.transaction() as uow:
+        await uow.players.update(P2, stack.clock.now(), battletag="Serral_x%#777")
+    # the name part of a tag finds it; LIKE wildcards in the query are plain characters
+    assert [f.player.discord_uid for f in await stack.admin.lookup(ADMIN, "serral_x%")] == [P2]
+    assert await stack.admin.lookup(ADMIN, "serral_") == []
+    assert await stack.admin.lookup(ADMIN, "%") == []
+
+
 async def test_adjust_mmr_is_audited_and_moves_the_leaderboard(stack: Stack) -> None:
     await rated(stack, P1, "bw_zerg", 20)
     await rated(stack, P2, "bw_zerg", 40)
@@ -116,6 +132,43 @@ async def test_reset_aborts_gives_back_the_month(stack: Stack) -> None:
     assert player.aborts_left == 3
     assert await stack.accounts.aborts_left(P1) == 3
     assert (await audit_rows(stack))[-1] == ("reset_aborts", ADMIN, P1, "server crash ate his games")
+
+
+async def test_reset_aborts_takes_a_count(stack: Stack) -> None:
+    player = await stack.admin.reset_aborts(ADMIN, P1, "two aborts lost to a disconnect", 5)
+    assert player.aborts_left == 5 and await stack.accounts.aborts_left(P1) == 5
+    await stack.admin.reset_aborts(ADMIN, P1, "back to none", 0)
+    assert await stack.accounts.aborts_left(P1) == 0
+    for bad in (-1, 11):
+        with pytest.raises(AbortCountOutOfRange):
+            await stack.admin.reset_aborts(ADMIN, P1, "out of range", bad)
+    assert await stack.accounts.aborts_left(P1) == 0  # a refused count wrote nothing
+    async with stack.db.read() as uow:
+        action = (await uow.admins.actions())[0]
+    assert action["details"] == {"count": 0}
+
+
+async def test_the_player_is_told_of_every_admin_change_with_the_reason(stack: Stack) -> None:
+    await rated(stack, P1, "bw_zerg", 20)
+    await stack.admin.ban(ADMIN, P1, "smurfing")
+    await stack.admin.unban(ADMIN, P1, "appeal accepted")
+    await stack.admin.adjust_mmr(ADMIN, P1, "bw_zerg", 1600, "bugged match")
+    await stack.admin.reset_aborts(ADMIN, P1, "disconnects", 2)
+    told = stack.notifier.of(AdminChangedPlayer)
+    assert [(e.discord_uid, e.action, e.reason) for e in told] == [
+        (P1, "ban", "smurfing"), (P1, "unban", "appeal accepted"),
+        (P1, "adjust_mmr", "bugged match"), (P1, "reset_aborts", "disconnects"),
+    ]
+    assert (told[2].race, told[2].before, told[2].after) == ("bw_zerg", 1520, 1600)
+    assert told[3].aborts_left == 2
+    with pytest.raises(AlreadyBanned):
+        await _ban_twice(stack)
+    assert len(stack.notifier.of(AdminChangedPlayer)) == 5  # the refused second ban told nobody
+
+
+async def _ban_twice(stack: Stack) -> None:
+    await stack.admin.ban(ADMIN, P2, "first")
+    await stack.admin.ban(ADMIN, P2, "second")
 
 
 async def test_only_owners_manage_admins_and_owners_are_fixed(stack: Stack) -> None:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from matchkit import GAME, Stack, add_player, build_stack, mmr
@@ -30,13 +31,20 @@ from replaykit import (
 from sqlalchemy import func, select
 
 from evoladder.bot.render.replays import effect_text
+from evoladder.domain.errors import NotAPlayer, NotAuthorized, ReasonRequired, ReportLocked
 from evoladder.domain.match_state import MatchStatus
 from evoladder.domain.rating import Outcome, rate
-from evoladder.domain.replays import CheckId, ParsedReplay, PlayerResult
-from evoladder.game import GameData
+from evoladder.domain.replays import CheckId, ParsedReplay, PlayerResult, handle_hash
+from evoladder.game import GameData, replay_parse
+from evoladder.game.models import Game, MapInfo
+from evoladder.game.replay_inspect import replay_mod_verdict
 from evoladder.game.replay_parse import ParseOutcome, RaceLookup
 from evoladder.game.replay_pool import ReplayPool
-from evoladder.services.events import MatchConflict, ResultFinal, SharedAccount
+from evoladder.services.accounts import AdminRoster
+from evoladder.services.admin_console import AdminConsole, NothingToRecord
+from evoladder.services.admin_players import AdminPlayerService
+from evoladder.services.events import MatchConflict, ReplayFlagged, ResultFinal, SharedAccount
+from evoladder.services.read_models import build_read_models
 from evoladder.services.replays import (
     DuplicateReplay,
     MatchNotConfirmedYet,
@@ -52,7 +60,9 @@ from evoladder.services.replays import (
     TooManyReplays,
     UploadResult,
 )
+from evoladder.services.timing import FlowTiming
 from evoladder.store.replay_storage import DirectoryStorage
+from evoladder.store.repositories.map_dependencies import MapDependencyRepository
 from evoladder.store.repositories.replays import DuplicateReplayHash, NewReplay, ReplayRepository
 from evoladder.store.schema import replays
 from evoladder.store.uow import Database
@@ -386,3 +396,249 @@ async def test_verified_replays_record_each_players_sc2_account_and_flag_one_sha
     assert all(e.admin_log and e.recipients == () for e in kit.stack.notifier.of(SharedAccount))
     async with kit.stack.db.read() as uow:
         assert (await uow.players.get(OTHER)).is_banned is False  # type: ignore[union-attr]
+
+
+# --- ladder rules: unverified mod, names, the match a replay shows, storage hygiene -------------
+
+
+def with_unknown_map(game: GameData, parsed: ParsedReplay) -> GameData:
+    """``game`` whose mod is what ``parsed`` loaded before its last two files, and whose current
+    pool holds the replay's map with unknown dependencies: the file before the map file then
+    loads after the mod's chain, exactly where a map's own dependency would."""
+    handles = dict(game.mod.handles)
+    handles["EU"] = frozenset(parsed.cache_handles[:-2])
+    unknown = MapInfo(parsed.map_name, "Ever Dream", "Blizzard", Game.SC2,
+                      dict.fromkeys(game.game_regions, "battlenet:://x"), None)
+    season = replace(game.season, maps=(*game.season.maps, unknown))
+    seasons = {**game.seasons, game.current_season: season}
+    return replace(game, mod=replace(game.mod, handles=handles), seasons=seasons)
+
+
+async def test_a_mod_unverified_replay_keeps_reporting_open_never_reports_and_is_flagged(
+    kit: Kit, shared: Path
+) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)
+    kit.game = with_unknown_map(GAME, parsed)
+    match = await match_like(kit.stack, parsed, P1, P2)
+    service = kit.service(notifier=kit.stack.notifier)
+
+    result = await service.upload(P1, "game.SC2Replay", data)
+    assert result.report.mod.unverified and result.report.critical_ok
+    assert result.effect is ReplayEffect.UNVERIFIED and "could not be verified" in effect_text(result)
+    assert (await kit.stack.matches.get(match.id)).status is MatchStatus.CONFIRMED
+    assert kit.stack.notifier.of(ResultFinal) == []
+    (flag,) = kit.stack.notifier.of(ReplayFlagged)
+    extra = handle_hash(parsed.cache_handles[-2])
+    assert flag.reasons == ("mod_unverified",) and flag.handles == (extra,)
+    assert flag.match_id == match.id and flag.recipients == ()
+    # players can still report by hand: reporting is unlocked by this replay
+    kit.stack.matches.report_requires_replay = True
+    assert not await kit.stack.matches.reporting_locked(match.id)
+
+
+async def test_an_admin_records_the_dependency_and_the_rule_is_exact_from_then(
+    kit: Kit, shared: Path
+) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)
+    kit.game = with_unknown_map(GAME, parsed)
+    first = await match_like(kit.stack, parsed, P1, P2)
+    service = kit.service(notifier=kit.stack.notifier)
+    await service.upload(P1, "game.SC2Replay", data)
+    console = await admin_console(kit)
+
+    with pytest.raises(NotAuthorized):
+        await console.dependency_preview(P1, first.id)
+    preview = await console.dependency_preview(ADMIN, first.id)
+    assert preview.map_name == parsed.map_name
+    assert preview.handles == (handle_hash(parsed.cache_handles[-2]),)
+    with pytest.raises(ReasonRequired):
+        await console.record_map_dependencies(ADMIN, preview, "  ")
+    assert await console.record_map_dependencies(ADMIN, preview, "seen in an official lobby") == [
+        preview.handles[0]
+    ]
+    with pytest.raises(NothingToRecord):
+        await console.dependency_preview(ADMIN, first.id)
+    async with kit.stack.db.read() as uow:
+        (action,) = await uow.admins.actions(target_match_id=first.id, limit=5)
+    assert action["action_type"] == "map_dependency"
+    assert action["details"] == {"map": parsed.map_name, "handles": list(preview.handles)}
+
+    # the same map now knows its dependency: the other player's copy reports the result
+    again = await service.upload(P2, "mine.SC2Replay", data + b"\0")
+    assert again.report.mod.official and again.effect is ReplayEffect.REPORTED
+    # and a file the map does not load is not official any more, not merely unverified
+    fake = replace(parsed, cache_handles=(*parsed.cache_handles[:-2], "https://eu-s2-depot.classic."
+                   "blizzard.com/beef.s2ma", *parsed.cache_handles[-2:]))
+    async with kit.stack.db.read() as uow:
+        recorded = await MapDependencyRepository(uow.conn).for_map(parsed.map_name)
+    verdict = replay_mod_verdict(fake, kit.game, recorded)
+    assert not verdict.official and not verdict.unverified
+
+
+async def test_a_replay_whose_names_are_neither_player_never_reports_and_is_flagged(
+    kit: Kit, shared: Path
+) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)
+    kit.game = standard_mod_game({"EU": parsed})
+    match = await match_like(kit.stack, parsed, P1, P2, main_ids=("Somebody", "Else"))
+    result = await kit.service(notifier=kit.stack.notifier).upload(P1, "game.SC2Replay", data)
+    assert result.report.critical_ok and result.report.names_unknown
+    assert result.effect is ReplayEffect.UNVERIFIED and "not both players' ladder ids" in effect_text(result)
+    assert (await kit.stack.matches.get(match.id)).status is MatchStatus.CONFIRMED
+    (flag,) = kit.stack.notifier.of(ReplayFlagged)
+    assert flag.reasons == ("names_unknown",) and set(flag.names) == {p.name for p in parsed.players}
+
+
+async def test_one_name_that_is_not_the_players_id_does_not_report_either(kit: Kit, shared: Path) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)
+    kit.game = standard_mod_game({"EU": parsed})
+    first = parsed.players[0].name
+    # the first id in another case and in fullwidth letters still counts (NFKC, case-insensitive)
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in first.upper())
+    match = await match_like(kit.stack, parsed, P1, P2, main_ids=(fullwidth, "Stranger"))
+    result = await kit.service(notifier=kit.stack.notifier).upload(P1, "game.SC2Replay", data)
+    assert result.report.slot_ids[0] == fullwidth and result.report.slot_ids[1] is None
+    assert result.effect is ReplayEffect.UNVERIFIED
+    assert (await kit.stack.matches.get(match.id)).status is MatchStatus.CONFIRMED
+    assert kit.stack.notifier.of(ReplayFlagged) == []  # one name is the player's: no flag
+
+
+async def test_a_replay_uploaded_after_the_next_match_was_found_counts_for_the_match_it_shows(
+    kit: Kit, shared: Path
+) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)  # player 2 (Rairden) won
+    kit.game = standard_mod_game({"EU": parsed})
+    played = await match_like(kit.stack, parsed, P1, P2)
+    await kit.stack.matches.report(played.id, P1, Outcome.PLAYER_1)  # P1 claims a win by hand
+    await kit.stack.matches.report(played.id, P2, Outcome.PLAYER_1)  # P2 agrees by mistake
+    assert (await kit.stack.matches.get(played.id)).status is MatchStatus.FINAL
+    await add_player(kit.stack.db, OTHER)
+    kit.stack.clock.advance(minutes=10)
+    following = await insert_found(
+        kit.stack, P1, OTHER, ("bw_zerg", "sc2_terran"), "Khione SEL", (1500, 1500)
+    )
+    await kit.stack.matches.confirm(following.id, P1)
+    await kit.stack.matches.confirm(following.id, OTHER)  # the newest match is open and confirmed
+
+    result = await kit.service().upload(P2, "game.SC2Replay", data)
+    assert result.record.match_id == played.id
+    assert result.effect is ReplayEffect.CONFLICT  # the replay shows player 2 won
+    assert (await kit.stack.matches.get(following.id)).status is MatchStatus.CONFIRMED
+
+
+async def test_a_replay_of_no_recent_match_goes_to_the_newest_and_says_what_differs(
+    kit: Kit, shared: Path
+) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)
+    kit.game = standard_mod_game({"EU": parsed})
+    await match_like(kit.stack, parsed, P1, P2, confirmed_before_game=timedelta(hours=2))
+    result = await kit.service().upload(P1, "game.SC2Replay", data)
+    assert not result.report.check(CheckId.START_TIME).passed and result.effect is ReplayEffect.UNVERIFIED
+
+
+async def test_text_from_the_file_is_stored_without_nul_or_control_characters(
+    kit: Kit, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)
+    kit.game = standard_mod_game({"EU": parsed})
+    match = await match_like(kit.stack, parsed, P1, P2)
+    real_load = replay_parse._load
+
+    def hostile(raw: bytes) -> Any:
+        replay = real_load(raw)
+        replay.map_name = replay.map_name.replace(" ", "\x00 ", 1) + "\x07"
+        for player in replay.players:
+            player.name = "\x00" + player.name + "\x1b[31m"
+        return replay
+
+    monkeypatch.setattr(replay_parse, "_load", hostile)
+    kit.parser = InProcessParser()
+    result = await kit.service().upload(P1, "game.SC2Replay", data)
+    assert result.parsed.map_name == parsed.map_name
+    assert [p.name for p in result.parsed.players] == [p.name + "[31m" for p in parsed.players]
+    (stored,) = await kit.service().for_match(match.id)
+    assert stored.parsed is not None and "\x00" not in repr(stored.parsed)
+    assert stored.record.map_name == parsed.map_name
+
+
+ADMIN = 900_000_000_000_000_009
+
+
+async def admin_console(kit: Kit) -> AdminConsole:
+    """The admin console over the kit's database and match service; ``ADMIN`` is an owner."""
+    db, clock = kit.stack.db, kit.stack.clock
+    read_models = await build_read_models(db, clock, GAME, player_cache_ttl_seconds=0)
+    roster = AdminRoster(db, clock)
+    await roster.sync_owners({ADMIN})
+    players = AdminPlayerService(
+        db, roster, read_models, read_models.leaderboard, read_models.players, clock, GAME
+    )
+    return AdminConsole(
+        db, clock, kit.game, roster, players, kit.stack.queue, kit.stack.matches, read_models,
+        FlowTiming(),
+    )
+
+
+class InProcessParser:
+    """Parses in this process (so a monkeypatched sc2reader load takes effect)."""
+
+    async def parse(self, data: bytes) -> ParseOutcome:
+        return replay_parse.parse_replay(data, RaceLookup(GAME.races.values()))
+
+
+async def test_the_file_is_deleted_when_the_record_cannot_be_written(
+    kit: Kit, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)
+    match = await match_like(kit.stack, parsed, P1, P2)
+    service = kit.service(max_per_player=2)
+
+    async def broken(self: ReplayRepository, row: NewReplay) -> int:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ReplayRepository, "insert", broken)
+        for attempt in range(4):  # more attempts than the per-player limit
+            with pytest.raises(RuntimeError):
+                await service.upload(P1, "game.SC2Replay", data + bytes(attempt + 1))
+    assert stored_files(kit) == [] and await stored_rows(kit.stack.db) == 0
+    # failed attempts stored nothing, so they use none of the limit; stored files do
+    for copy in range(2):
+        await service.upload(P1, "game.SC2Replay", data + bytes(10 + copy))
+    with pytest.raises(TooManyReplays, match=f"#{match.id}"):
+        await service.upload(P1, "game.SC2Replay", data + bytes(20))
+    assert len(stored_files(kit)) == 2 == await stored_rows(kit.stack.db)
+
+
+async def test_reporting_is_locked_until_a_replay_passed_the_critical_checks(
+    kit: Kit, shared: Path
+) -> None:
+    data = read(shared, OCRUCIUS)
+    parsed = parse(data)
+    # confirmed an hour before the game: a passing replay then reports nothing by itself
+    match = await match_like(kit.stack, parsed, P1, P2, confirmed_before_game=timedelta(hours=1))
+    matches = kit.stack.matches
+    matches.report_requires_replay = True
+    assert await matches.reporting_locked(match.id)
+    with pytest.raises(ReportLocked):
+        await matches.report(match.id, P1, Outcome.PLAYER_2)
+    with pytest.raises(NotAPlayer):
+        await matches.report(match.id, OTHER, Outcome.PLAYER_2)
+    locked = await kit.service().upload(P1, "game.SC2Replay", data)  # not the mod: critical
+    assert locked.effect is ReplayEffect.LOCKED and await matches.reporting_locked(match.id)
+    kit.game = standard_mod_game({"EU": parsed})
+    passed = await kit.service().upload(P1, "far.SC2Replay", data + b"\0")
+    assert passed.report.critical_ok and passed.effect is ReplayEffect.UNVERIFIED
+    assert not await matches.reporting_locked(match.id)
+    after = await matches.report(match.id, P1, Outcome.PLAYER_2)
+    assert after.report_1 == 2 and after.status is MatchStatus.CONFIRMED
+    matches.report_requires_replay = False
+    assert not await matches.reporting_locked(match.id)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -168,3 +170,26 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
     (folder / "countries.json").unlink()
     with pytest.raises(GameDataError, match="countries.json: .*not found"):
         load_game_data(folder)
+
+
+def test_the_packaged_data_is_what_the_tool_derives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tools/derive_game_data.py, run on the shared facts and replays, writes the packaged files."""
+    from replayfiles import shared_dir
+
+    shared = shared_dir()
+    if shared is None or not (shared / "game-data").is_dir():
+        pytest.skip("../shared not found; set EVOLADDER_SHARED_DIR")
+    tool = Path(__file__).resolve().parents[2] / "tools" / "derive_game_data.py"
+    spec = importlib.util.spec_from_file_location("derive_game_data", tool)
+    assert spec is not None and spec.loader is not None
+    derive = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "derive_game_data", derive)  # its dataclasses look it up
+    spec.loader.exec_module(derive)
+    monkeypatch.setattr(derive, "OUT", tmp_path)
+    args = ["derive", str(shared / "game-data"), "--replays", str(shared / "replays")]
+    assert derive.main(args) == 0
+    for name in ("maps.json", "mod.json", "races.json", "regions.json", "countries.json"):
+        written = json.loads((tmp_path / name).read_text(encoding="utf-8"))
+        packaged = json.loads((packaged_data_dir() / name).read_text(encoding="utf-8"))
+        assert written == packaged, name
+    assert derive.main([*args, "--current-season", "season_beta"]) == 1  # a placeholder: refused

@@ -144,6 +144,13 @@ class AbortNotAllowed(IllegalTransition):
     )
 
 
+class ReportLocked(IllegalTransition):
+    message = (
+        "Reporting opens once a replay of this match passed the checks (races, map, mod). "
+        "Send the .SC2Replay file here first."
+    )
+
+
 class MatchClosed(IllegalTransition):
     message = "This match is already over."
 
@@ -194,6 +201,14 @@ class UnknownRace(ValidationError):
 class UnknownRankLetter(ValidationError):
     def __init__(self) -> None:
         super().__init__("rank", "A rank is one of the letters S, A, B, C, D, E, F.", key="UnknownRankLetter")
+
+
+class AbortCountOutOfRange(ValidationError):
+    def __init__(self, low: int, high: int) -> None:
+        super().__init__(
+            "count", f"The number of aborts must be between {low} and {high}.",
+            key="AbortCountOutOfRange", low=low, high=high,
+        )
 
 
 class MmrOutOfRange(ValidationError):

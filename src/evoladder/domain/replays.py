@@ -547,6 +547,20 @@ def _names(replay: ParsedReplay, ids: tuple[str | None, str | None]) -> Check:
     return _check(CheckId.NAMES, all(i is not None for i in ids), found=found)
 
 
+def fits(replay: ParsedReplay, facts: MatchFacts) -> bool:
+    """Whether ``replay`` shows this match: its races, its map and a start within the tolerance.
+
+    Used to find which of a player's recent matches a replay belongs to (a replay uploaded after
+    the player's next match was found still counts for the match it shows).
+    """
+    return (
+        len(replay.players) == 2
+        and _races_match(replay.players, facts)
+        and _nfc(replay.map_name) == _nfc(facts.map_name)
+        and abs(_utc(replay.start_time) - _utc(facts.start_time)) <= START_TOLERANCE
+    )
+
+
 def assign_slots(
     players: Sequence[ReplayPlayer], facts: MatchFacts
 ) -> tuple[ReplayPlayer | None, ReplayPlayer | None]:

@@ -132,6 +132,13 @@ class Sandbox:
                 "staff_role_id": discord.staff_role.id,
                 "sync_guild_id": None,
                 "owner_ids": frozenset(p.id for p in self.owners) | base.owner_ids,
+                # Virtual players play no real games, so no replay of theirs can pass the checks:
+                # reporting without a replay, unless the base settings ask for the lock.
+                "report_requires_replay": (
+                    base.report_requires_replay
+                    if "report_requires_replay" in base.model_fields_set
+                    else False
+                ),
             }
         )
         # Restored when the sandbox closes, so the next sandbox (or test) starts clean.

@@ -13,6 +13,13 @@ queue services (resolve, remove, clear) own their writes and audit them. This se
 * **Previews** for the destructive actions, computed with the same rules the write will use (the
   pure ``match_state.resolve`` and ``rating_plan``), so an impossible action is refused before the
   admin is asked to confirm, and the confirmation shows what will really happen.
+* **Map dependencies** (``/admin map_dependency``): a replay whose mod check came out
+  "unverified" (the map's dependencies are unknown, see ``evoladder.domain.replays``) lists the
+  handles that may be the map's own files. An admin who judged the replay genuine records them as
+  the map's dependencies (table ``map_dependencies``, audited as ``map_dependency``); from then on
+  the mod check is exact for that map: those handles pass, anything else is critical. Only
+  handles of replays that passed the map check are offered, so they are recorded for the map the
+  replay really loaded. A stored replay is not re-judged: the admin resolves its match.
 * **Unblock**: a player stuck in ``queueing`` or ``in_match`` with no queue entry and no open match
   goes back to ``idle`` (audited), the repair for a state left behind by a failure elsewhere.
 
@@ -48,6 +55,7 @@ from evoladder.domain.errors import (
 from evoladder.domain.match_state import MatchState, MatchStatus, RatingPlan, Resolution
 from evoladder.domain.players import ChangedBy, Player, PlayerState
 from evoladder.domain.rating import START_MMR
+from evoladder.domain.replays import handle_hash
 from evoladder.game import GameData
 from evoladder.logging_setup import event
 from evoladder.services.accounts import AdminRole, AdminRoster
@@ -68,6 +76,7 @@ from evoladder.services.queue import QueueService, QueueStatus
 from evoladder.services.timing import CommandLatency, FlowTiming
 from evoladder.store.replay_storage import ReplayStorage, StorageError
 from evoladder.store.repositories.admin_reads import AdminReadRepository
+from evoladder.store.repositories.map_dependencies import MapDependencyRepository
 from evoladder.store.repositories.replays import ReplayRecord
 from evoladder.store.uow import Database, UnitOfWork
 
@@ -78,6 +87,9 @@ RECENT_ACTIONS = 10
 ATTACH_MAX_FILES = 10  # Discord's limit of attachments on one message
 ATTACH_MAX_BYTES = 9 * 1024 * 1024  # under Discord's 10 MiB upload limit for bots, with room
 _ATTENTION = (MatchStatus.FOUND.value, MatchStatus.CONFIRMED.value, MatchStatus.CONFLICT.value)
+# /admin matches: conflicts first (they wait for an admin), then the open ones.
+_LISTED = (MatchStatus.CONFLICT.value, MatchStatus.CONFIRMED.value, MatchStatus.FOUND.value)
+MATCHES_PER_PAGE = 15
 
 ReplayStorageFactory = Callable[[], ReplayStorage]
 
@@ -120,6 +132,16 @@ class RatingMovedMeanwhile(LadderError):
 
 class QueueEmpty(LadderError):
     message = "The queue is already empty."
+
+
+class NothingToRecord(LadderError):
+    """No replay of the match has unverified handles that are not recorded yet."""
+
+    def __init__(self, match_id: int) -> None:
+        super().__init__(
+            f"No replay of match #{match_id} loaded a file waiting to be recorded as its map's "
+            "dependency (its mod check is not 'unverified', or the files are recorded already)."
+        )
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -236,6 +258,27 @@ class CodeBatch:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchesPage:
+    """A page of ``/admin matches``: conflicted and open matches, conflicts first, oldest first."""
+
+    matches: tuple[MatchState, ...]
+    names: Mapping[int, str]
+    page: int  # 1-based, clamped to the pages there are
+    pages: int
+    total: int
+    now: datetime  # ages are counted from here
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyPreview:
+    """What ``/admin map_dependency`` would record: the handles (content hashes) for the map."""
+
+    match_id: int
+    map_name: str
+    handles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Unblocked:
     player: Player  # after
     from_state: PlayerState
@@ -329,6 +372,20 @@ class AdminConsole:
             names = await _names(uow, people)
         return MatchFile(state, names, actions, tuple(await self._replay_files(stored)))
 
+    async def attention_matches(self, admin_uid: int, page: int = 1) -> MatchesPage:
+        """What needs an admin without the log channel: conflicted, then open matches, paged."""
+        await self._roster.require_admin(admin_uid)
+        async with self._db.read() as uow:
+            reads = AdminReadRepository(uow.conn)
+            _, total = await reads.matches_with_status(_LISTED, 0, 0)
+            pages = max(1, -(-total // MATCHES_PER_PAGE))
+            page = min(max(1, page), pages)
+            found, total = await reads.matches_with_status(
+                _LISTED, (page - 1) * MATCHES_PER_PAGE, MATCHES_PER_PAGE
+            )
+            names = await _names(uow, {uid for m in found for uid in m.players})
+        return MatchesPage(tuple(found), names, page, pages, total, self._clock.now())
+
     async def admins(self, admin_uid: int) -> tuple[dict[int, AdminRole], Mapping[int, str]]:
         roles = await self._players.list_admins(admin_uid)  # checks the role
         async with self._db.read() as uow:
@@ -376,6 +433,39 @@ class AdminConsole:
             queued = await uow.queue.get(player.discord_uid) is not None
             open_matches = await uow.matches.open_for_player(player.discord_uid)
         return BanPreview(player, queued, open_matches[-1] if open_matches else None)
+
+    async def dependency_preview(self, admin_uid: int, match_id: int) -> DependencyPreview:
+        """The unverified handles of the match's replays not recorded yet (see the module doc)."""
+        await self._roster.require_admin(admin_uid)
+        async with self._db.read() as uow:
+            state = await self._match(uow, match_id)
+            stored = await AdminReadRepository(uow.conn).replays_for_match(match_id)
+            recorded = await MapDependencyRepository(uow.conn).for_map(state.map_name)
+        handles = [h for r in stored for h in unverified_handles(r.checks) if h not in recorded]
+        if not handles:
+            raise NothingToRecord(match_id)
+        return DependencyPreview(match_id, state.map_name, tuple(dict.fromkeys(handles)))
+
+    async def record_map_dependencies(
+        self, admin_uid: int, preview: DependencyPreview, reason: str
+    ) -> list[str]:
+        """Record the previewed handles as the map's dependencies, audited; returns those added."""
+        await self._roster.require_admin(admin_uid)
+        why = require_reason(reason)
+        now = self._clock.now()
+        async with self._db.transaction() as uow:
+            added = await MapDependencyRepository(uow.conn).record(
+                preview.map_name, preview.handles, admin_uid, now, preview.match_id
+            )
+            if added:
+                details = {"map": preview.map_name, "handles": added}
+                await uow.admins.audit(
+                    admin_uid, "map_dependency", why, now, target_match_id=preview.match_id,
+                    details=details,
+                )
+        event(log, "admin.map_dependency", admin=admin_uid, match_id=preview.match_id,
+              map=preview.map_name, added=len(added))
+        return added
 
     async def queued_count(self, admin_uid: int) -> int:
         """How many players a clear would remove (``QueueEmpty`` when none: nothing to confirm)."""
@@ -514,6 +604,22 @@ def _action(row: RowMapping) -> AdminActionLine:
         details=row["details"] if isinstance(row["details"], dict) else None,
         performed_at=row["performed_at"],
     )
+
+
+def unverified_handles(checks: Mapping[str, Any] | None) -> list[str]:
+    """The handles (hashes) a stored checklist holds as "mod unverified", when its map check passed."""
+    if not checks:
+        return []
+    mod = checks.get("mod")
+    if not isinstance(mod, dict) or not mod.get("unverified"):
+        return []
+    items = checks.get("checks")
+    map_ok = isinstance(items, list) and any(
+        isinstance(c, dict) and c.get("id") == "map" and c.get("passed") for c in items
+    )
+    if not map_ok:
+        return []
+    return [handle_hash(str(h)) for h in mod.get("unexpected") or ()]
 
 
 async def _names(uow: UnitOfWork, uids: Iterable[int]) -> dict[int, str]:

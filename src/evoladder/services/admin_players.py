@@ -5,6 +5,11 @@ each call (admins are rows, so a revoked admin loses access at once, also after 
 Every write is audited in ``admin_actions`` with its reason, in the same transaction as the
 change; reads (snapshot, lookup, list) are not audited. Reasons are required: 1 to 500 characters.
 
+The player is told (``AdminChangedPlayer`` through the notifier, after the commit) when an admin
+bans or unbans them, sets one of their ratings or their aborts, with the admin's reason: an
+action on someone's account should never be found out by accident. Player lookup finds a player
+by Discord id or mention, Discord username, main id or BattleTag (whole, or its name part).
+
 Bans: the record is marked banned, the cache entry dropped after the commit (the guard refuses
 the banned player's next command or button), the player's rows leave the leaderboard, and the
 ``BanListener`` (the queue service) is told so it can remove a queue entry the player holds.
@@ -20,6 +25,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from evoladder.domain.errors import (
+    AbortCountOutOfRange,
     AlreadyBanned,
     CodeCountOutOfRange,
     MmrOutOfRange,
@@ -37,9 +43,10 @@ from evoladder.domain.players import ABORTS_PER_MONTH, ChangedBy, MmrRow, Player
 from evoladder.game import GameData
 from evoladder.logging_setup import event
 from evoladder.services.accounts import AdminRole, AdminRoster, Audit, PlayerWriter, new_code
+from evoladder.services.events import AdminChangedPlayer
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.player_cache import CacheStats, PlayerCache
-from evoladder.services.ports import Clock
+from evoladder.services.ports import Clock, Notifier
 from evoladder.services.read_models import IdentitySink
 from evoladder.store.repositories.players import PlayerCounts
 from evoladder.store.uow import Database, UnitOfWork
@@ -47,6 +54,7 @@ from evoladder.store.uow import Database, UnitOfWork
 log = logging.getLogger(__name__)
 
 REASON_MAX = 500
+ABORTS_MAX = 10  # what reset_aborts may set: the monthly allowance, or more to make up for a fault
 MMR_MIN, MMR_MAX = 0, 10_000
 CODES_MAX = 500
 _MENTION = re.compile(r"<@!?([0-9]+)>")
@@ -107,6 +115,7 @@ class AdminPlayerService:
         cache: PlayerCache,
         roster: AdminRoster,
         ban_listener: BanListener | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self._db = db
         self._roster = roster
@@ -117,6 +126,7 @@ class AdminPlayerService:
         self._game = game
         self._writer = PlayerWriter(db=db, clock=clock, read_models=read_models)
         self._ban_listener = ban_listener
+        self._notifier = notifier
 
     # -- reads -----------------------------------------------------------------------------------
 
@@ -129,7 +139,7 @@ class AdminPlayerService:
         return AdminSnapshot(counts, self._leaderboard.ranked_total(), admins, self._cache.stats())
 
     async def lookup(self, admin_uid: int, query: str) -> list[PlayerLookup]:
-        """Players by Discord id (digits or a mention) or by Discord username / main id."""
+        """Players by Discord id (digits or a mention), Discord username, main id or BattleTag."""
         await self._roster.require_admin(admin_uid)
         text = require_plain_text("player", query.strip())
         mention = _MENTION.fullmatch(text)
@@ -189,6 +199,9 @@ class AdminPlayerService:
         self._read_models.mmr_changed([after])
         event(log, "admin.adjust_mmr", admin=admin_uid, target=target_uid, race=race,
               before=row.mmr, after=mmr)
+        await self._tell(
+            AdminChangedPlayer(target_uid, "adjust_mmr", why, race=race, before=row.mmr, after=mmr)
+        )
         return MmrAdjustment(target_uid, race, row.mmr, mmr)
 
     async def ban(self, admin_uid: int, target_uid: int, reason: str) -> Player:
@@ -202,6 +215,7 @@ class AdminPlayerService:
 
         change = await self._admin_change(admin_uid, target_uid, decide, Audit(admin_uid, "ban", why))
         event(log, "admin.ban", admin=admin_uid, target=target_uid)
+        await self._tell(AdminChangedPlayer(target_uid, "ban", why))
         if self._ban_listener is not None:
             try:
                 await self._ban_listener.player_banned(target_uid)
@@ -223,18 +237,35 @@ class AdminPlayerService:
             rows = await uow.mmrs.for_player(target_uid)
         self._read_models.mmr_changed(rows)
         event(log, "admin.unban", admin=admin_uid, target=target_uid)
+        await self._tell(AdminChangedPlayer(target_uid, "unban", why))
         return player
 
-    async def reset_aborts(self, admin_uid: int, target_uid: int, reason: str) -> Player:
-        """Give back the full monthly allowance of aborts for the current UTC month."""
+    async def reset_aborts(
+        self, admin_uid: int, target_uid: int, reason: str, count: int = ABORTS_PER_MONTH
+    ) -> Player:
+        """Set the aborts left for the current UTC month to ``count`` (default: the full monthly
+        allowance; up to ``ABORTS_MAX`` to make up for aborts the ladder's fault cost)."""
         await self._roster.require_admin(admin_uid)
         why = require_reason(reason)
+        if not 0 <= count <= ABORTS_MAX:
+            raise AbortCountOutOfRange(0, ABORTS_MAX)
 
         async def decide(_uow: UnitOfWork, player: Player, now: datetime) -> Mapping[str, Any]:
-            return {"aborts_left": ABORTS_PER_MONTH, "aborts_period": month_key(now)}
+            return {"aborts_left": count, "aborts_period": month_key(now)}
 
-        audit = Audit(admin_uid, "reset_aborts", why)
-        return await self._admin_change(admin_uid, target_uid, decide, audit)
+        audit = Audit(admin_uid, "reset_aborts", why, {"count": count})
+        player = await self._admin_change(admin_uid, target_uid, decide, audit)
+        await self._tell(AdminChangedPlayer(target_uid, "reset_aborts", why, aborts_left=count))
+        return player
+
+    async def _tell(self, change: AdminChangedPlayer) -> None:
+        """The player's DM about an admin's change; the change has committed, so never raise."""
+        if self._notifier is None:
+            return
+        try:
+            await self._notifier.notify(change)
+        except Exception:
+            log.exception("admin.tell_failed", extra={"fields": {"target": change.discord_uid}})
 
     async def _admin_change(self, admin_uid: int, target_uid: int, decide: Any, audit: Audit) -> Player:
         change = await self._writer.change(

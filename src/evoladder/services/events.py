@@ -73,6 +73,23 @@ class RemovedFromQueue(ToPlayer):
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class AdminChangedPlayer(ToPlayer):
+    """An admin banned or unbanned the player, set a rating or their aborts: they are told why.
+
+    ``action``: ``"ban"``, ``"unban"``, ``"adjust_mmr"`` (``race``, ``before``, ``after``) or
+    ``"reset_aborts"`` (``aborts_left``). A resolved match is told by ``ResultFinal`` /
+    ``MatchInvalidated``, which carry the admin's reason.
+    """
+
+    action: str
+    reason: str
+    race: str | None = None
+    before: int | None = None
+    after: int | None = None
+    aborts_left: int | None = None
+
+
 # --- confirmation --------------------------------------------------------------------------------
 
 
@@ -136,6 +153,8 @@ class DetailsRevealed(ToPlayer):
     mod_link: str | None
     report_deadline: datetime
     lobby: tuple[tuple[str, str], ...] = LOBBY_SETTINGS
+    # The result menu stays locked until a replay of the match passed the critical checks.
+    report_locked: bool = False
 
 
 # --- reporting -----------------------------------------------------------------------------------
@@ -244,6 +263,29 @@ class SharedAccount(LadderEvent):
     toon_handle: str
     others: tuple[int, ...]
     match_id: int
+
+
+# --- replays -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayFlagged(LadderEvent):
+    """A stored replay an admin should look at; told to the admin log only, never to players.
+
+    ``reasons``: ``"mod_unverified"`` (the map's dependencies are unknown and the replay loaded a
+    file that may be one: ``handles``) and/or ``"names_unknown"`` (neither name in the replay is
+    either player's id: ``names``). Such a replay never reports the result by itself.
+    """
+
+    admin_log: ClassVar[bool] = True
+
+    match_id: int
+    replay_id: int
+    uploader_uid: int
+    map_name: str
+    reasons: tuple[str, ...]
+    names: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()
 
     @property
     def recipients(self) -> tuple[int, ...]:

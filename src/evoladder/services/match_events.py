@@ -124,7 +124,7 @@ def _final(t: Transition, w: Written, source: str, reason: str | None) -> Result
 
 
 def details_for(
-    state: MatchState, people: Mapping[int, Player], game: GameData
+    state: MatchState, people: Mapping[int, Player], game: GameData, *, report_locked: bool = False
 ) -> tuple[DetailsRevealed, ...]:
     """What each player sees once both confirmed: the opponent, map, server and lobby settings."""
     server = game.servers.get(state.server)
@@ -160,6 +160,7 @@ def details_for(
                 game_region=region,
                 mod_link=game.mod.links.get(region),
                 report_deadline=state.report_deadline,
+                report_locked=report_locked,
             )
         )
     return tuple(out)

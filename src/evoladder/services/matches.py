@@ -57,6 +57,7 @@ from evoladder.domain.errors import (
     NoAbortsLeft,
     NotDue,
     ReasonRequired,
+    ReportLocked,
 )
 from evoladder.domain.history import HistoryKind, HistoryRow, expected_for
 from evoladder.domain.match_state import MatchState, MatchTimings, Resolution, Step, Transition
@@ -71,6 +72,7 @@ from evoladder.services.outbox import OutboxRelay
 from evoladder.services.outbox import write as write_outbox
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
 from evoladder.store.repositories.jobs import MATCH_WIDE, Job, NewJob
+from evoladder.store.repositories.replays import ReplayRepository
 from evoladder.store.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -158,6 +160,7 @@ class MatchService:
         timings: MatchTimings | None = None,
         wake: Callable[[], None] | None = None,
         outbox: OutboxRelay | None = None,
+        report_requires_replay: bool = False,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -169,6 +172,9 @@ class MatchService:
         self.locks = KeyedLocks()
         self.outbox = outbox or OutboxRelay(db, clock, notifier, self.timings)
         self.outbox.set_hooks(self)
+        # The result menu unlocks once a replay of the match passed the critical checks (the
+        # setting ``report_requires_replay``; on in production, see ``reporting_locked``).
+        self.report_requires_replay = report_requires_replay
 
     def set_wake(self, wake: Callable[[], None]) -> None:
         """Tell the scheduler when jobs were added or moved (wired by the composition root)."""
@@ -200,9 +206,27 @@ class MatchService:
         window = self.timings.abort_window
         return await self._act(match_id, lambda s, now: ms.abort(s, discord_uid, now, window))
 
+    async def reporting_locked(self, match_id: int) -> bool:
+        """Whether players may not report yet: the setting is on and no replay of the match passed
+        the critical checks (races, map, mod; an unverified mod passes, see ``domain.replays``).
+
+        Read before the report's transaction, not inside it: a passing replay is never taken
+        back, so a match that was unlocked stays unlocked.
+        """
+        if not self.report_requires_replay:
+            return False
+        async with self._db.read() as uow:
+            return not await ReplayRepository(uow.conn).any_critical_ok(match_id)
+
     async def report(self, match_id: int, discord_uid: int, outcome: Outcome) -> MatchState:
-        """Report the absolute outcome (player 1 won / player 2 won / draw)."""
+        """Report the absolute outcome (player 1 won / player 2 won / draw); ``ReportLocked``
+        while no replay of the match passed the critical checks (when the setting is on)."""
         outcome = Outcome(outcome)
+        if await self.reporting_locked(match_id):
+            state = await self.get(match_id)
+            state.slot_of(discord_uid)  # NotAPlayer first: a stranger learns nothing of the match
+            if state.is_open:
+                raise ReportLocked()
         return await self._act(match_id, lambda s, now: ms.report(s, discord_uid, outcome, now, self.timings))
 
     async def report_verified(self, match_id: int, outcome: Outcome | int) -> MatchState:
@@ -422,7 +446,7 @@ class MatchService:
         revealed: tuple[DetailsRevealed, ...] = ()
         if t.step is Step.CONFIRMED_BOTH:
             people = await uow.players.get_many(t.after.players)
-            revealed = details_for(t.after, people, self._game)
+            revealed = details_for(t.after, people, self._game, report_locked=self.report_requires_replay)
         if t.step is Step.RESOLVED:
             await self._audit(uow, t, now, reason or "")
         return Written(tuple(released), mmr_rows, aborts_left, revealed, jobs_changed)

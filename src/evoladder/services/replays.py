@@ -1,29 +1,43 @@
 """Replay uploads: file checks, parsing, verification against the match, storage, auto-report.
 
-DESIGN section 6 and issue 6, points 4 and 5. No Discord here: the bot hands in (uploader, file
-name, bytes) and renders the plain :class:`UploadResult` it gets back.
+DESIGN sections 4 and 6. No Discord here: the bot hands in (uploader, file name, bytes) and
+renders the plain :class:`UploadResult` it gets back.
 
 One upload (:meth:`ReplayService.upload`), cheapest refusal first; nothing is written until the
 file is known to be a new, readable replay of the uploader's match:
 
 1. **File checks**: size (``replay_max_bytes``), a ``.SC2Replay`` name, the MPQ magic. Each has its
    own message (:class:`ReplayRefused` subclasses).
-2. **The match**: the uploader's newest match. Confirmed and open: the replay may report. Still
-   waiting for confirmations: refused. Closed less than ``evidence_window`` ago: stored as
-   evidence (below). Anything else: refused ("no match to attach it to").
-3. **Duplicates**: at most ``max_per_player`` replays per player and match; a blake2b hash
-   (computed in a thread for large files) already stored for *any* match is refused.
-4. **Parse** in the worker pool (time and memory limits; a failure answers with its message).
-5. **Verify**: the mod verdict with the map's dependency handles, then every check against the
-   match (``MatchFacts``: races, map, the time both confirmed, the players' main and alt ids).
-6. **Store** the bytes under ``replay_key(match, hash, now)``, then insert the ``replays`` row
-   (the hash is UNIQUE, so a concurrent identical upload loses here and is refused).
-7. **Effect** (:class:`ReplayEffect`): a replay that passes every critical check and the time
-   check (``ReplayReport.can_report``) reports its winner, mapped through the races, for both
-   players (``MatchService.report_verified``): the match turns final, or a conflict when a player
-   had reported otherwise. A critical failure locks reporting for that replay (the player is told
-   to ask an admin); a replay that only misses the time check or a winner stores its checklist
-   without reporting.
+2. **The candidate matches**: the uploader's recent matches that can still take a replay:
+   confirmed and open ones, and ones closed less than ``evidence_window`` ago. None: refused
+   (the newest still waiting for confirmations: "not confirmed yet"; else "too old" or "no match").
+3. **Duplicates**: a blake2b hash (computed in a thread for large files) already stored for *any*
+   match is refused.
+4. **Parse** in the worker pool (time and memory limits; a failure answers with its message; a
+   file that exhausts the memory limit is "too large to check" and its worker is replaced).
+5. **Which match**: the candidate the replay shows (``domain.replays.fits``: races, map, start
+   time), so a replay uploaded after the player's next match was found still counts for the match
+   it was played for; the closest start wins when several fit. When none fits, the newest
+   candidate (its checklist says what differs), unless the newest match overall still waits for
+   confirmations (refused as before: the replay is not of an earlier match either).
+6. **Per-player limit**: at most ``max_per_player`` replays stored per player and match. Rows and
+   files are kept one to one (step 8), so the rows count what is stored.
+7. **Verify**: the mod verdict with the map's dependency handles (the game data's and those an
+   admin recorded, ``map_dependencies``), then every check against the match (``MatchFacts``:
+   races, map, the time both confirmed, the players' main and alt ids).
+8. **Store** the bytes under ``replay_key(match, hash, now)``, then insert the ``replays`` row
+   (the hash is UNIQUE, so a concurrent identical upload loses here and is refused). When the row
+   cannot be written, the file is deleted again (unless it is the file of the row that won the
+   race), so a failed attempt leaves nothing behind and cannot fill the disk.
+9. **Effect** (:class:`ReplayEffect`): a replay that may report by itself
+   (``ReplayReport.can_report``: every critical check and the time check passed, a winner is
+   known, the mod is verified and both names are the players' ids) reports its winner, mapped
+   through the races, for both players (``MatchService.report_verified``): the match turns final,
+   or a conflict when a player had reported otherwise. A critical failure locks reporting for
+   that replay (the player is told to ask an admin); any other replay stores its checklist
+   without reporting, and the players report by hand.
+10. **Flags**: a replay whose mod is unverified (module ``domain.replays``, case 4) or whose two
+   names are neither player's id is announced to the admin log (:class:`ReplayFlagged`).
 
 **After the match closed** (decision): the first verified replay finalizes the match at once, so
 the other player's replay always arrives after the end. Uploads for a match closed less than
@@ -34,9 +48,9 @@ a final result that reports or a replay made, the match becomes a conflict
 an admin's decision, a conflict or a cancelled match keep it as evidence for the admins. Later
 uploads are refused: a result is not reopened days after by a file.
 
-Storage and row are two writes: a crash between them leaves an unreferenced file (harmless, under
-the same key a retry of the same bytes would use); a row never points at a file that was not
-written.
+Storage and row are two writes: only a crash between them leaves an unreferenced file (under the
+same key a retry of the same bytes would use, so it is reused, not piled up); a row never points at
+a file that was not written.
 """
 
 from __future__ import annotations
@@ -61,16 +75,19 @@ from evoladder.domain.replays import (
     PlayerIds,
     ReplayReport,
     account_handles,
+    fits,
+    handle_hash,
     verify,
 )
 from evoladder.game import GameData
 from evoladder.game.replay_inspect import replay_mod_verdict
 from evoladder.game.replay_parse import ParseFailure, ParseOutcome, looks_like_replay, replay_hash
 from evoladder.logging_setup import event
-from evoladder.services.events import SharedAccount
+from evoladder.services.events import ReplayFlagged, SharedAccount
 from evoladder.services.matches import MatchService
 from evoladder.services.ports import Clock, Notifier, Receipt
 from evoladder.store.replay_storage import REPLAY_SUFFIX, ReplayStorage, StorageError, replay_key
+from evoladder.store.repositories.map_dependencies import MapDependencyRepository
 from evoladder.store.repositories.replays import (
     DuplicateReplayHash,
     NewReplay,
@@ -83,6 +100,7 @@ log = logging.getLogger(__name__)
 
 HASH_IN_THREAD_ABOVE = 256 * 1024  # hashing more than this on the loop would stall other players
 MAX_PER_PLAYER = 3  # replays one player may store for one match (a rematch, a corrected file)
+CANDIDATE_MATCHES = 5  # the uploader's newest matches a replay may belong to (step 2)
 DEFAULT_EVIDENCE_WINDOW = timedelta(hours=3)
 _CHECK_IDS = frozenset(c.value for c in CheckId)
 
@@ -267,53 +285,69 @@ class ReplayService:
         self.precheck(filename, len(data))
         if not looks_like_replay(data):
             raise NotAReplayFile()
-        match = await self._target_match(uploader_uid)
+        candidates, newest = await self._candidates(uploader_uid)
         digest = await _hash(data)
-        await self._refuse_duplicates(match.id, uploader_uid, digest)
+        await self._refuse_known(digest)
         parsed = await self._parse(data)
-        report = await self._verify(match, parsed)
+        async with self._db.read() as uow:
+            match, facts = await self._choose(uow, candidates, newest, parsed)
+            if await ReplayRepository(uow.conn).count_for(match.id, uploader_uid) >= self._max_per_player:
+                raise TooManyReplays(match.id, self._max_per_player)
+            recorded = await MapDependencyRepository(uow.conn).for_map(parsed.map_name)
+        report = verify(parsed, facts, replay_mod_verdict(parsed, self._game, recorded))
         record = await self._store(match, uploader_uid, digest, data, parsed, report)
         effect, after = await self._apply(match, uploader_uid, report)
+        await self._flag(record, parsed, report)
         event(log, "replay.uploaded", match_id=match.id, uid=uploader_uid, replay_id=record.id,
               effect=effect.value, critical_ok=report.critical_ok, outcome=report.outcome,
-              warnings=len(report.warnings), bytes=len(data))
+              warnings=len(report.warnings), bytes=len(data), newest_match=newest.id,
+              mod_unverified=report.mod.unverified, names_match=report.names_match)
         return UploadResult(after, record, parsed, report, effect)
 
-    async def _target_match(self, uid: int) -> MatchState:
-        """The match an upload belongs to: the player's newest one, if it can take a replay."""
+    async def _candidates(self, uid: int) -> tuple[list[MatchState], MatchState]:
+        """The uploader's recent matches that can take a replay (newest first), and the newest."""
         async with self._db.read() as uow:
-            newest = await uow.matches.history(uid, 1)
-        if not newest:
+            recent = await uow.matches.history(uid, CANDIDATE_MATCHES)
+        if not recent:
             raise NoMatchForReplay()
-        match = newest[0]
-        if match.status is MatchStatus.FOUND:
-            raise MatchNotConfirmedYet(match.id)
-        if match.is_open:
-            return match
-        ended = match.finalized_at or match.played_at
-        if self._clock.now() - ended > self._evidence_window:
-            raise MatchTooOld(match.id)
-        return match
+        now = self._clock.now()
+        usable = [m for m in recent if m.status is not MatchStatus.FOUND and self._takes_replays(m, now)]
+        if usable:
+            return usable, recent[0]
+        newest = recent[0]
+        if newest.status is MatchStatus.FOUND:
+            raise MatchNotConfirmedYet(newest.id)
+        raise MatchTooOld(newest.id)
 
-    async def _refuse_duplicates(self, match_id: int, uid: int, digest: str) -> None:
+    def _takes_replays(self, match: MatchState, now: datetime) -> bool:
+        if match.is_open:
+            return True
+        ended = match.finalized_at or match.played_at
+        return now - ended <= self._evidence_window
+
+    async def _choose(
+        self, uow: UnitOfWork, candidates: list[MatchState], newest: MatchState, parsed: ParsedReplay
+    ) -> tuple[MatchState, MatchFacts]:
+        """The candidate the replay shows (step 5 of the module doc), with its facts."""
+        facts = [(m, await match_facts(uow, m)) for m in candidates]
+        fitting = [(m, f) for m, f in facts if fits(parsed, f)]
+        if fitting:
+            return min(fitting, key=lambda mf: abs(parsed.start_time - mf[1].start_time))
+        if newest.status is MatchStatus.FOUND:
+            raise MatchNotConfirmedYet(newest.id)
+        return facts[0]
+
+    async def _refuse_known(self, digest: str) -> None:
         async with self._db.read() as uow:
-            replays = ReplayRepository(uow.conn)
-            known = await replays.by_hash(digest)
-            if known is not None:
-                raise DuplicateReplay(known.match_id)
-            if await replays.count_for(match_id, uid) >= self._max_per_player:
-                raise TooManyReplays(match_id, self._max_per_player)
+            known = await ReplayRepository(uow.conn).by_hash(digest)
+        if known is not None:
+            raise DuplicateReplay(known.match_id)
 
     async def _parse(self, data: bytes) -> ParsedReplay:
         outcome = await self._parser.parse(data)
         if isinstance(outcome, ParseFailure):
             raise ReplayUnreadable(outcome)
         return outcome
-
-    async def _verify(self, match: MatchState, parsed: ParsedReplay) -> ReplayReport:
-        async with self._db.read() as uow:
-            facts = await match_facts(uow, match)
-        return verify(parsed, facts, replay_mod_verdict(parsed, self._game))
 
     async def _store(
         self,
@@ -338,7 +372,13 @@ class ReplayService:
                 replay_id = await ReplayRepository(uow.conn).insert(row)
                 shared = await self._record_accounts(uow, match, parsed, report, now)
         except DuplicateReplayHash:
+            await asyncio.shield(self._discard(key, digest))
             raise DuplicateReplay(match.id) from None
+        except BaseException as exc:
+            event(log, "replay.record_failed", logging.ERROR, match_id=match.id, key=key,
+                  error=f"{type(exc).__name__}: {exc}"[:300])
+            await asyncio.shield(self._discard(key, digest))
+            raise
         for item in shared:
             event(log, "replay.shared_account", match_id=match.id, uid=item.discord_uid,
                   others=len(item.others))
@@ -365,6 +405,44 @@ class ReplayService:
             if others:
                 out.append(SharedAccount(uid, handle, tuple(o.discord_uid for o in others), match.id))
         return out
+
+    async def _discard(self, key: str, digest: str) -> None:
+        """Delete the file of an upload whose row was not written, unless a row stores it.
+
+        A concurrent identical upload for the same match (same key) may have won the insert: its
+        row points at this very file, which must stay.
+        """
+        try:
+            async with self._db.read() as uow:
+                owner = await ReplayRepository(uow.conn).by_hash(digest)
+            if owner is not None and owner.storage_key == key:
+                return
+            await self._storage.delete(key)
+        except Exception as exc:  # the upload failed already; say what is left behind
+            event(log, "replay.orphan_left", logging.ERROR, key=key,
+                  error=f"{type(exc).__name__}: {exc}"[:300])
+
+    async def _flag(self, record: ReplayRecord, parsed: ParsedReplay, report: ReplayReport) -> None:
+        """Tell the admin log about a replay an admin should look at (step 10 of the module doc)."""
+        reasons = []
+        if report.mod.unverified:
+            reasons.append("mod_unverified")
+        if report.names_unknown and len(parsed.players) == 2:
+            reasons.append("names_unknown")
+        if not reasons:
+            return
+        event(log, "replay.flagged", match_id=record.match_id, replay_id=record.id, reasons=reasons)
+        await self._notifier.notify(
+            ReplayFlagged(
+                match_id=record.match_id or 0,
+                replay_id=record.id,
+                uploader_uid=record.uploader_uid,
+                map_name=parsed.map_name,
+                reasons=tuple(reasons),
+                names=tuple(p.name for p in parsed.players),
+                handles=tuple(handle_hash(h) for h in report.mod.unexpected) if report.mod.unverified else (),
+            )
+        )
 
     # -- effect -----------------------------------------------------------------------------------
 

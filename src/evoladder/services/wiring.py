@@ -188,7 +188,7 @@ def build_services(
     scheduler = Scheduler(db=db, clock=clock)
     matches = MatchService(
         db=db, clock=clock, game=game, read_models=read_models, notifier=announce, timings=timings,
-        wake=scheduler.wake, outbox=outbox,
+        wake=scheduler.wake, outbox=outbox, report_requires_replay=settings.report_requires_replay,
     )
     scheduler.register(matches.job_handlers())
     queue = QueueService(
@@ -209,6 +209,7 @@ def build_services(
         cache=read_models.players,
         roster=roster,
         ban_listener=ban_listener or BanCascade(queue=queue, matches=matches),
+        notifier=announce,
     )
 
     if replay_storage is None:

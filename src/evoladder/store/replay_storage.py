@@ -67,6 +67,10 @@ class ReplayStorage(Protocol):
 
     async def exists(self, key: str) -> bool: ...
 
+    async def delete(self, key: str) -> None:
+        """Remove the file under ``key``; nothing stored there is not an error."""
+        ...
+
     async def close(self) -> None: ...
 
     def describe(self) -> str: ...
@@ -125,6 +129,11 @@ class DirectoryStorage:
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self._path(key).is_file)
+
+    async def delete(self, key: str) -> None:
+        path = self._path(key)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        event(log, "replay_storage.deleted", backend="directory", key=key)
 
     async def close(self) -> None:
         return None
@@ -215,6 +224,11 @@ class S3Storage:
             return True
 
         return await self._call(head)
+
+    async def delete(self, key: str) -> None:
+        client = await self._get_client()
+        await self._call(client.delete_object, Bucket=self.bucket, Key=self._object(key))
+        event(log, "replay_storage.deleted", backend="s3", bucket=self.bucket, key=key)
 
     async def close(self) -> None:
         client, self._client = self._client, None

@@ -361,3 +361,19 @@ toon_handles = Table(
     Column("replays", Integer, nullable=False, default=1),
     UniqueConstraint("toon_handle", "discord_uid"),
 )
+
+# Handles admins recorded as a map's own dependencies (``/admin map_dependency``): with the game
+# data's, they make the mod verdict exact for that map (``evoladder.domain.replays``). The handle
+# is the content hash (a file is the same whichever depot served it); who, when and from which
+# match are kept here, the reason in ``admin_actions``.
+map_dependencies = Table(
+    "map_dependencies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("map_name", String(128), nullable=False),
+    Column("handle", String(64), nullable=False),
+    Column("recorded_by", BigInteger, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("match_id", Integer),
+    UniqueConstraint("map_name", "handle"),
+)

@@ -1,4 +1,5 @@
-"""/admin subcommands about matches and the queue as a whole: match, resolve, clear_queue.
+"""/admin subcommands about matches and the queue as a whole: matches, match, resolve,
+map_dependency, clear_queue.
 
 ``/admin resolve`` works on open, conflicted and finalized matches (also aborted, abandoned and
 invalidated ones): the match service reverses the rating change already applied and applies the
@@ -20,6 +21,7 @@ from evoladder.i18n.text import admin as text
 from evoladder.services.admin_players import require_reason
 
 MatchId = app_commands.Range[int, 1, 2_147_483_647]
+Page = app_commands.Range[int, 1, 10_000]
 OUTCOMES = [
     choice(name, value) for value, name in text.table("OUTCOME_CHOICES").items()
 ]
@@ -33,6 +35,14 @@ class AdminMatchCommands(AdminCommands):
         found = await self.console.match_file(call.uid, match_id)
         call.checkpoint("reads")
         return render.match_file(found, self.deps.game)
+
+    @describe(page=text.OPT_PAGE)
+    @admin_command(name="matches", description=text.MATCHES_DESCRIPTION)
+    async def matches(self, call: Call, page: Page = 1) -> Reply:
+        """Conflicted and open matches, conflicts first and oldest first, a page at a time."""
+        found = await self.console.attention_matches(call.uid, page)
+        call.checkpoint("reads")
+        return render.matches_page(found)
 
     @describe(match_id=text.OPT_MATCH_ID, outcome=text.OPT_OUTCOME, reason=text.OPT_REASON)
     @app_commands.choices(outcome=OUTCOMES)
@@ -48,6 +58,21 @@ class AdminMatchCommands(AdminCommands):
             return render.resolve_done(state)
 
         return confirmation(call.uid, render.resolve_question(preview, why), apply)
+
+    @describe(match_id=text.OPT_MATCH_ID, reason=text.OPT_REASON)
+    @admin_command(name="map_dependency", description=text.MAP_DEPENDENCY_DESCRIPTION)
+    async def map_dependency(self, call: Call, match_id: MatchId, reason: Reason) -> Reply:
+        """Preview the files a replay of the match loaded with its mod unverified, then record
+        them as the map's dependencies on Confirm (audited; the mod check is exact from then)."""
+        why = require_reason(reason)
+        preview = await self.console.dependency_preview(call.uid, match_id)
+        call.checkpoint("reads")
+
+        async def apply(confirm: Call) -> str:
+            added = await self.console.record_map_dependencies(confirm.uid, preview, why)
+            return text.MAP_DEPENDENCY_DONE.format(count=len(added), map=preview.map_name)
+
+        return confirmation(call.uid, render.dependency_question(preview, why), apply)
 
     @describe(reason=text.OPT_REASON)
     @admin_command(name="clear_queue", description=text.CLEAR_QUEUE_DESCRIPTION)

@@ -21,7 +21,9 @@ from evoladder.bot.reply import Reply
 from evoladder.domain.errors import TargetPlayerNotFound, ValidationError
 from evoladder.domain.players import ABORTS_PER_MONTH
 from evoladder.i18n.text import admin as text
-from evoladder.services.admin_players import require_reason
+from evoladder.services.admin_players import ABORTS_MAX, require_reason
+
+AbortCount = app_commands.Range[int, 0, ABORTS_MAX]
 
 
 class AdminPlayerCommands(AdminCommands):
@@ -127,9 +129,12 @@ class AdminPlayerCommands(AdminCommands):
         await self.deps.admin_players.unban(call.uid, target.discord_uid, reason)
         return Reply(content=text.UNBAN_DONE.format(name=display(target)))
 
-    @describe(player=text.OPT_PLAYER, reason=text.OPT_REASON)
+    @describe(player=text.OPT_PLAYER, reason=text.OPT_REASON, count=text.OPT_ABORT_COUNT)
     @admin_command(name="reset_aborts", description=text.RESET_ABORTS_DESCRIPTION)
-    async def reset_aborts(self, call: Call, player: PlayerName, reason: Reason) -> Reply:
+    async def reset_aborts(
+        self, call: Call, player: PlayerName, reason: Reason, count: AbortCount | None = None
+    ) -> Reply:
         target = await self.target(call, player)
-        await self.deps.admin_players.reset_aborts(call.uid, target.discord_uid, reason)
-        return Reply(content=text.RESET_ABORTS_DONE.format(name=display(target), left=ABORTS_PER_MONTH))
+        left = ABORTS_PER_MONTH if count is None else count
+        await self.deps.admin_players.reset_aborts(call.uid, target.discord_uid, reason, left)
+        return Reply(content=text.RESET_ABORTS_DONE.format(name=display(target), left=left))

@@ -23,11 +23,11 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from evoladder.bot.interaction import FlowSpec, LadderCog, MessageCall
+from evoladder.bot.interaction import FlowSpec, LadderCog, MessageCall, custom_id
 from evoladder.bot.notifier import MATCH_MESSAGE, NOTICE
 from evoladder.bot.outbound import Priority, channel_bucket, user_bucket
 from evoladder.bot.render import replays as render
-from evoladder.bot.render.match import with_replay_status
+from evoladder.bot.render.match import result_view, unlocked, with_replay_status
 from evoladder.bot.reply import Reply
 from evoladder.domain.errors import LadderError
 from evoladder.i18n import Catalog, using
@@ -88,8 +88,9 @@ class ReplayCog(LadderCog):
             notice = render.opponent_notice(result)
         if notice is not None:
             self._send_notice(client, opponent, match.id, notice)
+        unlock = result.report.critical_ok and match.is_open
         for uid, (field, status) in statuses.items():
-            self._set_status(client, uid, match.id, field, status)
+            self._set_status(client, uid, match.id, field, status, unlock=unlock)
 
     def _send_notice(self, client: discord.Client, uid: int, match_id: int, content: str) -> None:
         outbound, messages = self.deps.outbound, self.deps.messages
@@ -107,8 +108,11 @@ class ReplayCog(LadderCog):
 
         outbound.submit(send, bucket=user_bucket(uid), kind="dm:replay_notice", then=remember)
 
-    def _set_status(self, client: discord.Client, uid: int, match_id: int, field: str, status: str) -> None:
-        """Set the replay-status field of the player's match message (fetched, one field changed)."""
+    def _set_status(
+        self, client: discord.Client, uid: int, match_id: int, field: str, status: str, *, unlock: bool
+    ) -> None:
+        """Set the replay-status field of the player's match message (fetched, one field changed);
+        with ``unlock`` (a replay passed the critical checks) the result menu is enabled too."""
         messages = self.deps.messages
 
         async def edit() -> discord.Message | None:
@@ -121,12 +125,26 @@ class ReplayCog(LadderCog):
             if not current.embeds:
                 return None
             embed = with_replay_status(current.embeds[0], field, status)
-            return await current.edit(embeds=[embed, *current.embeds[1:]])
+            options = result_select_options(current, match_id) if unlock else None
+            if options is None:
+                return await current.edit(embeds=[embed, *current.embeds[1:]])
+            view = result_view(match_id, options, locked=False)
+            return await current.edit(embeds=[unlocked(embed), *current.embeds[1:]], view=view)
 
         self.deps.outbound.submit(
             edit, bucket=user_bucket(uid), kind="edit:replay_status", priority=Priority.NORMAL,
             idempotent=True,
         )
+
+
+def result_select_options(message: discord.Message, match_id: int) -> list[discord.SelectOption] | None:
+    """The options of the match message's result select, or None when it has none (closed)."""
+    wanted = custom_id("match", match_id, "result")
+    for row in message.components:
+        for child in getattr(row, "children", ()):
+            if isinstance(child, discord.SelectMenu) and child.custom_id == wanted:
+                return list(child.options)
+    return None
 
 
 def is_dm_upload(message: discord.Message) -> bool:

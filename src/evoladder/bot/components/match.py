@@ -26,7 +26,7 @@ import discord
 
 from evoladder.bot.interaction import Call, FlowSpec, LadderItem, custom_id
 from evoladder.bot.reply import Ack, Answer, Reply
-from evoladder.domain.errors import AlreadyReported, MatchClosed
+from evoladder.domain.errors import AlreadyReported, MatchClosed, ReportLocked
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.rating import Outcome
 from evoladder.i18n.text import match as text
@@ -145,6 +145,8 @@ class ResultSelect(LadderItem[discord.ui.Select[Any]], template=r"evo:match:(?P<
 
     async def handle(self, call: Call) -> Answer:
         state = await open_match_of(call, self.match_id)
+        if await call.deps.matches.reporting_locked(self.match_id):
+            raise ReportLocked()  # a select rendered before the lock (or a stale client)
         call.checkpoint("reads")
         if state.report(state.slot_of(call.uid)) is not None:
             raise AlreadyReported()  # say so now, not after a second click

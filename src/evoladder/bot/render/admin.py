@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 import discord
@@ -29,12 +29,15 @@ from evoladder.services.admin_console import (
     BanPreview,
     CodeBatch,
     ConsoleSnapshot,
+    DependencyPreview,
+    MatchesPage,
     MatchFile,
     MmrPreview,
     PlayerFile,
     ReplayFile,
     ResolvePreview,
     Unblocked,
+    unverified_handles,
 )
 from evoladder.services.admin_players import ActivationBatch, MmrAdjustment
 
@@ -314,6 +317,36 @@ def match_file(f: MatchFile, game: GameData) -> Reply:
     return Reply(embeds=(card,), files=files)
 
 
+def matches_page(p: MatchesPage) -> Reply:
+    """``/admin matches``: one line per match (id, status, players, age), conflicts first."""
+    card = embed(text.MATCHES_TITLE.format(total=p.total))
+    rows = [
+        text.MATCHES_LINE.format(
+            match_id=m.id,
+            status=text.table("STATUS_TEXT").get(m.status.value, m.status.value),
+            p1=person(m.player_1, p.names),
+            p2=person(m.player_2, p.names),
+            age=_age(p.now - m.played_at),
+            made=when(m.played_at, "R"),
+        )
+        for m in p.matches
+    ]
+    card.description = lines(rows, text.MATCHES_NONE, 4000)
+    card.set_footer(text=text.MATCHES_FOOTER.format(page=p.page, pages=p.pages))
+    return Reply(embeds=(card,))
+
+
+def _age(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return text.AGE_DAYS.format(days=days, hours=hours)
+    if hours:
+        return text.AGE_HOURS.format(hours=hours, minutes=minutes)
+    return text.AGE_MINUTES.format(minutes=minutes)
+
+
 def _server(game: GameData, code: str) -> str:
     server = game.servers.get(code)
     return f"{server.name} ({code})" if server else code
@@ -383,7 +416,10 @@ def _replay(r: ReplayFile) -> str:
         hash=stored.hash[:12],
         attached=attached,
     )
-    return clip("\n".join([head, *checklist(stored.checks)]), REPLAY_FIELD_MAX)
+    lines = [head, *checklist(stored.checks)]
+    if unverified_handles(stored.checks):
+        lines.append(text.MAP_DEPENDENCY_HINT.format(match_id=stored.match_id))
+    return clip("\n".join(lines), REPLAY_FIELD_MAX)
 
 
 def checklist(checks: Mapping[str, object] | None) -> list[str]:
@@ -426,6 +462,11 @@ def resolve_question(p: ResolvePreview, reason: str) -> str:
     )
     head = text.RESOLVE_QUESTION.format(match_id=s.id, outcome=outcome)
     return question(head, [text.RESOLVE_NOW.format(status=now), rating], reason)
+
+
+def dependency_question(p: DependencyPreview, reason: str) -> str:
+    head = text.MAP_DEPENDENCY_QUESTION.format(count=len(p.handles), map=p.map_name, match_id=p.match_id)
+    return question(head, [text.MAP_DEPENDENCY_HANDLE.format(handle=h) for h in p.handles], reason)
 
 
 def resolve_done(s: MatchState) -> str:

@@ -115,11 +115,33 @@ def details(event: ev.DetailsRevealed, game: GameData) -> Reply:
     )
     embed.add_field(name=text.FIELD_YOUR_SLOT, value=text.SLOT_LINE.format(slot=event.slot))
     embed.add_field(name=text.FIELD_REPORT_BY, value=when(event.report_deadline))
+    if event.report_locked:
+        embed.add_field(name=text.FIELD_RESULT_LOCKED, value=text.RESULT_LOCKED, inline=False)
     embed.add_field(name=text.FIELD_REPLAYS, value=text.REPLAYS_NONE, inline=False)
-    view = discord.ui.View(timeout=None)
-    view.add_item(ResultSelect(event.match_id, result_options(event, game)))
-    view.add_item(AbortMatch(event.match_id))
+    view = result_view(event.match_id, result_options(event, game), locked=event.report_locked)
     return Reply(embeds=(embed,), view=view)
+
+
+def result_view(match_id: int, options: list[discord.SelectOption], *, locked: bool) -> discord.ui.View:
+    """The details' controls: the result select (disabled, saying why, while reporting is locked)
+    and Abort. The replay upload flow re-renders it unlocked once a replay passed the checks."""
+    select = ResultSelect(match_id, options)
+    if locked:
+        select.item.disabled = True
+        select.item.placeholder = text.RESULT_LOCKED_PLACEHOLDER
+    view = discord.ui.View(timeout=None)
+    view.add_item(select)
+    view.add_item(AbortMatch(match_id))
+    return view
+
+
+def unlocked(embed: discord.Embed) -> discord.Embed:
+    """``embed`` without the "reporting is locked" field (a replay of the match passed)."""
+    for index, field in enumerate(embed.fields):
+        if field.name == text.FIELD_RESULT_LOCKED:
+            embed.remove_field(index)
+            break
+    return embed
 
 
 def result_options(event: ev.DetailsRevealed, game: GameData) -> list[discord.SelectOption]:
@@ -189,6 +211,8 @@ def player_text(event: ev.LadderEvent, discord_uid: int, game: GameData) -> str 
         return text.DEADLINE_WARNING.format(match_id=event.match_id, deadline=when(event.report_deadline))
     if isinstance(event, ev.RemovedFromQueue):
         return text.REMOVED_FROM_QUEUE.format(reason=event.reason)
+    if isinstance(event, ev.AdminChangedPlayer):
+        return admin_changed(event, game)
     if isinstance(event, ev.ResultFinal):
         slot = slot_of(event, discord_uid)
         shift = event.shift_1 if slot == 1 else -event.shift_1
@@ -259,7 +283,9 @@ def _absolute(outcome: Outcome) -> str:
 
 def admin_log(event: ev.LadderEvent, game: GameData, staff_role_id: int | None) -> Reply | None:
     """The admin-log post for ``event`` (final, conflict, aborted, abandoned, invalidated; an SC2
-    account shared by several Discord accounts)."""
+    account shared by several Discord accounts; a flagged replay)."""
+    if isinstance(event, ev.ReplayFlagged):
+        return replay_flagged(event)
     if isinstance(event, ev.SharedAccount):
         line = admin_text.SHARED_ACCOUNT_LOG.format(
             who=mention(event.discord_uid), handle=event.toon_handle, match_id=event.match_id,
@@ -329,6 +355,33 @@ def admin_log(event: ev.LadderEvent, game: GameData, staff_role_id: int | None) 
     else:
         return None
     return Reply(content=line, allowed_mentions=mentions)
+
+
+def admin_changed(event: ev.AdminChangedPlayer, game: GameData) -> str:
+    """The DM a player gets when an admin changed their account (the reason included)."""
+    if event.action == "adjust_mmr" and event.race is not None:
+        return text.ADMIN_SET_MMR.format(
+            race=race_name(game, event.race), before=event.before, after=event.after, reason=event.reason
+        )
+    if event.action == "reset_aborts":
+        return text.ADMIN_SET_ABORTS.format(left=event.aborts_left, reason=event.reason)
+    template = text.ADMIN_BANNED if event.action == "ban" else text.ADMIN_UNBANNED
+    return template.format(reason=event.reason)
+
+
+def replay_flagged(event: ev.ReplayFlagged) -> Reply:
+    """A replay an admin should look at: why, and how to act on it from ``/admin``."""
+    parts = []
+    if "mod_unverified" in event.reasons:
+        handles = ", ".join(f"`{h[:16]}…`" for h in event.handles) or text.UNKNOWN
+        parts.append(text.FLAG_MOD_UNVERIFIED.format(map=event.map_name, handles=handles))
+    if "names_unknown" in event.reasons:
+        names = ", ".join(event.names) or text.UNKNOWN
+        parts.append(text.FLAG_NAMES_UNKNOWN.format(names=names))
+    line = text.ADMIN_REPLAY_FLAGGED.format(
+        match_id=event.match_id, uploader=mention(event.uploader_uid), reasons=" ".join(parts)
+    )
+    return Reply(content=line, allowed_mentions=discord.AllowedMentions.none())
 
 
 def _report(report: int | None) -> str:

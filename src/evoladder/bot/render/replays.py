@@ -73,6 +73,10 @@ def effect_text(result: UploadResult) -> str:
         locked = checks_text.get("critical.locked", MESSAGES["critical.locked"])
         return text.EFFECT_LOCKED.format(locked=locked)
     if effect is ReplayEffect.UNVERIFIED:
+        if result.report.mod.unverified:
+            return text.EFFECT_MOD_UNVERIFIED
+        if not result.report.names_match:
+            return text.EFFECT_NAMES
         if not result.report.check(CheckId.START_TIME).passed:
             minutes = int(START_TOLERANCE.total_seconds() // 60)
             return text.EFFECT_UNVERIFIED_TIME.format(minutes=minutes)

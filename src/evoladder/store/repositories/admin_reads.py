@@ -5,7 +5,8 @@ so the admin console's reads stay in the store layer without widening the shared
 
 * activation code batches with their used / unused counts (``/admin codes``);
 * the replays stored for a match with their checklists (``/admin match``);
-* how many matches are open or conflicted (``/admin snapshot``), in one grouped query.
+* how many matches are open or conflicted (``/admin snapshot``), in one grouped query;
+* the conflicted and open matches themselves, a page at a time (``/admin matches``).
 
 Replays: the replay service owns the ``replays`` rows; the admin view reads them through its
 ``ReplayRepository`` (ordered by upload time for the console).
@@ -13,13 +14,15 @@ Replays: the replay service owns the ``replays`` rows; the admin view reads them
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select
 
+from evoladder.domain.match_state import MatchState
 from evoladder.store.repositories.base import Repository
+from evoladder.store.repositories.matches import match_from_row
 from evoladder.store.repositories.replays import ReplayRecord, ReplayRepository
 from evoladder.store.schema import activation_codes, matches_1v1
 
@@ -51,6 +54,28 @@ class AdminReadRepository(Repository):
         """Every replay uploaded for ``match_id``, oldest first."""
         found = await ReplayRepository(self.conn).for_match(match_id)
         return sorted(found, key=lambda r: (r.uploaded_at, r.id))
+
+    async def matches_with_status(
+        self, statuses: Sequence[str], offset: int, limit: int
+    ) -> tuple[list[MatchState], int]:
+        """A page of the matches in ``statuses`` and how many there are in all.
+
+        Ordered by the position of their status in ``statuses`` (the caller puts conflicts
+        first), then oldest first: what waited longest for an admin comes first.
+        """
+        status = matches_1v1.c.status
+        where = status.in_(list(statuses))
+        rank = case({s: i for i, s in enumerate(statuses)}, value=status, else_=len(statuses))
+        stmt = (
+            select(matches_1v1)
+            .where(where)
+            .order_by(rank, matches_1v1.c.played_at, matches_1v1.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        rows = [match_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
+        total = int((await self.conn.execute(select(func.count()).where(where))).scalar_one())
+        return rows, total
 
     async def match_status_counts(self, statuses: Collection[str]) -> dict[str, int]:
         """``status -> number of matches`` for ``statuses`` (each present, 0 when none).

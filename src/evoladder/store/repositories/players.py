@@ -151,14 +151,20 @@ class PlayerRepository(Repository):
         return bool(result.rowcount)
 
     async def find_by_name(self, name: str) -> list[Player]:
-        """Players whose Discord username or main id equals ``name``, ignoring case (admin lookup)."""
+        """Players whose Discord username, main id or BattleTag equals ``name``, ignoring case, or
+        whose BattleTag's name part does (``Alice`` finds ``Alice#1234``; admin lookup)."""
         folded = name.lower()
+        battletag = func.lower(players.c.battletag)
+        by_tag = battletag == folded
+        if "#" not in folded:
+            by_tag = or_(by_tag, battletag.startswith(folded + "#", autoescape=True))
         stmt = (
             select(players)
             .where(
                 or_(
                     func.lower(players.c.discord_username) == folded,
                     func.lower(players.c.main_id) == folded,
+                    by_tag,
                 )
             )
             .order_by(players.c.discord_uid)

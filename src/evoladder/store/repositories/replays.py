@@ -91,6 +91,15 @@ class ReplayRepository(Repository):
         stmt = select(replays).where(replays.c.match_id == match_id).order_by(replays.c.id)
         return [_record(r) for r in (await self.conn.execute(stmt)).mappings()]
 
+    async def any_critical_ok(self, match_id: int) -> bool:
+        """Whether a stored replay of the match passed the critical checks (reporting unlocks)."""
+        stmt = (
+            select(replays.c.id)
+            .where(replays.c.match_id == match_id, replays.c.critical_ok.is_(True))
+            .limit(1)
+        )
+        return (await self.conn.execute(stmt)).first() is not None
+
     async def count_for(self, match_id: int, uploader_uid: int) -> int:
         """How many replays ``uploader_uid`` stored for ``match_id`` (the per-player cap)."""
         stmt = select(func.count()).where(
