@@ -155,7 +155,10 @@ async def test_a_parse_over_the_time_limit_is_killed_and_answered() -> None:
         outcome = await pool.parse(HANG)
         assert isinstance(outcome, ParseFailure) and outcome.kind is ParseFailureKind.TIMEOUT
         assert "too long" in outcome.message
-        assert isinstance(await pool.parse(sample()), ParsedReplay)
+        # The replacement answers. An empty file, not a real replay: the short limit applies to
+        # every job, and a real parse on a busy machine can take longer than half a second.
+        after = await pool.parse(b"")
+        assert isinstance(after, ParseFailure) and after.kind is ParseFailureKind.EMPTY
         assert pool.worker_pids != [before] and gone(before)
     assert pool.stats.timeouts == 1 and pool.stats.workers_killed == 1
 

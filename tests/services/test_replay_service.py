@@ -604,11 +604,28 @@ async def test_the_file_is_deleted_when_the_record_cannot_be_written(
     async def broken(self: ReplayRepository, row: NewReplay) -> int:
         raise RuntimeError("the database went away")
 
+    async def unreachable(self: ReplayRepository, digest: str) -> None:
+        raise RuntimeError("the database went away")
+
     with monkeypatch.context() as patched:
         patched.setattr(ReplayRepository, "insert", broken)
         for attempt in range(4):  # more attempts than the per-player limit
             with pytest.raises(RuntimeError):
                 await service.upload(P1, "game.SC2Replay", data + bytes(attempt + 1))
+        assert stored_files(kit) == []
+        original_by_hash = ReplayRepository.by_hash
+        calls = 0
+
+        async def down_after_the_check(self: ReplayRepository, digest: str) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls > 1:  # the duplicate check passes; the database is gone afterwards
+                await unreachable(self, digest)
+            return await original_by_hash(self, digest)
+
+        patched.setattr(ReplayRepository, "by_hash", down_after_the_check)
+        with pytest.raises(RuntimeError):
+            await service.upload(P1, "game.SC2Replay", data + bytes(9))
     assert stored_files(kit) == [] and await stored_rows(kit.stack.db) == 0
     # failed attempts stored nothing, so they use none of the limit; stored files do
     for copy in range(2):

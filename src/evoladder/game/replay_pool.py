@@ -12,7 +12,9 @@ round trip, joining a dead worker) runs on a small thread pool, and there is no 
 fallback. Results come back from the worker as JSON, not pickle, so a worker subverted by a hostile
 file cannot smuggle code into the bot. Workers start from a ``forkserver`` that has already
 imported sc2reader (``spawn`` where forkserver does not exist), so a replacement is ready in
-milliseconds and never inherits the bot's threads or event loop.
+milliseconds and never inherits the bot's threads or event loop. A new worker says "ready" once it
+has set its limits and imported what it needs; a job's time limit starts only when it has, so a
+slow start on a busy machine is never answered as the file's timeout.
 
 Usage::
 
@@ -57,6 +59,11 @@ DEFAULT_TIMEOUT_SECONDS = 20.0
 DEFAULT_MEMORY_MB = 512
 DEFAULT_MAX_JOBS_PER_WORKER = 500  # recycle now and then: sc2reader keeps caches per process
 JOIN_SECONDS = 5.0
+# How long a new worker may take to say it is ready (imports, memory limit) before it counts as
+# failed to start. Its first job's time limit starts only after that, so a slow start (a busy
+# machine, a cold import) is never blamed on the player's file.
+START_SECONDS = 60.0
+_READY = b"ready"
 # A damaged upload is the player's business (INFO); a worker killed or dying is the operator's.
 _USER_ERRORS = frozenset(
     {ParseFailureKind.EMPTY, ParseFailureKind.NOT_A_REPLAY, ParseFailureKind.CORRUPT}
@@ -320,6 +327,14 @@ class ReplayPool:
             process.start()
         finally:
             child.close()
+        try:
+            ready = parent.poll(START_SECONDS) and parent.recv_bytes() == _READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            process.kill()
+            parent.close()
+            raise OSError(f"the replay worker did not start within {START_SECONDS:g}s")
         return _Worker(process, parent)
 
     async def _retire(self, worker: _Worker, reason: str, pending: asyncio.Future[Any] | None) -> None:
@@ -403,6 +418,7 @@ def _worker_main(conn: Connection, races: RaceLookup, target: ParseTarget, memor
     logging.getLogger("sc2reader").setLevel(logging.CRITICAL)
     with contextlib.suppress(ImportError):
         import sc2reader  # noqa: F401  (warm: preloaded by the forkserver, else imported now)
+    conn.send_bytes(_READY)  # the parent starts a job's clock only after this
     while True:
         try:
             data = conn.recv_bytes()

@@ -410,11 +410,16 @@ class ReplayService:
         """Delete the file of an upload whose row was not written, unless a row stores it.
 
         A concurrent identical upload for the same match (same key) may have won the insert: its
-        row points at this very file, which must stay.
+        row points at this very file, which must stay. When the database cannot even be read (why
+        the row failed, most likely), the file is deleted: a winning row would have needed the
+        database too.
         """
         try:
             async with self._db.read() as uow:
                 owner = await ReplayRepository(uow.conn).by_hash(digest)
+        except Exception:
+            owner = None
+        try:
             if owner is not None and owner.storage_key == key:
                 return
             await self._storage.delete(key)
