@@ -87,7 +87,9 @@ def make_stack(
     bans = RecordingBanListener()
     notifier = RecordingNotifier()
     services = build_services(
-        settings=load_settings(activation_required=activation_required, player_cache_ttl_seconds=ttl),
+        settings=load_settings(
+            activation_required=activation_required, player_cache_ttl_seconds=ttl, report_requires_replay=False
+        ),
         db=db,
         clock=clock,
         game=game,

@@ -121,6 +121,8 @@ def build_stack(
         settings=load_settings(
             confirm_timeout_seconds=int(timings.confirm_timeout.total_seconds()),
             reporting_deadline_seconds=int(timings.report_deadline.total_seconds()),
+            # players report by hand here; the tests of the lock turn it on
+            report_requires_replay=False,
         ),
         db=db,
         clock=clock,

@@ -54,7 +54,10 @@ class Stack:
 async def build(db: Database, replay_dir: Path, replay_storage: str | None = None) -> Stack:
     clock = FakeClock()
     services = build_services(
-        settings=load_settings(owner_ids=str(OWNER), replay_storage=replay_storage or str(replay_dir)),
+        settings=load_settings(
+            owner_ids=str(OWNER), replay_storage=replay_storage or str(replay_dir),
+            report_requires_replay=False,
+        ),
         db=db,
         clock=clock,
         game=GAME,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from matchkit import GAME, Stack, add_player, build_stack, mmr
+from matchkit import GAME, RecordingNotifier, Stack, add_player, build_stack, mmr
 from replaykit import (
     ALOUETTE,
     COOP,
@@ -40,11 +40,8 @@ from evoladder.game.models import Game, MapInfo
 from evoladder.game.replay_inspect import replay_mod_verdict
 from evoladder.game.replay_parse import ParseOutcome, RaceLookup
 from evoladder.game.replay_pool import ReplayPool
-from evoladder.services.accounts import AdminRoster
 from evoladder.services.admin_console import AdminConsole, NothingToRecord
-from evoladder.services.admin_players import AdminPlayerService
 from evoladder.services.events import MatchConflict, ReplayFlagged, ResultFinal, SharedAccount
-from evoladder.services.read_models import build_read_models
 from evoladder.services.replays import (
     DuplicateReplay,
     MatchNotConfirmedYet,
@@ -60,7 +57,8 @@ from evoladder.services.replays import (
     TooManyReplays,
     UploadResult,
 )
-from evoladder.services.timing import FlowTiming
+from evoladder.services.wiring import build_services
+from evoladder.settings import load_settings
 from evoladder.store.replay_storage import DirectoryStorage
 from evoladder.store.repositories.map_dependencies import MapDependencyRepository
 from evoladder.store.repositories.replays import DuplicateReplayHash, NewReplay, ReplayRepository
@@ -572,18 +570,14 @@ ADMIN = 900_000_000_000_000_009
 
 
 async def admin_console(kit: Kit) -> AdminConsole:
-    """The admin console over the kit's database and match service; ``ADMIN`` is an owner."""
-    db, clock = kit.stack.db, kit.stack.clock
-    read_models = await build_read_models(db, clock, GAME, player_cache_ttl_seconds=0)
-    roster = AdminRoster(db, clock)
-    await roster.sync_owners({ADMIN})
-    players = AdminPlayerService(
-        db, roster, read_models, read_models.leaderboard, read_models.players, clock, GAME
+    """The admin console over the kit's database, as the composition root builds it; ``ADMIN``
+    is an owner. The kit's game data (with its map of unknown dependencies) is the console's."""
+    built = build_services(
+        settings=load_settings(), db=kit.stack.db, clock=kit.stack.clock, game=kit.game,
+        notifier=lambda *_parts: RecordingNotifier(),
     )
-    return AdminConsole(
-        db, clock, kit.game, roster, players, kit.stack.queue, kit.stack.matches, read_models,
-        FlowTiming(),
-    )
+    await built.roster.sync_owners({ADMIN})
+    return built.admin_console
 
 
 class InProcessParser:

@@ -53,7 +53,7 @@ async def served(
 ) -> AsyncIterator[tuple[TestClient, Ladder]]:
     settings = load_settings(
         database_url=db_url, discord_token=SecretStr("x"), replay_storage=str(tmp_path / "replays"),
-        public_url=None,
+        public_url=None, report_requires_replay=False,
     )
     clock_now = ticker if ticker is not None else [0.0]
     limiter = RateLimiter(rate, burst, clock=lambda: clock_now[0])
