@@ -88,7 +88,8 @@ def make_stack(
     notifier = RecordingNotifier()
     services = build_services(
         settings=load_settings(
-            activation_required=activation_required, player_cache_ttl_seconds=ttl, report_requires_replay=False
+            activation_required=activation_required, player_cache_ttl_seconds=ttl,
+            report_requires_replay=False,
         ),
         db=db,
         clock=clock,
