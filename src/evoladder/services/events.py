@@ -264,6 +264,10 @@ class SharedAccount(LadderEvent):
     others: tuple[int, ...]
     match_id: int
 
+    @property
+    def recipients(self) -> tuple[int, ...]:
+        return ()
+
 
 # --- replays -------------------------------------------------------------------------------------
 
