@@ -24,7 +24,7 @@ Built by the composition root with everything it needs (no globals). What it dec
   leaderboard's ~70 select options included) only for the bot to ignore it: nothing here reacts
   to the bot's own messages, and there is no message cache. :func:`skip_own_message_creates`
   drops those events before parsing, which was about a third of the CPU a board answer cost
-  after its reply (BENCHMARKS.md, issue 5).
+  after its reply (BENCHMARKS.md).
 """
 
 from __future__ import annotations

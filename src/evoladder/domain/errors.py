@@ -174,7 +174,7 @@ class ReasonRequired(LadderError):
     message = "Please give a reason; every admin action is audited."
 
 
-# --- accounts, admin tools and read models (issue 3) -------------------------------------------
+# --- accounts, admin tools and read models --------------------------------------------------
 
 
 class UnknownCountry(ValidationError):

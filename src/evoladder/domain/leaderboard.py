@@ -1,4 +1,4 @@
-"""The leaderboard as an in-memory order-statistic index (DESIGN section 5, issue 3).
+"""The leaderboard as an in-memory order-statistic index (DESIGN section 5).
 
 What it holds: the *ranked* (player, race) rows only: at least one game and a game within the
 activity window (14 days). Order: mmr desc, last_played desc, row id. Everything a page needs is

@@ -1,4 +1,4 @@
-"""Accounts: the player record from first contact to a finished setup (DESIGN section 3, issue 3).
+"""Accounts: the player record from first contact to a finished setup (DESIGN section 3).
 
 Player-facing use cases (``AccountService``): first contact and username changes, the terms of
 service, /setup, /setcountry, /activate, aborts left. The staff's roles (``AdminRoster``): admins

@@ -1,4 +1,4 @@
-"""The command-call log: recording a call costs the command an in-memory append (issue 3, item 5).
+"""The command-call log: recording a call costs the command an in-memory append (DESIGN section 7).
 
 ``record`` appends a row (with ``called_at`` = the clock's time of the call and a unique
 ``call_id``) to a deque and returns; it never awaits, never touches the database and never raises

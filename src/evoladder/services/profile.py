@@ -1,4 +1,4 @@
-"""/profile: who the player is, and how each race went (DESIGN section 3, issue 3).
+"""/profile: who the player is, and how each race went (DESIGN section 3).
 
 Statistics (W-L-D, win %, last 14/30/90 days, last played) are computed from the final matches in
 ``matches_1v1``, not from the per-race counters: the matches are the record, the counters are a

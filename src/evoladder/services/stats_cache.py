@@ -3,7 +3,7 @@
 Why: /profile is answered from memory like the leaderboard (DESIGN section 1: reads that must be
 fast come from read models the process keeps current on every write). Reading the statistics is
 one statement over the player's matches, but on SQLite that is a hop to the driver's thread and
-back, about as long as the whole rest of the command (BENCHMARKS.md, issue 5).
+back, about as long as the whole rest of the command (BENCHMARKS.md).
 
 What it holds: per player, exactly what ``player_stats_statement`` returned (never a truncated
 history rebuilt in memory: the numbers are the database's, computed over all the player's

@@ -5,7 +5,7 @@ is finished, keeps nothing of it. Controls made of ``DynamicItem``s are found by
 when clicked, so a message of them needs no live ``discord.ui`` objects at all: its components can
 be assembled straight as JSON from prebuilt parts, which is several times cheaper than building
 the items, the view and then their dictionaries (the leaderboard answers with ~70 select options
-on every page; BENCHMARKS.md, issue 5). The JSON must be exactly what the items would give: the
+on every page; BENCHMARKS.md). The JSON must be exactly what the items would give: the
 builders of such payloads are tested against ``to_components()`` of the equivalent view.
 """
 
