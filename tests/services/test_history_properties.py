@@ -42,7 +42,7 @@ operations = st.lists(st.one_of(play, play, resolve, adjust), min_size=1, max_si
 _batches = itertools.count(1)
 
 
-async def _scenario(url: str, ops: list[tuple[object, ...]]) -> None:
+async def check_history_scenario(url: str, ops: list[tuple[object, ...]]) -> None:
     db = Database(create_engine(url, pool_min=1, pool_max=4))
     try:
         base = next(_batches) * 100
@@ -114,4 +114,4 @@ async def _check(db: Database, uids: list[int]) -> None:
 def test_every_rating_ends_at_its_last_history_row_and_every_match_sums_to_zero(
     db_url: str, ops: list[tuple[object, ...]]
 ) -> None:
-    asyncio.run(_scenario(db_url, ops))
+    asyncio.run(check_history_scenario(db_url, ops))
