@@ -18,8 +18,9 @@ machine's load affects both languages alike. ``EVOLADDER_BENCH_QUICK=1`` uses 10
 In-process rows, the bot-side work itself (CPU only, so a shared machine's scheduling affects
 them far less than a round trip): ``render_profile_<lang>`` and ``render_leaderboard_<lang>``, the
 renderers of /profile and of a /leaderboard page (embed and controls) over the same service
-results, with the renderers' caches emptied before each call (every text formatted again: the
-worst case; an unchanged view is served from those caches in any language), and their ratios
+results, built anew on each call (the renderers are plain functions; the board is given an empty
+store of renderings), so every text is looked up and formatted again: the worst case, since an
+unchanged view is served from the service's renderings in any language, and their ratios
 ``render_ratio_profile_ko`` and ``render_ratio_leaderboard_ru``. The services come from the
 composition root (``build_ladder``) over the seeded file; nothing connects to Discord.
 
@@ -42,9 +43,9 @@ from bench.bench_bot import UID0, Scale, bot_process, load, seed_ladder
 from bench.harness import BenchContext
 from evoladder.app import build_ladder
 from evoladder.bot.components import leaderboard as board_components
-from evoladder.bot.render import leaderboard as board_render
 from evoladder.bot.render import profile as profile_render
 from evoladder.i18n import using
+from evoladder.services.renderings import Renderings
 from evoladder.settings import load_settings
 from evoladder.store.migrations import upgrade
 
@@ -90,17 +91,6 @@ async def run(ctx: BenchContext) -> None:
                 )
 
 
-def _cold_profile() -> None:
-    for cached in (profile_render._profile, profile_render._race_lines, profile_render._overall):
-        cached.cache_clear()
-
-
-def _cold_board() -> None:
-    for cached in (board_render._board, board_render._page_text, board_render._row_text,
-                   board_components._controls_view):
-        cached.cache_clear()
-
-
 async def renders(ctx: BenchContext, url: str, tmp: Path, n: int) -> None:
     """The renderers in English and in the translated language, interleaved, caches emptied."""
     settings = load_settings(database_url=url, discord_token=SecretStr("bench"),
@@ -112,22 +102,23 @@ async def renders(ctx: BenchContext, url: str, tmp: Path, n: int) -> None:
         profile = await deps.profiles.profile(UID0)
         state = board_components.BoardState(owner=UID0)
         view = state.query(deps.leaderboard)
+
         def render_profile() -> object:
-            return profile_render.profile(profile, game)
+            return profile_render.profile(profile, game)  # a plain function: nothing kept
 
         def render_board() -> object:
-            return board_components.board_reply(state, view, game)
+            # A fresh store of renderings each call, so the embed and controls are built anew.
+            return board_components.board_reply(state, view, game, Renderings())
 
-        cases: dict[str, tuple[Callable[[], object], Callable[[], None], str]] = {
-            "profile": (render_profile, _cold_profile, "ko"),
-            "leaderboard": (render_board, _cold_board, "ru"),
+        cases: dict[str, tuple[Callable[[], object], str]] = {
+            "profile": (render_profile, "ko"),
+            "leaderboard": (render_board, "ru"),
         }
-        for name, (render, cold, translated) in cases.items():
+        for name, (render, translated) in cases.items():
             catalogs = {"en": deps.catalogs.get("en"), translated: deps.catalogs.get(translated)}
             samples: dict[str, list[float]] = {language: [] for language in catalogs}
             for i in range(n + 50):
                 for language, catalog in catalogs.items():
-                    cold()
                     with using(catalog):
                         started = time.perf_counter()
                         render()
