@@ -99,7 +99,7 @@ async def _chart(ctx: BenchContext, backend: str) -> None:
                 await driver.execute("VACUUM ANALYZE rating_history_1v1")  # type: ignore[union-attr]
             finally:
                 raw.close()
-        service = HistoryService(db, game, max_points=400)
+        service = HistoryService(db=db, game=game, max_points=400)
         for _ in range(20):
             chart = await service.chart(ME, RACE)
         assert chart.total_points == GAMES and len(chart.points) <= 400 and len(chart.season_breaks) == 2
@@ -130,9 +130,11 @@ async def _season_start(ctx: BenchContext) -> None:
             shutil.copyfile(template, target)
             db = Database(create_engine(f"sqlite+aiosqlite:///{target}"))
             try:
-                book = SeasonBook(game)
+                book = SeasonBook(game=game)
                 await book.load(db)
-                service = SeasonService(db, FixedClock(), game, book, require_admin=_admin, reset_percent=50)
+                service = SeasonService(
+                    db=db, clock=FixedClock(), game=game, seasons=book, require_admin=_admin, reset_percent=50
+                )
                 t0 = time.perf_counter()
                 plan = await service.preview(1)
                 previews.append(time.perf_counter() - t0)

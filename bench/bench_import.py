@@ -184,7 +184,7 @@ async def timed_import(
 ) -> tuple[float, float, float, ImportReport]:
     """(wall seconds, this process's CPU seconds, wall seconds of the re-run, report)."""
     async with fresh_database(backend, pg_url) as db:
-        importer = PeerImport(db, load_game_data(), SystemClock(), history=rebuild_history)
+        importer = PeerImport(db=db, clock=SystemClock(), game=load_game_data(), history=rebuild_history)
         peer = open_peer_source(source)
         try:
             t0, c0 = time.perf_counter(), time.process_time()

@@ -436,7 +436,7 @@ async def run_import(
             storage = open_replay_storage(settings.replay_storage)
             stack.push_async_callback(storage.close)
         importer = PeerImport(
-            core.db, core.game, SystemClock(), history=rebuild_history, storage=storage,
+            db=core.db, clock=SystemClock(), game=core.game, history=rebuild_history, storage=storage,
             replays_dir=replays_dir,
         )
         return await importer.run(peer, progress)

@@ -81,7 +81,9 @@ class TeeReadModels(ReadModels):
     """The real read models, telling ``recorder`` what they were told."""
 
     def __init__(self, db: Database, clock: FakeClock, recorder: RecordingReadModels) -> None:
-        super().__init__(PlayerCache(900), LeaderboardService(db=db, clock=clock, game=GAME))
+        super().__init__(
+            players=PlayerCache(900), leaderboard=LeaderboardService(db=db, clock=clock, game=GAME)
+        )
         self._recorder = recorder
 
     def player_changed(self, discord_uid: int) -> None:

@@ -183,7 +183,8 @@ async def source(peer_spec: str) -> AsyncIterator[PeerSource]:
 
 
 async def run_import(db: Database, source: PeerSource, **kwargs: Any) -> ImportReport:
-    return await PeerImport(db, GAME, FakeClock(), history=rebuild_history, **kwargs).run(source)
+    importer = PeerImport(db=db, clock=FakeClock(), game=GAME, history=rebuild_history, **kwargs)
+    return await importer.run(source)
 
 
 async def rows(db: Database, table: Any, *order: Any) -> list[dict[str, Any]]:
@@ -313,10 +314,10 @@ async def test_an_imported_player_is_what_profile_shows(db: Database, source: Pe
     assert profile.main_id == "Alpha" and profile.state.value == "idle"
     # The history is rebuilt from the imported matches, and a baseline row reaches the rating the
     # peer stored (its matches alone do not explain 1712), so the chart ends where /profile is.
-    chart = await HistoryService(db, GAME).chart(A, "bw_zerg")
+    chart = await HistoryService(db=db, game=GAME).chart(A, "bw_zerg")
     assert [p.rating for p in chart.points] == [1520, 1502, 1517, 1712]
     report = await run_import(db, source)  # a second run rebuilds nothing and changes nothing
-    assert [p.rating for p in (await HistoryService(db, GAME).chart(A, "bw_zerg")).points] == [
+    assert [p.rating for p in (await HistoryService(db=db, game=GAME).chart(A, "bw_zerg")).points] == [
         1520, 1502, 1517, 1712
     ]
     assert not any(s.written for s in report.steps if s.name == "rating_history")

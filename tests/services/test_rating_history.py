@@ -119,7 +119,7 @@ async def test_the_chart_reads_one_rating_thinned_and_keeps_its_ends_and_extreme
         await s.matches.report(m.id, P1, outcome)
         await s.matches.report(m.id, P2, outcome)
         s.clock.advance(minutes=30)
-    service = HistoryService(db, GAME)
+    service = HistoryService(db=db, game=GAME)
     full = await service.chart(P1, Z, max_points=100)
     assert full.total_points == len(full.points) == 20
     assert full.ratings[-1] == (await mmr(db, P1, Z)).mmr

@@ -43,11 +43,13 @@ class Ladder:
 
 
 async def ladder(db: Database, clock: object, percent: int = 50) -> Ladder:
-    book = SeasonBook(GAME)
+    book = SeasonBook(game=GAME)
     await book.load(db)
     board = LeaderboardService(db=db, clock=clock, game=GAME)  # type: ignore[arg-type]
     await board.build()
-    service = SeasonService(db, clock, GAME, book, require_admin=admin_only, reset_percent=percent)  # type: ignore[arg-type]
+    service = SeasonService(  # type: ignore[arg-type]
+        db=db, clock=clock, game=GAME, seasons=book, require_admin=admin_only, reset_percent=percent,  # type: ignore[arg-type]
+    )
     profiles = ProfileService(  # type: ignore[arg-type]
         db=db, cache=PlayerCache(0), leaderboard=board, clock=clock, game=GAME,  # type: ignore[arg-type]
         activation_required=False, stats=StatsCache(0), seasons=book,

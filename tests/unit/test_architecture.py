@@ -1,18 +1,26 @@
 """The layers of DESIGN section 1, checked on the source: the adapters reach storage only through
 the services, and no module imports (directly or around a circle) a module that imports it.
 
-Read from the files with ``ast``, so every import that runs counts: at module level and inside
-functions. Imports under ``if TYPE_CHECKING:`` are not followed: they exist so that a type hint
-can name a module without importing it. A failure names the offending imports.
+Read from the files with ``ast``, so every import counts: at module level, inside functions and
+under ``if TYPE_CHECKING:``. A type-only import does not run, but it still ties the two modules
+together for a reader and for mypy (a circle hidden behind ``TYPE_CHECKING`` is still a circle to
+untangle); a module that needs a type from one that imports it names what it needs in a
+``Protocol`` instead (``store.repositories.queue.WaveSource``). A failure names the offending
+imports, type-only ones marked as such.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import inspect
+import typing
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import evoladder
+from evoladder.services.read_models import ReadModels
+from evoladder.services.seasons import SeasonService
+from evoladder.services.wiring import Services
 
 PACKAGE = Path(evoladder.__file__).resolve().parent
 ADAPTERS = ("bot", "web")
@@ -28,8 +36,9 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def imported(name: str, path: Path) -> Iterator[tuple[str, int]]:
-    """(module imported, line) for every import of an ``evoladder`` module in ``path``."""
+def imported(name: str, path: Path) -> Iterator[tuple[str, str]]:
+    """(module imported, where) for every import of an ``evoladder`` module in ``path``; ``where``
+    is the line, with "(type hints only)" for an import under ``if TYPE_CHECKING:``."""
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     typing_only = {
@@ -39,33 +48,34 @@ def imported(name: str, path: Path) -> Iterator[tuple[str, int]]:
         for inner in ast.walk(node)
     }
     for node in ast.walk(tree):
-        if id(node) in typing_only:
+        if not isinstance(node, ast.Import | ast.ImportFrom):
             continue
+        where = f"line {node.lineno}" + (" (type hints only)" if id(node) in typing_only else "")
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name, node.lineno
-        elif isinstance(node, ast.ImportFrom):
+                yield alias.name, where
+        else:
             base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join([*base, *([node.module] if node.module else [])])
             for alias in node.names:
-                yield f"{module}.{alias.name}", node.lineno  # a submodule, or a name in ``module``
-                yield module, node.lineno
+                yield f"{module}.{alias.name}", where  # a submodule, or a name in ``module``
+                yield module, where
 
 
-def import_graph() -> dict[str, dict[str, int]]:
-    """module -> {evoladder module it imports: line}."""
+def import_graph() -> dict[str, dict[str, str]]:
+    """module -> {evoladder module it imports: where (see :func:`imported`)}."""
     known = modules()
-    graph: dict[str, dict[str, int]] = {}
+    graph: dict[str, dict[str, str]] = {}
     for name, path in known.items():
-        edges: dict[str, int] = {}
-        for target, line in imported(name, path):
+        edges: dict[str, str] = {}
+        for target, where in imported(name, path):
             if target in known and target != name and not name.startswith(target + "."):
-                edges.setdefault(target, line)
+                edges.setdefault(target, where)
         graph[name] = edges
     return graph
 
 
-def cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+def cycles(graph: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
     """The strongly connected components of more than one module (Tarjan)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -104,7 +114,7 @@ def test_no_import_circle_among_the_packages_modules() -> None:
     graph = import_graph()
     described = [
         " <-> ".join(c) + ": " + "; ".join(
-            f"{a} imports {b} (line {graph[a][b]})" for a in c for b in c if b in graph[a]
+            f"{a} imports {b} ({graph[a][b]})" for a in c for b in c if b in graph[a]
         )
         for c in cycles(graph)
     ]
@@ -114,10 +124,10 @@ def test_no_import_circle_among_the_packages_modules() -> None:
 def test_the_adapters_import_nothing_from_storage() -> None:
     known = modules()
     found = [
-        f"{name} (line {line}): {target}"
+        f"{name} ({where}): {target}"
         for name, path in known.items()
         if name.split(".")[1:2] and name.split(".")[1] in ADAPTERS
-        for target, line in imported(name, path)
+        for target, where in imported(name, path)
         if target == "evoladder.store" or target.startswith("evoladder.store.")
     ]
     assert not found, "adapters must reach storage through a service:\n" + "\n".join(sorted(set(found)))
@@ -129,6 +139,41 @@ def test_the_checks_see_a_circle_and_a_storage_import() -> None:
     graph = import_graph()
     assert "evoladder.store.uow" in graph["evoladder.services.messages"]  # absolute imports
     assert "evoladder.sandbox.players" in graph["evoladder.sandbox.population"]  # relative ones
+
+
+def test_a_type_only_import_counts(tmp_path: Path) -> None:
+    """An import under ``if TYPE_CHECKING:`` is an edge of the graph, marked as type-only."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from evoladder.store.uow import Database\n"
+    )
+    assert ("evoladder.store.uow", "line 3 (type hints only)") in list(imported("evoladder.sample", sample))
+
+
+def test_every_service_takes_keyword_arguments() -> None:
+    """Every class ``build_services`` builds into ``Services`` takes keywords only (CONTRIBUTING:
+    the core first, then read models and the notifier, the services it calls, its options): a new
+    dependency is then one keyword at the one call site, and no two arguments of one type can be
+    swapped unnoticed."""
+    hints = typing.get_type_hints(Services)
+    built = {
+        hint
+        for name, hint in hints.items()
+        if not name.startswith("_") and inspect.isclass(hint)
+        and hint.__module__.startswith("evoladder.services.")
+    }
+    assert ReadModels in built and SeasonService in built  # the check sees the services
+    positional = sorted(
+        f"{cls.__module__}.{cls.__qualname__}({', '.join(p.name for p in params)})"
+        for cls in built
+        if not getattr(cls, "_is_protocol", False)
+        for params in [[
+            p for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]]
+        if params
+    )
+    assert not positional, "constructors with positional parameters:\n" + "\n".join(positional)
 
 
 MUTABLE_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "Counter", "deque"})

@@ -72,9 +72,9 @@ def _moment(value: Any) -> datetime:
 class HistoryService:
     def __init__(
         self,
+        *,
         db: Database,
         game: GameData,
-        *,
         seasons: SeasonBook | None = None,
         max_points: int = DEFAULT_MAX_POINTS,
     ) -> None:

@@ -170,7 +170,7 @@ class MatchService:
         self.timings = timings or MatchTimings()
         self._wake = wake or (lambda: None)
         self.locks = KeyedLocks()
-        self.outbox = outbox or OutboxRelay(db, clock, notifier, self.timings)
+        self.outbox = outbox or OutboxRelay(db=db, clock=clock, notifier=notifier, timings=self.timings)
         self.outbox.set_hooks(self)
         # The result menu unlocks once a replay of the match passed the critical checks (the
         # setting ``report_requires_replay``; on in production, see ``reporting_locked``).

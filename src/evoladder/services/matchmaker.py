@@ -131,7 +131,7 @@ class Matchmaker:
         self._notifier = notifier
         self._read_models = read_models
         self._timings = timings or MatchTimings()
-        self._outbox = outbox or OutboxRelay(db, clock, notifier, self._timings)
+        self._outbox = outbox or OutboxRelay(db=db, clock=clock, notifier=notifier, timings=self._timings)
         self.interval = interval
         self._rng = rng or random.Random()
         self._wake = wake or (lambda: None)

@@ -78,11 +78,11 @@ async def write(uow: UnitOfWork, events: Sequence[LadderEvent], now: datetime) -
 class OutboxRelay:
     def __init__(
         self,
+        *,
         db: Database,
         clock: Clock,
         notifier: Notifier,
         timings: MatchTimings | None = None,
-        *,
         retry_every: float = 30.0,
     ) -> None:
         self._db = db

@@ -140,10 +140,10 @@ class PeerImport:
 
     def __init__(
         self,
-        db: Database,
-        game: GameData,
-        clock: Clock,
         *,
+        db: Database,
+        clock: Clock,
+        game: GameData,
         history: HistoryRebuild | None,
         storage: ReplayStorage | None = None,
         replays_dir: Path | None = None,

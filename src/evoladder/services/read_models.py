@@ -34,7 +34,7 @@ class ReadModels:
     """
 
     def __init__(
-        self, players: PlayerCache, leaderboard: LeaderboardService, stats: StatsCache | None = None
+        self, *, players: PlayerCache, leaderboard: LeaderboardService, stats: StatsCache | None = None
     ) -> None:
         self.players = players
         self.leaderboard = leaderboard

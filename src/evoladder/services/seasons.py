@@ -105,7 +105,7 @@ class SeasonBook:
     it (``pool``) instead of the game data's first pool.
     """
 
-    def __init__(self, game: GameData) -> None:
+    def __init__(self, *, game: GameData) -> None:
         self._game = game
         self._seasons: tuple[SeasonInfo, ...] = ()
 
@@ -191,19 +191,19 @@ class _NoListener:
 class SeasonService:
     def __init__(
         self,
+        *,
         db: Database,
         clock: Clock,
         game: GameData,
-        book: SeasonBook,
-        *,
-        require_admin: Callable[[int], Awaitable[object]],
         listener: SeasonListener | None = None,
+        seasons: SeasonBook,
+        require_admin: Callable[[int], Awaitable[object]],
         reset_percent: int = 0,
     ) -> None:
         self._db = db
         self._clock = clock
         self._game = game
-        self._book = book
+        self._book = seasons
         self._require_admin = require_admin
         self._listener: SeasonListener = listener or _NoListener()
         self.reset_percent = reset_percent

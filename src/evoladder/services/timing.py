@@ -176,8 +176,8 @@ class _Histogram:
 class FlowTiming:
     def __init__(
         self,
-        thresholds_ms: Mapping[str, float] | None = None,
         *,
+        thresholds_ms: Mapping[str, float] | None = None,
         others_ms: float = OTHERS_MS,
         ticker: Callable[[], float] = time.perf_counter,
         encoding: str | None = None,

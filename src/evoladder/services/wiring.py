@@ -153,9 +153,9 @@ def build_services(
     if read_models is None:
         ttl = settings.player_cache_ttl_seconds
         read_models = ReadModels(
-            PlayerCache(ttl, ticker=ticker),
-            LeaderboardService(db=db, clock=clock, game=game),
-            StatsCache(ttl, ticker=ticker),
+            players=PlayerCache(ttl, ticker=ticker),
+            leaderboard=LeaderboardService(db=db, clock=clock, game=game),
+            stats=StatsCache(ttl, ticker=ticker),
         )
     command_log = CommandLog(
         db=db, clock=clock, flush_ms=settings.command_log_flush_ms, batch_size=settings.command_log_batch
@@ -166,9 +166,9 @@ def build_services(
     messages = MessageLog(db=db, clock=clock)
     dm_channels = DmChannels(db=db)
     announce = notifier(messages, dm_channels)
-    outbox = OutboxRelay(db, clock, announce, timings)
+    outbox = OutboxRelay(db=db, clock=clock, notifier=announce, timings=timings)
 
-    season_book = SeasonBook(game)  # loaded by ``Services.start``
+    season_book = SeasonBook(game=game)  # loaded by ``Services.start``
     accounts = AccountService(db=db, clock=clock, game=game, read_models=read_models)
     roster = AdminRoster(db=db, clock=clock)
     guard = CommandGuard(
@@ -236,14 +236,14 @@ def build_services(
         # not close the replay service's storage, which lives as long as the process.
         replay_storage=lambda: open_replay_storage(settings.replay_storage),
     )
-    history = HistoryService(db, game, seasons=season_book)
+    history = HistoryService(db=db, game=game, seasons=season_book)
     public = PublicLadder(
         db=db, game=game, read_models=read_models, profiles=profiles, matches=matches, queue=queue,
         replays=replays, history=history,
     )
     seasons = SeasonService(
-        db, clock, game, season_book, require_admin=roster.require_admin, listener=read_models,
-        reset_percent=settings.season_reset_percent,
+        db=db, clock=clock, game=game, listener=read_models, seasons=season_book,
+        require_admin=roster.require_admin, reset_percent=settings.season_reset_percent,
     )
     return Services(
         settings=settings,

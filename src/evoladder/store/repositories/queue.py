@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Text, and_, cast, delete, func, insert, select, union
+from sqlalchemy import Select, Text, and_, cast, delete, func, insert, select, union
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
 from evoladder.store.schema import command_calls, matches_1v1, mmrs_1v1, players, queue_entries
-
-if TYPE_CHECKING:
-    from evoladder.store.uow import Database
 
 # Bound parameters per statement stay far below SQLite's (32766) and asyncpg's (32767) limits.
 CHUNK = 5_000
@@ -133,7 +131,28 @@ def candidates_from_rows(rows: Iterable[Sequence[Any]]) -> list[WaveCandidate]:
     ]
 
 
-async def read_wave_candidates(db: Database) -> list[WaveCandidate]:
+class _QueueReads(Protocol):
+    @property
+    def queue(self) -> QueueRepository: ...
+
+
+class WaveSource(Protocol):
+    """What :func:`read_wave_candidates` needs of the database: ``store.uow.Database`` is one.
+
+    Named here rather than imported because the unit of work imports this module (for
+    ``uow.queue``): an import back, even one for type hints only, would make the two modules a
+    circle that a reader has to untangle.
+    """
+
+    @property
+    def dialect(self) -> str: ...
+
+    async def snapshot(self, statement: Select[Any], params: Mapping[str, Any]) -> list[tuple[Any, ...]]: ...
+
+    def read(self) -> AbstractAsyncContextManager[_QueueReads]: ...
+
+
+async def read_wave_candidates(db: WaveSource) -> list[WaveCandidate]:
     """The queue as a wave sees it (``WAVE_READ``), read by each backend's cheapest way.
 
     A wave reads outside any transaction of its own: on SQLite through ``Database.snapshot``
