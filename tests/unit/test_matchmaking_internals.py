@@ -2,17 +2,21 @@
 
 Segments must never split an allowed pair; repaired duals must satisfy every allowed pair's
 constraint (that is what makes ``lower_bound`` valid); the cover bound must bound every matching.
-A warm start of the LP must not change its value; re-pairing for fixed sides must be optimal.
+A warm start of the LP must not change its value; re-pairing for fixed sides must be optimal;
+the compiled augmenting-path search must find the distances of its scipy fallback.
 """
 
 from __future__ import annotations
 
 import itertools
+from unittest import mock
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evoladder.domain.matchmaking import _augment as augment_module
 from evoladder.domain.matchmaking import _graph as graph
 from evoladder.domain.matchmaking import _solver as solver
 from evoladder.domain.matchmaking._augment import Matching
@@ -204,3 +208,26 @@ def test_best_sides_keeps_sides_and_is_optimal_for_them(p: Players) -> None:
     # At most the best for those sides: a pair of two two-race players is valued (here and in
     # the result) the cheaper way round, which may beat the sides it was chosen for.
     assert solver._combined(p, out, t) <= best_for_sides(p, pool, value)
+
+
+@pytest.mark.skipif(augment_module._paths is None, reason="the C extension is not built here")
+@SETTINGS
+@given(players(max_size=30, lo=1300, hi=1700), st.integers(0, 2**32 - 1))
+def test_the_compiled_path_search_finds_the_distances_of_scipys(p: Players, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    b, s = graph.sweep_pairs(p)
+    keep = rng.random(b.shape[0]) < 0.8  # some players free, so paths have ends
+    matching = Matching.of_pairs(b[keep], s[keep])
+    edges = graph.full_edges(p)
+    pi2 = ints(rng.integers(-5_000, 5_000, p.n))
+    search = augment_module._SearchGraph.of(p, augment_module._oriented(p, edges, pi2))
+    mate = augment_module._mates(p, matching)
+    mate_reduced = ints(rng.integers(-3_000, 3_000, p.n))
+    sources = (mate < 0) & (rng.random(p.n) < 0.5)
+    dist, prev = search.search(p, mate, mate_reduced, sources)
+    with mock.patch.object(augment_module, "_paths", None):
+        fallback, _ = search.search(p, mate, mate_reduced, sources)
+    np.testing.assert_array_equal(dist, fallback)
+    # Every reached state other than a source was reached from a state one step closer.
+    reached = np.flatnonzero(np.isfinite(dist) & (prev >= 0))
+    assert (dist[prev[reached]] < dist[reached]).all()

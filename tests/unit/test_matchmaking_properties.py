@@ -26,6 +26,7 @@ from evoladder.domain.matchmaking import (
     window,
 )
 from evoladder.domain.matchmaking import _assignment as assignment
+from evoladder.domain.matchmaking import _augment as augment
 from evoladder.domain.matchmaking import _solver as matchmaking_solver
 
 # (pairs, rematches, cost) ordered so that smaller is better.
@@ -131,8 +132,9 @@ def lp_path_only() -> Iterator[None]:
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# The solver's assignments run on the C extension when it is built, else on scipy
-# (domain/matchmaking/_assignment.py): the key properties are checked on both.
+# The solver's assignments and augmenting-path searches run on the C extension when it is
+# built, else on scipy (domain/matchmaking/_assignment.py, _augment.py): the key properties are
+# checked on both.
 KERNELS = [
     pytest.param("compiled", marks=pytest.mark.skipif(
         assignment.KERNEL != "compiled", reason="the C extension is not built here")),
@@ -143,7 +145,7 @@ KERNELS = [
 @contextmanager
 def kernel(name: str) -> Iterator[None]:
     if name == "scipy":
-        with mock.patch.object(assignment, "_compiled", None):
+        with mock.patch.object(assignment, "_compiled", None), mock.patch.object(augment, "_paths", None):
             yield
     else:
         yield

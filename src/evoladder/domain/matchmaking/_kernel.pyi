@@ -13,3 +13,20 @@ def solve(
     v: npt.NDArray[np.int64],
     /,
 ) -> bool: ...
+def paths(
+    n: int,
+    bw_ptr: npt.NDArray[np.int64],
+    bw_to: npt.NDArray[np.int32],
+    bw_reduced: npt.NDArray[np.int64],
+    sc_ptr: npt.NDArray[np.int64],
+    sc_to: npt.NDArray[np.int32],
+    sc_reduced: npt.NDArray[np.int64],
+    has_bw: npt.NDArray[np.uint8],
+    has_sc: npt.NDArray[np.uint8],
+    sources: npt.NDArray[np.uint8],
+    mate: npt.NDArray[np.int32],
+    mate_reduced: npt.NDArray[np.int64],
+    dist: npt.NDArray[np.int64],
+    prev: npt.NDArray[np.int32],
+    /,
+) -> None: ...
