@@ -119,13 +119,13 @@ def test_the_extension_rejects_a_malformed_matrix() -> None:
 
     out32 = np.empty(2, dtype=np.int32)
     out64 = np.empty(2, dtype=np.int64)
-    indptr = np.array([0, 1, 2], dtype=np.int64)
+    rows = np.array([0, 1], dtype=np.int64)
+    ones = np.ones(2, dtype=np.int64)
     with pytest.raises(ValueError, match="out of range"):
-        _assignment.solve(2, indptr, np.array([0, 5], dtype=np.int32), np.ones(2, dtype=np.int64),
-                          out32, out64, out64.copy())
-    with pytest.raises(ValueError, match="CSR"):
-        _assignment.solve(2, np.array([0, 3, 2], dtype=np.int64), np.array([0, 1], dtype=np.int32),
-                          np.ones(2, dtype=np.int64), out32, out64, out64.copy())
-    with pytest.raises(ValueError, match="indices"):
-        _assignment.solve(2, indptr, np.array([0, 1], dtype=np.int64), np.ones(2, dtype=np.int64),
-                          out32, out64, out64.copy())
+        _assignment.solve(2, rows, np.array([0, 5], dtype=np.int64), ones, out32, out64, out64.copy())
+    with pytest.raises(ValueError, match="out of range"):
+        _assignment.solve(2, np.array([0, -1], dtype=np.int64), rows, ones, out32, out64, out64.copy())
+    with pytest.raises(ValueError, match="cols"):
+        _assignment.solve(2, rows, np.array([0, 1], dtype=np.int32), ones, out32, out64, out64.copy())
+    with pytest.raises(ValueError, match="cost"):
+        _assignment.solve(2, rows, rows, np.ones(3, dtype=np.int64), out32, out64, out64.copy())

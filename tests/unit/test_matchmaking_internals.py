@@ -231,3 +231,21 @@ def test_the_compiled_path_search_finds_the_distances_of_scipys(p: Players, seed
     # Every reached state other than a source was reached from a state one step closer.
     reached = np.flatnonzero(np.isfinite(dist) & (prev >= 0))
     assert (dist[prev[reached]] < dist[reached]).all()
+
+
+@pytest.mark.skipif(augment_module._paths is None, reason="the C extension is not built here")
+def test_the_compiled_path_search_rejects_malformed_input() -> None:
+    paths = augment_module._paths
+    assert paths is not None
+    ptr, red, flags = ints([0, 1, 1]), ints([0]), np.ones(2, dtype=np.uint8)
+    dist, prev = np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int32)
+
+    def call(to: list[int], mate: list[int]) -> None:
+        paths(2, ptr, np.array(to, dtype=np.int32), red, ptr, np.array([0], dtype=np.int32), red,
+              flags, flags, flags, np.array(mate, dtype=np.int32), ints([0, 0]), dist, prev)
+
+    call([1], [-1, -1])  # well formed
+    with pytest.raises(ValueError, match="partner is out of range"):
+        call([2], [-1, -1])
+    with pytest.raises(ValueError, match="mate"):
+        call([1], [5, -1])

@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 IntArray = npt.NDArray[np.int64]
 _Kernel = Callable[
-    [int, IntArray, npt.NDArray[np.int32], IntArray, npt.NDArray[np.int32], IntArray, IntArray], bool
+    [int, IntArray, IntArray, IntArray, npt.NDArray[np.int32], IntArray, IntArray], bool
 ]
 
 _compiled: _Kernel | None
@@ -90,15 +90,12 @@ def solve(
 def _solve_compiled(
     kernel: _Kernel, n: int, rows: IntArray, cols: IntArray, cost: IntArray
 ) -> tuple[IntArray, IntArray, IntArray]:
-    order = np.argsort(rows, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    indices = np.ascontiguousarray(cols[order], dtype=np.int32)
-    data = np.ascontiguousarray(cost[order], dtype=np.int64)
     col_of_row = np.empty(n, dtype=np.int32)
     u = np.empty(n, dtype=np.int64)
     v = np.empty(n, dtype=np.int64)
-    if not kernel(n, indptr, indices, data, col_of_row, u, v):
+    if not kernel(n, np.ascontiguousarray(rows, dtype=np.int64),
+                  np.ascontiguousarray(cols, dtype=np.int64),
+                  np.ascontiguousarray(cost, dtype=np.int64), col_of_row, u, v):
         raise NoPerfectAssignment("the matrix has no perfect assignment")
     return col_of_row.astype(np.int64), u, v
 

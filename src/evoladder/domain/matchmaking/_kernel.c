@@ -6,12 +6,14 @@
  * below the assignment), whose steps depend on the current matching and are cheapest generated
  * on the fly.
  *
- * solve(n, indptr, indices, cost, col_of_row, u, v) -> bool
+ * solve(n, rows, cols, cost, col_of_row, u, v) -> bool
  *   n        rows = columns
- *   indptr   int64[n + 1], CSR row starts           (read)
- *   indices  int32[nnz], column of each entry        (read; any order within a row)
+ *   rows     int64[nnz], row of each entry           (read; entries in any order)
+ *   cols     int64[nnz], column of each entry        (read)
  *   cost     int64[nnz], cost of each entry          (read; any sign)
  *   col_of_row int32[n], u int64[n], v int64[n]      (written)
+ * The entries are bucketed by row here (a counting sort, O(nnz)): sorting them in numpy took
+ * longer than most solves.
  * Returns False when no perfect assignment exists (the outputs are then unspecified). Otherwise
  * every row has a column, every column a row, u[i] + v[j] <= cost[i, j] for every entry, with
  * equality on the assigned ones: (u, v) is an optimal solution of the dual LP, which proves the
@@ -412,59 +414,82 @@ static int check(const Py_buffer *b, Py_ssize_t itemsize, Py_ssize_t count, cons
     return 1;
 }
 
-static int valid_csr(Py_ssize_t n, const Py_buffer *indptr, const Py_buffer *indices,
+static int valid_coo(Py_ssize_t n, const Py_buffer *rows, const Py_buffer *cols,
                      const Py_buffer *cost, const Py_buffer *col_of_row, const Py_buffer *u,
                      const Py_buffer *v) {
     if (n < 0 || n > INT32_MAX - 1) {
         PyErr_SetString(PyExc_ValueError, "n out of range");
         return 0;
     }
-    if (!check(indptr, 8, n + 1, "indptr")) return 0;
-    const int64_t *starts = indptr->buf;
-    int64_t nnz = starts[n];
-    if (!check(indices, 4, (Py_ssize_t)nnz, "indices") || !check(cost, 8, (Py_ssize_t)nnz, "cost") ||
+    Py_ssize_t nnz = rows->len / 8;
+    if (!check(rows, 8, nnz, "rows") || !check(cols, 8, nnz, "cols") || !check(cost, 8, nnz, "cost") ||
         !check(col_of_row, 4, n, "col_of_row") || !check(u, 8, n, "u") || !check(v, 8, n, "v"))
         return 0;
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (starts[i] < 0 || starts[i] > starts[i + 1] || starts[i + 1] > nnz) {
-            PyErr_SetString(PyExc_ValueError, "indptr is not a valid CSR row index");
-            return 0;
-        }
-    const int32_t *cols = indices->buf;
-    for (int64_t k = 0; k < nnz; k++)
-        if (cols[k] < 0 || cols[k] >= n) {
-            PyErr_SetString(PyExc_ValueError, "a column index is out of range");
+    const int64_t *r = rows->buf, *c = cols->buf;
+    for (Py_ssize_t k = 0; k < nnz; k++)
+        if (r[k] < 0 || r[k] >= n || c[k] < 0 || c[k] >= n) {
+            PyErr_SetString(PyExc_ValueError, "a row or column index is out of range");
             return 0;
         }
     return 1;
 }
 
+/* The entries bucketed by row (CSR), then the solve; -1 when out of memory. */
+static int solve_coo(Lap *s, int64_t nnz, const int64_t *rows, const int64_t *cols,
+                     const int64_t *cost) {
+    size_t n = (size_t)s->n;
+    int64_t *indptr = calloc(n + 1, sizeof(int64_t));
+    int64_t *fill = malloc((n > 0 ? n : 1) * sizeof(int64_t));
+    int32_t *indices = malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(int32_t));
+    int64_t *data = malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(int64_t));
+    int result = -1;
+    if (indptr && fill && indices && data) {
+        for (int64_t k = 0; k < nnz; k++) indptr[rows[k] + 1]++;
+        for (size_t i = 0; i < n; i++) {
+            indptr[i + 1] += indptr[i];
+            fill[i] = indptr[i];
+        }
+        for (int64_t k = 0; k < nnz; k++) {
+            int64_t at = fill[rows[k]]++;
+            indices[at] = (int32_t)cols[k];
+            data[at] = cost[k];
+        }
+        s->indptr = indptr;
+        s->indices = indices;
+        s->cost = data;
+        result = solve_arrays(s);
+    }
+    free(indptr);
+    free(fill);
+    free(indices);
+    free(data);
+    return result;
+}
+
 static PyObject *py_solve(PyObject *self, PyObject *args) {
     (void)self;
     Py_ssize_t n;
-    Py_buffer indptr, indices, cost, col_of_row, u, v;
-    if (!PyArg_ParseTuple(args, "ny*y*y*w*w*w*", &n, &indptr, &indices, &cost, &col_of_row, &u,
-                          &v))
+    Py_buffer rows, cols, cost, col_of_row, u, v;
+    if (!PyArg_ParseTuple(args, "ny*y*y*w*w*w*", &n, &rows, &cols, &cost, &col_of_row, &u, &v))
         return NULL;
     PyObject *out = NULL;
-    if (valid_csr(n, &indptr, &indices, &cost, &col_of_row, &u, &v)) {
+    if (valid_coo(n, &rows, &cols, &cost, &col_of_row, &u, &v)) {
         Lap s = {
             .n = (int32_t)n,
-            .indptr = indptr.buf,
-            .indices = indices.buf,
-            .cost = cost.buf,
             .col_of_row = col_of_row.buf,
             .u = u.buf,
             .v = v.buf,
         };
+        int64_t nnz = (int64_t)(rows.len / 8);
+        const int64_t *r = rows.buf, *c = cols.buf, *w = cost.buf;
         int result;
         Py_BEGIN_ALLOW_THREADS
-        result = solve_arrays(&s);
+        result = solve_coo(&s, nnz, r, c, w);
         Py_END_ALLOW_THREADS
         out = result < 0 ? PyErr_NoMemory() : PyBool_FromLong(result);
     }
-    PyBuffer_Release(&indptr);
-    PyBuffer_Release(&indices);
+    PyBuffer_Release(&rows);
+    PyBuffer_Release(&cols);
     PyBuffer_Release(&cost);
     PyBuffer_Release(&col_of_row);
     PyBuffer_Release(&u);
@@ -548,8 +573,8 @@ static PyObject *py_paths(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"solve", py_solve, METH_VARARGS,
-     "solve(n, indptr, indices, cost, col_of_row, u, v) -> bool: min-cost perfect assignment "
-     "of a square CSR matrix with optimal duals (see evoladder/domain/matchmaking/_assignment.py)."},
+     "solve(n, rows, cols, cost, col_of_row, u, v) -> bool: min-cost perfect assignment "
+     "of a square sparse matrix (entries as rows, columns, costs) with optimal duals (see evoladder/domain/matchmaking/_assignment.py)."},
     {"paths", py_paths, METH_VARARGS,
      "paths(n, bw_ptr, bw_to, bw_reduced, sc_ptr, sc_to, sc_reduced, has_bw, has_sc, sources, "
      "mate, mate_reduced, dist, prev) -> None: shortest augmenting paths over (player, side) "

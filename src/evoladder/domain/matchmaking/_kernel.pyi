@@ -5,8 +5,8 @@ import numpy.typing as npt
 
 def solve(
     n: int,
-    indptr: npt.NDArray[np.int64],
-    indices: npt.NDArray[np.int32],
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
     cost: npt.NDArray[np.int64],
     col_of_row: npt.NDArray[np.int32],
     u: npt.NDArray[np.int64],
