@@ -85,8 +85,13 @@ def check_index_agrees(index: LeaderboardIndex, model: Model, flt: LeaderboardFi
     assert first.total == len(expected)
     assert first.ranked_total == len(model.ranked())
     assert first.pages == max(1, -(-len(expected) // size))
+    last_key = -1  # before every key: the cursor's walk starts at the top
     for page in range(1, first.pages + 1):
         got = index.page(flt, page)
+        # The keyset cursor from the previous page's last row gives the same page.
+        walked = index.page_after(flt, last_key)
+        assert (walked.entries, walked.page, walked.total) == (got.entries, got.page, got.total), (flt, page)
+        last_key = got.entries[-1].key if got.entries else last_key
         want = expected[(page - 1) * size : page * size]
         assert [(e.discord_uid, e.race) for e in got.entries] == [
             (r.discord_uid, r.race) for r, _, _ in want

@@ -31,6 +31,7 @@ ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+OWNER = 999
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
@@ -130,6 +131,20 @@ async def test_pages_in_chromium_at_desktop_and_phone_widths(
                     assert "Main" in await page.inner_text("main")
                     await page.goto(f"{base}/queue")
                     assert await page.inner_text("#queue-total") == "1"
+                # A closed season through the picker: its final board, as archived at the close.
+                first = public.current_season
+                assert first is not None
+                await ladder.services.roster.sync_owners([OWNER])
+                plan = await ladder.services.seasons.preview(OWNER, name="Season Two")
+                await ladder.services.seasons.start(OWNER, plan, "the browser test's season start")
+                # (another address than before: the browser may keep a page for max-age)
+                await page.goto(f"{base}/leaderboard?page=1")
+                assert await page.locator("#board").count() == 0  # the new season has no games yet
+                await page.select_option("select[name=season]", str(first.id))
+                await page.click("form.filters button[type=submit]")
+                await page.wait_for_selector("#final-note")
+                names = await page.locator("#board tbody td.name").all_inner_texts()
+                assert [n.strip() for n in names] == expected
                 assert errors == []
                 assert outside == []
             finally:

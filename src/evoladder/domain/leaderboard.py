@@ -142,6 +142,9 @@ class Entry(NamedTuple):
     name: str
     mmr: int
     last_played_us: int  # microseconds since the epoch
+    # The row's place in the index's order (rating, last game, row id), for keyset paging
+    # (``LeaderboardIndex.page_after``); 0 where a row comes from elsewhere (an archived board).
+    key: int = 0
 
     @property
     def last_played(self) -> datetime:
@@ -477,6 +480,30 @@ class LeaderboardIndex:
         )
         return Page(entries, page, pages, total, self.ranked_total, size)
 
+    def page_after(self, flt: LeaderboardFilter, after_key: int) -> Page:
+        """The ``page_size`` rows of ``flt`` that come after the row whose ``Entry.key`` is
+        ``after_key`` (keyset paging: a client walking the whole board neither skips nor repeats a
+        row when ratings move between its requests, and any depth costs bisections plus one
+        page's merge). The row need not exist any more: the key is a point in the order. The
+        page number is the one the first row falls on."""
+        size = self.page_size
+        family = self._best_family if flt.best_only else self._ranked
+        lo_key, hi_key = self._letter_range(flt.letter)
+        sources = self._sources(family, flt)
+        before = _count_below(sources, lo_key)
+        total = _count_below(sources, hi_key) - before
+        pages = max(1, -(-total // size))
+        start = min(max(after_key + 1, lo_key), hi_key)
+        offset = _count_below(sources, start) - before
+        keys = _merge(sources, start, hi_key, size, self._rows) if offset < total else []
+        places = places_of_sorted(self._ranked.all, keys)
+        bounds = self._bounds()
+        entries = tuple(
+            self._entry(key, offset + i, place, bounds)
+            for i, (key, place) in enumerate(zip(keys, places, strict=True), 1)
+        )
+        return Page(entries, min(offset // size + 1, pages), pages, total, self.ranked_total, size)
+
     def position_of(self, discord_uid: int, flt: LeaderboardFilter) -> Position | None:
         """Where the player's first row in ``flt`` stands (the "my position" jump), or None.
         Kept like pages while the index is unchanged (every board shows the viewer's place)."""
@@ -648,6 +675,7 @@ class LeaderboardIndex:
             info.name if info else str(uid),
             MMR_BIAS - (key >> MMR_SHIFT),
             TS_MAX - ((key >> ROW_BITS) & TS_MAX),
+            key,
         )
 
 

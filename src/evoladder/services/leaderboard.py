@@ -186,6 +186,20 @@ class LeaderboardService:
         viewer = index.position_of(viewer_uid, query) if viewer_uid is not None else None
         return LeaderboardView(index.page(query, page), flt, viewer)
 
+    def page_after(
+        self,
+        after_key: int,
+        *,
+        races: Iterable[str] = (),
+        countries: Iterable[str] = (),
+        rank_letter: str | None = None,
+        best_only: bool = False,
+    ) -> LeaderboardView:
+        """The page of the filtered board that follows the row of key ``after_key`` (the last
+        ``Entry.key`` a client saw): the JSON API's cursor, stable while ratings move."""
+        flt = self.make_filter(races, countries, rank_letter, best_only)
+        return LeaderboardView(self._fresh().page_after(self._expanded(flt), after_key), flt, None)
+
     def my_page(
         self,
         viewer_uid: int,
@@ -207,6 +221,10 @@ class LeaderboardService:
 
     def ranked_total(self) -> int:
         return self._fresh().ranked_total
+
+    @property
+    def page_size(self) -> int:
+        return self._page_size
 
     def version(self) -> int:
         """A number that changes whenever any page could change (a row, a player, time's cut-off);

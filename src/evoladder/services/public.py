@@ -18,6 +18,17 @@ Open matches. A match whose players have not both confirmed shows nothing about 
 the found message hides the opponent until both confirmed so nobody can dodge a match-up, and a
 public page must not undo that.
 
+Seasons. A season is named publicly by its id (``seasons.id``, an integer that never changes),
+like players and matches: an admin's season names are free text (spaces, any script, changeable
+in principle), which makes poor addresses. Pages show the name; the picker's values and the
+``season`` parameter are ids; no ``season`` is the current season. A closed season's board is its
+final board as archived at the season start (``LeaderboardService.season_page``).
+
+Cursors. The live board pages by number, and also by a keyset cursor (``after``: the index key
+of the last row a client saw, ``Entry.key``) for walking the whole board: rows that move while a
+client pages are neither skipped nor repeated, and any depth costs the same. A closed season's
+board never changes, so its cursor is simply the position of the last row seen.
+
 "Other" as a country filter (``ZZ``) means every country outside the common list (DESIGN
 section 2): it is expanded here into those countries before the leaderboard filter is built.
 """
@@ -31,7 +42,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from evoladder.domain.errors import MatchNotFound, PlayerNotFound, ValidationError
+from evoladder.domain.errors import MatchNotFound, NotFound, PlayerNotFound
+from evoladder.domain.leaderboard import Entry
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.records import Record
 from evoladder.game import GameData
@@ -42,6 +54,7 @@ from evoladder.services.profile import ProfileService
 from evoladder.services.queue import QueueService
 from evoladder.services.read_models import ReadModels
 from evoladder.services.replays import ReplayService
+from evoladder.services.seasons import SeasonBook, SeasonInfo
 from evoladder.store.repositories.public import PublicRepository
 from evoladder.store.uow import Database
 
@@ -51,11 +64,26 @@ SEARCH_LIMIT = 20
 MAX_PAGE = 1_000_000
 
 
-class UnknownSeason(ValidationError):
-    """A season the ladder does not know (only the current one until seasons are archived)."""
+class UnknownSeason(NotFound):
+    """A season id the ladder does not have (a 404 on the web, with this message)."""
 
-    def __init__(self) -> None:
-        super().__init__("season", "That season does not exist on this ladder.", key="UnknownSeason")
+    message = "That season does not exist on this ladder."
+
+
+@dataclass(frozen=True, slots=True)
+class PublicSeason:
+    id: int
+    name: str
+    started_at: datetime
+    ended_at: datetime | None  # None: the current season
+
+    @property
+    def current(self) -> bool:
+        return self.ended_at is None
+
+
+def _season(info: SeasonInfo) -> PublicSeason:
+    return PublicSeason(info.id, info.name, info.started_at, info.ended_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +112,26 @@ class BoardQuery:
     letter: str | None = None
     best_only: bool = False
     page: int = 1
-    season: str | None = None
+    season: int | None = None  # a season id; None: the current season
+    after: int | None = None  # a cursor (see the module doc); ``page`` is then ignored
 
 
 @dataclass(frozen=True, slots=True)
 class PublicBoard:
     query: BoardQuery
-    season: str
+    season: PublicSeason | None  # None only before any season is loaded
     rows: tuple[BoardRow, ...]
     page: int
     pages: int
     total: int
     ranked_total: int
     page_size: int
+    next_after: int | None = None  # the cursor of the following rows; None on the last page
+
+    @property
+    def final(self) -> bool:
+        """A closed season's final board (ranks and letters as they stood at its end)."""
+        return self.season is not None and not self.season.current
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,8 +326,10 @@ class PublicLadder:
         queue: QueueService,
         replays: ReplayService,
         history: HistoryService,
+        seasons: SeasonBook,
     ) -> None:
         self._db = db
+        self._seasons = seasons
         self._history = history
         self._game = game
         self._read_models = read_models
@@ -306,56 +343,89 @@ class PublicLadder:
 
     # -- versions (for ETags and the page cache) --------------------------------------------------
 
-    def board_version(self) -> int:
-        """Changes whenever anything a board shows changed (rows, names, countries, time)."""
-        return self._board.version()
+    def board_version(self) -> tuple[int, int]:
+        """Changes whenever anything a board shows changed (rows, names, countries, time, and
+        the season: a season start rebuilds the index, whose own count may then repeat)."""
+        return self._board.version(), len(self._seasons.seasons)
 
-    def ladder_version(self) -> tuple[int, int]:
-        """Changes whenever a player record, a rating or a board changed."""
-        return self._read_models.version, self._board.version()
+    def ladder_version(self) -> tuple[int, int, int]:
+        """Changes whenever a player record, a rating, a board or the season changed."""
+        return self._read_models.version, self._board.version(), len(self._seasons.seasons)
 
     def ranked_total(self) -> int:
         return self._board.ranked_total()
 
     @property
-    def current_season(self) -> str:
-        return self._game.current_season
+    def current_season(self) -> PublicSeason | None:
+        current = self._seasons.current
+        return _season(current) if current is not None else None
 
     @property
-    def seasons(self) -> tuple[str, ...]:
-        """Seasons a board can be asked for (past boards are archived by the seasons feature)."""
-        return (self._game.current_season,)
+    def seasons(self) -> tuple[PublicSeason, ...]:
+        """Every season a board can be asked for, newest (the current one) first."""
+        return tuple(_season(s) for s in reversed(self._seasons.seasons))
+
+    def season(self, season_id: int | None) -> PublicSeason | None:
+        """The season a board asks for (None: the current one); ``UnknownSeason`` otherwise."""
+        if season_id is None:
+            return self.current_season
+        found = self._seasons.get(season_id)
+        if found is None:
+            raise UnknownSeason()
+        return _season(found)
 
     # -- reads ---------------------------------------------------------------------------------
 
     def check_board(self, query: BoardQuery) -> BoardQuery:
         """Validate the filters (typed errors: unknown race, country, letter or season)."""
-        if query.season is not None and query.season not in self.seasons:
-            raise UnknownSeason()
+        self.season(query.season)
         self._board.make_filter(query.races, self._countries(query.countries), query.letter, query.best_only)
         return query
 
     async def board(self, query: BoardQuery) -> PublicBoard:
-        self.check_board(query)
-        view = self._board.page(
-            races=query.races,
-            countries=self._countries(query.countries),
-            rank_letter=query.letter,
-            best_only=query.best_only,
-            page=max(1, min(query.page, MAX_PAGE)),
+        season = self.season(query.season)
+        page_number = max(1, min(query.page, MAX_PAGE))
+        if season is not None and not season.current:
+            return await self._final_board(query, season, page_number)
+        countries = self._countries(query.countries)
+        if query.after is not None:
+            view = self._board.page_after(query.after, races=query.races, countries=countries,
+                                          rank_letter=query.letter, best_only=query.best_only)
+        else:
+            view = self._board.page(races=query.races, countries=countries, rank_letter=query.letter,
+                                    best_only=query.best_only, page=page_number)
+        page = view.page
+        rows = await self._rows(page.entries)
+        last = page.entries[-1] if page.entries else None
+        after = last.key if last is not None and last.position < page.total else None
+        return PublicBoard(query, season, rows, page.page, page.pages, page.total, page.ranked_total,
+                           page.page_size, after)
+
+    async def _final_board(self, query: BoardQuery, season: PublicSeason, page_number: int) -> PublicBoard:
+        """A closed season's archived board; its cursor is the last position seen (the board
+        never changes), turned into the page that follows it."""
+        size = self._board.page_size
+        if query.after is not None:
+            page_number = min(query.after // size + 1, MAX_PAGE)
+        view = await self._board.season_page(
+            season.id, races=query.races, countries=query.countries, rank_letter=query.letter,
+            best_only=query.best_only, page=page_number,
         )
         page = view.page
-        ids = await self.ids.of(e.discord_uid for e in page.entries)
-        rows = tuple(
+        rows = await self._rows(page.entries)
+        last = page.entries[-1] if page.entries else None
+        after = last.position if last is not None and last.position < page.total else None
+        return PublicBoard(query, season, rows, page.page, page.pages, page.total, page.ranked_total,
+                           page.page_size, after)
+
+    async def _rows(self, entries: Sequence[Entry]) -> tuple[BoardRow, ...]:
+        ids = await self.ids.of(e.discord_uid for e in entries)
+        return tuple(
             BoardRow(
                 e.position, e.global_rank, e.letter,
                 PublicName(ids.get(e.discord_uid), e.name, e.country), e.race, e.mmr,
             )
-            for e in page.entries
-        )
-        return PublicBoard(
-            query, query.season or self.current_season, rows, page.page, page.pages, page.total,
-            page.ranked_total, page.page_size,
+            for e in entries
         )
 
     async def search(self, text: str) -> tuple[PublicName, ...]:

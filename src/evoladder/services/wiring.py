@@ -239,7 +239,7 @@ def build_services(
     history = HistoryService(db=db, game=game, seasons=season_book)
     public = PublicLadder(
         db=db, game=game, read_models=read_models, profiles=profiles, matches=matches, queue=queue,
-        replays=replays, history=history,
+        replays=replays, history=history, seasons=season_book,
     )
     seasons = SeasonService(
         db=db, clock=clock, game=game, listener=read_models, seasons=season_book,

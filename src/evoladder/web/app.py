@@ -49,14 +49,23 @@ from evoladder.domain.records import DEFAULT_WINDOWS_DAYS
 from evoladder.game import GameData
 from evoladder.i18n import ENGLISH, Catalog, Catalogs, active_language, english, using
 from evoladder.i18n.languages import ENDONYMS
+from evoladder.i18n.text import errors as errors_text
 from evoladder.logging_setup import event
-from evoladder.services.public import BoardQuery, PublicLadder
+from evoladder.services.public import BoardQuery, PublicLadder, PublicSeason, UnknownSeason
 from evoladder.web import chart
 from evoladder.web.card import CardCache, CardRenderer, card_data
 from evoladder.web.fragments import BoardFragments
 from evoladder.web.metrics import WebMetrics
 from evoladder.web.openapi import openapi_document
-from evoladder.web.params import BadQuery, board_query, canonical, flag, path_id, positive_int
+from evoladder.web.params import (
+    BadQuery,
+    board_query,
+    canonical,
+    cursor_text,
+    flag,
+    path_id,
+    positive_int,
+)
 from evoladder.web.ratelimit import RateLimiter, retry_after_header
 from evoladder.web.render import Renderer, Texts
 
@@ -320,7 +329,9 @@ class Site:
         return self.respond(request, make_body(dump(queue_json(queue)), JSON), CACHE_LIVE)
 
     async def api_seasons(self, request: web.Request) -> web.Response:
-        data = {"current": self.public.current_season, "seasons": list(self.public.seasons)}
+        current = self.public.current_season
+        data = {"current": season_json(current) if current else None,
+                "seasons": [season_json(s) for s in self.public.seasons]}
         return self.respond(request, make_body(dump(data), JSON))
 
     async def api_openapi(self, request: web.Request) -> web.Response:
@@ -386,6 +397,8 @@ class Site:
                     response = await handler(request)
             except BadQuery as exc:
                 response = self.error(request, 400, self.texts("error.bad_request", detail=str(exc)))
+            except UnknownSeason as exc:
+                response = self.error(request, 404, error_text(exc))
             except NotFound:
                 response = self.error(request, 404, self.texts("error.not_found"))
             except ValidationError as exc:
@@ -436,6 +449,14 @@ class Site:
             if forwarded:
                 return forwarded.split(",")[0].strip()
         return request.remote or "-"
+
+
+def error_text(exc: LadderError) -> str:
+    """An error's text in the request's language (its key in the catalogs' ``[errors]``)."""
+    found = errors_text.get(exc.key, "") if exc.key else ""
+    if found:
+        return found.format(**exc.params) if exc.params else found
+    return exc.message
 
 
 def _accepted(header: str) -> list[str]:
@@ -495,10 +516,16 @@ def name_json(name: Any) -> dict[str, Any]:
     return {"id": name.ladder_id, "name": name.name, "country": name.country}
 
 
+def season_json(season: PublicSeason) -> dict[str, Any]:
+    return {"id": season.id, "name": season.name, "current": season.current,
+            "started_at": season.started_at, "ended_at": season.ended_at}
+
+
 def board_json(board: Any) -> dict[str, Any]:
     q = board.query
     return {
-        "season": board.season,
+        "season": season_json(board.season) if board.season else None,
+        "final": board.final,
         "filters": {"races": list(q.races), "countries": list(q.countries), "letter": q.letter,
                     "best_only": q.best_only},
         "page": board.page,
@@ -507,6 +534,7 @@ def board_json(board: Any) -> dict[str, Any]:
         "total": board.total,
         "ranked_total": board.ranked_total,
         "next_page": board.page + 1 if board.page < board.pages else None,
+        "next_cursor": cursor_text(board.next_after),
         "rows": [
             {"position": r.position, "global_rank": r.global_rank, "letter": r.letter, "race": r.race,
              "mmr": r.mmr, "player": name_json(r.player)}

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from evoladder.game.models import Country, Race
 from evoladder.i18n import active_language, names
-from evoladder.services.public import BoardQuery, BoardRow
+from evoladder.services.public import BoardQuery, BoardRow, PublicSeason
 from evoladder.web.render import Texts
 
 ROW_CACHE_SIZE = 20_000
@@ -85,12 +85,19 @@ class BoardFragments:
             f'<td class="name">{name}</td><td class="num">{row.mmr}</td></tr>'
         )
 
-    def form(self, query: BoardQuery, season: str, seasons: Sequence[str], page: int, pages: int) -> Markup:
-        key = (active_language(), query.races, query.countries, query.letter, query.best_only, season, page,
-               pages)
+    def form(
+        self, query: BoardQuery, season: PublicSeason | None, seasons: Sequence[PublicSeason], page: int,
+        pages: int,
+    ) -> Markup:
+        # The seasons are in the key: a season start changes the picker's options.
+        key = (active_language(), query.races, query.countries, query.letter, query.best_only, season,
+               tuple(seasons), page, pages)
         return self._forms.get(key, lambda: self._form(query, season, seasons, page, pages))
 
-    def _form(self, query: BoardQuery, season: str, seasons: Sequence[str], page: int, pages: int) -> Markup:
+    def _form(
+        self, query: BoardQuery, season: PublicSeason | None, seasons: Sequence[PublicSeason], page: int,
+        pages: int,
+    ) -> Markup:
         t = self._t
 
         def on(flag_: bool, word: str) -> str:
@@ -116,9 +123,10 @@ class BoardFragments:
             chosen = on(query.letter == letter, "selected")
             parts.append(f'<option value="{letter}"{chosen}>{letter}</option>')
         parts.append(f'</select></label><label>{escape(t("board.season"))} <select name="season">')
-        for code in seasons:
-            chosen = on(code == season, "selected")
-            parts.append(f'<option value="{escape(code)}"{chosen}>{escape(code)}</option>')
+        for option in seasons:
+            chosen = on(season is not None and option.id == season.id, "selected")
+            label = t("board.season_current" if option.current else "board.season_final", name=option.name)
+            parts.append(f'<option value="{option.id}"{chosen}>{escape(label)}</option>')
         parts.append(
             f'</select></label><label><input type="checkbox" name="best" value="1"'
             f'{on(query.best_only, "checked")}> {escape(t("board.best_only"))}</label>'

@@ -61,19 +61,25 @@ def openapi_document(game: GameData, base_url: str) -> dict[str, Any]:
     letter = {"type": "string", "enum": [*LETTERS, "U"]}
     record = _ref("Record")
     name = _ref("PlayerName")
+    season = _ref("Season")
     schemas: dict[str, Any] = {
+        "Season": _obj({"id": INT, "name": STR, "current": BOOL, "started_at": TIME,
+                        "ended_at": _nullable(TIME)}),
         "Error": _obj({"error": _obj({"status": INT, "message": STR})}),
         "PlayerName": _obj({"id": _nullable(INT), "name": STR, "country": _nullable(STR)}),
         "Record": _obj({"wins": INT, "losses": INT, "draws": INT}),
         "Recent": {"type": "object", "additionalProperties": record,
                    "description": "Days of the trailing window -> W-L-D in it."},
         "Leaderboard": _obj({
-            "season": STR,
+            "season": _nullable(season),
+            "final": {**BOOL, "description": "A closed season's final board (ranks as at its end)."},
             "filters": _obj({"races": {"type": "array", "items": race},
                              "countries": {"type": "array", "items": STR},
                              "letter": _nullable(letter), "best_only": BOOL}),
             "page": INT, "pages": INT, "page_size": INT, "total": INT, "ranked_total": INT,
             "next_page": _nullable(INT),
+            "next_cursor": {**_nullable(STR), "description": "Pass as cursor (with the same filters and "
+                            "season) for the rows after this page; null on the last page."},
             "rows": {"type": "array", "items": _obj({
                 "position": INT, "global_rank": INT, "letter": letter, "race": race, "mmr": INT,
                 "player": name,
@@ -132,7 +138,7 @@ def openapi_document(game: GameData, base_url: str) -> dict[str, Any]:
             "next_wave_at": TIME, "active_players": INT, "total": INT, "bw": INT, "sc2": INT,
             "by_race": {"type": "object", "additionalProperties": INT},
         }),
-        "Seasons": _obj({"current": STR, "seasons": {"type": "array", "items": STR}}),
+        "Seasons": _obj({"current": _nullable(season), "seasons": {"type": "array", "items": season}}),
     }
     board_params = [
         _param("race", "Races (repeat or comma separate); none means all.", race, many=True),
@@ -140,7 +146,11 @@ def openapi_document(game: GameData, base_url: str) -> dict[str, Any]:
         _param("letter", "One rank letter.", {"type": "string", "enum": list(LETTERS)}),
         _param("best", "Only each player's best race (1 or 0).", {"type": "string", "enum": ["0", "1"]}),
         _param("page", "1-based page number.", {"type": "integer", "minimum": 1}),
-        _param("season", "Season id (the current one by default).", STR),
+        _param("season", "A season id from /api/v1/seasons (the current season by default); a closed "
+               "season gives its final board. Not a whole number: 400; unknown: 404.",
+               {"type": "integer", "minimum": 1}),
+        _param("cursor", "The next_cursor of the previous page: the rows after it, stable while "
+               "ratings move (page is then ignored).", {"type": "string", "pattern": "^[0-9a-f]{1,40}$"}),
     ]
     positive = {"type": "integer", "minimum": 1}
     id_param = _param("id", "The ladder id (never a Discord id).", positive, where="path")
@@ -166,7 +176,8 @@ def openapi_document(game: GameData, base_url: str) -> dict[str, Any]:
             "responses": _ok("Match", "The match.")}},
         "/api/v1/queue": {"get": {"summary": "The live queue.", "operationId": "queue",
                                   "responses": _ok("Queue", "Queue counts and the next wave.")}},
-        "/api/v1/seasons": {"get": {"summary": "Seasons with boards.", "operationId": "seasons",
+        "/api/v1/seasons": {"get": {"summary": "Every season, newest first (ids for the season parameter).",
+                                    "operationId": "seasons",
                                     "responses": _ok("Seasons", "The seasons.")}},
     }
     return {

@@ -2,7 +2,11 @@
 
 The same names on a page and its JSON (``race``, ``country`` repeatable or comma separated,
 ``letter``, ``best``, ``page``, ``season``; ``q`` for a name search; ``before`` for the match
-cursor), so a page's address with ``/api/v1`` in front gives its data.
+cursor, ``cursor`` for the board's), so a page's address with ``/api/v1`` in front gives its data.
+
+A season is its id (a whole number; see :mod:`evoladder.services.public`): anything else is a
+400, an id the ladder does not have a 404. A board cursor is the lowercase hexadecimal string the
+API returned as ``next_cursor``; the client passes it back untouched.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from evoladder.services.public import MAX_PAGE, BoardQuery
 
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off", ""})
+MAX_SEASON = 2**31 - 1
+MAX_CURSOR_DIGITS = 40  # an index key is under 2**136 (34 digits)
 MAX_LIST = 300  # more races or countries than exist is a bad request, not work
 
 
@@ -63,15 +69,30 @@ def board_query(query: MultiMapping[str]) -> BoardQuery:
         letter=letter.upper() if letter else None,
         best_only=flag(query, "best"),
         page=positive_int(query, "page", 1),
-        season=_one(query, "season"),
+        season=positive_int(query, "season", None, most=MAX_SEASON),
+        after=cursor(query, "cursor"),
     )
+
+
+def cursor(query: Mapping[str, str], name: str) -> int | None:
+    raw = _one(query, name)
+    if raw is None:
+        return None
+    if len(raw) > MAX_CURSOR_DIGITS or any(c not in "0123456789abcdef" for c in raw):
+        raise BadQuery(f"{name} must be a next_cursor value returned by the API")
+    return int(raw, 16)
+
+
+def cursor_text(value: int | None) -> str | None:
+    """A cursor as the API shows it (lowercase hexadecimal)."""
+    return None if value is None else format(value, "x")
 
 
 def canonical(query: BoardQuery) -> tuple[Any, ...]:
     """One key for equal requests however their parameters were ordered or spelled."""
     return (
         tuple(sorted(query.races)), tuple(sorted(query.countries)), query.letter, query.best_only,
-        query.page, query.season,
+        query.page, query.season, query.after,
     )
 
 
