@@ -307,6 +307,11 @@ async def build_ladder(
     )
     notifier.attach(bot)
     services.timing.add_gauges(operations_gauges(services.matchmaker, outbound, db))
+    stats = outbound.stats
+    services.timing.events.add_counter(
+        "evoladder_outbound_rate_limited_total", "Discord responses 429 (rate limited), by scope.",
+        lambda: (({"scope": "route"}, stats.rate_limited), ({"scope": "global"}, stats.rate_limited_global)),
+    )
     ladder = Ladder(core, services, deps, bot, lifecycle, notifier, stack)
     stack.push_async_callback(ladder._close_bot)
     # After the drain: record what it delivered (a receipt left unsettled is delivered again, as

@@ -202,7 +202,7 @@ async def test_rate_limit_answers_429_with_retry_after(db_url: str, tmp_path: Pa
 
 
 async def test_health_readiness_and_metrics(db_url: str, tmp_path: Path, world: World) -> None:
-    async with served(db_url, tmp_path, world.clock) as (client, _ladder):
+    async with served(db_url, tmp_path, world.clock) as (client, ladder):
         assert (await client.get("/healthz")).status == 200
         ready = await client.get("/readyz")  # the bot is built but not connected to a gateway
         assert ready.status == 503
@@ -216,6 +216,13 @@ async def test_health_readiness_and_metrics(db_url: str, tmp_path: Path, world: 
                    for s in families["evoladder_queue_size"].samples)
         assert "evoladder_player_cache_hit_rate_percent" in families  # the admin snapshot's counters
         assert "evoladder_outbound_pending" in families
+        # Discord answers 429 twice (a channel's limit, then the global one): counted by scope.
+        ladder.deps.outbound.observe("POST", "/api/v10/channels/7/messages", 429, {"Retry-After": "0.5"})
+        ladder.deps.outbound.observe("POST", "/api/v10/channels/7/messages", 429,
+                                     {"Retry-After": "0.5", "X-RateLimit-Global": "true"})
+        again = await (await client.get("/metrics")).text()
+        limited = {f.name: f for f in text_string_to_metric_families(again)}["evoladder_outbound_rate_limited"]
+        assert {s.labels["scope"]: s.value for s in limited.samples} == {"route": 1, "global": 1}
 
 
 async def test_static_files_are_vendored(db_url: str, tmp_path: Path, world: World) -> None:

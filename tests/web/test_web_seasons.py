@@ -84,8 +84,9 @@ async def test_the_cursor_walks_the_whole_board_once_while_ratings_move(
     async with served(db_url, tmp_path, world.clock) as (client, ladder):
         document = await (await client.get("/api/v1/openapi.json")).json()
         now = world.clock.now()
-        rows = [MmrRow(id=20_000 + i, discord_uid=5_000 + i, race="sc2_zerg", mmr=1000 + 10 * i, games_played=1,
-                       games_won=1, games_lost=0, games_drawn=0, last_played=now) for i in range(90)]
+        rows = [MmrRow(id=20_000 + i, discord_uid=5_000 + i, race="sc2_zerg", mmr=1000 + 10 * i,
+                       games_played=1, games_won=1, games_lost=0, games_drawn=0, last_played=now)
+                for i in range(90)]
         ladder.services.read_models.mmr_changed(rows)
         first = await (await client.get("/api/v1/leaderboard")).json()
         assert first["total"] == 92 and first["next_cursor"]

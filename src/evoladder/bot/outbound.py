@@ -122,6 +122,10 @@ class OutboundStats:
     failed: int = 0
     retried: int = 0
     dropped: int = 0
+    # Responses Discord answered 429 (any request the HTTP trace saw), per scope: what /metrics
+    # shows, since a 429 that is not rare means the pacing is wrong.
+    rate_limited: int = 0
+    rate_limited_global: int = 0
 
 
 Action = Callable[[], Awaitable[Any]]
@@ -295,6 +299,11 @@ class Outbound:
         now = self._timer.now()
         scope = (headers.get("X-RateLimit-Scope") or "").lower()
         is_global = scope == "global" or (headers.get("X-RateLimit-Global") or "").lower() == "true"
+        if status == 429:
+            if is_global:
+                self.stats.rate_limited_global += 1
+            else:
+                self.stats.rate_limited += 1
         if status == 429 and is_global:
             seconds = _float(headers.get("Retry-After"), 1.0)
             self._global_until = max(self._global_until, now + seconds)

@@ -71,6 +71,7 @@ from evoladder.services.match_locks import KeyedLocks
 from evoladder.services.outbox import OutboxRelay
 from evoladder.services.outbox import write as write_outbox
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
+from evoladder.services.timing import LadderMetrics
 from evoladder.store.repositories.jobs import MATCH_WIDE, Job, NewJob
 from evoladder.store.repositories.replays import ReplayRepository
 from evoladder.store.uow import Database, UnitOfWork
@@ -161,7 +162,9 @@ class MatchService:
         wake: Callable[[], None] | None = None,
         outbox: OutboxRelay | None = None,
         report_requires_replay: bool = False,
+        metrics: LadderMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or LadderMetrics()
         self._db = db
         self._clock = clock
         self._game = game
@@ -433,6 +436,8 @@ class MatchService:
                 status=transition.after.status.value, actor=transition.actor, version=before.version + 1,
             )
             self._after_commit(transition, written)
+            if transition.after.status is not transition.before.status:
+                self._metrics.match_ended(transition.after.status.value)  # aborts, abandons, conflicts
             await self._emit(rows, events)
             return transition
 

@@ -67,6 +67,7 @@ from evoladder.logging_setup import event
 from evoladder.services.outbox import OutboxRelay
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
 from evoladder.services.seasons import SeasonBook
+from evoladder.services.timing import LadderMetrics
 from evoladder.store.repositories.matches import WaveMatch, WaveWrite
 from evoladder.store.repositories.queue import WaveCandidate, read_wave_candidates
 from evoladder.store.uow import Database
@@ -123,8 +124,10 @@ class Matchmaker:
         sleep: Sleep | None = None,
         outbox: OutboxRelay | None = None,
         seasons: SeasonBook | None = None,
+        metrics: LadderMetrics | None = None,
     ) -> None:
         self._seasons = seasons
+        self._metrics = metrics or LadderMetrics()
         self._db = db
         self._clock = clock
         self._game = game
@@ -162,6 +165,7 @@ class Matchmaker:
         rows = self._rows(plan, candidates)
         lap("pair")
         created, dropped = await self._write(rows, wave_at, read_at)
+        self._measure(created, candidates)
         lap("write")
         await self._announce(created)
         lap("announce")
@@ -207,6 +211,15 @@ class Matchmaker:
             if i is not None
         ]
         return created, len(rows) - len(created)
+
+    def _measure(self, created: Sequence[Made], candidates: Sequence[WaveCandidate]) -> None:
+        """The rating gap and the players' waits of every match written (the metrics)."""
+        if not created:
+            return
+        by_uid = {c.discord_uid: c for c in candidates}
+        for m in created:
+            bw, sc2 = by_uid[m.player_1], by_uid[m.player_2]
+            self._metrics.match_formed(_rating(bw.bw_mmr) - _rating(sc2.sc2_mmr), (bw.waits, sc2.waits))
 
     def _report(
         self,

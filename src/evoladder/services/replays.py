@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -86,6 +87,7 @@ from evoladder.logging_setup import event
 from evoladder.services.events import ReplayFlagged, SharedAccount
 from evoladder.services.matches import MatchService
 from evoladder.services.ports import Clock, Notifier, Receipt
+from evoladder.services.timing import LadderMetrics
 from evoladder.store.replay_storage import REPLAY_SUFFIX, ReplayStorage, StorageError, replay_key
 from evoladder.store.repositories.map_dependencies import MapDependencyRepository
 from evoladder.store.repositories.replays import (
@@ -259,8 +261,10 @@ class ReplayService:
         evidence_window: timedelta = DEFAULT_EVIDENCE_WINDOW,
         max_per_player: int = MAX_PER_PLAYER,
         notifier: Notifier | None = None,
+        metrics: LadderMetrics | None = None,
     ) -> None:
         self._notifier: Notifier = notifier or _Quiet()
+        self._metrics = metrics or LadderMetrics()
         self._db = db
         self._clock = clock
         self._game = game
@@ -295,6 +299,7 @@ class ReplayService:
                 raise TooManyReplays(match.id, self._max_per_player)
             recorded = await MapDependencyRepository(uow.conn).for_map(parsed.map_name)
         report = verify(parsed, facts, replay_mod_verdict(parsed, self._game, recorded))
+        self._metrics.replay_verdict("passed" if report.critical_ok else "failed")
         record = await self._store(match, uploader_uid, digest, data, parsed, report)
         effect, after = await self._apply(match, uploader_uid, report)
         await self._flag(record, parsed, report)
@@ -344,8 +349,11 @@ class ReplayService:
             raise DuplicateReplay(known.match_id)
 
     async def _parse(self, data: bytes) -> ParsedReplay:
+        started = time.perf_counter()
         outcome = await self._parser.parse(data)
+        self._metrics.replay_parsed(time.perf_counter() - started)
         if isinstance(outcome, ParseFailure):
+            self._metrics.replay_verdict("unreadable")
             raise ReplayUnreadable(outcome)
         return outcome
 

@@ -157,17 +157,18 @@ def histogram_quantile(q: float, bounds: Sequence[float], counts: Sequence[int],
 
 
 class _Histogram:
-    __slots__ = ("count", "counts", "sum")
+    __slots__ = ("bounds", "count", "counts", "sum")
 
-    def __init__(self) -> None:
-        self.counts = [0] * len(BUCKETS_S)
+    def __init__(self, bounds: Sequence[float] = BUCKETS_S) -> None:
+        self.bounds = tuple(bounds)
+        self.counts = [0] * len(self.bounds)
         self.sum = 0.0
         self.count = 0
 
     def observe(self, seconds: float) -> None:
         self.sum += seconds
         self.count += 1
-        for i, upper in enumerate(BUCKETS_S):
+        for i, upper in enumerate(self.bounds):
             if seconds <= upper:
                 self.counts[i] += 1
                 return  # buckets are made cumulative when rendered
@@ -193,6 +194,8 @@ class FlowTiming:
         self._phases: dict[tuple[str, str], _Histogram] = {}
         self._labels: dict[tuple[str, Label], int] = {}
         self._gauges: list[Callable[[], Iterable[Gauge]]] = []
+        # What the ladder did (formed matches, aborts, replays...), rendered with the commands.
+        self.events = LadderMetrics()
 
     def start(self, command: str, received_at: float | None = None) -> FlowTimer:
         """Begin a flow; ``received_at`` is the ``ticker`` time the bot received the command."""
@@ -268,6 +271,7 @@ class FlowTiming:
         for (command, label), count in sorted(self._labels.items()):
             pairs = (("command", command), ("label", label.value))
             out.append(f"evoladder_command_flows_total{_labels(pairs)} {count}")
+        self.events.render(out)
         seen: set[str] = set()
         for source in self._gauges:
             for gauge in source():
@@ -286,12 +290,21 @@ def _histograms(
     out.append(f"# TYPE {name} histogram")
     for labels, hist in series.items():
         running = 0
-        for upper, count in zip(BUCKETS_S, hist.counts, strict=True):
+        for upper, count in zip(hist.bounds, hist.counts, strict=True):
             running += count
             out.append(f"{name}_bucket{_labels((*labels, ('le', _num(upper))))} {running}")
         out.append(f"{name}_bucket{_labels((*labels, ('le', '+Inf')))} {hist.count}")
         out.append(f"{name}_sum{_labels(labels)} {_num(hist.sum)}")
         out.append(f"{name}_count{_labels(labels)} {hist.count}")
+
+
+def _counter(
+    out: list[str], name: str, help_text: str, samples: Iterable[tuple[tuple[tuple[str, str], ...], int]]
+) -> None:
+    out.append(f"# HELP {name} {help_text}")
+    out.append(f"# TYPE {name} counter")
+    for labels, value in samples:
+        out.append(f"{name}{_labels(labels)} {value}")
 
 
 def _labels(pairs: tuple[tuple[str, str], ...]) -> str:
@@ -313,6 +326,79 @@ def _num(value: float) -> str:
     if number.is_integer() and abs(number) < 1e15:
         return str(int(number))
     return repr(number)
+
+
+# -- what the ladder did -------------------------------------------------------------------------
+
+GAP_BUCKETS = (25.0, 50.0, 100.0, 150.0, 200.0, 300.0, 400.0, 600.0, 1000.0)
+WAIT_BUCKETS = (0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 40.0)
+PARSE_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+ENDED_STATUSES = ("aborted", "abandoned", "conflict")
+CounterSource = Callable[[], Iterable[tuple[Mapping[str, str], int]]]  # (labels, value) samples
+
+
+class LadderMetrics:
+    """Counters and histograms of what the ladder did, recorded by the service where it happens
+    (DESIGN section 12): the rating gap and the wait of every formed match (matchmaker), matches
+    aborted, abandoned or disputed (match service), replay verdicts and parse times (replay
+    service), and the outbound queue's 429s (read from its statistics at scrape time).
+
+    One object per process, built with ``FlowTiming`` (the composition root owns both) and
+    rendered with it, so ``/metrics`` and the admin snapshot read one set of numbers. Plain ints
+    and lists: recording is a dict update on the event loop, no lock, no registry.
+
+    The wait is counted in waves (the queue entry's ``waits``: waves the player was left waiting
+    before this one), which the wave already reads; the time since joining would need one more
+    column per queued player in the wave's read. At the wave interval (45 s by default) a
+    wave is that many seconds.
+    """
+
+    def __init__(self) -> None:
+        self._gap = _Histogram(GAP_BUCKETS)
+        self._wait = _Histogram(WAIT_BUCKETS)
+        self._ended: dict[str, int] = {}
+        self._verdicts: dict[str, int] = {}
+        self._parse = _Histogram(PARSE_BUCKETS_S)
+        self._counter_sources: list[tuple[str, str, CounterSource]] = []
+
+    def match_formed(self, rating_gap: int, waits: Iterable[int]) -> None:
+        """One match a wave wrote: its players' rating gap and each player's waves waited."""
+        self._gap.observe(abs(rating_gap))
+        for waited in waits:
+            self._wait.observe(waited)
+
+    def match_ended(self, status: str) -> None:
+        """A match entered ``aborted``, ``abandoned`` or ``conflict`` (others are not counted)."""
+        if status in ENDED_STATUSES:
+            self._ended[status] = self._ended.get(status, 0) + 1
+
+    def replay_parsed(self, seconds: float) -> None:
+        """The time one uploaded file spent in the parser (wall time: it runs in a worker)."""
+        self._parse.observe(seconds)
+
+    def replay_verdict(self, verdict: str) -> None:
+        """A replay's verdict: ``passed`` (every critical check), ``failed`` (a critical check
+        failed) or ``unreadable`` (the parser gave up on the file)."""
+        self._verdicts[verdict] = self._verdicts.get(verdict, 0) + 1
+
+    def add_counter(
+        self, name: str, help_text: str, read: CounterSource) -> None:
+        """A counter another component keeps (the outbound queue's 429s), read when rendered."""
+        self._counter_sources.append((name, help_text, read))
+
+    def render(self, out: list[str]) -> None:
+        _histograms(out, "evoladder_match_rating_gap", "Rating gap of each formed match.",
+                    {(): self._gap})
+        _histograms(out, "evoladder_match_wait_waves",
+                    "Waves each player of a formed match waited before it.", {(): self._wait})
+        _counter(out, "evoladder_matches_ended_total", "Matches aborted, abandoned or disputed.",
+                 [((("status", s),), n) for s, n in sorted(self._ended.items())])
+        _counter(out, "evoladder_replay_verdicts_total", "Uploaded replays by verdict.",
+                 [((("verdict", v),), n) for v, n in sorted(self._verdicts.items())])
+        _histograms(out, "evoladder_replay_parse_seconds", "Time to parse an uploaded replay.",
+                    {(): self._parse})
+        for name, help_text, read in self._counter_sources:
+            _counter(out, name, help_text, [(tuple(labels.items()), n) for labels, n in read()])
 
 
 def player_cache_gauges(cache: PlayerCache) -> Callable[[], Iterable[Gauge]]:

@@ -189,6 +189,7 @@ def build_services(
     matches = MatchService(
         db=db, clock=clock, game=game, read_models=read_models, notifier=announce, timings=timings,
         wake=scheduler.wake, outbox=outbox, report_requires_replay=settings.report_requires_replay,
+        metrics=timing.events,
     )
     scheduler.register(matches.job_handlers())
     queue = QueueService(
@@ -198,7 +199,7 @@ def build_services(
     matchmaker = Matchmaker(
         db=db, clock=clock, game=game, read_models=read_models, notifier=announce, timings=timings,
         interval=settings.wave_interval_seconds, rng=rng, wake=scheduler.wake, outbox=outbox,
-        seasons=season_book,
+        seasons=season_book, metrics=timing.events,
     )
     admin_players = AdminPlayerService(
         db=db,
@@ -228,6 +229,7 @@ def build_services(
     replays = ReplayService(
         db=db, clock=clock, game=game, matches=matches, parser=replay_parser, storage=replay_storage,
         max_bytes=settings.replay_max_bytes, evidence_window=timings.report_deadline, notifier=announce,
+        metrics=timing.events,
     )
     admin_console = AdminConsole(
         db=db, clock=clock, game=game, read_models=read_models, roster=roster, players=admin_players,
