@@ -411,6 +411,8 @@ async def run_production(settings: Settings) -> int:
                       "set EVOLADDER_WEB_PORT "
                       "or EVOLADDER_WEB_ENABLED=false")
                 return 2
+            if not settings.web_port:  # any free port: only now is the address known
+                print(f"evoladder: the ladder's web pages: {url}", flush=True)
             event(log, "web.listening", url=url)
         freeze_startup_objects()
         event(log, "start", database=settings.database_url_safe, season=ladder.core.game.current_season)
