@@ -19,8 +19,10 @@ from referencing.jsonschema import DRAFT202012
 from webkit import ALICE, BOB, CAROL, DAVE, ERIN, World, seed, served
 
 from evoladder.domain.players import MmrRow
+from evoladder.i18n import Catalogs, names, using
 from evoladder.store.uow import Database
-from evoladder.web.card import CardData, CardLine, CardRenderer
+from evoladder.web.card import CardData, CardLine, CardRenderer, match_card_data
+from evoladder.web.render import Texts
 
 
 @pytest.fixture
@@ -221,7 +223,8 @@ async def test_health_readiness_and_metrics(db_url: str, tmp_path: Path, world: 
         ladder.deps.outbound.observe("POST", "/api/v10/channels/7/messages", 429,
                                      {"Retry-After": "0.5", "X-RateLimit-Global": "true"})
         again = await (await client.get("/metrics")).text()
-        limited = {f.name: f for f in text_string_to_metric_families(again)}["evoladder_outbound_rate_limited"]
+        parsed = {f.name: f for f in text_string_to_metric_families(again)}
+        limited = parsed["evoladder_outbound_rate_limited"]
         assert {s.labels["scope"]: s.value for s in limited.samples} == {"route": 1, "global": 1}
 
 
@@ -238,7 +241,8 @@ async def test_player_card_is_a_1200x630_png_named_on_the_page(
     async with served(db_url, tmp_path, world.clock) as (client, ladder):
         ids = await _ids(client, ladder)
         page = await (await client.get(f"/players/{ids[ALICE]}")).text()
-        assert f'property="og:image" content="http://localhost:8080/players/{ids[ALICE]}/card.png"' in page
+        card = f"http://localhost:8080/players/{ids[ALICE]}/card.png?lang=en"
+        assert f'property="og:image" content="{card}"' in page
         response = await client.get(f"/players/{ids[ALICE]}/card.png")
         assert response.status == 200 and response.headers["Content-Type"] == "image/png"
         image = Image.open(io.BytesIO(await response.read()))
@@ -247,6 +251,46 @@ async def test_player_card_is_a_1200x630_png_named_on_the_page(
         again = await client.get(f"/players/{ids[ALICE]}/card.png", headers={"If-None-Match": etag})
         assert again.status == 304
         assert (await client.get("/players/999999/card.png")).status == 404
+        # In Korean the card is drawn again, from the Korean names (a different image).
+        korean = await client.get(f"/players/{ids[ALICE]}/card.png?lang=ko")
+        assert korean.status == 200 and await korean.read() != await response.read()
+
+
+async def test_match_card_in_the_viewers_language(db_url: str, tmp_path: Path, world: World) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, _ladder):
+        page = await (await client.get(f"/matches/{world.final.id}?lang=ru")).text()
+        url = f"http://localhost:8080/matches/{world.final.id}/card.png?lang=ru"
+        assert f'property="og:image" content="{url}"' in page
+        assert 'name="twitter:card" content="summary_large_image"' in page
+        images = {}
+        for lang in ("en", "ru"):
+            response = await client.get(f"/matches/{world.final.id}/card.png?lang={lang}")
+            assert response.status == 200 and response.headers["Content-Type"] == "image/png"
+            images[lang] = await response.read()
+            assert Image.open(io.BytesIO(images[lang])).size == (1200, 630)
+        assert images["en"] != images["ru"]
+        # A match still waiting for confirmations has a card too, without its players.
+        assert (await client.get(f"/matches/{world.hidden.id}/card.png")).status == 200
+        assert (await client.get("/matches/999999/card.png")).status == 404
+
+
+async def test_card_texts_come_from_the_catalogs_and_the_games_names(
+    db_url: str, tmp_path: Path, world: World
+) -> None:
+    async with served(db_url, tmp_path, world.clock) as (_client, ladder):
+        match = await ladder.public.match(world.final.id)
+        catalogs = Catalogs.load()
+        game = ladder.core.game
+        race = lambda code: names.race(game.races.get(code), code)  # noqa: E731
+        with using(catalogs.get("ko")):
+            data = match_card_data(match, Texts(), race, "https://ladder.example")
+            korean_zerg = race("bw_zerg")
+            korean_title = Texts()("match.title", id=world.final.id)
+        with using(catalogs.get("en")):
+            english = match_card_data(match, Texts(), race, "https://ladder.example")
+        assert data.title == korean_title != english.title == f"Match {world.final.id}"
+        assert data.sides[0].race == korean_zerg != english.sides[0].race == "BW Zerg"
+        assert data.result != english.result and data.sides[0].change.startswith("+")
 
 
 def test_card_without_a_cjk_font_says_so_and_draws_no_empty_boxes(caplog: pytest.LogCaptureFixture) -> None:

@@ -47,13 +47,13 @@ from evoladder.domain.errors import LadderError, NotFound, ValidationError
 from evoladder.domain.ranks import LETTERS
 from evoladder.domain.records import DEFAULT_WINDOWS_DAYS
 from evoladder.game import GameData
-from evoladder.i18n import ENGLISH, Catalog, Catalogs, active_language, english, using
+from evoladder.i18n import ENGLISH, Catalog, Catalogs, active_language, english, names, using
 from evoladder.i18n.languages import ENDONYMS
 from evoladder.i18n.text import errors as errors_text
 from evoladder.logging_setup import event
 from evoladder.services.public import BoardQuery, PublicLadder, PublicSeason, UnknownSeason
 from evoladder.web import chart
-from evoladder.web.card import CardCache, CardRenderer, card_data
+from evoladder.web.card import CardCache, CardRenderer, card_data, match_card_data
 from evoladder.web.fragments import BoardFragments
 from evoladder.web.metrics import WebMetrics
 from evoladder.web.openapi import openapi_document
@@ -165,9 +165,6 @@ class Site:
         common = tuple(c.code for c in game.countries.values() if c.common and c.code != "ZZ")
         self.openapi = make_body(dump(openapi_document(game, deps.base_url)), JSON)
         self.cards = CardCache(CardRenderer())
-        # The link-preview card is one image for every language: the data's (English) names.
-        self.race_names = {code: race.name for code, race in game.races.items()}
-        self.country_names = {code: c.name for code, c in game.countries.items()}
         self.fragments = BoardFragments(self.texts, game.races, game.countries, common, LETTERS)
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -272,7 +269,7 @@ class Site:
             return self.html(
                 "player.html", request, player=player, windows=DEFAULT_WINDOWS_DAYS,
                 chart_svg=svg, chart_json=data,
-                card_url=f"{self.deps.base_url}/players/{ladder_id}/card.png",
+                card_url=f"{self.deps.base_url}/players/{ladder_id}/card.png?lang={active_language()}",
             )
 
         return await self.cached(request, ("player", api, ladder_id, page, before), version, build)
@@ -284,11 +281,31 @@ class Site:
             raise NotFound()
         player = await self.public.player(ladder_id)
         points = await self.public.chart(ladder_id)
-        data = card_data(player, self.race_names, self.country_names, self.deps.base_url, points)
+        data = card_data(player, self.race_name, self.country_name, self.deps.base_url, points)
         newest = player.matches[0].match_id if player.matches else None
-        key = (ladder_id, newest, data.name, data.country, data.lines, points.points if points else 0)
+        key = (active_language(), ladder_id, newest, data.name, data.country, data.lines,
+               points.points if points else 0)
         png = await self.cards.card(key, data)
         return self.respond(request, make_body(png, "image/png"), "public, max-age=300")
+
+    async def match_card(self, request: web.Request) -> web.Response:
+        """The match's 1200x630 link-preview PNG (og:image), kept per match version and language."""
+        match_id = path_id(request.match_info["id"])
+        if match_id is None:
+            raise NotFound()
+        match = await self.public.match(match_id)
+        data = match_card_data(match, self.texts, self.race_name, self.deps.base_url)
+        key = (active_language(), "match", match_id, match.version, data)
+        png = await self.cards.card(key, data)
+        return self.respond(request, make_body(png, "image/png"), "public, max-age=300")
+
+    def race_name(self, code: str) -> str:
+        """A race as the game shows it in the request's language."""
+        return names.race(self.deps.game.races.get(code), code)
+
+    def country_name(self, code: str) -> str | None:
+        found = self.deps.game.countries.get(code)
+        return names.country(found) if found is not None else None
 
     # -- matches, queue, seasons -------------------------------------------------------------------
 
@@ -305,8 +322,9 @@ class Site:
         match = await self.public.match(match_id)
         if api:
             return self.respond(request, make_body(dump(match_json(match)), JSON))
+        card_url = f"{self.deps.base_url}/matches/{match_id}/card.png?lang={active_language()}"
         return self.respond(request, self.html("match.html", request, match=match,
-                                               downloads=self.deps.replay_downloads))
+                                               downloads=self.deps.replay_downloads, card_url=card_url))
 
     async def replay(self, request: web.Request) -> web.Response:
         match_id = path_id(request.match_info["id"])
@@ -491,6 +509,7 @@ def create_app(deps: WebDeps, texts: Texts | None = None) -> web.Application:
     r.add_get("/players/{id}", site.player)
     r.add_get("/players/{id}/card.png", site.card)
     r.add_get("/matches/{id}", site.match)
+    r.add_get("/matches/{id}/card.png", site.match_card)
     r.add_get("/matches/{id}/replays/{n}", site.replay)
     r.add_get("/queue", site.queue)
     r.add_get("/api/v1/leaderboard", site.api_leaderboard)

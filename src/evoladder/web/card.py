@@ -1,6 +1,15 @@
-"""The link-preview card of a player: a 1200x630 PNG (the size Discord, Twitter and others show
-large) with the ladder name, the country, the best races with rating and letter, and a small
-rating chart when there is history.
+"""The link-preview cards: 1200x630 PNGs (the size Discord, Twitter and others show large).
+
+A player's card has the ladder name, the country, the best races with rating and letter, and a
+small rating chart when there is history. A match's card has its title and status, both sides
+(name, race, rating before, change) once both confirmed, the map and the result.
+
+Languages. A card is drawn in the language of the request that asks for it: the pages put
+``?lang=`` on their ``og:image`` address (a crawler sends no cookie and rarely the reader's
+``Accept-Language``), and everything written on it comes from the catalogs and the game's own
+names in that language (``evoladder.i18n.names``), filled in by ``card_data`` and
+``match_card_data`` on the request's task; the renderer only draws strings. The language is in
+the cache key.
 
 Drawn with Pillow in the default executor (never on the event loop: a card takes tens of
 milliseconds), and kept per player and what it shows (``CardCache``): the key holds the newest
@@ -20,14 +29,14 @@ import asyncio
 import io
 import logging
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
 from evoladder.logging_setup import event
-from evoladder.services.public import PublicPlayer, RatingChart
+from evoladder.services.public import PublicMatch, PublicPlayer, RatingChart
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +74,64 @@ class CardData:
     chart: RatingChart | None
 
 
-def card_data(player: PublicPlayer, race_names: dict[str, str], countries: dict[str, str], site: str,
+@dataclass(frozen=True, slots=True)
+class MatchCardSide:
+    name: str
+    race: str  # the race's display name
+    mmr: str  # the rating before the match, as shown ("" when unknown)
+    change: str  # signed ("+12"), "" until the result is final
+
+
+@dataclass(frozen=True, slots=True)
+class MatchCardData:
+    match_id: int
+    title: str  # "Match 123", translated
+    status: str  # translated
+    sides: tuple[MatchCardSide, ...]  # empty until both players confirmed
+    map_name: str
+    result: str  # translated; "" while there is none
+    site: str
+
+
+Name = Callable[[str], str]
+
+
+def card_data(player: PublicPlayer, race_name: Name, country_name: Callable[[str], str | None], site: str,
               chart: RatingChart | None) -> CardData:
-    """What a card shows: the three best played races by rating."""
+    """What a card shows: the three best played races by rating (names in the request's language)."""
     played = sorted((r for r in player.races if r.played and r.mmr is not None),
                     key=lambda r: -(r.mmr or 0))[:3]
     return CardData(
         ladder_id=player.player.ladder_id or 0,
         name=player.player.name,
-        country=countries.get(player.player.country or ""),
-        lines=tuple(CardLine(race_names.get(r.race, r.race), r.mmr or 0, r.letter) for r in played),
+        country=country_name(player.player.country) if player.player.country else None,
+        lines=tuple(CardLine(race_name(r.race), r.mmr or 0, r.letter) for r in played),
         site=site,
         chart=chart,
+    )
+
+
+def match_card_data(
+    match: PublicMatch, text: Callable[..., str], race_name: Name, site: str
+) -> MatchCardData:
+    """What a match's card shows; ``text`` is the pages' translation hook (``Texts``)."""
+    sides = tuple(
+        MatchCardSide(
+            side.player.name if side.player else "?",
+            race_name(side.race) if side.race else "",
+            str(side.mmr_before) if side.mmr_before is not None else "",
+            f"{side.mmr_change:+d}" if side.mmr_change is not None else "",
+        )
+        for side in match.sides
+    ) if match.revealed else ()
+    return MatchCardData(
+        match_id=match.match_id,
+        title=text("match.title", id=match.match_id),
+        status=text("status." + match.status),
+        sides=sides,
+        map_name=match.map_name or "",
+        result=text("outcome." + str(match.result)) if match.result is not None else "",
+        site=site,
     )
 
 
@@ -102,7 +157,9 @@ class CardRenderer:
         kept = "".join(c for c in value if ord(c) < PLAIN_LIMIT).strip()
         return kept or f"#{ladder_id}"
 
-    def render(self, data: CardData) -> bytes:
+    def render(self, data: CardData | MatchCardData) -> bytes:
+        if isinstance(data, MatchCardData):
+            return self.render_match(data)
         image = Image.new("RGB", (WIDTH, HEIGHT), BG)
         draw = ImageDraw.Draw(image)
         draw.rectangle((0, 0, WIDTH, 14), fill=ACCENT)
@@ -118,6 +175,33 @@ class CardRenderer:
             y += 80
         if data.chart is not None:
             self._chart(draw, data.chart, (640, 250, 1140, 540))
+        draw.text((64, HEIGHT - 70), data.site, font=self.font(30), fill=MUTED)
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+    def render_match(self, data: MatchCardData) -> bytes:
+        image = Image.new("RGB", (WIDTH, HEIGHT), BG)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, WIDTH, 14), fill=ACCENT)
+        fallback = data.match_id
+
+        def say(value: str) -> str:
+            return self.text(value, fallback) if value else ""
+
+        draw.text((64, 56), say(data.title), font=self.font(72), fill=FG)
+        draw.text((64, 150), say(data.status), font=self.font(40), fill=ACCENT)
+        big, small = self.font(52), self.font(34)
+        y = 240
+        for i, side in enumerate(data.sides):
+            draw.text((64, y), say(side.name), font=big, fill=COLORS[i % len(COLORS)])
+            draw.text((64, y + 66), say(side.race), font=small, fill=MUTED)
+            draw.text((720, y + 8), side.mmr, font=big, fill=FG)
+            draw.text((900, y + 18), side.change, font=small, fill=ACCENT)
+            y += 130
+        if data.map_name or data.result:
+            line = " · ".join(say(v) for v in (data.map_name, data.result) if v)
+            draw.text((64, HEIGHT - 130), line, font=small, fill=FG)
         draw.text((64, HEIGHT - 70), data.site, font=self.font(30), fill=MUTED)
         out = io.BytesIO()
         image.save(out, format="PNG", optimize=True)
@@ -149,7 +233,7 @@ class CardCache:
         self._size = size
         self._cards: OrderedDict[Hashable, bytes] = OrderedDict()
 
-    async def card(self, key: Hashable, data: CardData) -> bytes:
+    async def card(self, key: Hashable, data: CardData | MatchCardData) -> bytes:
         found = self._cards.get(key)
         if found is not None:
             self._cards.move_to_end(key)
