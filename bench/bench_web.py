@@ -97,6 +97,33 @@ async def webload(base: str, paths: Sequence[str], seconds: float = SECONDS) -> 
     return result
 
 
+HISTORY_FROM_MATCHES = """
+INSERT INTO rating_history_1v1
+    (discord_uid, race, season_id, kind, match_id, rating_before, rating_after, expected, at)
+SELECT :uid,
+       CASE WHEN player_1_discord_uid = :uid THEN player_1_race ELSE player_2_race END,
+       (SELECT min(id) FROM seasons), 'match', id,
+       CASE WHEN player_1_discord_uid = :uid THEN player_1_mmr ELSE player_2_mmr END,
+       CASE WHEN player_1_discord_uid = :uid THEN player_1_mmr + coalesce(mmr_change, 0)
+            ELSE player_2_mmr - coalesce(mmr_change, 0) END,
+       0.5, played_at
+FROM matches_1v1 WHERE player_1_discord_uid = :uid OR player_2_discord_uid = :uid ORDER BY played_at
+"""
+
+
+def seed_history(path: str, discord_uid: int) -> int:
+    """The rating history of ``discord_uid`` from their seeded matches, one row a match: the chart
+    of the player page reads these rows (``seed_players`` writes matches only, and the history's
+    backfill ran with the migrations, before the seed). Returns the rows written."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            written = conn.execute(HISTORY_FROM_MATCHES, {"uid": discord_uid}).rowcount
+    finally:
+        conn.close()
+    return int(written)
+
+
 def ids_of(path: str, discord_uid: int) -> tuple[int, int]:
     """(the ladder id of ``discord_uid``, the highest match id)."""
     conn = sqlite3.connect(path)
