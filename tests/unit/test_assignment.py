@@ -117,15 +117,29 @@ def test_an_empty_matrix_has_the_empty_assignment(compiled: bool) -> None:
 def test_the_extension_rejects_a_malformed_matrix() -> None:
     from evoladder.domain.matchmaking import _kernel as _assignment
 
-    out32 = np.empty(2, dtype=np.int32)
-    out64 = np.empty(2, dtype=np.int64)
     rows = np.array([0, 1], dtype=np.int64)
     ones = np.ones(2, dtype=np.int64)
+
+    def call(r: np.ndarray, c: np.ndarray, cost: np.ndarray) -> None:
+        out = np.empty(2, dtype=np.int32)
+        _assignment.solve(2, r, c, cost, out, np.empty(2, dtype=np.int64), np.empty(2, dtype=np.int64), -1)
+
     with pytest.raises(ValueError, match="out of range"):
-        _assignment.solve(2, rows, np.array([0, 5], dtype=np.int64), ones, out32, out64, out64.copy())
+        call(rows, np.array([0, 5], dtype=np.int64), ones)
     with pytest.raises(ValueError, match="out of range"):
-        _assignment.solve(2, np.array([0, -1], dtype=np.int64), rows, ones, out32, out64, out64.copy())
+        call(np.array([0, -1], dtype=np.int64), rows, ones)
     with pytest.raises(ValueError, match="cols"):
-        _assignment.solve(2, rows, np.array([0, 1], dtype=np.int32), ones, out32, out64, out64.copy())
+        call(rows, np.array([0, 1], dtype=np.int32), ones)
     with pytest.raises(ValueError, match="cost"):
-        _assignment.solve(2, rows, rows, np.ones(3, dtype=np.int64), out32, out64, out64.copy())
+        call(rows, rows, np.ones(3, dtype=np.int64))
+
+
+@pytest.mark.skipif(assignment.KERNEL != "compiled", reason="the C extension is not built here")
+def test_a_compiled_solve_gives_up_when_its_scan_limit_runs_out() -> None:
+    rows, cols, cost = sparse_problem(60, 0.2, 1_000, 7)
+    full = solve(60, rows, cols, cost, compiled=True)
+    assert full.scans > 0
+    with pytest.raises(assignment.ScanLimitReached):
+        solve(60, rows, cols, cost, max_scans=full.scans - 1, compiled=True)
+    within = solve(60, rows, cols, cost, max_scans=full.scans, compiled=True)
+    assert check_certificate(rows, cols, cost, within) == check_certificate(rows, cols, cost, full)

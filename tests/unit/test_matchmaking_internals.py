@@ -9,6 +9,7 @@ the compiled augmenting-path search must find the distances of its scipy fallbac
 from __future__ import annotations
 
 import itertools
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evoladder.domain.matchmaking import _assignment as assignment
 from evoladder.domain.matchmaking import _augment as augment_module
 from evoladder.domain.matchmaking import _graph as graph
 from evoladder.domain.matchmaking import _solver as solver
@@ -154,6 +156,20 @@ def test_a_warm_start_changes_no_lp_value(p: Players, seed: int) -> None:
     rng = np.random.default_rng(seed)
     for warm in (pi2, pi2 + rng.integers(-500, 501, p.n), ints(rng.integers(-t.lam, t.lam, p.n))):
         assert solver._relax(p.n, edges, combined, warm=ints(warm)).value2 == cold.value2
+        # A warm solve cut short by its scan limit is solved cold: the same value.
+        with mock.patch.object(solver.assignment, "solve", give_up_when_limited):
+            cut = solver._relax(p.n, edges, combined, warm=ints(warm), cold_scans=0)
+        assert cut.value2 == cold.value2
+
+
+SOLVE = assignment.solve
+
+
+def give_up_when_limited(*args: Any, max_scans: int | None = None, **kwargs: Any) -> Any:
+    """``assignment.solve`` as if every limited solve ran out of its scans."""
+    if max_scans is not None:
+        raise assignment.ScanLimitReached("test")
+    return SOLVE(*args, **kwargs)
 
 
 def best_for_sides(p: Players, pool: list[tuple[int, int]], value: dict[tuple[int, int], int]) -> int:

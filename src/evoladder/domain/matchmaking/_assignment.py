@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 IntArray = npt.NDArray[np.int64]
 _Kernel = Callable[
-    [int, IntArray, IntArray, IntArray, npt.NDArray[np.int32], IntArray, IntArray], bool
+    [int, IntArray, IntArray, IntArray, npt.NDArray[np.int32], IntArray, IntArray, int], int
 ]
 
 _compiled: _Kernel | None
@@ -46,6 +46,10 @@ class NoPerfectAssignment(ValueError):
     """Some row or column cannot be assigned (the matrix has no perfect matching)."""
 
 
+class ScanLimitReached(Exception):
+    """The compiled solve scanned ``max_scans`` columns without finishing (see :func:`solve`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Assignment:
     """``col_of_row[i]`` is row i's column; ``u[i] + v[j] <= cost[i, j]`` on every entry, with
@@ -54,6 +58,7 @@ class Assignment:
     col_of_row: IntArray
     u: IntArray
     v: IntArray
+    scans: int = 0  # columns the compiled solve scanned (its work); 0 from the scipy fallback
 
 
 def solve(
@@ -64,6 +69,7 @@ def solve(
     warm_u: IntArray | None = None,
     warm_v: IntArray | None = None,
     *,
+    max_scans: int | None = None,
     compiled: bool | None = None,
 ) -> Assignment:
     """The cheapest perfect assignment of the n x n matrix with entries (rows, cols, cost).
@@ -73,6 +79,10 @@ def solve(
     optimal; good estimates leave the solver little to search (exact ones make a re-solve ~5x
     faster). The duals returned are for ``cost`` itself. ``compiled`` forces one kernel (tests);
     by default the extension runs when it was built. Duplicate entries are not allowed.
+
+    ``max_scans``: the compiled solve gives up (ScanLimitReached) after scanning that many
+    columns, so a caller can cut a warm start that turned out worse than a cold solve short;
+    the scipy fallback has no such limit.
     """
     wu = warm_u if warm_u is not None else np.zeros(n, dtype=np.int64)
     wv = warm_v if warm_v is not None else np.zeros(n, dtype=np.int64)
@@ -81,23 +91,28 @@ def solve(
     if use_c:
         if _compiled is None:
             raise RuntimeError("the compiled assignment kernel is not built")
-        col_of_row, u, v = _solve_compiled(_compiled, n, rows, cols, reduced)
+        col_of_row, u, v, scans = _solve_compiled(
+            _compiled, n, rows, cols, reduced, -1 if max_scans is None else max_scans
+        )
     else:
-        col_of_row, u, v = _solve_scipy(n, rows, cols, reduced)
-    return Assignment(col_of_row, u + wu, v + wv)
+        (col_of_row, u, v), scans = _solve_scipy(n, rows, cols, reduced), 0
+    return Assignment(col_of_row, u + wu, v + wv, scans)
 
 
 def _solve_compiled(
-    kernel: _Kernel, n: int, rows: IntArray, cols: IntArray, cost: IntArray
-) -> tuple[IntArray, IntArray, IntArray]:
+    kernel: _Kernel, n: int, rows: IntArray, cols: IntArray, cost: IntArray, max_scans: int
+) -> tuple[IntArray, IntArray, IntArray, int]:
     col_of_row = np.empty(n, dtype=np.int32)
     u = np.empty(n, dtype=np.int64)
     v = np.empty(n, dtype=np.int64)
-    if not kernel(n, np.ascontiguousarray(rows, dtype=np.int64),
-                  np.ascontiguousarray(cols, dtype=np.int64),
-                  np.ascontiguousarray(cost, dtype=np.int64), col_of_row, u, v):
+    scans = kernel(n, np.ascontiguousarray(rows, dtype=np.int64),
+                   np.ascontiguousarray(cols, dtype=np.int64),
+                   np.ascontiguousarray(cost, dtype=np.int64), col_of_row, u, v, max_scans)
+    if scans == -1:
         raise NoPerfectAssignment("the matrix has no perfect assignment")
-    return col_of_row.astype(np.int64), u, v
+    if scans == -2:
+        raise ScanLimitReached(f"no assignment within {max_scans} scanned columns")
+    return col_of_row.astype(np.int64), u, v, scans
 
 
 def _solve_scipy(

@@ -6,16 +6,21 @@
  * below the assignment), whose steps depend on the current matching and are cheapest generated
  * on the fly.
  *
- * solve(n, rows, cols, cost, col_of_row, u, v) -> bool
+ * solve(n, rows, cols, cost, col_of_row, u, v, max_scans) -> int
  *   n        rows = columns
  *   rows     int64[nnz], row of each entry           (read; entries in any order)
  *   cols     int64[nnz], column of each entry        (read)
  *   cost     int64[nnz], cost of each entry          (read; any sign)
  *   col_of_row int32[n], u int64[n], v int64[n]      (written)
+ *   max_scans  the most columns the shortest-path searches may scan in all, or -1 for no limit
  * The entries are bucketed by row here (a counting sort, O(nnz)): sorting them in numpy took
  * longer than most solves.
- * Returns False when no perfect assignment exists (the outputs are then unspecified). Otherwise
- * every row has a column, every column a row, u[i] + v[j] <= cost[i, j] for every entry, with
+ * Returns the number of columns scanned (>= 0) on success, -1 when no perfect assignment exists,
+ * -2 when max_scans ran out first (the outputs are then unspecified). A warm start (costs
+ * reduced by estimated duals) usually needs a fraction of a cold solve's scans, but on some
+ * queues (many players tied at 1500, many left out) it needed six times as many; the limit
+ * lets the caller cut such a solve short and solve cold instead. On success every row has a
+ * column, every column a row, u[i] + v[j] <= cost[i, j] for every entry, with
  * equality on the assigned ones: (u, v) is an optimal solution of the dual LP, which proves the
  * assignment optimal.
  *
@@ -98,6 +103,8 @@ typedef struct {
     int32_t *col_of_row;
     int64_t *u;
     int64_t *v;
+    int64_t max_scans; /* -1: no limit */
+    int64_t scans;
     /* work arrays */
     int32_t *row_of_col;
     int64_t *own;  /* cost of each assigned row's entry */
@@ -232,6 +239,7 @@ static int augment(Lap *s, int32_t f) {
             reach(s, i, s->indices[k], base + s->cost[k] - s->v[s->indices[k]], &free_d, &end,
                   &heap_size, &n_touched);
     }
+    s->scans += n_scanned;
     int found = end >= 0;
     if (found) {
         for (int32_t t = 0; t < n_scanned; t++) {
@@ -255,12 +263,15 @@ static int augment(Lap *s, int32_t f) {
     return found;
 }
 
+/* 1: solved, 0: no perfect assignment, -2: the scan limit ran out. */
 static int run(Lap *s) {
     column_reduction(s);
     int32_t n_free = row_reduction(s);
+    s->scans = 0;
     for (int32_t t = 0; t < n_free; t++) {
         int32_t f = s->free_rows[t];
         if (s->col_of_row[f] < 0 && !augment(s, f)) return 0;
+        if (s->max_scans >= 0 && s->scans > s->max_scans) return -2;
     }
     for (int32_t i = 0; i < s->n; i++) s->u[i] = s->own[i] - s->v[s->col_of_row[i]];
     return 1;
@@ -278,7 +289,7 @@ static int solve_arrays(Lap *s) {
     s->free_rows = malloc(n * sizeof(int32_t));
     s->done = malloc(n);
     s->heap = malloc(n * sizeof(Item));
-    int result = -1; /* -1: out of memory */
+    int result = -1; /* -1: out of memory, else as run() */
     if (s->row_of_col && s->own && s->dist && s->pred && s->pos && s->scanned && s->touched &&
         s->free_rows && s->done && s->heap)
         result = run(s);
@@ -434,7 +445,7 @@ static int valid_coo(Py_ssize_t n, const Py_buffer *rows, const Py_buffer *cols,
     return 1;
 }
 
-/* The entries bucketed by row (CSR), then the solve; -1 when out of memory. */
+/* The entries bucketed by row (CSR), then the solve: as run(), or -1 when out of memory. */
 static int solve_coo(Lap *s, int64_t nnz, const int64_t *rows, const int64_t *cols,
                      const int64_t *cost) {
     size_t n = (size_t)s->n;
@@ -469,8 +480,10 @@ static int solve_coo(Lap *s, int64_t nnz, const int64_t *rows, const int64_t *co
 static PyObject *py_solve(PyObject *self, PyObject *args) {
     (void)self;
     Py_ssize_t n;
+    long long max_scans;
     Py_buffer rows, cols, cost, col_of_row, u, v;
-    if (!PyArg_ParseTuple(args, "ny*y*y*w*w*w*", &n, &rows, &cols, &cost, &col_of_row, &u, &v))
+    if (!PyArg_ParseTuple(args, "ny*y*y*w*w*w*L", &n, &rows, &cols, &cost, &col_of_row, &u, &v,
+                          &max_scans))
         return NULL;
     PyObject *out = NULL;
     if (valid_coo(n, &rows, &cols, &cost, &col_of_row, &u, &v)) {
@@ -479,6 +492,7 @@ static PyObject *py_solve(PyObject *self, PyObject *args) {
             .col_of_row = col_of_row.buf,
             .u = u.buf,
             .v = v.buf,
+            .max_scans = max_scans < 0 ? -1 : (int64_t)max_scans,
         };
         int64_t nnz = (int64_t)(rows.len / 8);
         const int64_t *r = rows.buf, *c = cols.buf, *w = cost.buf;
@@ -486,7 +500,10 @@ static PyObject *py_solve(PyObject *self, PyObject *args) {
         Py_BEGIN_ALLOW_THREADS
         result = solve_coo(&s, nnz, r, c, w);
         Py_END_ALLOW_THREADS
-        out = result < 0 ? PyErr_NoMemory() : PyBool_FromLong(result);
+        if (result == -1)
+            out = PyErr_NoMemory();
+        else
+            out = PyLong_FromLongLong(result == 1 ? s.scans : result == 0 ? -1 : -2);
     }
     PyBuffer_Release(&rows);
     PyBuffer_Release(&cols);
@@ -573,8 +590,10 @@ static PyObject *py_paths(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"solve", py_solve, METH_VARARGS,
-     "solve(n, rows, cols, cost, col_of_row, u, v) -> bool: min-cost perfect assignment "
-     "of a square sparse matrix (entries as rows, columns, costs) with optimal duals (see evoladder/domain/matchmaking/_assignment.py)."},
+     "solve(n, rows, cols, cost, col_of_row, u, v, max_scans) -> int: min-cost perfect "
+     "assignment of a square sparse matrix (entries as rows, columns, costs) with optimal duals; "
+     "the columns scanned, -1 when there is none, -2 when max_scans ran out "
+     "(see evoladder/domain/matchmaking/_assignment.py)."},
     {"paths", py_paths, METH_VARARGS,
      "paths(n, bw_ptr, bw_to, bw_reduced, sc_ptr, sc_to, sc_reduced, has_bw, has_sc, sources, "
      "mate, mate_reduced, dist, prev) -> None: shortest augmenting paths over (player, side) "

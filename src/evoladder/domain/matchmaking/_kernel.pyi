@@ -11,8 +11,9 @@ def solve(
     col_of_row: npt.NDArray[np.int32],
     u: npt.NDArray[np.int64],
     v: npt.NDArray[np.int64],
+    max_scans: int,
     /,
-) -> bool: ...
+) -> int: ...
 def paths(
     n: int,
     bw_ptr: npt.NDArray[np.int64],

@@ -78,6 +78,9 @@ REPAIR_PER_PLAYER = 1
 # Re-pairing for fixed sides (_best_sides) runs up to this many players: its warm start works
 # less well on long segments (~2 ms at 1,000 queued, ~140 ms at 10,000, where it gained ~0.0005%).
 SIDES_PLAYERS = 4000
+# A warm-started LP solve may scan this many times the columns of the segment's cold first
+# solve before it is cut short and solved cold (see _relax).
+WARM_SCANS = 2
 # lam * n stays below this, so both assignment kernels compute exactly (the scipy fallback in
 # float64, see _assignment.py).
 _EXACT_FLOAT_BUDGET = 2**50
@@ -180,15 +183,24 @@ class _Relaxation:
     shift: int
     value2: int  # twice the LP value: sum of combined weights of the used real entries
     node_duals: IntArray  # row + column dual of each player, for ``weight``
+    scans: int  # the work of the solve (columns scanned; 0 from the scipy fallback)
 
 
 def _relax(
-    n: int, edges: Edges, combined: IntArray, warm: IntArray | None = None
+    n: int,
+    edges: Edges,
+    combined: IntArray,
+    warm: IntArray | None = None,
+    cold_scans: int | None = None,
 ) -> _Relaxation:
     """Solve the fractional matching LP exactly as an assignment on the double cover.
 
     ``warm``: estimated node duals (``pi2``, as :func:`_duals` gives them), or None; they only
-    speed the solve up (:func:`assignment.solve`).
+    speed the solve up (:func:`assignment.solve`). ``cold_scans``: the work of a cold solve of
+    a similar LP (the segment's first), or None. A warm start usually needs a fraction of it, but
+    where many tied players are left out it needed six times as much (1.3 s against 0.22 s cold
+    at 10,000 queued); so a warm solve that passes ``WARM_SCANS`` times that work (at least n
+    columns) is cut short and solved cold.
     """
     shift = int(-combined.min()) + 1 if len(edges) else 1
     rows = ints(np.concatenate([edges.p, edges.q, np.arange(n)]))
@@ -200,11 +212,18 @@ def _relax(
         # and its column (the constant lam - shift is the same for all and does not matter).
         warm_u = warm // 2
         warm_v = warm - warm_u
-    solved = assignment.solve(n, rows, cols, weight, warm_u, warm_v)
+    limit = None
+    if warm_u is not None and cold_scans is not None:
+        limit = max(WARM_SCANS * cold_scans, n)
+    try:
+        solved = assignment.solve(n, rows, cols, weight, warm_u, warm_v, max_scans=limit)
+    except assignment.ScanLimitReached:
+        solved = assignment.solve(n, rows, cols, weight)
     sigma = solved.col_of_row
     used = sigma[rows] == cols
     value2 = int((weight[used] - shift).sum())
-    return _Relaxation(sigma, rows, cols, weight, shift, value2, ints(solved.u + solved.v))
+    return _Relaxation(sigma, rows, cols, weight, shift, value2, ints(solved.u + solved.v),
+                       solved.scans)
 
 
 def _duals(relax: _Relaxation, lam: int) -> IntArray:
@@ -293,9 +312,11 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
     t = tiers(players, bool((players.last >= 0).any()))
     rounds = max(2, min(PRICING_ROUNDS, PRICING_WORK // max(n, 1)))
     pi2 = ints([])
+    cold_scans: int | None = None
     for round_ in range(rounds):
         combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
-        relax = _relax(n, edges, combined, warm=pi2 if round_ else None)
+        relax = _relax(n, edges, combined, warm=pi2 if round_ else None, cold_scans=cold_scans)
+        cold_scans = relax.scans if cold_scans is None else cold_scans
         pi2 = _duals(relax, t.lam)
         pricing = price(players, pi2, t.lam, t.penalty, repair=False)
         if round_ == rounds - 1 or (pricing.d_clean and _small_repair(pricing, n)):
@@ -319,11 +340,11 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
                 # solve the LP once more with that matching's pairs, so that its duals (and
                 # the bound and cover drawn from them) describe a graph that can.
                 edges = merge(players, edges, edges_from_pairs(players, grown.p, grown.q))
-                relax, pi2, pricing = _relax_and_price(players, edges, t, pi2)
+                relax, pi2, pricing = _relax_and_price(players, edges, t, pi2, cold_scans)
                 cover = _cover_bound(pi2, t.lam, pricing.d_clean)
             matching = grown
             if n <= SIDES_PLAYERS:
-                matching = _best_sides(players, edges, grown, pi2, t)
+                matching = _best_sides(players, edges, grown, pi2, t, cold_scans)
     rematches = _rematches(players, matching)
     bound = max(
         _dual_bound(players, ints(pi2 - pricing.cut), len(matching), rematches > 0),
@@ -336,7 +357,8 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
 
 
 def _best_sides(
-    players: Players, edges: Edges, matching: Matching, pi2: IntArray, t: Tiers
+    players: Players, edges: Edges, matching: Matching, pi2: IntArray, t: Tiers,
+    cold_scans: int | None = None,
 ) -> Matching:
     """The best matching that keeps every player's side in ``matching`` (never worse).
 
@@ -357,7 +379,7 @@ def _best_sides(
     on_sc |= free & players.has_sc & ~players.has_bw
     fixed = _one_way(players, merge(players, edges, pairs), on_bw, on_sc)
     combined = ints(fixed.cost + t.penalty * fixed.rematch - t.lam)
-    relax = _relax(n, fixed, combined, warm=pi2)
+    relax = _relax(n, fixed, combined, warm=pi2, cold_scans=cold_scans)
     chosen, _ = _round(n, fixed, combined, relax.sigma)
     if int(combined[chosen].sum()) < _combined(players, matching, t):
         return _matching_of(fixed, chosen)
@@ -382,10 +404,10 @@ def _one_way(players: Players, pool: Edges, on_bw: BoolArray, on_sc: BoolArray) 
 
 
 def _relax_and_price(
-    players: Players, edges: Edges, t: Tiers, warm: IntArray
+    players: Players, edges: Edges, t: Tiers, warm: IntArray, cold_scans: int | None
 ) -> tuple[_Relaxation, IntArray, Pricing]:
     combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
-    relax = _relax(players.n, edges, combined, warm)
+    relax = _relax(players.n, edges, combined, warm, cold_scans)
     pi2 = _duals(relax, t.lam)
     pricing = price(players, pi2, t.lam, t.penalty, repair=False)
     if not pricing.d_clean:
