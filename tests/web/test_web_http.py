@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from matchkit import seed_match
 from openapi_spec_validator import validate as validate_openapi
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
@@ -19,6 +20,7 @@ from referencing.jsonschema import DRAFT202012
 from webkit import ALICE, BOB, CAROL, DAVE, ERIN, World, seed, served
 
 from evoladder.domain.players import MmrRow
+from evoladder.domain.rating import Outcome
 from evoladder.i18n import Catalogs, names, using
 from evoladder.store.uow import Database
 from evoladder.web.card import CardData, CardLine, CardRenderer, match_card_data
@@ -319,3 +321,33 @@ async def test_pages_speak_the_visitors_language(db_url: str, tmp_path: Path, wo
         assert '<html lang="en">' in await english.text()
         error = await client.get("/leaderboard?page=x&lang=es")
         assert error.status == 400 and "no es válida" in await error.text()
+
+
+async def test_the_chart_is_read_once_for_every_page_until_a_rating_moves(
+    db: Database, db_url: str, tmp_path: Path, world: World
+) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, ladder):
+        ids = await _ids(client, ladder)
+        history = ladder.services.history
+        reads: list[tuple[int, str]] = []
+        read = history.chart
+
+        async def counted(uid: int, race: str, **kw: Any) -> Any:
+            reads.append((uid, race))
+            return await read(uid, race, **kw)
+
+        history.chart = counted  # type: ignore[method-assign]
+        for path in (f"/players/{ids[ALICE]}", f"/players/{ids[ALICE]}?page=2",
+                     f"/api/v1/players/{ids[ALICE]}?page=3", f"/players/{ids[ALICE]}/card.png"):
+            assert (await client.get(path)).status == 200, path
+        per_read = len(ladder.core.game.races)  # one history read per race
+        assert len(reads) == per_read
+        # Alice plays again (a new history row and a rating that moved): the next page reads it.
+        again = await seed_match(db, ALICE, BOB, now=world.clock.now(), create_players=False)
+        matches = ladder.services.matches
+        for uid in (ALICE, BOB):
+            await matches.confirm(again.id, uid)
+        for uid in (ALICE, BOB):
+            await matches.report(again.id, uid, Outcome.PLAYER_1)
+        assert (await client.get(f"/players/{ids[ALICE]}?page=4")).status == 200
+        assert len(reads) == 2 * per_read

@@ -42,6 +42,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from markupsafe import Markup
 
 from evoladder.domain.errors import LadderError, NotFound, ValidationError
 from evoladder.domain.ranks import LETTERS
@@ -51,7 +52,7 @@ from evoladder.i18n import ENGLISH, Catalog, Catalogs, active_language, english,
 from evoladder.i18n.languages import ENDONYMS
 from evoladder.i18n.text import errors as errors_text
 from evoladder.logging_setup import event
-from evoladder.services.public import BoardQuery, PublicLadder, PublicSeason, UnknownSeason
+from evoladder.services.public import BoardQuery, PlayerPage, PublicLadder, PublicSeason, UnknownSeason
 from evoladder.web import chart
 from evoladder.web.card import CardCache, CardRenderer, card_data, match_card_data
 from evoladder.web.fragments import BoardFragments
@@ -72,6 +73,7 @@ from evoladder.web.render import Renderer, Texts
 log = logging.getLogger(__name__)
 
 PAGE_CACHE_SIZE = 1024
+CHART_CACHE_SIZE = 256
 PLAYER_STALE_SECONDS = 10
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
@@ -83,6 +85,7 @@ LANG_COOKIE_SECONDS = 365 * 86400
 UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
 
 Check = Callable[[], Awaitable[bool]]
+DrawnChart = tuple[Hashable, Markup | None, Markup | None]  # (chart key, SVG, JSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +168,7 @@ class Site:
         common = tuple(c.code for c in game.countries.values() if c.common and c.code != "ZZ")
         self.openapi = make_body(dump(openapi_document(game, deps.base_url)), JSON)
         self.cards = CardCache(CardRenderer())
+        self.charts: OrderedDict[tuple[str, int], DrawnChart] = OrderedDict()
         self.fragments = BoardFragments(self.texts, game.races, game.countries, common, LETTERS)
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -261,11 +265,11 @@ class Site:
         version = (self.public.ladder_version(), int(self.deps.clock() // PLAYER_STALE_SECONDS))
 
         async def build() -> Body:
-            player = await self.public.player(ladder_id, page=page, before=before)
-            points = await self.public.chart(ladder_id)
+            found = await self.public.player_page(ladder_id, page=page, before=before)
+            player, points = found.player, found.chart
             if api:
                 return make_body(dump(player_json(player, points)), JSON)
-            svg, data = chart.render(points, self.deps.game) if points is not None else (None, None)
+            svg, data = self.drawn_chart(ladder_id, found)
             return self.html(
                 "player.html", request, player=player, windows=DEFAULT_WINDOWS_DAYS,
                 chart_svg=svg, chart_json=data,
@@ -274,13 +278,27 @@ class Site:
 
         return await self.cached(request, ("player", api, ladder_id, page, before), version, build)
 
+    def drawn_chart(self, ladder_id: int, found: PlayerPage) -> tuple[Markup | None, Markup | None]:
+        """The chart as SVG and JSON, kept per player and language while its data is unchanged
+        (every page of a player's matches shows the same chart)."""
+        key = (active_language(), ladder_id)
+        kept = self.charts.get(key)
+        if kept is not None and kept[0] == found.chart_key:
+            self.charts.move_to_end(key)
+            return kept[1], kept[2]
+        svg, data = chart.render(found.chart, self.race_name) if found.chart is not None else (None, None)
+        self.charts[key] = (found.chart_key, svg, data)
+        if len(self.charts) > CHART_CACHE_SIZE:
+            self.charts.popitem(last=False)
+        return svg, data
+
     async def card(self, request: web.Request) -> web.Response:
         """The player's 1200x630 link-preview PNG (og:image), kept per player and what it shows."""
         ladder_id = path_id(request.match_info["id"])
         if ladder_id is None:
             raise NotFound()
-        player = await self.public.player(ladder_id)
-        points = await self.public.chart(ladder_id)
+        found = await self.public.player_page(ladder_id)
+        player, points = found.player, found.chart
         data = card_data(player, self.race_name, self.country_name, self.deps.base_url, points)
         newest = player.matches[0].match_id if player.matches else None
         key = (active_language(), ladder_id, newest, data.name, data.country, data.lines,

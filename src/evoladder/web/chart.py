@@ -8,13 +8,13 @@ from the JSON embedded beside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from markupsafe import Markup, escape
 
-from evoladder.game import GameData
 from evoladder.services.public import RatingChart
 
 WIDTH, HEIGHT = 800, 300
@@ -38,15 +38,15 @@ def _script_json(value: Any) -> Markup:
     return Markup(text)
 
 
-def render(chart: RatingChart, game: GameData) -> tuple[Markup | None, Markup | None]:
-    """(the SVG, the JSON for the script); (None, None) when there is nothing to draw."""
+def render(chart: RatingChart, race_name: Callable[[str], str]) -> tuple[Markup | None, Markup | None]:
+    """(the SVG, the JSON for the script); (None, None) when there is nothing to draw. Series are
+    named as the game names the races in the request's language."""
     series = [s for s in chart.series if s.times]
     if not series:
         return None, None
     data = as_json(chart) or {}
     for item in data["series"]:
-        race = game.races.get(item["race"])
-        item["name"] = race.name if race else item["race"]
+        item["name"] = race_name(item["race"])
     t_lo = min(s.times[0] for s in series)
     t_hi = max(s.times[-1] for s in series)
     r_lo = min(min(s.ratings) for s in series)

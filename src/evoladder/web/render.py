@@ -28,8 +28,14 @@ class Texts:
     """``t(key, **kw)``: a page text by key in the request's language, named placeholders. A key
     the catalogs lack shows the key itself (visible in a page, never a crash)."""
 
+    def __init__(self) -> None:
+        self._keys: dict[str, str] = {}  # a page asks ~160 texts: the key's spelling, made once
+
     def __call__(self, key: str, **values: Any) -> str:
-        text = web.get(web_key(key), "")
+        found = self._keys.get(key)
+        if found is None:
+            found = self._keys[key] = web_key(key)
+        text = web.get(found, "")
         if not text:
             return key
         return text.format(**values) if values else text
