@@ -1,4 +1,4 @@
-"""Import from EvoLadderBot (issue 13, DESIGN section 7: 100k players and 1M matches in <= 60 s).
+"""Import from EvoLadderBot (DESIGN section 7: 100k players and 1M matches in <= 60 s).
 
 Data: a peer-shaped database built from the peer's DDL (``tests/peerdb.py``) with 100k players,
 200k ratings (two races each), 1M matches over a year (90% final, 5% aborted/abandoned, 3%
@@ -7,9 +7,11 @@ queue or a match), 100k preferences, 200k action logs, 500k command calls and 50
 records (one for every other match). Built with the drivers directly (stdlib ``sqlite3``;
 asyncpg COPY), outside the timing.
 
-Measured: ``evoladder``'s import end to end (``PeerImport.run``: read, map, write, marks) from a
-fresh migrated target, SQLite file into SQLite and PostgreSQL into PostgreSQL, then the same
-import again (the idempotent re-run, which must write nothing). One run each: a single import is
+Measured: ``evoladder``'s import end to end (``PeerImport.run``: read, map, write, marks, and the
+rating history rebuilt from the imported matches) from a fresh migrated target, SQLite file into
+SQLite (the set-based path: the file attached, the big tables mapped by ``INSERT ... SELECT``)
+and PostgreSQL into PostgreSQL (the domain's rules row by row, COPY), then the same import again
+(the idempotent re-run, which must write nothing). One run each: a single import is
 a minute of work, so a row's n is 1 and its figure is seconds. Its params carry rows/s (rows read
 from the peer / seconds), the CPU seconds this process spent (``cpu_s``: the mapping, both
 drivers' threads and, on SQLite, the database engine itself; PostgreSQL's server work is not in

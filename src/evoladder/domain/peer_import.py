@@ -118,6 +118,18 @@ class Issues:
             if len(shown) < self.max_examples and text not in shown:
                 shown.append(text)
 
+    def note_many(self, issue: str, where: str, count: int, examples: Iterable[object] = ()) -> None:
+        """``count`` rows with the same issue at once (the set-based import counts in SQL)."""
+        if count <= 0:
+            return
+        key = f"{where}: {issue}"
+        self.counts[key] += count
+        shown = self.examples.setdefault(key, [])
+        for example in examples:
+            text = repr(example)
+            if len(shown) < self.max_examples and text not in shown:
+                shown.append(text)
+
     def total(self) -> int:
         return sum(self.counts.values())
 
@@ -723,17 +735,29 @@ def changed_by(value: object) -> tuple[ChangedBy, int | None] | None:
     return None
 
 
+def _logged(
+    r: _Reader, row_id: object, uid_value: object, at_value: object, column: str
+) -> tuple[int, datetime] | None:
+    """The player and the defining time of a log row (an action log, a command call); None,
+    noted, when either is missing or broken: such a row says nothing about anyone."""
+    uid = r.number(uid_value, "discord_uid", None)
+    if uid is None:
+        r.issues.note(Issue.MISSING_PLAYER_FIELD, r.where, row_id)
+        return None
+    at = r.time(at_value, column)
+    if at is None:
+        if at_value is None:
+            r.issues.note(Issue.BROKEN_TIME, f"{r.where}.{column}", None)
+        return None
+    return uid, at
+
+
 def map_action_log(row: PeerActionLog, issues: Issues) -> NewActionLog | None:
     r = _Reader(issues, "player_action_logs")
-    uid = r.number(row.discord_uid, "discord_uid", None)
-    if uid is None:
-        issues.note(Issue.MISSING_PLAYER_FIELD, "player_action_logs", row.id)
+    logged = _logged(r, row.id, row.discord_uid, row.changed_at, "changed_at")
+    if logged is None:
         return None
-    at = r.time(row.changed_at, "changed_at")
-    if at is None:
-        if row.changed_at is None:
-            issues.note(Issue.BROKEN_TIME, "player_action_logs.changed_at", None)
-        return None
+    uid, at = logged
     who = changed_by(row.changed_by)
     if who is None:
         issues.note(Issue.UNKNOWN_CHANGED_BY, "player_action_logs", row.changed_by)
@@ -768,15 +792,10 @@ class NewCommandCall(NamedTuple):
 def map_command_call(row: PeerCommandCall, issues: Issues) -> NewCommandCall | None:
     """A command call; its ``call_id`` (``elb-<peer id>``) makes a second insert impossible."""
     r = _Reader(issues, "command_calls")
-    uid = r.number(row.discord_uid, "discord_uid", None)
-    if uid is None:
-        issues.note(Issue.MISSING_PLAYER_FIELD, "command_calls", row.id)
+    logged = _logged(r, row.id, row.discord_uid, row.called_at, "called_at")
+    if logged is None:
         return None
-    at = r.time(row.called_at, "called_at")
-    if at is None:
-        if row.called_at is None:
-            issues.note(Issue.BROKEN_TIME, "command_calls.called_at", None)
-        return None
+    uid, at = logged
     command = r.text(row.command, "command", COMMAND_MAX) or ""
     return NewCommandCall(uid, command, at, None, f"{CALL_ID_PREFIX}{row.id}")
 

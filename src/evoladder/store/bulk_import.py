@@ -20,22 +20,35 @@ commit together, so a crash never leaves rows without their mark, or a mark with
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Boolean, Table, func, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from evoladder.store.engine import driver_connection
-from evoladder.store.schema import peer_import_marks
+from evoladder.store.schema import metadata, peer_import_marks
 from evoladder.store.types import UTCDateTime
 from evoladder.store.uow import Database
 
 Row = Sequence[Any]
 
 
-def _sqlite_time(value: datetime) -> str:
+def sqlite_time(value: datetime) -> str:
     """``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, as SQLAlchemy's SQLite DATETIME stores it (one
     ``isoformat`` of the aware value and a cut: cheaper than ``replace`` then ``isoformat``)."""
     if value.tzinfo is not UTC:
@@ -52,6 +65,37 @@ def _json(value: object) -> str:
     return json.dumps(value)  # the default encoder: json's cached fast path
 
 
+@dataclass
+class _Step:
+    """The connection writes go through, whether the table was empty when the step began, and
+    the unique keys a step into an empty PostgreSQL table has written."""
+
+    conn: AsyncConnection
+    empty: bool
+    keys: set[tuple[Any, ...]]
+
+
+def first_of_each_key(
+    table: Table, columns: Sequence[str], rows: Sequence[Row], seen: set[tuple[Any, ...]]
+) -> list[Row]:
+    """``rows`` without those that repeat a unique key of ``table`` (among them or in ``seen``,
+    which takes theirs): what ``ON CONFLICT DO NOTHING`` would have kept of them."""
+    at = {name: i for i, name in enumerate(columns)}
+    keys = [tuple(at[c.name] for c in key.columns) for key in table.constraints
+            if isinstance(key, (UniqueConstraint, PrimaryKeyConstraint))
+            and all(c.name in at for c in key.columns)]
+    if not keys:
+        return list(rows)
+    out = []
+    for row in rows:
+        found = [(k, *(row[i] for i in k)) for k in keys]
+        if any(f in seen for f in found):
+            continue
+        seen.update(found)
+        out.append(row)
+    return out
+
+
 class BulkWriter:
     """Writes batches of rows and the import's marks (``peer_import_marks``)."""
 
@@ -59,6 +103,7 @@ class BulkWriter:
         self.db = db
         self.source = source
         self.sqlite = db.dialect == "sqlite"
+        self._step: _Step | None = None
 
     async def marks(self) -> dict[str, int]:
         """Per peer table, the highest peer id written so far."""
@@ -88,20 +133,83 @@ class BulkWriter:
     ) -> int:
         """Insert ``rows``; how many were inserted (rows refused by a unique key when
         ``skip_existing`` are not counted). ``mark`` (peer table, last peer id) is saved in the
-        same transaction."""
+        same transaction: the step's (``step``), else one of its own."""
+        if self._step is not None:
+            return await self._write(self._step, table, columns, rows, skip_existing, mark, now)
+        async with self.db.transaction() as uow:
+            return await self._write(_Step(uow.conn, False, set()), table, columns, rows, skip_existing,
+                                     mark, now)
+
+    @asynccontextmanager
+    async def step(self, table: Table) -> AsyncIterator[None]:
+        """Every ``write`` inside it in one transaction (the step's), and when ``table`` is empty
+        at the start, its secondary indexes dropped for the load and built again before the
+        commit: one sorted build per index instead of an index insert per row, which was most
+        of the database's work at a million rows (BENCHMARKS.md, "Import from EvoLadderBot").
+        A crash rolls the drop back with the rows; the step then starts over on the next run
+        (its mark is in the same transaction).
+
+        On PostgreSQL an empty table also takes rows by plain COPY instead of through a staging
+        table and ``ON CONFLICT DO NOTHING``: nothing in it can refuse a row, and rows of the
+        step that repeat a unique key are dropped here (the first one stays, as the conflict
+        clause would have kept it)."""
         async with self.db.transaction() as uow:
             conn = uow.conn
-            if mark is not None:
-                # First statement of the transaction (on PostgreSQL it starts the transaction
-                # that the driver-level COPY below then joins).
-                await self._save_mark(conn, mark, len(rows), now or datetime.now(UTC))
-            else:
-                await conn.execute(text("SELECT 1"))
-            if not rows:
-                return 0
-            if self.sqlite:
-                return await self._sqlite(conn, table, columns, rows, skip_existing)
-            return await self._postgres(conn, table, columns, rows, skip_existing)
+            await conn.execute(text("SELECT 1"))  # opens the transaction (see ``write``)
+            empty = (await conn.execute(select(table.c.id).limit(1))).first() is None
+            rebuild = await self._drop_indexes(conn, table) if empty else []
+            self._step = _Step(conn, empty, set())
+            try:
+                yield
+                for statement in rebuild:
+                    await conn.exec_driver_sql(statement)
+            finally:
+                self._step = None
+
+    async def _write(
+        self,
+        step: _Step,
+        table: Table,
+        columns: Sequence[str],
+        rows: Sequence[Row],
+        skip_existing: bool,
+        mark: tuple[str, int] | None,
+        now: datetime | None,
+    ) -> int:
+        conn = step.conn
+        if mark is not None:
+            # First statement of the transaction (on PostgreSQL it starts the transaction
+            # that the driver-level COPY below then joins).
+            await self._save_mark(conn, mark, len(rows), now or datetime.now(UTC))
+        else:
+            await conn.execute(text("SELECT 1"))
+        if not rows:
+            return 0
+        if self.sqlite:
+            return await self._sqlite(conn, table, columns, rows, skip_existing)
+        if skip_existing and step.empty:
+            fresh = first_of_each_key(table, columns, rows, step.keys)
+            return await self._postgres(conn, table, columns, fresh, False)
+        return await self._postgres(conn, table, columns, rows, skip_existing)
+
+    async def _drop_indexes(self, conn: AsyncConnection, table: Table) -> list[str]:
+        """Drop ``table``'s secondary indexes (not those of its primary or unique keys); the
+        statements that create them again, as the database holds them."""
+        if self.sqlite:
+            found = (await conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t "
+                "AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%'"), {"t": table.name}
+            )).all()
+        else:
+            found = (await conn.execute(text(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                "WHERE t.relname = :t AND t.relnamespace = CAST(current_schema() AS regnamespace) "
+                "AND NOT x.indisunique AND NOT x.indisprimary"), {"t": table.name}
+            )).all()
+        for name, _definition in found:
+            await conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        return [str(definition) for _name, definition in found]
 
     async def fix_sequence(self, table: Table) -> None:
         """After rows were written with explicit ids, new rows continue above them (PostgreSQL
@@ -135,7 +243,7 @@ class BulkWriter:
             if isinstance(kind, JSON):
                 out.append((i, _json))
             elif self.sqlite and isinstance(kind, UTCDateTime):
-                out.append((i, _sqlite_time))
+                out.append((i, sqlite_time))
             elif self.sqlite and isinstance(kind, Boolean):
                 out.append((i, _sqlite_bool))
         return out
@@ -161,10 +269,35 @@ class BulkWriter:
             out.append(tuple(values))
         return out
 
+    async def insert_sqlite(
+        self, driver: Any, table_name: str, rows: Sequence[NamedTuple], *, skip_existing: bool
+    ) -> int:
+        """Mapped rows (named tuples of the table's columns) through an aiosqlite connection
+        whose transaction the caller holds (the set-based import's)."""
+        if not rows:
+            return 0
+        return await self._executemany(
+            driver, metadata.tables[table_name], rows[0]._fields, rows, skip_existing
+        )
+
+    async def save_mark_sqlite(self, driver: Any, step: str, last: int, n: int, now: datetime) -> None:
+        """``_save_mark`` through an aiosqlite connection in the caller's transaction."""
+        await driver.execute(
+            "INSERT INTO peer_import_marks (source, step, last_peer_id, rows_written, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, step) DO UPDATE SET "
+            "last_peer_id = max(last_peer_id, excluded.last_peer_id), "
+            "rows_written = rows_written + excluded.rows_written, updated_at = excluded.updated_at",
+            (self.source, step, last, n, sqlite_time(now)),
+        )
+
     async def _sqlite(
         self, conn: AsyncConnection, table: Table, columns: Sequence[str], rows: Sequence[Row], skip: bool
     ) -> int:
-        driver: Any = await driver_connection(conn)
+        return await self._executemany(await driver_connection(conn), table, columns, rows, skip)
+
+    async def _executemany(
+        self, driver: Any, table: Table, columns: Sequence[str], rows: Sequence[Row], skip: bool
+    ) -> int:
         names = ", ".join(columns)
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"

@@ -91,37 +91,48 @@ def open_peer_source(source: str) -> PeerSource:
 class _Queries:
     """The statements, built from the columns each table has (missing ones read as NULL)."""
 
-    def __init__(self, present: dict[str, frozenset[str]], placeholder: str) -> None:
+    def __init__(self, present: dict[str, frozenset[str]], placeholder: str, schema: str = "") -> None:
         self.present = present
         self.p = placeholder
+        self.schema = schema  # "peer." when the file is attached to the ladder's connection
+
+    @staticmethod
+    def columns(table: str) -> tuple[str, ...]:
+        """The names of the columns a table's statement gives, in order."""
+        return COLUMNS[table] if table != "replays" else PeerReplay._fields
 
     def _cols(self, table: str, alias: str = "") -> str:
         have = self.present.get(table, frozenset())
         prefix = f"{alias}." if alias else ""
         return ", ".join(f"{prefix}{c}" if c in have else f"NULL AS {c}" for c in COLUMNS[table])
 
+    def replay_columns(self, alias: str) -> str:
+        """The replay record's own columns, as ``select("replays")`` gives them first."""
+        return self._cols("replays", alias)
+
     def select(self, table: str) -> str | None:
         if table not in self.present:
             return None
         if table == "replays":
             return self._replays()
-        return f"SELECT {self._cols(table)} FROM {table} WHERE id > {self.p} ORDER BY id"
+        return f"SELECT {self._cols(table)} FROM {self.schema}{table} WHERE id > {self.p} ORDER BY id"
 
     def _replays(self) -> str:
         m = self.present.get("matches_1v1", frozenset())
         cols = self._cols("replays", "r")
         if not {"player_1_replay_path", "player_2_replay_path"} <= m:
-            return f"SELECT {cols}, NULL, NULL, NULL FROM replays r WHERE r.id > {self.p} ORDER BY r.id"
+            return (f"SELECT {cols}, NULL AS match_id, NULL AS uploader_uid, NULL AS uploader_time "
+                    f"FROM {self.schema}replays r WHERE r.id > {self.p} ORDER BY r.id")
         t1 = "m1.player_1_replay_time" if "player_1_replay_time" in m else "NULL"
         t2 = "m2.player_2_replay_time" if "player_2_replay_time" in m else "NULL"
         # A record belongs to the match (and slot) whose replay path names it.
         return (
-            f"SELECT {cols}, COALESCE(m1.id, m2.id), "
-            f"CASE WHEN m1.id IS NOT NULL THEN m1.player_1_discord_uid ELSE m2.player_2_discord_uid END, "
-            f"CASE WHEN m1.id IS NOT NULL THEN {t1} ELSE {t2} END "
-            "FROM replays r "
-            "LEFT JOIN matches_1v1 m1 ON m1.player_1_replay_path = r.replay_path "
-            "LEFT JOIN matches_1v1 m2 ON m2.player_2_replay_path = r.replay_path "
+            f"SELECT {cols}, COALESCE(m1.id, m2.id) AS match_id, "
+            f"CASE WHEN m1.id IS NOT NULL THEN m1.player_1_discord_uid ELSE m2.player_2_discord_uid END "
+            f"AS uploader_uid, CASE WHEN m1.id IS NOT NULL THEN {t1} ELSE {t2} END AS uploader_time "
+            f"FROM {self.schema}replays r "
+            f"LEFT JOIN {self.schema}matches_1v1 m1 ON m1.player_1_replay_path = r.replay_path "
+            f"LEFT JOIN {self.schema}matches_1v1 m2 ON m2.player_2_replay_path = r.replay_path "
             f"WHERE r.id > {self.p} ORDER BY r.id"
         )
 
@@ -134,6 +145,24 @@ class _Queries:
     def aborts(self) -> str:
         return ("SELECT player_1_discord_uid, player_1_report, player_2_discord_uid, player_2_report, "
                 "played_at FROM matches_1v1 WHERE player_1_report = -3 OR player_2_report = -3")
+
+
+def _sqlite_present(conn: sqlite3.Connection, names: list[str]) -> dict[str, frozenset[str]]:
+    return {
+        n: frozenset(r[1] for r in conn.execute(f"PRAGMA table_info({n})"))
+        for n in names if n in TABLES
+    }
+
+
+def peer_queries(path: Path, schema: str) -> _Queries:
+    """The statements for the peer's SQLite file at ``path`` attached as ``schema`` (with its
+    dot) to another connection: the set-based import (``evoladder.store.peer_attach``)."""
+    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return _Queries(_sqlite_present(conn, names), "?", schema)
+    finally:
+        conn.close()
 
 
 class SqlitePeerSource:
@@ -151,10 +180,7 @@ class SqlitePeerSource:
             names = [r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         except sqlite3.DatabaseError as exc:
             raise PeerSourceError(f"{path} is not a readable SQLite database: {exc}") from None
-        present = {
-            n: frozenset(r[1] for r in self._conn.execute(f"PRAGMA table_info({n})"))
-            for n in names if n in TABLES
-        }
+        present = _sqlite_present(self._conn, names)
         if "players" not in present:
             raise PeerSourceError(f"{path} has no players table: not an EvoLadderBot database")
         self._q = _Queries(present, "?")
