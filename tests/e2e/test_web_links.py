@@ -33,6 +33,22 @@ async def test_profile_and_board_link_the_web_pages_when_the_public_url_is_set()
         assert board.content == f"<{URL}/leaderboard?race=bw_zerg&country=KR>"
 
 
+async def test_a_closed_seasons_board_links_that_season_on_the_web() -> None:
+    async with Sandbox(settings=load_settings(public_url=URL), owners=["root"]) as sb:
+        alice, _ = await _set_up(sb, "alice")
+        seasons = sb.ladder.services.seasons
+        closing = sb.ladder.services.season_book.current
+        root = sb.owners[0]
+        plan = await seasons.preview(root.id, name="Season Two")
+        await seasons.start(root.id, plan, "summer break")
+        past = await alice.slash("leaderboard", season=closing.id, race="bw_zerg")
+        line, link = past.content.split("\n")
+        assert line.startswith(f"**{closing.name}**")  # the past season's line stays first
+        assert link == f"<{URL}/leaderboard?race=bw_zerg&season={closing.id}>"
+        live = await alice.slash("leaderboard")
+        assert live.content == f"<{URL}/leaderboard>"  # the live board's link names no season
+
+
 async def test_no_link_without_a_public_url() -> None:
     async with Sandbox(settings=load_settings(public_url=None)) as sb:
         alice, _ = await _set_up(sb, "alice")

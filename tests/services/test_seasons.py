@@ -215,3 +215,22 @@ async def test_the_archived_board_has_the_live_boards_ranks_letters_and_best_row
         expected = (rank.global_rank, rank.letter) if rank else (None, "U")
         assert (row["global_rank"], row["letter"]) == expected, key
         assert bool(row["best"]) == (key in best), key
+
+
+async def test_a_season_starts_on_a_ladder_where_nobody_is_ranked(db: Database) -> None:
+    """A new ladder, or one where nobody played in the activity window: nothing to rank, and the
+    change-over still goes through (the rated but inactive rows are archived as U)."""
+    s = build_stack(db)
+    now = s.clock.now()
+    async with db.transaction() as uow:
+        await uow.players.insert(P1, "p1", now, 202611)
+        await uow.mmrs.get_or_create(P1, Z)
+        await uow.mmrs.apply_result(P1, Z, 20, won=1, played_at=now - timedelta(days=30))
+    game = await ladder(db, s.clock)
+    plan = await game.seasons.preview(ADMIN, map_pool=NEW_POOL)
+    result = await game.seasons.start(ADMIN, plan, "new season")
+    assert result.plan.archived_rows == 1
+    async with db.read() as uow:
+        rows = (await uow.conn.execute(select(season_standings_1v1))).mappings().all()
+    assert [(r["discord_uid"], r["global_rank"], r["letter"]) for r in rows] == [(P1, None, "U")]
+    assert game.book.current is not None and game.book.current.map_pool == NEW_POOL

@@ -339,10 +339,9 @@ async def _archive_board(uow: UnitOfWork, season_id: int, now: datetime) -> int:
         .subquery()
     )
     bounds = letter_bounds(await _ranked_count(uow, now))
-    letter = case(
-        *[(ranked.c.place <= upper, literal(name)) for name, upper in bounds if upper > 0],
-        else_=literal(UNRANKED),
-    )
+    whens = [(ranked.c.place <= upper, literal(name)) for name, upper in bounds if upper > 0]
+    # Nobody ranked (a new ladder, or no game in the activity window): a CASE needs a WHEN.
+    letter = case(*whens, else_=literal(UNRANKED)) if whens else literal(UNRANKED)
     source = (
         select(
             literal(season_id), r.discord_uid, r.race, ranked.c.place, letter,

@@ -19,6 +19,7 @@ from evoladder.bot.interaction import Call, Flows, LadderCog, describe, ladder_c
 from evoladder.bot.render.leaderboard import board as render_board
 from evoladder.bot.render.seasons import past_season_choices, past_season_line
 from evoladder.bot.reply import Reply
+from evoladder.bot.weblinks import board_link, with_link
 from evoladder.domain.errors import UnknownRace
 from evoladder.domain.ranks import LETTERS
 from evoladder.game import GameData
@@ -110,18 +111,25 @@ class LeaderboardCog(LadderCog):
         """A closed season's final board: the page asked for, with the same filters; its pages
         are picked with the ``page`` option (the board's controls act on the live board)."""
         game = self.deps.game
+        races = frozenset({race_code(game, race, self.race_names)} if race else ())
+        countries = frozenset({self.countries.resolve(country).code} if country else ())
         view = await self.deps.leaderboard.season_page(
             season,
             call.uid,
-            races=(race_code(game, race, self.race_names),) if race else (),
-            countries=(self.countries.resolve(country).code,) if country else (),
+            races=races,
+            countries=countries,
             rank_letter=rank,
             best_only=best_only,
             page=page,
         )
         call.checkpoint("reads")
         line = past_season_line(self.deps.seasons.season(season))
-        return Reply(content=line, embeds=(render_board(view, game, call.uid),))
+        reply = Reply(content=line, embeds=(render_board(view, game, call.uid),))
+        public_url = self.deps.settings.public_url
+        if not public_url:
+            return reply
+        link = board_link(public_url, races, countries, rank, best_only, view.page.page, season)
+        return with_link(reply, link)
 
     @leaderboard.autocomplete("season")
     async def season_choices(
