@@ -17,11 +17,15 @@ from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy import update
 from webkit import ALICE, BOB, CAROL, DAVE, ERIN, World, seed, served
 
+from evoladder.domain.match_state import Resolution
 from evoladder.domain.players import MmrRow
 from evoladder.domain.rating import Outcome
 from evoladder.i18n import Catalogs, names, using
+from evoladder.store.repositories.replays import NewReplay, ReplayRepository
+from evoladder.store.schema import players
 from evoladder.store.uow import Database
 from evoladder.web.card import CardData, CardLine, CardRenderer, match_card_data
 from evoladder.web.render import Texts
@@ -351,3 +355,54 @@ async def test_the_chart_is_read_once_for_every_page_until_a_rating_moves(
             await matches.report(again.id, uid, Outcome.PLAYER_1)
         assert (await client.get(f"/players/{ids[ALICE]}?page=4")).status == 200
         assert len(reads) == 2 * per_read
+
+
+async def test_a_match_page_is_kept_until_the_match_its_replays_or_names_change(
+    db: Database, db_url: str, tmp_path: Path, world: World
+) -> None:
+    async with served(db_url, tmp_path, world.clock) as (client, ladder):
+        replays = ladder.services.replays
+        reads: list[int] = []
+        read = replays.for_match
+
+        async def counted(match_id: int, **kw: Any) -> Any:
+            reads.append(match_id)
+            return await read(match_id, **kw)
+
+        replays.for_match = counted  # type: ignore[method-assign]
+        final = f"/matches/{world.final.id}"
+        first = await client.get(final)
+        again = await client.get(final)
+        assert (await first.text()) == (await again.text()) and first.headers["ETag"] == again.headers["ETag"]
+        assert (await client.get(final, headers={"If-None-Match": first.headers["ETag"]})).status == 304
+        assert reads == []  # a match without replays needs no second read
+
+        # A replay arrives: the page and its JSON list it (and it is read once, then kept).
+        async with db.transaction() as uow:
+            await ReplayRepository(uow.conn).insert(NewReplay(
+                world.final.id, ALICE, "f" * 64, "k", 10, world.clock.now(), None, "Map", True, True,
+                ALICE, None, {"checks": []},
+            ))
+        for path in (final, f"/api/v1/matches/{world.final.id}", final):
+            assert (await client.get(path)).status == 200
+        listed = await (await client.get(f"/api/v1/matches/{world.final.id}")).json()
+        assert len(listed["replays"]) == 1 and reads == [world.final.id]
+
+        # An admin decides the finished match again: the page shows the new result at once.
+        matches = ladder.services.matches
+        await matches.admin_resolve(world.final.id, Resolution.DRAW, 1, "mistake")
+        resolved = await (await client.get(f"/api/v1/matches/{world.final.id}")).json()
+        assert resolved["result"] == 0
+
+        # The hidden match shows its players as soon as both confirmed (its version moved).
+        hidden = f"/api/v1/matches/{world.hidden.id}"
+        assert (await (await client.get(hidden)).json())["revealed"] is False
+        for uid in (CAROL, DAVE):
+            await matches.confirm(world.hidden.id, uid)
+        assert (await (await client.get(hidden)).json())["revealed"] is True
+
+        # A player renames: the match page shows the new name.
+        async with db.transaction() as uow:
+            await uow.conn.execute(update(players).where(players.c.discord_uid == ALICE)
+                                   .values(main_id="Renamed"))
+        assert "Renamed" in await (await client.get(final)).text()

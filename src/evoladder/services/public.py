@@ -54,9 +54,10 @@ from evoladder.services.matches import MatchService
 from evoladder.services.profile import ProfileService
 from evoladder.services.queue import QueueService
 from evoladder.services.read_models import ReadModels
+from evoladder.services.renderings import Renderings
 from evoladder.services.replays import ReplayService
 from evoladder.services.seasons import SeasonBook, SeasonInfo
-from evoladder.store.repositories.public import PublicRepository
+from evoladder.store.repositories.public import NameRow, PublicRepository, match_page
 from evoladder.store.uow import Database
 
 OTHER_COUNTRY = "ZZ"
@@ -64,6 +65,8 @@ MATCHES_PAGE_SIZE = 20
 SEARCH_LIMIT = 20
 MAX_PAGE = 1_000_000
 CHART_CACHE_SIZE = 256
+# Matches kept with what they were built from (``PublicLadder.match``); a public match is ~2 KB.
+MATCH_CACHE_SIZE = 4096
 
 
 class UnknownSeason(NotFound):
@@ -354,6 +357,10 @@ class PublicLadder:
         self._others = frozenset(c for c, country in game.countries.items() if not country.common)
         # ladder id -> (what the chart was drawn from, the chart); see ``player_page``
         self._charts: OrderedDict[int, tuple[Hashable, RatingChart | None]] = OrderedDict()
+        # match id -> (what the public match was built from, the public match); see ``match``
+        self._matches_kept: OrderedDict[int, tuple[Hashable, PublicMatch]] = OrderedDict()
+        # The web's bodies of the public matches this service hands out (kept per result object).
+        self.renderings = Renderings()
 
     # -- versions (for ETags and the page cache) --------------------------------------------------
 
@@ -535,16 +542,38 @@ class PublicLadder:
         return RatingChart(tuple(series), tuple(sorted(breaks)))
 
     async def match(self, match_id: int) -> PublicMatch:
+        """The public match. One statement reads the match, its players' names and its replays'
+        (count, newest id); a match built from the same version, names and replays is handed out
+        again as the same object (so the web's rendering of it is kept too, ``renderings``).
+        Nothing else shows on the page: every change of a match row moves its version, replay
+        rows are only inserted, and the server's name comes from the game data. The replays
+        themselves are read only when the match has some and they changed; before, every
+        request made that second read through the database's thread."""
         if match_id < 1:
             raise MatchNotFound()
-        async with self._db.read() as uow:
-            found = await PublicRepository(uow.conn).match_with_names(match_id)
+        found = await match_page(self._db, match_id)
         if found is None:
             raise MatchNotFound()
-        state, people = found
+        state, people, replay_mark = found
+        key = (state.version, people, replay_mark)
+        kept = self._matches_kept.get(match_id)
+        if kept is not None and kept[0] == key:
+            self._matches_kept.move_to_end(match_id)
+            return kept[1]
+        built = await self._build_match(state, people, replay_mark[0] > 0)
+        self._matches_kept[match_id] = (key, built)
+        if len(self._matches_kept) > MATCH_CACHE_SIZE:
+            self._matches_kept.popitem(last=False)
+        return built
+
+    async def _build_match(
+        self, state: MatchState, people: tuple[NameRow, NameRow], has_replays: bool
+    ) -> PublicMatch:
         revealed = _revealed(state)
         names = {state.player_1: _public_name(people[0]), state.player_2: _public_name(people[1])}
-        replays = await self._replays.for_match(match_id, with_bytes=False) if revealed else []
+        replays = (
+            await self._replays.for_match(state.id, with_bytes=False) if revealed and has_replays else []
+        )
         sides = tuple(_side(state, slot, names, revealed) for slot in (1, 2))
         server = self._game.servers.get(state.server)
         return PublicMatch(

@@ -11,8 +11,10 @@ changed without moving a rating (a report, a confirmation) can show its previous
 the version is unchanged the same bytes and ETag are served without touching a service, and a
 conditional request (``If-None-Match``) gets a 304. Routes without a version (a match, the
 queue) are rendered each time and their ETag is the hash of the body, so a 304 still saves the
-transfer. Every response carries ``Cache-Control``, and ``Server-Timing`` with the time the
-server spent on it (what the bench reads).
+transfer; a match is read each time (one statement), but the service hands out an unchanged
+match as the same object, and its page and JSON are kept with that object in the service's
+``renderings`` (``services/renderings.py``). Every response carries ``Cache-Control``, and
+``Server-Timing`` with the time the server spent on it (what the bench reads).
 
 Rate limit. One token bucket per client (:mod:`evoladder.web.ratelimit`) in front of every route
 but the health checks and the metrics: a crawler gets 429 with Retry-After, never the bot's
@@ -338,11 +340,20 @@ class Site:
         if match_id is None:
             raise NotFound()
         match = await self.public.match(match_id)
+        lang = active_language()
         if api:
-            return self.respond(request, make_body(dump(match_json(match)), JSON))
-        card_url = f"{self.deps.base_url}/matches/{match_id}/card.png?lang={active_language()}"
-        return self.respond(request, self.html("match.html", request, match=match,
-                                               downloads=self.deps.replay_downloads, card_url=card_url))
+            def render() -> Body:
+                return make_body(dump(match_json(match)), JSON)
+            return self.respond(request, self.public.renderings.get(match, ("match.json",), render))
+
+        def render_page() -> Body:
+            card_url = f"{self.deps.base_url}/matches/{match_id}/card.png?lang={lang}"
+            return self.html("match.html", request, match=match, downloads=self.deps.replay_downloads,
+                             card_url=card_url)
+
+        # The service hands out an unchanged match as the same object; its page is kept with it.
+        key = ("match.html", lang, request.path_qs, self.deps.replay_downloads)
+        return self.respond(request, self.public.renderings.get(match, key, render_page))
 
     async def replay(self, request: web.Request) -> web.Response:
         match_id = path_id(request.match_info["id"])

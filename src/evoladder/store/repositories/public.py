@@ -7,15 +7,16 @@ their shape.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, cast
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import bindparam, func, select, union_all
+from sqlalchemy.engine import RowMapping
 
 from evoladder.domain.match_state import MatchState
 from evoladder.store.repositories.base import Repository
 from evoladder.store.repositories.matches import match_from_row
-from evoladder.store.schema import matches_1v1, players, queue_entries
+from evoladder.store.schema import matches_1v1, players, queue_entries, replays
 
 CHUNK = 500
 NameRow = tuple[int | None, str | None, str | None]  # ladder id, main id, country
@@ -33,6 +34,39 @@ _WITH_NAMES = (
         .outerjoin(_P2, _P2.c.discord_uid == matches_1v1.c.player_2_discord_uid)
     )
 )
+
+
+# The match page's statement: the match with names, plus how many replays the match has and the
+# newest one's id. Replay rows are only ever inserted, so (count, newest id) changes exactly when
+# the page's replay list would, and the service can tell from this one read whether the public
+# match it kept is still right (and skip the replays' read when the match has none). Read through
+# ``Database.snapshot`` (one statement, one hop to the driver, compiled once), see ``match_page``.
+_R = replays.c
+MATCH_PAGE = _WITH_NAMES.add_columns(
+    select(func.count()).where(_R.match_id == matches_1v1.c.id).scalar_subquery().label("replay_count"),
+    select(func.max(_R.id)).where(_R.match_id == matches_1v1.c.id).scalar_subquery().label("replay_last"),
+).where(matches_1v1.c.id == bindparam("match_id", type_=matches_1v1.c.id.type))
+_MATCH_PAGE_NAMES = tuple(c.name for c in MATCH_PAGE.selected_columns)
+
+
+class Snapshots(Protocol):
+    async def snapshot(self, statement: Any, params: Mapping[str, Any]) -> list[tuple[Any, ...]]: ...
+
+
+async def match_page(
+    db: Snapshots, match_id: int
+) -> tuple[MatchState, tuple[NameRow, NameRow], tuple[int, int | None]] | None:
+    """One match with its players' ladder ids, main ids and countries, and (replay count, newest
+    replay id): everything that decides what the match page shows, as one consistent snapshot."""
+    found = await db.snapshot(MATCH_PAGE, {"match_id": match_id})
+    if not found:
+        return None
+    r = dict(zip(_MATCH_PAGE_NAMES, found[0], strict=True))
+    return (
+        match_from_row(cast(RowMapping, r)),  # it reads the row by column name only
+        ((r["p1_lid"], r["p1_main"], r["p1_country"]), (r["p2_lid"], r["p2_main"], r["p2_country"])),
+        (int(r["replay_count"]), r["replay_last"]),
+    )
 
 
 class PublicRepository(Repository):
@@ -103,14 +137,6 @@ class PublicRepository(Repository):
                                  (r["p2_lid"], r["p2_main"], r["p2_country"])))
             for r in (await self.conn.execute(stmt)).mappings()
         ]
-
-    async def match_with_names(self, match_id: int) -> tuple[MatchState, tuple[NameRow, NameRow]] | None:
-        """One match with its two players' ladder ids, main ids and countries (one statement)."""
-        r = (await self.conn.execute(_WITH_NAMES.where(matches_1v1.c.id == match_id))).mappings().first()
-        if r is None:
-            return None
-        return match_from_row(r), ((r["p1_lid"], r["p1_main"], r["p1_country"]),
-                                   (r["p2_lid"], r["p2_main"], r["p2_country"]))
 
     async def match_count_of(self, discord_uid: int) -> int:
         """Matches of the player in any state (one statement, each side counted on its index)."""
