@@ -57,7 +57,7 @@ from evoladder.services.read_models import ReadModels
 from evoladder.services.renderings import Renderings
 from evoladder.services.replays import ReplayService
 from evoladder.services.seasons import SeasonBook, SeasonInfo
-from evoladder.store.repositories.public import NameRow, PublicRepository, match_page
+from evoladder.store.repositories.public import NameRow, PublicRepository, match_page, matches_of, player_head
 from evoladder.store.uow import Database
 
 OTHER_COUNTRY = "ZZ"
@@ -463,14 +463,11 @@ class PublicLadder:
         if uid is None:
             raise PlayerNotFound()
         profile = await self._profiles.profile(uid)
-        async with self._db.read() as uow:
-            repo = PublicRepository(uow.conn)
-            total = await repo.match_count_of(uid)
-            identity = await repo.public_identity(uid)
-            pages = max(1, math.ceil(total / MATCHES_PAGE_SIZE))
-            page = max(1, min(page, pages))
-            offset = 0 if before is not None else (page - 1) * MATCHES_PAGE_SIZE
-            found = await repo.matches_of(uid, limit=MATCHES_PAGE_SIZE, offset=offset, before_id=before)
+        total, identity = await player_head(self._db, uid)
+        pages = max(1, math.ceil(total / MATCHES_PAGE_SIZE))
+        page = max(1, min(page, pages))
+        offset = 0 if before is not None else (page - 1) * MATCHES_PAGE_SIZE
+        found = await matches_of(self._db, uid, limit=MATCHES_PAGE_SIZE, offset=offset, before_id=before)
         lines = tuple(_line(m, uid, _public_name(people[2 - m.slot_of(uid)])) for m, people in found)
         next_cursor = found[-1][0].id if len(found) == MATCHES_PAGE_SIZE else None
         name = profile.main_id or f"#{ladder_id}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, func, select, union_all
+from sqlalchemy import BigInteger, bindparam, func, select, union_all
 from sqlalchemy.engine import RowMapping
 
 from evoladder.domain.match_state import MatchState
@@ -64,9 +64,79 @@ async def match_page(
     r = dict(zip(_MATCH_PAGE_NAMES, found[0], strict=True))
     return (
         match_from_row(cast(RowMapping, r)),  # it reads the row by column name only
-        ((r["p1_lid"], r["p1_main"], r["p1_country"]), (r["p2_lid"], r["p2_main"], r["p2_country"])),
+        _names(r),
         (int(r["replay_count"]), r["replay_last"]),
     )
+
+
+# A player page's two reads, each one statement through ``Database.snapshot`` (one hop to the
+# driver, compiled once): before, a read transaction made four to five hops (begin, count,
+# identity, page, commit), each a wait in the database thread's queue behind other requests.
+_M = matches_1v1.c
+_P = players.c
+PLAYER_HEAD = select(
+    select(func.count()).select_from(matches_1v1).where(_M.player_1_discord_uid == bindparam("uid"))
+    .scalar_subquery()
+    + select(func.count()).select_from(matches_1v1).where(_M.player_2_discord_uid == bindparam("uid"))
+    .scalar_subquery(),
+    select(_P.discord_username).where(_P.discord_uid == bindparam("uid"), _P.public_identity.is_(True))
+    .scalar_subquery(),
+    select(_P.battletag).where(_P.discord_uid == bindparam("uid"), _P.public_identity.is_(True))
+    .scalar_subquery(),
+    select(_P.public_identity).where(_P.discord_uid == bindparam("uid")).scalar_subquery(),
+)
+
+
+def _matches_page() -> Any:
+    """The player's matches, newest first: ``limit`` of them after skipping ``offset`` among those
+    below the match id ``before`` (the cursor of deep paging; the largest id when not paging by
+    cursor).
+
+    Two ordered index reads (as player 1, as player 2) merged, not one OR: each side walks its
+    own index on the Discord id in id order, so a page costs the rows it shows, not a scan of
+    every match. Each match comes with its two players' ladder ids, main ids and countries
+    (joined in the same statement: a page is one database hop)."""
+    before = bindparam("before", type_=BigInteger)
+    sides = [
+        select(_M.id).where(column == bindparam("uid"), _M.id < before)
+        .order_by(_M.id.desc()).limit(bindparam("reach")).subquery().select()
+        for column in (_M.player_1_discord_uid, _M.player_2_discord_uid)
+    ]
+    ids = union_all(*sides).subquery()
+    picked = select(ids.c.id).order_by(ids.c.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+    return _WITH_NAMES.where(_M.id.in_(picked)).order_by(_M.id.desc())
+
+
+MATCHES_PAGE = _matches_page()
+_MATCHES_PAGE_NAMES = tuple(c.name for c in MATCHES_PAGE.selected_columns)
+NO_CURSOR = 2**62  # above every match id
+
+
+async def player_head(db: Snapshots, discord_uid: int) -> tuple[int, tuple[str, str | None] | None]:
+    """(the player's matches in any state, (Discord name, BattleTag) when they chose to show
+    them, else None): one statement, each side's count on its own index."""
+    found = await db.snapshot(PLAYER_HEAD, {"uid": discord_uid})
+    total, name, battletag, shown = found[0]
+    return int(total), ((str(name), battletag) if shown else None)
+
+
+async def matches_of(
+    db: Snapshots, discord_uid: int, *, limit: int, offset: int = 0, before_id: int | None = None
+) -> list[tuple[MatchState, tuple[NameRow, NameRow]]]:
+    """A page of the player's matches with both players' names (``MATCHES_PAGE``)."""
+    rows = await db.snapshot(MATCHES_PAGE, {
+        "uid": discord_uid, "before": NO_CURSOR if before_id is None else before_id,
+        "reach": offset + limit, "limit": limit, "offset": offset,
+    })
+    out = []
+    for row in rows:
+        r = dict(zip(_MATCHES_PAGE_NAMES, row, strict=True))
+        out.append((match_from_row(cast(RowMapping, r)), _names(r)))
+    return out
+
+
+def _names(r: Mapping[str, Any]) -> tuple[NameRow, NameRow]:
+    return (r["p1_lid"], r["p1_main"], r["p1_country"]), (r["p2_lid"], r["p2_main"], r["p2_country"])
 
 
 class PublicRepository(Repository):
@@ -90,14 +160,6 @@ class PublicRepository(Repository):
         found = (await self.conn.execute(stmt)).scalar_one_or_none()
         return None if found is None else int(found)
 
-    async def public_identity(self, discord_uid: int) -> tuple[str, str | None] | None:
-        """(Discord name, BattleTag) when the player chose to show them, else None."""
-        stmt = select(players.c.discord_username, players.c.battletag).where(
-            players.c.discord_uid == discord_uid, players.c.public_identity.is_(True)
-        )
-        found = (await self.conn.execute(stmt)).first()
-        return (str(found[0]), found[1]) if found else None
-
     async def search_names(self, prefix: str, limit: int) -> list[tuple[int, str, str | None]]:
         """(ladder id, main id, country) of set-up players whose main id starts with ``prefix``
         (case-insensitive), shortest names first. Only main ids are searched: Discord names are
@@ -110,42 +172,6 @@ class PublicRepository(Repository):
             .limit(limit)
         )
         return [(int(i), str(n), c) for i, n, c in (await self.conn.execute(stmt)).all()]
-
-    async def matches_of(
-        self, discord_uid: int, *, limit: int, offset: int = 0, before_id: int | None = None
-    ) -> list[tuple[MatchState, tuple[NameRow, NameRow]]]:
-        """The player's matches, newest first: ``limit`` of them after skipping ``offset``, or
-        below the match id ``before_id`` (the cursor of deep paging).
-
-        Two ordered index reads (as player 1, as player 2) merged, not one OR: each side walks its
-        own index on the Discord id in id order, so a page costs the rows it shows, not a scan of
-        every match. Each match comes with its two players' ladder ids, main ids and countries
-        (joined in the same statement: a page is one database hop).
-        """
-        m = matches_1v1.c
-        sides = []
-        for column in (m.player_1_discord_uid, m.player_2_discord_uid):
-            side: Any = select(m.id).where(column == discord_uid)
-            if before_id is not None:
-                side = side.where(m.id < before_id)
-            sides.append(side.order_by(m.id.desc()).limit(offset + limit).subquery().select())
-        ids = union_all(*sides).subquery()
-        picked = select(ids.c.id).order_by(ids.c.id.desc()).limit(limit).offset(offset)
-        stmt = _WITH_NAMES.where(m.id.in_(picked)).order_by(m.id.desc())
-        return [
-            (match_from_row(r), ((r["p1_lid"], r["p1_main"], r["p1_country"]),
-                                 (r["p2_lid"], r["p2_main"], r["p2_country"])))
-            for r in (await self.conn.execute(stmt)).mappings()
-        ]
-
-    async def match_count_of(self, discord_uid: int) -> int:
-        """Matches of the player in any state (one statement, each side counted on its index)."""
-        m = matches_1v1.c
-        sides = [
-            select(func.count()).select_from(matches_1v1).where(column == discord_uid).scalar_subquery()
-            for column in (m.player_1_discord_uid, m.player_2_discord_uid)
-        ]
-        return int((await self.conn.execute(select(sides[0] + sides[1]))).scalar_one())
 
     async def queued_by_race(self) -> dict[str, int]:
         """Queue entries by race (an entry with two races counts once on each side)."""
