@@ -388,11 +388,15 @@ async def test_a_match_page_is_kept_until_the_match_its_replays_or_names_change(
         listed = await (await client.get(f"/api/v1/matches/{world.final.id}")).json()
         assert len(listed["replays"]) == 1 and reads == [world.final.id]
 
-        # An admin decides the finished match again: the page shows the new result at once.
+        # An admin decides the finished match again: the page shows the new result at once, and
+        # so does the row of that match on the player's page (its rows are kept per line).
+        ids = await _ids(client, ladder)
+        assert 'r-win">Victoria' in await (await client.get(f"/players/{ids[ALICE]}?lang=es")).text()
         matches = ladder.services.matches
         await matches.admin_resolve(world.final.id, Resolution.DRAW, 1, "mistake")
         resolved = await (await client.get(f"/api/v1/matches/{world.final.id}")).json()
         assert resolved["result"] == 0
+        assert 'r-draw">' in await (await client.get(f"/players/{ids[ALICE]}?lang=es")).text()
 
         # The hidden match shows its players as soon as both confirmed (its version moved).
         hidden = f"/api/v1/matches/{world.hidden.id}"
