@@ -236,7 +236,7 @@ def test_the_compiled_path_search_finds_the_distances_of_scipys(p: Players, seed
     matching = Matching.of_pairs(b[keep], s[keep])
     edges = graph.full_edges(p)
     pi2 = ints(rng.integers(-5_000, 5_000, p.n))
-    search = augment_module._SearchGraph.of(p, augment_module._oriented(p, edges, pi2))
+    search = augment_module._SearchGraph.of(augment_module._oriented(p, edges, pi2))
     mate = augment_module._mates(p, matching)
     mate_reduced = ints(rng.integers(-3_000, 3_000, p.n))
     sources = (mate < 0) & (rng.random(p.n) < 0.5)
@@ -253,15 +253,15 @@ def test_the_compiled_path_search_finds_the_distances_of_scipys(p: Players, seed
 def test_the_compiled_path_search_rejects_malformed_input() -> None:
     paths = augment_module._paths
     assert paths is not None
-    ptr, red, flags = ints([0, 1, 1]), ints([0]), np.ones(2, dtype=np.uint8)
+    flags = np.ones(2, dtype=np.uint8)
     dist, prev = np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int32)
 
-    def call(to: list[int], mate: list[int]) -> None:
-        paths(2, ptr, np.array(to, dtype=np.int32), red, ptr, np.array([0], dtype=np.int32), red,
-              flags, flags, flags, np.array(mate, dtype=np.int32), ints([0, 0]), dist, prev)
+    def call(b: list[int], mate: list[int]) -> None:
+        paths(2, ints(b), ints([1]), ints([0]), flags, flags, flags,
+              np.array(mate, dtype=np.int32), ints([0, 0]), dist, prev)
 
-    call([1], [-1, -1])  # well formed
-    with pytest.raises(ValueError, match="partner is out of range"):
+    call([0], [-1, -1])  # well formed
+    with pytest.raises(ValueError, match="player is out of range"):
         call([2], [-1, -1])
     with pytest.raises(ValueError, match="mate"):
-        call([1], [5, -1])
+        call([0], [5, -1])

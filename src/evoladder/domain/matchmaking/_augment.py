@@ -112,7 +112,7 @@ def _by_searches(
     left_out: BoolArray,
 ) -> Matching:
     oriented = _oriented(players, wide, pi2)
-    graph = _SearchGraph.of(players, oriented)
+    graph = _SearchGraph.of(oriented)
     stalled = 0
     for search in range(SEARCHES):
         roots = ints(np.flatnonzero(left_out & _unmatched(players, matching)))
@@ -227,29 +227,25 @@ def _cheapest_paths(
 
 @dataclass(frozen=True, slots=True)
 class _SearchGraph:
-    """The allowed slot pairs a search may use: (BW owner, SC2 owner, 2 x reduced cost), and the
-    same as one CSR list per side (a player's BW slot -> its SC2 partners, and back) for the
-    compiled search. They do not change while a matching grows, so they are built once."""
+    """The allowed slot pairs a search may use: (BW owner, SC2 owner, 2 x reduced cost). They
+    do not change while a matching grows, so they are built once per augmentation."""
 
     b: IntArray
     s: IntArray
     reduced: IntArray
-    bw_csr: tuple[IntArray, npt.NDArray[np.int32], IntArray]
-    sc_csr: tuple[IntArray, npt.NDArray[np.int32], IntArray]
 
     @staticmethod
-    def of(players: Players, oriented: tuple[IntArray, IntArray, IntArray]) -> _SearchGraph:
-        b, s, reduced = oriented
-        return _SearchGraph(b, s, reduced, _csr(players.n, b, s, reduced),
-                            _csr(players.n, s, b, reduced))
+    def of(oriented: tuple[IntArray, IntArray, IntArray]) -> _SearchGraph:
+        b, s, reduced = (np.ascontiguousarray(a, dtype=np.int64) for a in oriented)
+        return _SearchGraph(b, s, reduced)
 
     def search(
         self, players: Players, mate: IntArray, mate_reduced: IntArray, sources: BoolArray
     ) -> tuple[npt.NDArray[np.float64], IntArray]:
         """Dijkstra over (player, side) states from ``sources``: (distance, predecessor state)."""
         n = players.n
-        start = np.stack([sources & players.has_sc, sources & players.has_bw], 1).ravel()
         if _paths is None:
+            start = np.stack([sources & players.has_sc, sources & players.has_bw], 1).ravel()
             steps = [_steps(players, mate, mate_reduced, self.b, self.s, self.reduced, True),
                      _steps(players, mate, mate_reduced, self.b, self.s, self.reduced, False)]
             src = ints(np.concatenate([st[0] for st in steps]))
@@ -258,7 +254,7 @@ class _SearchGraph:
             return _shortest(2 * n, ints(np.flatnonzero(start)), src, dst, arc)
         dist = np.empty(2 * n, dtype=np.int64)
         prev = np.empty(2 * n, dtype=np.int32)
-        _paths(n, *self.bw_csr, *self.sc_csr, _bytes(players.has_bw), _bytes(players.has_sc),
+        _paths(n, self.b, self.s, self.reduced, _bytes(players.has_bw), _bytes(players.has_sc),
                _bytes(sources), np.ascontiguousarray(mate, dtype=np.int32),
                np.ascontiguousarray(mate_reduced, dtype=np.int64), dist, prev)
         reached = dist < _UNREACHED
@@ -267,16 +263,6 @@ class _SearchGraph:
 
 # The compiled search marks a state it never reached with INT64_MAX / 4.
 _UNREACHED = np.iinfo(np.int64).max // 4
-
-
-def _csr(
-    n: int, owner: IntArray, partner: IntArray, weight: IntArray
-) -> tuple[IntArray, npt.NDArray[np.int32], IntArray]:
-    order = np.argsort(owner, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner, minlength=n), out=indptr[1:])
-    return (indptr, np.ascontiguousarray(partner[order], dtype=np.int32),
-            np.ascontiguousarray(weight[order], dtype=np.int64))
 
 
 def _bytes(mask: BoolArray) -> npt.NDArray[np.uint8]:

@@ -314,7 +314,8 @@ static int solve_arrays(Lap *s) {
  * allowed partner q on the other side breaks q's pair and frees q's mate m, who may take either
  * of its sides: the step (p, X) -> (m, Y), weighing the pair's reduced cost minus that of the
  * broken pair (clamped at 0, capped at HEAVY, plus 1). The steps are generated as the search
- * reaches a state, from the allowed slot pairs in CSR form, so nothing per step is built.
+ * reaches a state, from the allowed slot pairs (b, s, reduced), bucketed here by each end (a
+ * counting sort), so nothing per step is built.
  * Dijkstra from every source state at distance 0 (a binary heap with lazy deletion); dist is
  * INF where a state is not reached, prev the state each one was reached from (-1 at sources).
  */
@@ -356,9 +357,10 @@ static Entry entry_pop(Entry *heap, int64_t *size) {
 
 typedef struct {
     int32_t n;
-    const int64_t *ptr[2]; /* [0]: a player's SC2 slot -> BW partners; [1]: BW slot -> SC2 */
-    const int32_t *to[2];
-    const int64_t *red[2];
+    int64_t m;          /* allowed slot pairs */
+    const int64_t *b;   /* BW owner of each pair */
+    const int64_t *s;   /* SC2 owner */
+    const int64_t *red; /* twice its reduced cost */
     const uint8_t *has[2]; /* [0]: has an SC2 slot; [1]: has a BW slot */
     const uint8_t *source;
     const int32_t *mate;
@@ -367,52 +369,71 @@ typedef struct {
     int32_t *prev;
 } Search;
 
+/* The pairs bucketed by one end: ptr[p]..ptr[p + 1] index `pair` for owner p (counting sort). */
+static void bucket(int32_t n, int64_t m, const int64_t *owner, int64_t *ptr, int64_t *pair) {
+    for (int32_t p = 0; p <= n; p++) ptr[p] = 0;
+    for (int64_t k = 0; k < m; k++) ptr[owner[k] + 1]++;
+    for (int32_t p = 0; p < n; p++) ptr[p + 1] += ptr[p];
+    int64_t *fill = pair + m; /* scratch after the output: n entries */
+    for (int32_t p = 0; p < n; p++) fill[p] = ptr[p];
+    for (int64_t k = 0; k < m; k++) pair[fill[owner[k]]++] = k;
+}
+
 static int search_run(Search *s) {
     int32_t states = 2 * s->n;
-    int64_t capacity = states + 2 * (s->ptr[0][s->n] + s->ptr[1][s->n]) + 1;
+    size_t n1 = (size_t)s->n + 1, m = (size_t)s->m;
+    int64_t capacity = states + 2 * 2 * s->m + 1;
     Entry *heap = malloc((size_t)capacity * sizeof(Entry));
     uint8_t *done = calloc((size_t)(states > 0 ? states : 1), 1);
-    if (!heap || !done) {
-        free(heap);
-        free(done);
-        return -1;
-    }
-    int64_t size = 0;
-    for (int32_t x = 0; x < states; x++) {
-        s->dist[x] = INF;
-        s->prev[x] = -1;
-    }
-    for (int32_t p = 0; p < s->n; p++)
-        for (int side = 0; side < 2; side++)
-            if (s->source[p] && s->has[side][p]) {
-                s->dist[2 * p + side] = 0;
-                entry_push(heap, &size, (Entry){0, 2 * p + side});
-            }
-    while (size > 0) {
-        Entry it = entry_pop(heap, &size);
-        int32_t x = it.state;
-        if (done[x]) continue;
-        done[x] = 1;
-        int32_t p = x >> 1, side = x & 1;
-        for (int64_t k = s->ptr[side][p]; k < s->ptr[side][p + 1]; k++) {
-            int32_t partner = s->to[side][k], freed = s->mate[partner];
-            if (freed < 0 || freed == p) continue;
-            int64_t made = s->red[side][k] > 0 ? s->red[side][k] : 0;
-            int64_t broken = s->mate_red[partner] > 0 ? s->mate_red[partner] : 0;
-            int64_t gain = made - broken;
-            int64_t d = it.key + (gain < 0 ? 0 : gain > HEAVY ? HEAVY : gain) + 1;
-            for (int next = 0; next < 2; next++) {
-                int32_t y = 2 * freed + next;
-                if (!s->has[next][freed] || done[y] || d >= s->dist[y]) continue;
-                s->dist[y] = d;
-                s->prev[y] = x;
-                entry_push(heap, &size, (Entry){d, y});
+    int64_t *ptr[2] = {malloc(n1 * sizeof(int64_t)), malloc(n1 * sizeof(int64_t))};
+    int64_t *pair[2] = {malloc((m + n1) * sizeof(int64_t)), malloc((m + n1) * sizeof(int64_t))};
+    int ok = heap && done && ptr[0] && ptr[1] && pair[0] && pair[1];
+    if (ok) {
+        bucket(s->n, s->m, s->s, ptr[0], pair[0]); /* a player's SC2 slot -> its BW partners */
+        bucket(s->n, s->m, s->b, ptr[1], pair[1]); /* a player's BW slot -> its SC2 partners */
+        int64_t size = 0;
+        for (int32_t x = 0; x < states; x++) {
+            s->dist[x] = INF;
+            s->prev[x] = -1;
+        }
+        for (int32_t p = 0; p < s->n; p++)
+            for (int side = 0; side < 2; side++)
+                if (s->source[p] && s->has[side][p]) {
+                    s->dist[2 * p + side] = 0;
+                    entry_push(heap, &size, (Entry){0, 2 * p + side});
+                }
+        while (size > 0) {
+            Entry it = entry_pop(heap, &size);
+            int32_t x = it.state;
+            if (done[x]) continue;
+            done[x] = 1;
+            int32_t p = x >> 1, side = x & 1;
+            const int64_t *partner_of = side ? s->s : s->b;
+            for (int64_t e = ptr[side][p]; e < ptr[side][p + 1]; e++) {
+                int64_t k = pair[side][e];
+                int32_t partner = (int32_t)partner_of[k], freed = s->mate[partner];
+                if (freed < 0 || freed == p) continue;
+                int64_t made = s->red[k] > 0 ? s->red[k] : 0;
+                int64_t broken = s->mate_red[partner] > 0 ? s->mate_red[partner] : 0;
+                int64_t gain = made - broken;
+                int64_t d = it.key + (gain < 0 ? 0 : gain > HEAVY ? HEAVY : gain) + 1;
+                for (int next = 0; next < 2; next++) {
+                    int32_t y = 2 * freed + next;
+                    if (!s->has[next][freed] || done[y] || d >= s->dist[y]) continue;
+                    s->dist[y] = d;
+                    s->prev[y] = x;
+                    entry_push(heap, &size, (Entry){d, y});
+                }
             }
         }
     }
     free(heap);
     free(done);
-    return 0;
+    for (int side = 0; side < 2; side++) {
+        free(ptr[side]);
+        free(pair[side]);
+    }
+    return ok ? 0 : -1;
 }
 
 /* --- the Python binding ---------------------------------------------------------------------- */
@@ -514,38 +535,25 @@ static PyObject *py_solve(PyObject *self, PyObject *args) {
     return out;
 }
 
-static int valid_side(Py_ssize_t n, const Py_buffer *ptr, const Py_buffer *to,
-                      const Py_buffer *red, const char *name) {
-    if (!check(ptr, 8, n + 1, name)) return 0;
-    const int64_t *starts = ptr->buf;
-    int64_t nnz = starts[n];
-    if (!check(to, 4, (Py_ssize_t)nnz, name) || !check(red, 8, (Py_ssize_t)nnz, name)) return 0;
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (starts[i] < 0 || starts[i] > starts[i + 1] || starts[i + 1] > nnz) {
-            PyErr_Format(PyExc_ValueError, "%s: not a valid CSR row index", name);
-            return 0;
-        }
-    const int32_t *ids = to->buf;
-    for (int64_t k = 0; k < nnz; k++)
-        if (ids[k] < 0 || ids[k] >= n) {
-            PyErr_Format(PyExc_ValueError, "%s: a partner is out of range", name);
-            return 0;
-        }
-    return 1;
-}
-
-static int valid_search(Py_ssize_t n, Py_buffer *b /* 13 buffers, in py_paths' order */) {
+static int valid_search(Py_ssize_t n, Py_buffer *b /* 10 buffers, in py_paths' order */) {
     if (n < 0 || n > INT32_MAX / 2 - 1) {
         PyErr_SetString(PyExc_ValueError, "n out of range");
         return 0;
     }
-    if (!valid_side(n, &b[0], &b[1], &b[2], "bw slots") ||
-        !valid_side(n, &b[3], &b[4], &b[5], "sc2 slots") || !check(&b[6], 1, n, "has_bw") ||
-        !check(&b[7], 1, n, "has_sc") || !check(&b[8], 1, n, "sources") ||
-        !check(&b[9], 4, n, "mate") || !check(&b[10], 8, n, "mate_reduced") ||
-        !check(&b[11], 8, 2 * n, "dist") || !check(&b[12], 4, 2 * n, "prev"))
+    Py_ssize_t m = b[0].len / 8;
+    if (!check(&b[0], 8, m, "b") || !check(&b[1], 8, m, "s") || !check(&b[2], 8, m, "reduced") ||
+        !check(&b[3], 1, n, "has_bw") || !check(&b[4], 1, n, "has_sc") ||
+        !check(&b[5], 1, n, "sources") || !check(&b[6], 4, n, "mate") ||
+        !check(&b[7], 8, n, "mate_reduced") || !check(&b[8], 8, 2 * n, "dist") ||
+        !check(&b[9], 4, 2 * n, "prev"))
         return 0;
-    const int32_t *mate = b[9].buf;
+    const int64_t *bw = b[0].buf, *sc = b[1].buf;
+    for (Py_ssize_t k = 0; k < m; k++)
+        if (bw[k] < 0 || bw[k] >= n || sc[k] < 0 || sc[k] >= n) {
+            PyErr_SetString(PyExc_ValueError, "a pair's player is out of range");
+            return 0;
+        }
+    const int32_t *mate = b[6].buf;
     for (Py_ssize_t i = 0; i < n; i++)
         if (mate[i] < -1 || mate[i] >= n) {
             PyErr_SetString(PyExc_ValueError, "mate: out of range");
@@ -557,23 +565,24 @@ static int valid_search(Py_ssize_t n, Py_buffer *b /* 13 buffers, in py_paths' o
 static PyObject *py_paths(PyObject *self, PyObject *args) {
     (void)self;
     Py_ssize_t n;
-    Py_buffer b[13];
-    if (!PyArg_ParseTuple(args, "ny*y*y*y*y*y*y*y*y*y*y*w*w*", &n, &b[0], &b[1], &b[2], &b[3],
-                          &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12]))
+    Py_buffer b[10];
+    if (!PyArg_ParseTuple(args, "ny*y*y*y*y*y*y*y*w*w*", &n, &b[0], &b[1], &b[2], &b[3], &b[4],
+                          &b[5], &b[6], &b[7], &b[8], &b[9]))
         return NULL;
     PyObject *out = NULL;
     if (valid_search(n, b)) {
         Search s = {
             .n = (int32_t)n,
-            .ptr = {b[3].buf, b[0].buf},
-            .to = {b[4].buf, b[1].buf},
-            .red = {b[5].buf, b[2].buf},
-            .has = {b[7].buf, b[6].buf},
-            .source = b[8].buf,
-            .mate = b[9].buf,
-            .mate_red = b[10].buf,
-            .dist = b[11].buf,
-            .prev = b[12].buf,
+            .m = (int64_t)(b[0].len / 8),
+            .b = b[0].buf,
+            .s = b[1].buf,
+            .red = b[2].buf,
+            .has = {b[4].buf, b[3].buf},
+            .source = b[5].buf,
+            .mate = b[6].buf,
+            .mate_red = b[7].buf,
+            .dist = b[8].buf,
+            .prev = b[9].buf,
         };
         int result;
         Py_BEGIN_ALLOW_THREADS
@@ -584,7 +593,7 @@ static PyObject *py_paths(PyObject *self, PyObject *args) {
         else
             out = Py_NewRef(Py_None);
     }
-    for (int i = 0; i < 13; i++) PyBuffer_Release(&b[i]);
+    for (int i = 0; i < 10; i++) PyBuffer_Release(&b[i]);
     return out;
 }
 
@@ -595,9 +604,9 @@ static PyMethodDef methods[] = {
      "the columns scanned, -1 when there is none, -2 when max_scans ran out "
      "(see evoladder/domain/matchmaking/_assignment.py)."},
     {"paths", py_paths, METH_VARARGS,
-     "paths(n, bw_ptr, bw_to, bw_reduced, sc_ptr, sc_to, sc_reduced, has_bw, has_sc, sources, "
-     "mate, mate_reduced, dist, prev) -> None: shortest augmenting paths over (player, side) "
-     "states (see evoladder/domain/matchmaking/_augment.py)."},
+     "paths(n, b, s, reduced, has_bw, has_sc, sources, mate, mate_reduced, dist, prev) -> None: "
+     "shortest augmenting paths over (player, side) states "
+     "(see evoladder/domain/matchmaking/_augment.py)."},
     {NULL, NULL, 0, NULL},
 };
 

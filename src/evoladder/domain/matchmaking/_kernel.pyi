@@ -16,12 +16,9 @@ def solve(
 ) -> int: ...
 def paths(
     n: int,
-    bw_ptr: npt.NDArray[np.int64],
-    bw_to: npt.NDArray[np.int32],
-    bw_reduced: npt.NDArray[np.int64],
-    sc_ptr: npt.NDArray[np.int64],
-    sc_to: npt.NDArray[np.int32],
-    sc_reduced: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    s: npt.NDArray[np.int64],
+    reduced: npt.NDArray[np.int64],
     has_bw: npt.NDArray[np.uint8],
     has_sc: npt.NDArray[np.uint8],
     sources: npt.NDArray[np.uint8],
