@@ -8,7 +8,8 @@ the one transaction that creates the matches, drops pairs the queue no longer al
 entries, moves the players to in_match, writes one "match found" outbox row per player (no job
 rows: each player's confirmation time is armed when their message is delivered) and adds a wait to
 everyone left; then the read-model calls and the outbox hand-over of the ``MatchFound`` events
-(no-op sinks; the announce stage, outside the budget). Before every
+(no-op sinks; the announce stage, outside the budget: the rows' times leave it out, its median
+is in the params). Before every
 repetition (untimed) the queue is restored to the same state. Params: the wave's total cost, its
 lower bound, whether it is proven optimal, the share of queued players matched, and the median of
 each stage (read / pair / write / announce, ms) so the budget can be attributed. Budgets (DESIGN
@@ -215,7 +216,7 @@ async def _shape_wave(ctx: BenchContext, backend: str, size: int, shape: Shape, 
             await _restore(db, entries)
             t0, c0 = time.perf_counter(), time.process_time()
             reports.append(await mm.run_wave(NOW))
-            samples.append(time.perf_counter() - t0)
+            samples.append(_budgeted(time.perf_counter() - t0, reports[-1]))
             cpu.append(time.process_time() - c0)
     last = reports[-1]
     assert len(last.match_ids) == quality["pairs"], "the wave made the pairs the pairing chose"
@@ -229,6 +230,16 @@ async def _shape_wave(ctx: BenchContext, backend: str, size: int, shape: Shape, 
         lower_bound=last.lower_bound, budget_ms={1_000: 50, 10_000: 2000}.get(size),
         **quality, **stages, cpu_ms=round(statistics.median(cpu[1:]) * 1000, 2),
     )
+
+
+def _budgeted(elapsed: float, report: WaveReport) -> float:
+    """The wave's time as the budget counts it (DESIGN section 7: the pairing plus the writes that
+    create its matches): the run without its announce stage. The announce hands the "match
+    found" rows to the outbox and, with the bench's no-op senders, settles all their delivery
+    receipts at once (each arms a confirmation deadline: a row lock, an update and two job rows
+    per player); in a live wave those receipts arrive at Discord's pace over 20 s. Its median
+    stays in each row's params (``announce_ms``)."""
+    return elapsed - report.durations_ms.get("announce", 0.0) / 1000
 
 
 async def _restore(db: Database, entries: list[dict[str, Any]]) -> None:
@@ -253,7 +264,7 @@ async def _wave(ctx: BenchContext, backend: str, size: int, long_waits: bool = F
             await _restore(db, entries)
             t0 = time.perf_counter()
             reports.append(await mm.run_wave(NOW))
-            samples.append(time.perf_counter() - t0)
+            samples.append(_budgeted(time.perf_counter() - t0, reports[-1]))
         last = reports[-1]
         stages = {
             f"{stage}_ms": round(statistics.median(r.durations_ms[stage] for r in reports[1:]), 2)
