@@ -10,7 +10,8 @@ created on the server to their own confirmation deadline (min / median / max; it
 full 60 s for everyone, the last DMs of the wave included).
 
 Players are seeded in the database as /setup and a /queue in their DMs leave them (the DM channel
-id is learnt from that interaction), so the wave and its delivery are what is measured. Each
+id is learnt from that interaction), so the wave and its delivery are what is measured: the
+set-up of ``tests/e2e/test_wave_delivery.py``, shared through ``tests/queuedcrowd.py``. Each
 repetition is a fresh local server and bot (about 30 s each).
 """
 
@@ -19,18 +20,14 @@ from __future__ import annotations
 import logging
 import statistics
 import time
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from tests.queuedcrowd import queued_crowd
 
 from bench.harness import BenchContext
-from evoladder.domain.players import month_key
-from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.sandbox.ratelimit import RateLimitConfig
 from evoladder.services.ports import SystemClock
-from evoladder.store.schema import players, queue_entries
 
 QUEUED = 1_000
 GLOBAL_PER_SECOND = 50
@@ -62,8 +59,7 @@ async def run(ctx: BenchContext) -> None:
 
 async def _one_wave() -> tuple[float, list[float], int, int]:
     async with Sandbox(rate_limits=RateLimitConfig.realistic(), background=False) as sandbox:
-        people = [sandbox.player(f"w{n:04d}") for n in range(QUEUED)]
-        await _seed(sandbox, people, SystemClock().now())
+        people = await queued_crowd(sandbox, QUEUED, SystemClock().now())
         ladder = sandbox.ladder
         deps = ladder.deps
         made: list[object] = []
@@ -90,27 +86,4 @@ async def _one_wave() -> tuple[float, list[float], int, int]:
                 last = max(last, card.created_at)
                 effective.append(deadline.timestamp() - card.created_at)
         return last - started, effective, len(made), deps.outbound.stats.retried
-
-
-async def _seed(sandbox: Sandbox, people: list[VirtualPlayer], now: datetime) -> None:
-    rows: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-    for n, p in enumerate(people):
-        rows.append({
-            "discord_uid": p.id, "discord_username": p.name, "main_id": f"P{n:04d}",
-            "battletag": f"P{n:04d}#1234", "alt_ids": [], "country": "FR", "region": "EUW",
-            "terms_accepted_at": now, "completed_setup_date": now, "is_banned": False,
-            "aborts_left": 3, "aborts_period": month_key(now), "state": "queueing",
-            "created_at": now, "updated_at": now, "version": 1, "dm_channel_id": p.dm_channel.id,
-        })
-        bw = n % 2 == 0
-        entries.append({
-            "discord_uid": p.id, "bw_race": "bw_zerg" if bw else None,
-            "sc2_race": None if bw else "sc2_terran", "vetoes": [], "waits": 0,
-            "joined_at": now - timedelta(seconds=1), "recent_maps": [],
-        })
-    async with sandbox.ladder.services.db.transaction() as uow:
-        await uow.conn.execute(insert(players), rows)
-        await uow.conn.execute(insert(queue_entries), entries)
-
 

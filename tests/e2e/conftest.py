@@ -7,7 +7,11 @@
 - ``register``: a player who accepted the terms and finished setup, as /termsofservice and
   /setup leave them (those commands have their own journeys in ``test_accounts_journey.py``); the
   one implementation is ``journeykit.register``, for helpers that take the sandbox.
-- ``player``: the player factory: a virtual Discord user, registered unless ``main_id`` is None.
+- ``player``: the player factory: a virtual Discord user, registered unless ``main_id`` is None
+  (``dms_open=False``: a user whose DMs are closed to the bot).
+
+Their types (``PlayerFactory``, ``Register``) live in ``journeykit``, so a test module can name
+them (a conftest is not imported by name: ``tests/`` has one too).
 
     async def test_something(sandbox: Sandbox, player: PlayerFactory) -> None:
         alice = await player("alice", "Alice")
@@ -17,29 +21,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
+from journeykit import Person, PlayerFactory, Register
 from journeykit import register as kit_register
 
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 
 SandboxOptions = dict[str, Any]
-
-
-class Register(Protocol):
-    async def __call__(
-        self, player: VirtualPlayer, main_id: str, *, alt_ids: Sequence[str] = (), country: str = "FR",
-        region: str = "EUW",
-    ) -> None: ...
-
-
-class PlayerFactory(Protocol):
-    async def __call__(
-        self, name: str, main_id: str | None = None, *, alt_ids: Sequence[str] = (), country: str = "FR",
-        region: str = "EUW",
-    ) -> VirtualPlayer: ...
 
 
 @pytest.fixture
@@ -58,7 +49,7 @@ async def sandbox(sandbox_options: SandboxOptions) -> AsyncIterator[Sandbox]:
 @pytest.fixture
 def register(sandbox: Sandbox) -> Register:
     async def register(
-        player: VirtualPlayer, main_id: str, *, alt_ids: Sequence[str] = (), country: str = "FR",
+        player: Person, main_id: str, *, alt_ids: Sequence[str] = (), country: str = "FR",
         region: str = "EUW",
     ) -> None:
         await kit_register(sandbox, player, main_id, alt_ids=alt_ids, country=country, region=region)
@@ -70,9 +61,9 @@ def register(sandbox: Sandbox) -> Register:
 def player(sandbox: Sandbox) -> PlayerFactory:
     async def player(
         name: str, main_id: str | None = None, *, alt_ids: Sequence[str] = (), country: str = "FR",
-        region: str = "EUW",
+        region: str = "EUW", dms_open: bool = True,
     ) -> VirtualPlayer:
-        made = sandbox.player(name)
+        made = sandbox.discord.player(name, dms_open=dms_open)
         if main_id is not None:
             await kit_register(sandbox, made, main_id, alt_ids=alt_ids, country=country, region=region)
         return made

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from evoladder.bot.cogs.queue import QueueCog, SearchingMessages
 from evoladder.domain.match_state import MatchState
@@ -49,16 +49,54 @@ def board(sandbox: Sandbox) -> SearchingMessages:
     return cog.board
 
 
+class Person(Protocol):
+    """Whom ``register`` registers: a :class:`VirtualPlayer`, or a Discord user who never acts
+    (a row seeded for the leaderboard), named by id and Discord name."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+class Register(Protocol):
+    """conftest's ``register`` fixture: :func:`register` on the test's sandbox."""
+
+    async def __call__(
+        self, player: Person, main_id: str, *, alt_ids: Sequence[str] = (), country: str = "FR",
+        region: str = "EUW",
+    ) -> None: ...
+
+
+class PlayerFactory(Protocol):
+    """conftest's ``player`` fixture: a new virtual player, registered unless ``main_id`` is None;
+    ``dms_open=False`` is a user who refuses DMs from the bot."""
+
+    async def __call__(
+        self, name: str, main_id: str | None = None, *, alt_ids: Sequence[str] = (), country: str = "FR",
+        region: str = "EUW", dms_open: bool = True,
+    ) -> VirtualPlayer: ...
+
+
+async def accepted_terms(sandbox: Sandbox, player: Person) -> None:
+    """What /termsofservice leaves behind: a player record with the terms accepted (setup not done,
+    so boards and pages show the Discord name)."""
+    accounts = services(sandbox).accounts
+    await accounts.ensure_player(player.id, player.name)
+    await accounts.accept_terms(player.id)
+
+
 async def register(
-    sandbox: Sandbox, player: VirtualPlayer, main_id: str, alt_ids: Sequence[str] = (), region: str = "EUW",
+    sandbox: Sandbox, player: Person, main_id: str, alt_ids: Sequence[str] = (), region: str = "EUW",
     country: str = "FR",
 ) -> None:
     """What /termsofservice and /setup leave behind: terms accepted, setup complete (the one
     implementation; tests take it as the ``register`` fixture of conftest.py)."""
-    accounts = services(sandbox).accounts
-    await accounts.ensure_player(player.id, player.name)
-    await accounts.accept_terms(player.id)
-    await accounts.complete_setup(player.id, main_id, f"{main_id}#1234", tuple(alt_ids), country, region)
+    await accepted_terms(sandbox, player)
+    await services(sandbox).accounts.complete_setup(
+        player.id, main_id, f"{main_id}#1234", tuple(alt_ids), country, region
+    )
 
 
 async def open_queue(player: VirtualPlayer) -> Message:
@@ -87,8 +125,13 @@ async def queue_up(
     return (await player.click(queue_text.JOIN_LABEL, view)).message
 
 
+def is_found_card(message: Message) -> bool:
+    """A "match found" card (its title, whatever the match's number)."""
+    return titled(match_text.FOUND_TITLE.split("{")[0])(message)
+
+
 async def found_message(player: VirtualPlayer) -> Message:
-    return await player.wait_for_dm(titled(match_text.FOUND_TITLE.split("#")[0]), include_existing=True)
+    return await player.wait_for_dm(is_found_card, include_existing=True)
 
 
 def match_id_of(message: Message) -> int:

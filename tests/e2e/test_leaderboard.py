@@ -2,7 +2,9 @@
 per-player filter state, and boards that only their owner can use.
 
 Ratings are seeded straight through the repositories and announced to the read models (as the
-match service does after a result), so the board has a few pages of ranked rows. Every rendered
+match service does after a result), so the board has a few pages of ranked rows. The seeded
+players are Discord users who never act (``Seed``: an id and a name), registered by the one
+``register`` helper; the players who do act come from the ``player`` factory. Every rendered
 row is compared with the leaderboard service's own answer for the same filters.
 """
 
@@ -10,10 +12,11 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple, Protocol
 
 import pytest
+from journeykit import PlayerFactory, Register, accepted_terms
 
 from evoladder.bot.components.leaderboard import BEST_VALUE
 from evoladder.bot.render.accounts import flag
@@ -45,12 +48,14 @@ def letters(i: int) -> str:
     return "Seed" + string.ascii_lowercase[i // 26 % 26] + string.ascii_lowercase[i % 26]
 
 
-async def register(sb: Sandbox, uid: int, username: str, main_id: str | None, country: str) -> None:
-    accounts = sb.ladder.services.accounts
-    await accounts.ensure_player(uid, username)
-    await accounts.accept_terms(uid)
-    if main_id is not None:
-        await accounts.complete_setup(uid, main_id, f"{main_id}#1234", (), country, "EUW")
+class Seed(NamedTuple):
+    """A Discord user on the board who never acts in a test."""
+
+    id: int
+    name: str
+
+
+LONG = Seed(BASE_UID + SEEDED, LONG_NAME)
 
 
 async def rate(sb: Sandbox, uid: int, race: str, delta: int, games: int = 1) -> None:
@@ -63,27 +68,37 @@ async def rate(sb: Sandbox, uid: int, race: str, delta: int, games: int = 1) -> 
     deps.read_models.mmr_changed([row])
 
 
+@pytest.fixture(autouse=True)
+async def seeded(sandbox: Sandbox, register: Register) -> None:
+    """A few pages of ranked rows on every test's board (conftest's ``sandbox``, unchanged)."""
+    races = list(sandbox.ladder.services.game.races)
+    for i in range(SEEDED):
+        seed = Seed(BASE_UID + i, f"seed{i}")
+        await register(seed, letters(i), country=COUNTRIES[i % len(COUNTRIES)])
+        await rate(sandbox, seed.id, races[i % 6], (i * 37) % 401 - 200)
+        if i % 4 == 0:
+            await rate(sandbox, seed.id, races[(i + 3) % 6], (i * 53) % 301 - 150)
+    await accepted_terms(sandbox, LONG)  # no setup: the Discord name shows
+    await rate(sandbox, LONG.id, "bw_zerg", 5)
+
+
+class Joined(Protocol):
+    async def __call__(
+        self, name: str, main_id: str, country: str, race: str, delta: int
+    ) -> VirtualPlayer: ...
+
+
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox() as sb:
-        races = list(sb.ladder.services.game.races)
-        for i in range(SEEDED):
-            uid = BASE_UID + i
-            await register(sb, uid, f"seed{i}", letters(i), COUNTRIES[i % len(COUNTRIES)])
-            await rate(sb, uid, races[i % 6], (i * 37) % 401 - 200)
-            if i % 4 == 0:
-                await rate(sb, uid, races[(i + 3) % 6], (i * 53) % 301 - 150)
-        await register(sb, BASE_UID + SEEDED, LONG_NAME, None, "KR")  # no setup: the Discord name shows
-        await rate(sb, BASE_UID + SEEDED, "bw_zerg", 5)
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
+def joined(sandbox: Sandbox, player: PlayerFactory) -> Joined:
+    """A registered virtual player with one rated race, ``delta`` from the start rating."""
 
+    async def joined(name: str, main_id: str, country: str, race: str, delta: int) -> VirtualPlayer:
+        made = await player(name, main_id, country=country)
+        await rate(sandbox, made.id, race, delta)
+        return made
 
-async def joined(sb: Sandbox, name: str, main_id: str, country: str, race: str, delta: int) -> VirtualPlayer:
-    player = sb.player(name)
-    await register(sb, player.id, name, main_id, country)
-    await rate(sb, player.id, race, delta)
-    return player
+    return joined
+
 
 
 def rows(message: Message) -> list[Row]:
@@ -138,8 +153,10 @@ def board(sb: Sandbox, uid: int | None = None, **filters: Any) -> LeaderboardVie
     return sb.ladder.services.leaderboard.page(uid, **filters)
 
 
-async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(sandbox: Sandbox) -> None:
-    alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
+async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(
+    sandbox: Sandbox, joined: Joined
+) -> None:
+    alice = await joined("alice", "Alice", "KR", "sc2_zerg", 0)
     first = await alice.slash("leaderboard")
     live = board(sandbox, alice.id)
     pages = live.page.pages
@@ -167,7 +184,7 @@ async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(sandbox
     assert rows(last.message) == expected(sandbox, board(sandbox, page=pages).page.entries)
     assert footer(last.message).startswith(f"Page {pages} of {pages}")
     assert disabled(last.message, text.NEXT_LABEL) and not disabled(last.message, text.PREV_LABEL)
-    where = sandbox.ladder.services.leaderboard.my_page(BASE_UID + SEEDED).viewer
+    where = sandbox.ladder.services.leaderboard.my_page(LONG.id).viewer
     assert where is not None
     with_long = await alice.slash("leaderboard", page=where.page)
     [long_row] = [r for r in rows(with_long.message) if r[5].startswith("a")]
@@ -178,8 +195,10 @@ async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(sandbox
     assert footer(deep.message).startswith(f"Page {pages} of {pages}")
 
 
-async def test_my_position_jumps_to_the_page_with_my_row(sandbox: Sandbox) -> None:
-    alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", -190)  # low: a later page
+async def test_my_position_jumps_to_the_page_with_my_row(
+    sandbox: Sandbox, joined: Joined, player: PlayerFactory
+) -> None:
+    alice = await joined("alice", "Alice", "KR", "sc2_zerg", -190)  # low: a later page
     start = await alice.slash("leaderboard")
     mine = sandbox.ladder.services.leaderboard.my_page(alice.id)
     assert mine.viewer is not None and mine.viewer.page > 1
@@ -192,16 +211,15 @@ async def test_my_position_jumps_to_the_page_with_my_row(sandbox: Sandbox) -> No
     assert "**Alice**" in you
     assert rows(jumped.message) == expected(sandbox, mine.page.entries)
 
-    outsider = sandbox.player("outsider")  # never played: not on the board
-    await register(sandbox, outsider.id, "outsider", "Outsider", "US")
+    outsider = await player("outsider", "Outsider", country="US")  # never played: not on the board
     theirs = await outsider.slash("leaderboard")
     assert field(theirs.message, text.YOU) == text.YOU_ABSENT
     stays = await outsider.click(text.ME_LABEL)
     assert footer(stays.message).startswith("Page 1 of")
 
 
-async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox) -> None:
-    alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
+async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox, joined: Joined) -> None:
+    alice = await joined("alice", "Alice", "KR", "sc2_zerg", 0)
     start = await alice.slash("leaderboard")
     game = sandbox.ladder.services.game
 
@@ -252,11 +270,11 @@ async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox) -> None:
     assert game.countries["TH"].common is False
 
 
-async def test_other_means_every_country_outside_the_common_list(sandbox: Sandbox) -> None:
+async def test_other_means_every_country_outside_the_common_list(sandbox: Sandbox, joined: Joined) -> None:
     game = sandbox.ladder.services.game
     assert not game.countries["TH"].common and game.countries["KR"].common
-    alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
-    picked_other = await joined(sandbox, "zed", "Zed", "ZZ", "bw_zerg", 40)
+    alice = await joined("alice", "Alice", "KR", "sc2_zerg", 0)
+    picked_other = await joined("zed", "Zed", "ZZ", "bw_zerg", 40)
     start = await alice.slash("leaderboard")
     other = await alice.select(select_with(start.message, "ZZ")["placeholder"], ["ZZ"])
     shown = rows(other.message)
@@ -268,8 +286,8 @@ async def test_other_means_every_country_outside_the_common_list(sandbox: Sandbo
     assert picked_other.id != alice.id
 
 
-async def test_one_button_clears_every_filter(sandbox: Sandbox) -> None:
-    alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
+async def test_one_button_clears_every_filter(sandbox: Sandbox, joined: Joined) -> None:
+    alice = await joined("alice", "Alice", "KR", "sc2_zerg", 0)
     start = await alice.slash("leaderboard")
     assert start.message.button(text.CLEAR_FILTERS_LABEL)["disabled"] is True  # nothing to clear
     await alice.select(text.RACES_PLACEHOLDER, ["sc2_zerg", BEST_VALUE])
@@ -282,9 +300,11 @@ async def test_one_button_clears_every_filter(sandbox: Sandbox) -> None:
     assert cleared.message.button(text.CLEAR_FILTERS_LABEL)["disabled"] is True
 
 
-async def test_two_players_filters_never_leak_and_a_stranger_cannot_press_a_board(sandbox: Sandbox) -> None:
-    alice = await joined(sandbox, "alice", "Alice", "KR", "sc2_zerg", 0)
-    bob = await joined(sandbox, "bob", "Bob", "US", "bw_terran", 30)
+async def test_two_players_filters_never_leak_and_a_stranger_cannot_press_a_board(
+    sandbox: Sandbox, joined: Joined
+) -> None:
+    alice = await joined("alice", "Alice", "KR", "sc2_zerg", 0)
+    bob = await joined("bob", "Bob", "US", "bw_terran", 30)
     mine = await alice.slash("leaderboard")
     filtered = await alice.select(text.RACES_PLACEHOLDER, ["sc2_protoss", BEST_VALUE])
     alice_board = filtered.message
@@ -315,12 +335,13 @@ async def test_two_players_filters_never_leak_and_a_stranger_cannot_press_a_boar
     assert rows(after.message) == expected(sandbox, board(sandbox, races=["sc2_protoss"]).page.entries)
 
 
-async def test_a_played_match_moves_profile_and_leaderboard(sandbox: Sandbox) -> None:
+async def test_a_played_match_moves_profile_and_leaderboard(
+    sandbox: Sandbox, joined: Joined, player: PlayerFactory
+) -> None:
     """Queue, confirm and report a real match; both players see it in /profile and /leaderboard."""
     deps = sandbox.ladder.services
-    alice = await joined(sandbox, "alice", "Alice", "KR", "bw_zerg", 0)  # 1500, like Bob
-    bob = sandbox.player("bob")
-    await register(sandbox, bob.id, "bob", "Bob", "US")
+    alice = await joined("alice", "Alice", "KR", "bw_zerg", 0)  # 1500, like Bob
+    bob = await player("bob", "Bob", country="US")
     await deps.queue.join(alice.id, "bw_zerg", None)
     await deps.queue.join(bob.id, None, "sc2_terran")
     await deps.matchmaker.run_wave()

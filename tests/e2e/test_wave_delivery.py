@@ -7,26 +7,28 @@ The ladder's clock here flows with real time (the outbound queue is paced in rea
 test jumps it forward instead of waiting; the local Discord server's 3-second interaction deadline
 runs on its own clock, untouched. Players are seeded straight into the database, as /setup and a
 /queue in their DMs would leave them (DM channel id included), so the wave is the only thing
-measured against the limits.
+measured against the limits: ``queuedcrowd``, the set-up ``bench/bench_delivery.py`` measures.
+
+The module's ``sandbox_options`` differ from the journeys' in two ways, both the point of the
+test: Discord's realistic rate limits (the default sandbox has none, so every DM would go out at
+once and no player would be late), and a ladder clock that flows with real time (the outbound
+queue's pacing is real time, and each deadline is stamped when its message was delivered).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
-from journeykit import match_id_of, register, services, titled, with_text
-from sqlalchemy import insert
+from journeykit import START, PlayerFactory, is_found_card, match_id_of, services, titled, with_text
 
 from evoladder.domain.match_state import MatchStatus
-from evoladder.domain.players import month_key
 from evoladder.i18n.text import match as text
-from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.sandbox.ratelimit import RateLimitConfig
-from evoladder.store.schema import players, queue_entries
+from queuedcrowd import queued_crowd
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +39,7 @@ class FlowingClock:
     """Real time from a fixed start, plus whatever the test jumped over (``advance``)."""
 
     def __init__(self) -> None:
-        self._start = datetime(2026, 3, 30, 18, 0, 5, tzinfo=UTC)
+        self._start = START
         self._t0 = time.monotonic()
         self._offset = timedelta(0)
 
@@ -54,40 +56,15 @@ def clock() -> FlowingClock:
 
 
 @pytest.fixture
-async def sandbox(clock: FlowingClock) -> AsyncIterator[Sandbox]:
-    limits = RateLimitConfig.realistic()
-    async with Sandbox(clock=clock, rate_limits=limits, background=False) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
-
-
-async def seed_queue(sandbox: Sandbox, people: list[VirtualPlayer], now: datetime) -> None:
-    """Half queue BW Zerg, half SC2 Terran, all at the start rating: one wave pairs everyone."""
-    rows, entries = [], []
-    for n, p in enumerate(people):
-        rows.append({
-            "discord_uid": p.id, "discord_username": p.name, "main_id": f"P{n:04d}",
-            "battletag": f"P{n:04d}#1234", "alt_ids": [], "country": "FR", "region": "EUW",
-            "terms_accepted_at": now, "completed_setup_date": now, "is_banned": False,
-            "aborts_left": 3, "aborts_period": month_key(now), "state": "queueing",
-            "created_at": now, "updated_at": now, "version": 1, "dm_channel_id": p.dm_channel.id,
-        })
-        bw = n % 2 == 0
-        entries.append({
-            "discord_uid": p.id, "bw_race": "bw_zerg" if bw else None,
-            "sc2_race": None if bw else "sc2_terran", "vetoes": [], "waits": 0, "joined_at": now,
-            "recent_maps": [],
-        })
-    async with services(sandbox).db.transaction() as uow:
-        await uow.conn.execute(insert(players), rows)
-        await uow.conn.execute(insert(queue_entries), entries)
+def sandbox_options(clock: FlowingClock) -> dict[str, Any]:
+    """Realistic limits and a flowing clock (see the module's docstring); waves run by hand."""
+    return {"clock": clock, "rate_limits": RateLimitConfig.realistic(), "background": False}
 
 
 async def test_the_player_delivered_last_still_confirms_55_s_after_delivery(
     sandbox: Sandbox, clock: FlowingClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    people = [sandbox.player(f"w{n:04d}") for n in range(2 * MATCHES)]
-    await seed_queue(sandbox, people, clock.now())
+    people = await queued_crowd(sandbox, 2 * MATCHES, clock.now())
     ladder = services(sandbox)
     created: list[object] = []
 
@@ -115,19 +92,17 @@ async def test_the_player_delivered_last_still_confirms_55_s_after_delivery(
     assert created == []  # no POST /users/@me/channels: every DM channel id was remembered
 
     last = next(p for p in people if p.id == last_uid)
-    (card,) = [m for m in last.dms if titled("Match found")(m)]
+    (card,) = [m for m in last.dms if is_found_card(m)]
     clock.advance(delivered_last + timedelta(seconds=55) - clock.now())
-    waiting = await last.click("Confirm", card)
+    waiting = await last.click(text.CONFIRM_LABEL, card)
     assert waiting.content == text.CONFIRMED_WAITING.format(match_id=match_id_of(card))
 
 
 async def test_closed_dms_count_as_not_confirming_and_the_opponent_is_told_why(
-    sandbox: Sandbox,
+    sandbox: Sandbox, player: PlayerFactory
 ) -> None:
-    alice = sandbox.player("alice")
-    closed = sandbox.discord.player("closed", dms_open=False)
-    await register(sandbox, alice, "Alice")
-    await register(sandbox, closed, "Closed")
+    alice = await player("alice", "Alice")
+    closed = await player("closed", "Closed", dms_open=False)
     ladder = services(sandbox)
     await ladder.queue.join(alice.id, "bw_zerg", None)
     await ladder.queue.join(closed.id, None, "sc2_terran")
@@ -137,7 +112,8 @@ async def test_closed_dms_count_as_not_confirming_and_the_opponent_is_told_why(
     assert (state.status, state.report_1, state.report_2) == (MatchStatus.ABANDONED, -1, -4)
     told = text.ABANDONED_OPPONENT_UNREACHABLE.format(match_id=match_id)
     await alice.wait_for_dm(with_text(told), include_existing=True)
-    card = await alice.wait_for_dm(titled(f"Match #{match_id}: cancelled"), include_existing=True)
+    cancelled = text.CLOSED_TITLE.format(match_id=match_id, status=text.STATUS_ABANDONED)
+    card = await alice.wait_for_dm(titled(cancelled), include_existing=True)
     assert card.components == []  # alice's card is closed: nothing left to confirm
     refused = sandbox.discord.violations.take(code=50007)  # "Cannot send messages to this user"
     assert {v.path for v in refused} == {f"/api/v10/channels/{closed.dm_channel.id}/messages"}
