@@ -9,6 +9,7 @@ and every wait is for what a player receives.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
 from evoladder.i18n.text import match as match_text
 from evoladder.i18n.text import queue as queue_text
+from evoladder.i18n.text import races as race_text
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.queue import MAX_VETOES
@@ -149,6 +151,45 @@ async def report(player: VirtualPlayer, details: Message, value: str) -> Message
     question = (await player.select(match_text.RESULT_PLACEHOLDER, [value], details)).message
     assert question.button(match_text.REPORT_CONFIRM_LABEL) is not None, question.content
     return (await player.click(match_text.REPORT_CONFIRM_LABEL, question)).message
+
+
+# --- texts as the bot renders them (the catalogs, never copies) -----------------------------------
+
+
+def lead(template: str, **values: object) -> str:
+    """``template`` filled with ``values`` up to its first placeholder not given: the part of a
+    text a test can know (a deadline is a Discord timestamp of the moment it was written).
+
+    ``lead(text.OPPONENT_REPORTED, match_id=7, outcome="player 1 won")`` is
+    "Your opponent reported match #7: **player 1 won**. Please report too before ".
+    """
+    out = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        out.append(literal)
+        if name is None:
+            continue
+        if name not in values:
+            break
+        field = "{0" + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        out.append(field.format(values[name]))
+    return "".join(out)
+
+
+def race(code: str) -> str:
+    """The race as the bot names it (``bw_zerg`` -> "BW Zerg")."""
+    return race_text.get(code, code)
+
+
+def result_final(match_id: int, outcome: str, race_code: str, after: int, shift: int) -> str:
+    """The "match is final" DM: ``outcome`` is ``OUTCOME_WON``, ``OUTCOME_LOST`` or ``OUTCOME_DRAW``."""
+    return match_text.RESULT_FINAL.format(
+        match_id=match_id, outcome=outcome, race=race(race_code), after=after, shift=shift
+    )
+
+
+def closed_card(match_id: int, status: str) -> Callable[[Message], bool]:
+    """The match message once closed (``status``: ``STATUS_FINAL``, ``STATUS_ABORTED``...)."""
+    return titled(match_text.CLOSED_TITLE.format(match_id=match_id, status=status))
 
 
 def titled(prefix: str) -> Callable[[Message], bool]:

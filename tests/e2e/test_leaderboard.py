@@ -16,7 +16,16 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple, Protocol
 
 import pytest
-from journeykit import PlayerFactory, Register, accepted_terms
+from journeykit import (
+    PlayerFactory,
+    Register,
+    accepted_terms,
+    is_found_card,
+    lead,
+    race,
+    result_final,
+    with_text,
+)
 
 from evoladder.bot.components.leaderboard import BEST_VALUE
 from evoladder.bot.render.accounts import flag
@@ -25,6 +34,8 @@ from evoladder.domain.leaderboard import Entry
 from evoladder.domain.rating import Outcome
 from evoladder.i18n.text import common
 from evoladder.i18n.text import leaderboard as text
+from evoladder.i18n.text import match as match_text
+from evoladder.i18n.text import profile as profile_text
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.sandbox.state import Message
@@ -149,6 +160,17 @@ def select_with(message: Message, value: str) -> dict[str, Any]:
     return dict(next(s for s in message.selects if any(o["value"] == value for o in s["options"])))
 
 
+def record(wins: int, losses: int, draws: int) -> str:
+    return profile_text.RECORD.format(wins=wins, losses=losses, draws=draws)
+
+
+def record_line(wins: int, losses: int, draws: int, percent: float) -> str:
+    """A race's W-L-D and win share on /profile."""
+    return profile_text.RACE_RECORD.format(
+        record=record(wins, losses, draws), percent=profile_text.PERCENT.format(value=percent)
+    )
+
+
 def board(sb: Sandbox, uid: int | None = None, **filters: Any) -> LeaderboardView:
     return sb.ladder.services.leaderboard.page(uid, **filters)
 
@@ -164,7 +186,7 @@ async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(
     assert len(rows(first.message)) == 40
     assert rows(first.message) == expected(sandbox, live.page.entries)
     assert [r[0] for r in rows(first.message)] == list(range(1, 41))
-    assert footer(first.message).startswith(f"Page 1 of {pages}")
+    assert footer(first.message).startswith(lead(text.FOOTER, page=1, pages=pages))
     assert disabled(first.message, text.PREV_LABEL) and not disabled(first.message, text.NEXT_LABEL)
 
     second = await alice.click(text.NEXT_LABEL)
@@ -182,7 +204,7 @@ async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(
     last = await alice.submit_modal({"page": str(pages)})
     assert last.message.id == first.message.id
     assert rows(last.message) == expected(sandbox, board(sandbox, page=pages).page.entries)
-    assert footer(last.message).startswith(f"Page {pages} of {pages}")
+    assert footer(last.message).startswith(lead(text.FOOTER, page=pages, pages=pages))
     assert disabled(last.message, text.NEXT_LABEL) and not disabled(last.message, text.PREV_LABEL)
     where = sandbox.ladder.services.leaderboard.my_page(LONG.id).viewer
     assert where is not None
@@ -192,7 +214,7 @@ async def test_pages_show_global_ranks_and_move_with_prev_next_and_go_to(
     assert "a\\_very" in str(with_long.embeds[0]["description"])
 
     deep = await alice.slash("leaderboard", page=pages + 50)  # clamped to the last page
-    assert footer(deep.message).startswith(f"Page {pages} of {pages}")
+    assert footer(deep.message).startswith(lead(text.FOOTER, page=pages, pages=pages))
 
 
 async def test_my_position_jumps_to_the_page_with_my_row(
@@ -203,10 +225,10 @@ async def test_my_position_jumps_to_the_page_with_my_row(
     mine = sandbox.ladder.services.leaderboard.my_page(alice.id)
     assert mine.viewer is not None and mine.viewer.page > 1
     assert field(start.message, text.YOU) == text.YOU_AT.format(
-        position=mine.viewer.position, page=mine.viewer.page, race="SC2 Zerg"
+        position=mine.viewer.position, page=mine.viewer.page, race=race("sc2_zerg")
     )
     jumped = await alice.click(text.ME_LABEL)
-    assert footer(jumped.message).startswith(f"Page {mine.viewer.page} of")
+    assert footer(jumped.message).startswith(lead(text.FOOTER, page=mine.viewer.page))
     [you] = [line for line in str(jumped.embeds[0]["description"]).splitlines() if "◀ you" in line]
     assert "**Alice**" in you
     assert rows(jumped.message) == expected(sandbox, mine.page.entries)
@@ -215,7 +237,7 @@ async def test_my_position_jumps_to_the_page_with_my_row(
     theirs = await outsider.slash("leaderboard")
     assert field(theirs.message, text.YOU) == text.YOU_ABSENT
     stays = await outsider.click(text.ME_LABEL)
-    assert footer(stays.message).startswith("Page 1 of")
+    assert footer(stays.message).startswith(lead(text.FOOTER, page=1))
 
 
 async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox, joined: Joined) -> None:
@@ -229,10 +251,9 @@ async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox, joined: J
     assert {r[2] for r in rows(by_race.message)} == {"Z2", "T1"}
     ranks = [r[0] for r in rows(by_race.message)]
     assert ranks != list(range(1, len(ranks) + 1))  # global ranks, not renumbered within the filter
-    assert "SC2 Zerg" in field(by_race.message, text.FILTERS) and "BW Terran" in field(
-        by_race.message, text.FILTERS
-    )
-    picked = select_named(by_race.message, "Races")
+    assert race("sc2_zerg") in field(by_race.message, text.FILTERS)
+    assert race("bw_terran") in field(by_race.message, text.FILTERS)
+    picked = select_named(by_race.message, text.RACES_PLACEHOLDER)
     assert {o["value"] for o in picked["options"] if o.get("default")} == {"sc2_zerg", "bw_terran"}
 
     korea = await alice.select(select_with(by_race.message, "KR")["placeholder"], ["KR"])
@@ -255,7 +276,7 @@ async def test_filters_combine_and_keep_global_ranks(sandbox: Sandbox, joined: J
     want = board(sandbox, best_only=True)
     assert rows(best.message) == expected(sandbox, want.page.entries)
     assert len({r[5] for r in rows(best.message)}) == len(rows(best.message))  # each player once
-    picked = select_named(best.message, "Races")
+    picked = select_named(best.message, text.RACES_PLACEHOLDER)
     assert {o["value"] for o in picked["options"] if o.get("default")} == {BEST_VALUE}
 
     b_rank = await alice.select(text.RANK_PLACEHOLDER, ["B"])
@@ -331,7 +352,7 @@ async def test_two_players_filters_never_leak_and_a_stranger_cannot_press_a_boar
 
     await sandbox.restart_bot()  # the state lives in the custom ids: the board still works
     after = await alice.select(text.RACES_PLACEHOLDER, ["sc2_protoss"], mine.message)
-    assert field(after.message, text.FILTERS) == text.FILTER_RACES.format(races="SC2 Protoss")
+    assert field(after.message, text.FILTERS) == text.FILTER_RACES.format(races=race("sc2_protoss"))
     assert rows(after.message) == expected(sandbox, board(sandbox, races=["sc2_protoss"]).page.entries)
 
 
@@ -348,28 +369,31 @@ async def test_a_played_match_moves_profile_and_leaderboard(
     match = await deps.matches.current_for(alice.id)
     assert match is not None and match.player_1 == alice.id  # the BW side is player 1
     for p in (alice, bob):
-        card = await p.wait_for_dm(lambda m: m.button("Confirm") is not None, include_existing=True)
-        await p.click("Confirm", card)
+        card = await p.wait_for_dm(is_found_card, include_existing=True)
+        await p.click(match_text.CONFIRM_LABEL, card)
     for p in (alice, bob):
         await deps.matches.report(match.id, p.id, Outcome.PLAYER_1)
-    await alice.wait_for_dm(lambda m: f"Match #{match.id} is final" in m.content, include_existing=True)
+    final = result_final(match.id, match_text.OUTCOME_WON, "bw_zerg", 1520, +20)
+    await alice.wait_for_dm(with_text(final), include_existing=True)
 
     profile = await alice.slash("profile")
     [embed] = profile.embeds
     shown = {f["name"]: str(f["value"]) for f in embed["fields"]}
     rank = deps.leaderboard.rank_of(alice.id, "bw_zerg")
     assert rank is not None
-    assert shown["BW Zerg"].splitlines() == [
-        f"**1520** MMR · rank **{rank.letter}** (#{rank.global_rank:,} of {rank.ranked_total:,})",
-        "1-0-0 · 100.0% won",
-        "14d 1-0-0 · 30d 1-0-0 · 90d 1-0-0",
+    global_rank = profile_text.RACE_GLOBAL.format(rank=rank.global_rank, total=rank.ranked_total)
+    won = record_line(1, 0, 0, 100.0)
+    assert shown[race("bw_zerg")].splitlines() == [
+        profile_text.RACE_MMR.format(mmr=1520, letter=rank.letter, rank=global_rank),
+        won,
+        " · ".join(profile_text.WINDOW.format(days=days, record=record(1, 0, 0)) for days in (14, 30, 90)),
     ]
-    assert shown["SC2 Terran"] == "Not played yet"
-    assert "1-0-0 · 100.0% won" in shown["All races"]
+    assert shown[race("sc2_terran")] == profile_text.RACE_UNPLAYED
+    assert won in shown[profile_text.OVERALL]
     theirs = await bob.slash("profile")
     bob_fields = {f["name"]: str(f["value"]) for f in theirs.embeds[0]["fields"]}
-    assert bob_fields["SC2 Terran"].splitlines()[1] == "0-1-0 · 0.0% won"
-    assert "**1480** MMR" in bob_fields["SC2 Terran"]
+    assert bob_fields[race("sc2_terran")].splitlines()[1] == record_line(0, 1, 0, 0.0)
+    assert lead(profile_text.RACE_MMR, mmr=1480) in bob_fields[race("sc2_terran")]
 
     jumped = await alice.slash("leaderboard", race="bw_zerg")
     moved = await alice.click(text.ME_LABEL, jumped.message)
