@@ -23,7 +23,7 @@ from adminkit import (
     store_replay,
     with_text,
 )
-from journeykit import register
+from journeykit import lead, race, register, result_final
 from sqlalchemy import insert
 
 from evoladder.domain.errors import AlreadyResolved, MatchNotFound
@@ -31,11 +31,27 @@ from evoladder.domain.players import PlayerState
 from evoladder.domain.rating import Outcome, rating_delta
 from evoladder.domain.replays import CheckId
 from evoladder.i18n.text import admin as text
+from evoladder.i18n.text import errors as errors_text
+from evoladder.i18n.text import match as match_text
 from evoladder.sandbox import VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.store.schema import replays
 
 pytestmark = pytest.mark.e2e
+
+STATUS = text.table("STATUS_TEXT")
+REPORTS = text.table("REPORT_TEXT")
+TIMELINE = text.table("TIMELINE")
+OUTCOMES = text.table("OUTCOME_CHOICES")
+
+
+def replay_field(index: int, uploader: str) -> str:
+    return text.FIELD_REPLAY.format(index=index, uploader=uploader)
+
+
+def resolve_ratings(p1: str, shift_1: int, p2: str, shift_2: int) -> str:
+    """The resolve question's ratings line, up to its explanation."""
+    return lead(text.RESOLVE_RATINGS, p1=p1, shift_1=shift_1, p2=p2, shift_2=shift_2)
 
 
 async def players(sandbox: Sandbox, *names: str) -> list[VirtualPlayer]:
@@ -86,24 +102,30 @@ async def test_match_file_shows_players_reports_timeline_and_replays_with_checkl
 
     reply = (await root.slash("admin match", match_id=conflict.id)).message
     card = reply.embeds[0]
-    assert card["title"] == f"Match #{conflict.id} · conflict"
-    assert f"Map **{conflict.map_name}**" in card["description"]
-    one, two = field(reply, "Player 1 (BW side)"), field(reply, "Player 2 (SC2 side)")
-    assert "**Alice**" in one and "BW Zerg · 1500 MMR at start" in one and "Report: player 1 won" in one
-    assert "**Bob**" in two and "SC2 Terran" in two and "Report: player 2 won" in two
+    assert card["title"] == text.MATCH_TITLE.format(match_id=conflict.id, status=STATUS["conflict"])
+    assert lead(text.MATCH_HEADER, map=conflict.map_name) in card["description"]
+    one = field(reply, text.FIELD_SLOT.format(slot=1, side=text.SIDE_BW))
+    two = field(reply, text.FIELD_SLOT.format(slot=2, side=text.SIDE_SC2))
+    name, at_start, _confirmed, reported = text.SLOT_VALUE.splitlines()  # one line each
+    assert lead(name, name="Alice") in one and at_start.format(race=race("bw_zerg"), mmr=1500) in one
+    assert reported.format(report=REPORTS[1]) in one
+    assert lead(name, name="Bob") in two and race("sc2_terran") in two
+    assert reported.format(report=REPORTS[2]) in two
     assert field(reply, text.FIELD_RESULT) == text.RESULT_CONFLICT
     timeline = field(reply, text.FIELD_TIMELINE)
     for step in (
-        "match found",
-        "player 1 confirmed",
-        "details revealed",
-        "player 2 reported",
-        "closed (conflict)",
+        TIMELINE["played_at"],
+        TIMELINE["confirmed_1_at"],
+        TIMELINE["confirmed_at"],
+        TIMELINE["reported_2_at"],
+        TIMELINE["finalized_at"].format(status=STATUS["conflict"]),
     ):
         assert step in timeline, step
-    first, second = field(reply, "Replay 1 · from Alice"), field(reply, "Replay 2 · from Bob")
-    assert "attached" in first and "✅ Races match the match" in first
-    assert "⚠️ Game speed was Normal" in second and "❌ Not the official mod" in second
+    first, second = field(reply, replay_field(1, "Alice")), field(reply, replay_field(2, "Bob"))
+    assert text.REPLAY_ATTACHED in first
+    assert text.CHECK_LINE.format(mark=text.CHECK_PASS, message="Races match the match") in first
+    assert text.CHECK_LINE.format(mark=text.CHECK_WARN, message="Game speed was Normal") in second
+    assert text.CHECK_LINE.format(mark=text.CHECK_FAIL, message="Not the official mod") in second
     files = {a.filename: a.data for a in reply.attachments}
     assert sorted(files.values()) == sorted([good, odd])
     assert all(name.startswith(f"match{conflict.id}-") and name.endswith(".SC2Replay") for name in files)
@@ -123,7 +145,7 @@ async def test_match_file_lists_a_replay_whose_file_is_gone(sandbox: Sandbox) ->
         sandbox, found.id, alice.id, b"soon gone", [], datetime(2026, 11, 22, tzinfo=UTC), file=False
     )
     reply = (await root.slash("admin match", match_id=found.id)).message
-    replay = field(reply, "Replay 1 · from Alice")
+    replay = field(reply, replay_field(1, "Alice"))
     assert text.REPLAY_MISSING in replay and text.REPLAY_UNCHECKED in replay and reply.attachments == []
 
 
@@ -135,28 +157,33 @@ async def test_resolving_a_conflict_moves_mmr_and_tells_both_players(sandbox: Sa
     question = await root.slash(
         "admin resolve", match_id=conflict.id, outcome="player_1", reason="replay shows it"
     )
-    assert f"Resolve match #{conflict.id} as: Player 1 (BW side) wins?" in question.content
-    assert "Now: conflict" in question.content and "Ratings: Alice +20, Bob -20" in question.content
-    done = await root.click("Confirm", question.message)
+    asked = text.RESOLVE_QUESTION.format(match_id=conflict.id, outcome=OUTCOMES["player_1"])
+    assert asked in question.content
+    assert text.RESOLVE_NOW.format(status=text.RESULT_CONFLICT) in question.content
+    assert resolve_ratings("Alice", +20, "Bob", -20) in question.content
+    done = await root.click(text.CONFIRM_LABEL, question.message)
+    result = text.RESOLVE_RESULT.format(result=REPORTS[1], shift=+20, neg=-20)
     assert done.content == text.RESOLVE_DONE.format(
-        match_id=conflict.id, status="final", result=" (player 1 won, MMR change +20 / -20)"
+        match_id=conflict.id, status=STATUS["final"], result=result
     )
     assert (await rating(sandbox, alice.id, "bw_zerg")).mmr == 1520
     assert (await rating(sandbox, bob.id, "sc2_terran")).mmr == 1480
 
-    told = await alice.wait_for_dm(with_text(f"Match #{conflict.id} is final"), include_existing=True)
-    assert "you won" in told.text and "1520 (+20)" in told.text
-    await bob.wait_for_dm(with_text("1480 (-20)"), include_existing=True)
+    won = result_final(conflict.id, match_text.OUTCOME_WON, "bw_zerg", 1520, +20)
+    await alice.wait_for_dm(with_text(won), include_existing=True)
+    lost = result_final(conflict.id, match_text.OUTCOME_LOST, "sc2_terran", 1480, -20)
+    await bob.wait_for_dm(with_text(lost), include_existing=True)
     await sandbox.discord.wait_for_channel_message(
-        sandbox.admin_log, with_text(f"Match #{conflict.id} final")
+        sandbox.admin_log, with_text(lead(match_text.ADMIN_FINAL, match_id=conflict.id))
     )
 
     file = (await root.slash("admin match", match_id=conflict.id)).message
-    assert "Alice won (player 1)" in field(file, text.FIELD_RESULT)
-    assert f"Last decided by **root** ({root.mention})" in field(file, text.FIELD_RESULT)
-    assert "resolve_match by" in field(file, text.FIELD_TIMELINE) and "replay shows it" in field(
-        file, text.FIELD_TIMELINE
-    )
+    assert text.RESULT_WINNER.format(name="Alice", slot=1) in field(file, text.FIELD_RESULT)
+    decided = text.RESOLVED_BY.format(admin=f"**root** ({root.mention})")
+    assert decided in field(file, text.FIELD_RESULT)
+    assert text.ACTION_TIMELINE.format(
+        action="resolve_match", admin=f"**root** ({root.mention})", reason="replay shows it"
+    ) in field(file, text.FIELD_TIMELINE)
     [row] = await audit(sandbox)
     assert (row["action_type"], row["target_match_id"], row["reason"]) == (
         "resolve_match",
@@ -179,17 +206,23 @@ async def test_re_resolving_a_final_match_reverses_it_and_later_games_keep_their
     question = await root.slash(
         "admin resolve", match_id=first.id, outcome="player_2", reason="Alice was smurfing"
     )
-    assert "Now: Alice won (player 1) · MMR change applied: Alice +20, Bob -20" in question.content
-    assert "Ratings: Alice -40, Bob +40" in question.content
-    await root.click("Confirm", question.message)
+    now = text.RESULT_WINNER.format(name="Alice", slot=1) + text.MMR_CHANGE.format(
+        p1="Alice", p2="Bob", shift=+20, neg=-20
+    ).replace("\n", " · ")
+    assert text.RESOLVE_NOW.format(status=now) in question.content
+    assert resolve_ratings("Alice", -40, "Bob", +40) in question.content
+    await root.click(text.CONFIRM_LABEL, question.message)
 
     assert (await rating(sandbox, alice.id, "bw_zerg")).mmr == 1500 - 20 + gained  # not reset to 1500
     assert (await rating(sandbox, bob.id, "sc2_terran")).mmr == 1520
     assert (await rating(sandbox, carol.id, "sc2_terran")).mmr == 1500 - gained  # untouched
     alice_row = await rating(sandbox, alice.id, "bw_zerg")
     assert (alice_row.games_won, alice_row.games_lost) == (1, 1)
-    changed = await alice.wait_for_dm(with_text("An admin changed the result"), include_existing=True)
-    assert "you lost" in changed.text and "Alice was smurfing" in changed.text and "(-40)" in changed.text
+    changed = match_text.RESULT_CHANGED.format(
+        match_id=first.id, outcome=match_text.OUTCOME_LOST, reason="Alice was smurfing", race=race("bw_zerg"),
+        after=1500 - 20 + gained, shift=-40,
+    )
+    await alice.wait_for_dm(with_text(changed), include_existing=True)
 
     same = await root.slash("admin resolve", match_id=first.id, outcome="player_2", reason="again")
     assert same.content == AlreadyResolved.message and same.message.buttons == []
@@ -206,8 +239,9 @@ async def test_resolving_an_open_match_releases_the_players_and_invalidate_rever
     assert (await player_record(sandbox, alice.id)).state is PlayerState.IN_MATCH
 
     question = await root.slash("admin resolve", match_id=found.id, outcome="player_2", reason="alice left")
-    assert "Now: open (no result yet)" in question.content and "Alice -20, Bob +20" in question.content
-    await root.click("Confirm", question.message)
+    assert text.RESOLVE_NOW.format(status=text.RESULT_OPEN) in question.content
+    assert resolve_ratings("Alice", -20, "Bob", +20) in question.content
+    await root.click(text.CONFIRM_LABEL, question.message)
     assert (await services(sandbox).matches.get(found.id)).status.value == "final"
     for p in (alice, bob):
         assert (await player_record(sandbox, p.id)).state is PlayerState.IDLE
@@ -216,13 +250,16 @@ async def test_resolving_an_open_match_releases_the_players_and_invalidate_rever
     voided = await root.slash(
         "admin resolve", match_id=found.id, outcome="invalidate", reason="wrong map played"
     )
-    assert "Ratings: Alice +20, Bob -20" in voided.content
-    done = await root.click("Confirm", voided.message)
-    assert done.content == text.RESOLVE_DONE.format(match_id=found.id, status="invalidated", result="")
+    assert resolve_ratings("Alice", +20, "Bob", -20) in voided.content
+    done = await root.click(text.CONFIRM_LABEL, voided.message)
+    assert done.content == text.RESOLVE_DONE.format(
+        match_id=found.id, status=STATUS["invalidated"], result=""
+    )
     assert (await rating(sandbox, alice.id, "bw_zerg")).mmr == 1500
     assert (await rating(sandbox, bob.id, "sc2_terran")).mmr == 1500
     await bob.wait_for_dm(
-        with_text(f"An admin invalidated match #{found.id} (wrong map played)"), include_existing=True
+        with_text(match_text.INVALIDATED.format(match_id=found.id, reason="wrong map played")),
+        include_existing=True,
     )
     assert [r["reason"] for r in await audit(sandbox)] == ["alice left", "wrong map played"]
 
@@ -236,12 +273,13 @@ async def test_admin_matches_lists_conflicts_then_open_matches_with_their_age(sa
     [card] = board.embeds
     assert card["title"] == text.MATCHES_TITLE.format(total=2)
     lines = str(card["description"]).splitlines()
-    assert lines[0].startswith(f"**#{conflict.id}** · conflict · **Alice**")
-    assert lines[1].startswith(f"**#{found.id}** · waiting for confirmation · **Carol**")
+    line = text.MATCHES_LINE
+    assert lines[0].startswith(lead(line, match_id=conflict.id, status=STATUS["conflict"]) + "**Alice**")
+    assert lines[1].startswith(lead(line, match_id=found.id, status=STATUS["found"]) + "**Carol**")
     assert all(" · 0m (<t:" in line for line in lines)  # the age, and when the match was made
     assert card["footer"]["text"] == text.MATCHES_FOOTER.format(page=1, pages=1)
     refused = await alice.slash("admin matches")
-    assert "not allowed" in refused.content
+    assert refused.content == errors_text.NotAuthorized
 
 
 async def test_an_admin_records_an_unverified_file_as_the_maps_dependency(sandbox: Sandbox) -> None:
@@ -266,11 +304,12 @@ async def test_an_admin_records_an_unverified_file_as_the_maps_dependency(sandbo
             checks=checks,
         ))
     file = (await root.slash("admin match", match_id=state.id)).message
-    assert "/admin map_dependency" in field(file, "Replay 1")
+    assert "/admin map_dependency" in field(file, replay_field(1, "Alice"))
 
     question = await root.slash("admin map_dependency", match_id=state.id, reason="official lobby")
-    assert f"dependencies of **{state.map_name}**" in question.content and handle in question.content
-    done = await root.click("Confirm", question.message)
+    asked = text.MAP_DEPENDENCY_QUESTION.format(count=1, map=state.map_name, match_id=state.id)
+    assert asked in question.content and handle in question.content
+    done = await root.click(text.CONFIRM_LABEL, question.message)
     assert done.content == text.MAP_DEPENDENCY_DONE.format(count=1, map=state.map_name)
     [row] = await audit(sandbox)
     assert (row["action_type"], row["target_match_id"], row["reason"]) == (
@@ -278,4 +317,4 @@ async def test_an_admin_records_an_unverified_file_as_the_maps_dependency(sandbo
     )
     assert row["details"] == {"map": state.map_name, "handles": [handle]}
     again = await root.slash("admin map_dependency", match_id=state.id, reason="twice")
-    assert "No replay of match" in again.content  # recorded already: nothing to confirm
+    assert again.content == errors_text.NothingToRecord.format(match_id=state.id)  # nothing left to record
