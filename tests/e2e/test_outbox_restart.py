@@ -18,6 +18,7 @@ from journeykit import (
     details_message,
     found_message,
     journey_options,
+    lead,
     match_id_of,
     match_state,
     queue_up,
@@ -62,7 +63,8 @@ def crash_at(sandbox: Sandbox, point: str, monkeypatch: pytest.MonkeyPatch) -> N
 
 def match_cards(player: VirtualPlayer, match_id: int) -> list[Any]:
     """The player's match messages of this match (the card, whatever it shows now)."""
-    found, details = titled(f"Match found: #{match_id}"), titled(f"Match #{match_id}:")
+    found = titled(text.FOUND_TITLE.format(match_id=match_id))
+    details = titled(lead(text.DETAILS_TITLE, match_id=match_id))
     return [m for m in player.dms if found(m) or details(m)]
 
 
@@ -104,9 +106,9 @@ async def test_each_player_ends_up_with_exactly_one_working_card(
     for slot in (1, 2):  # each player's time runs from a delivery this side of the restart
         deadline = state.confirm_deadline_of(slot)
         assert deadline is not None and deadline >= clock.now()
-    waiting = await alice.click("Confirm", cards[alice.id])
+    waiting = await alice.click(text.CONFIRM_LABEL, cards[alice.id])
     assert waiting.content == text.CONFIRMED_WAITING.format(match_id=match_id)
-    await bob.click("Confirm", cards[bob.id])
+    await bob.click(text.CONFIRM_LABEL, cards[bob.id])
     for player in (alice, bob):
         details = await details_message(player, match_id)
         assert details.id == cards[player.id].id  # the same card, now with the details

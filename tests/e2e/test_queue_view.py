@@ -21,13 +21,16 @@ from journeykit import (
     journey_options,
     pick,
     queue_up,
+    race,
     record,
     register,
     services,
     titled,
+    with_text,
 )
 
 from evoladder.domain.players import PlayerState
+from evoladder.i18n.text import match as match_text
 from evoladder.i18n.text import queue as text
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.queue import MAX_VETOES
@@ -60,7 +63,7 @@ async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox
     assert text.NEED_A_RACE in view.text
     view = await pick(alice, view, "bw_zerg", "sc2_protoss", ["Khione SEL", "Mothership LE"])
     shown = fields(view)
-    assert (shown[text.FIELD_BW], shown[text.FIELD_SC2]) == ("BW Zerg", "SC2 Protoss")
+    assert (shown[text.FIELD_BW], shown[text.FIELD_SC2]) == (race("bw_zerg"), race("sc2_protoss"))
     assert shown[text.FIELD_VETOES] == "Khione, Mothership"
     assert defaults(view, VETOES) == ["Khione SEL", "Mothership LE"]
     assert not view.button(text.JOIN_LABEL).get("disabled")  # type: ignore[union-attr]
@@ -102,8 +105,8 @@ async def test_searching_view_shows_the_wave_and_the_ladder_and_is_refreshed_unt
     shown = fields(searching)
     next_wave = services(sandbox).matchmaker.next_wave_at()
     assert DISCORD_TIME.search(shown[text.FIELD_NEXT_WAVE])[1] == str(int(next_wave.timestamp()))  # type: ignore[index]
-    assert shown[text.FIELD_RACES] == "BW Zerg" and shown[text.FIELD_VETOES] == "Khione"
-    assert shown[text.FIELD_QUEUED].startswith("1 searching · 1 can play Brood War · 0 can play StarCraft II")
+    assert shown[text.FIELD_RACES] == race("bw_zerg") and shown[text.FIELD_VETOES] == "Khione"
+    assert shown[text.FIELD_QUEUED].startswith(text.QUEUED_LINE.format(total=1, bw=1, sc2=0))
     assert int(shown[text.FIELD_ACTIVE]) >= 1
     assert shown[text.FIELD_IN_PROGRESS] == "0"
     assert board(sandbox).tracked() == {alice.id}
@@ -146,7 +149,8 @@ async def test_a_player_removed_by_an_admin_sees_it_on_the_searching_view(sandbo
     assert (await board(sandbox).refresh()).closed == 1
     gone = await alice.wait_for_dm(titled(text.GONE_TITLE), since=marks)
     assert gone.id == searching.id and gone.buttons == []
-    await alice.wait_for_dm(lambda m: "An admin removed you from the queue" in m.text, include_existing=True)
+    removed = match_text.REMOVED_FROM_QUEUE.format(reason="testing the queue")
+    await alice.wait_for_dm(with_text(removed), include_existing=True)
 
 
 async def test_the_searching_view_survives_a_restart(sandbox: Sandbox) -> None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from journeykit import register
+from journeykit import lead, register
 from sqlalchemy import select
 
 from evoladder.domain.errors import AlreadyActivated, InvalidActivationCode, UnknownCountry
@@ -20,6 +20,7 @@ from evoladder.i18n.native_names import NATIVE_NAMES
 from evoladder.i18n.text import accounts as text
 from evoladder.i18n.text import common
 from evoladder.i18n.text import match as match_text
+from evoladder.i18n.text import profile as profile_text
 from evoladder.sandbox import Clock, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.sandbox.state import Message
@@ -154,7 +155,7 @@ async def test_an_activation_code_works_once(sandbox: Sandbox) -> None:
     ok = await bob.slash("activate", code=second)
     assert ok.content == text.ACTIVATED_NOT_NEEDED
     profile = await bob.slash("profile")
-    assert "active" in profile.text
+    assert profile_text.table("STATUS_TEXT")["active"] in profile.text
 
     async with sandbox.ladder.services.db.read() as uow:
         a, b = await uow.players.get(alice.id), await uow.players.get(bob.id)
@@ -179,7 +180,8 @@ async def found_match(sb: Sandbox, a: VirtualPlayer, b: VirtualPlayer) -> int:
     assert current is not None
     for p in (a, b):
         await p.wait_for_dm(
-            lambda m: f"#{current.id}" in m.text and m.button("Confirm") is not None, include_existing=True
+            lambda m: f"#{current.id}" in m.text and m.button(match_text.CONFIRM_LABEL) is not None,
+            include_existing=True,
         )
     return current.id
 
@@ -198,23 +200,23 @@ async def test_prune_deletes_old_messages_and_keeps_open_matches_and_the_last_3_
     await alice.click(match_text.ABORT_LABEL.format(count=3))
     await alice.click(match_text.ABORT_CONFIRM_LABEL)
     await alice.wait_for_dm(
-        lambda m: m.content.startswith(f"You aborted match #{ended}"), include_existing=True
+        lambda m: m.content.startswith(lead(match_text.ABORTED_BY_YOU, match_id=ended)), include_existing=True
     )
     await bob.wait_for_dm(lambda m: f"aborted match #{ended}" in m.content, include_existing=True)
 
     # The open match: found and confirmed (Bob first, so Alice's confirm needs no reply of its own).
     open_id = await found_match(sandbox, alice, bob)
     open_card = await alice.wait_for_dm(lambda m: f"#{open_id}" in m.text, include_existing=True)
-    await bob.click("Confirm")
+    await bob.click(match_text.CONFIRM_LABEL)
     await alice.wait_for_dm(
         lambda m: m.content == match_text.OPPONENT_CONFIRMED.format(match_id=open_id), include_existing=True
     )
-    await alice.click("Confirm", open_card)
+    await alice.click(match_text.CONFIRM_LABEL, open_card)
     await alice.wait_for_dm(
-        lambda m: m.id == open_card.id and "Both players confirmed" in m.text, include_existing=True
+        lambda m: m.id == open_card.id and match_text.DETAILS_INTRO in m.text, include_existing=True
     )
     await bob.wait_for_dm(
-        lambda m: f"#{open_id}" in m.text and "Both players confirmed" in m.text, include_existing=True
+        lambda m: f"#{open_id}" in m.text and match_text.DETAILS_INTRO in m.text, include_existing=True
     )
     # Notifications go out after their commit, from the outbox: let every one of them be
     # delivered and recorded before the snapshot, or a late one looks like a message /prune made.
@@ -237,7 +239,7 @@ async def test_prune_deletes_old_messages_and_keeps_open_matches_and_the_last_3_
     assert {m.id for m in await live_bot_dms(alice, bot_id)} == {m.id for m in [*kept_match, *recent]} | {
         pruned.message.id
     }
-    assert open_card.button("Abort") is not None  # the open match still has its buttons
+    assert open_card.button(match_text.ABORT_SHORT_LABEL) is not None  # the open match still has its buttons
     assert [m.id for m in await live_bot_dms(bob, bot_id)] == bobs  # only the caller's DM
 
     async with sandbox.ladder.services.db.read() as uow:
