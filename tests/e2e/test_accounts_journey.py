@@ -10,13 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from journeykit import lead
 from sqlalchemy import func, select
 
+from evoladder.bot.render.accounts import flag
 from evoladder.domain.errors import NotAuthorized, TargetPlayerNotFound, TermsNotAccepted
 from evoladder.domain.identity import MESSAGES
 from evoladder.domain.players import Player
+from evoladder.i18n import names
 from evoladder.i18n.text import accounts as text
 from evoladder.i18n.text import common
+from evoladder.i18n.text import profile as profile_text
 from evoladder.sandbox import Response, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.settings import load_settings
@@ -92,20 +96,20 @@ async def test_terms_show_every_link_and_record_the_answer_with_its_time(sandbox
 
     declined = await alice.click(text.DECLINE_LABEL)
     assert declined.message.id == shown.message.id  # the same message, edited
-    assert "Declined" in declined.text
+    assert lead(text.TERMS_STATUS_DECLINED) in declined.text
     stored = await record(sandbox, alice.id)
     assert stored.terms_declined_at is not None and stored.terms_accepted_at is None
     assert f"<t:{int(stored.terms_declined_at.timestamp())}:f>" in declined.text
 
     accepted = await alice.click(text.ACCEPT_LABEL)
-    assert "Accepted" in accepted.text and text.TERMS_NEXT in accepted.text
+    assert lead(text.TERMS_STATUS_ACCEPTED) in accepted.text and text.TERMS_NEXT in accepted.text
     stored = await record(sandbox, alice.id)
     assert stored.terms_accepted_at is not None and stored.terms_declined_at is None
     assert f"<t:{int(stored.terms_accepted_at.timestamp())}:f>" in accepted.text
 
     await sandbox.restart_bot()  # the buttons are persistent
     again = await alice.click(text.DECLINE_LABEL)
-    assert "Declined" in again.text
+    assert lead(text.TERMS_STATUS_DECLINED) in again.text
 
 
 @pytest.mark.parametrize(
@@ -165,11 +169,13 @@ async def test_setup_restart_cancel_confirm_then_profile(sandbox: Sandbox) -> No
     page_two = next(s for s in selects if any(o["value"] == "KR" for o in s["options"]))
     picked = await carol.select(page_two["placeholder"], ["KR"])
     assert picked.message.id == step.message.id
-    assert field(picked, text.SETUP_COUNTRY) == "🇰🇷 South Korea"
+    korea = sandbox.services.game.countries["KR"]
+    assert field(picked, text.SETUP_COUNTRY) == f"{flag('KR')} {names.country(korea)}"
     assert button(picked, text.CONFIRM_LABEL).get("disabled") is True  # no region yet
     preview = await carol.select(text.REGION_PLACEHOLDER, ["KRJ"])
     assert preview.embeds[0]["title"] == text.SETUP_PREVIEW_TITLE
-    assert field(preview, text.SETUP_REGION) == "Korea and Japan"
+    korea_and_japan = names.region(sandbox.services.game.regions["KRJ"])
+    assert field(preview, text.SETUP_REGION) == korea_and_japan
     assert button(preview, text.CONFIRM_LABEL).get("disabled") is False
 
     # Restart: the modal again, pre-filled with the draft; the picks survive it.
@@ -179,7 +185,7 @@ async def test_setup_restart_cancel_confirm_then_profile(sandbox: Sandbox) -> No
     changed = await carol.submit_modal({"battletag": "Carol#98765"})
     assert changed.message.id == step.message.id
     assert field(changed, text.SETUP_BATTLETAG) == "Carol#98765"
-    assert field(changed, text.SETUP_COUNTRY) == "🇰🇷 South Korea"
+    assert field(changed, text.SETUP_COUNTRY) == f"{flag('KR')} {names.country(korea)}"
 
     cancelled = await carol.click(text.CANCEL_LABEL)
     assert cancelled.embeds[0]["title"] == text.SETUP_CANCELLED
@@ -217,13 +223,19 @@ async def test_setup_restart_cancel_confirm_then_profile(sandbox: Sandbox) -> No
     [card] = profile.embeds
     assert card["title"] == "Alice"
     shown = {f["name"]: f["value"] for f in card["fields"]}
-    assert "Alice#1234" in shown["Identity"] and "앨리스, Алиса" in shown["Identity"]
-    assert shown["Country and region"] == "🇰🇷 South Korea · Korea and Japan"
-    for race in sandbox.ladder.services.game.races.values():
-        assert shown[race.name] == "Not played yet"
-    assert shown["Aborts left this month"] == "3 of 3"
-    assert shown["Account"] == "active · not queueing"
-    assert "0-0-0" in shown["All races"]
+    p = profile_text
+    assert "Alice#1234" in shown[p.IDENTITY] and "앨리스, Алиса" in shown[p.IDENTITY]
+    game = sandbox.ladder.services.game
+    assert shown[p.WHERE] == p.WHERE_LINE.format(
+        flag=flag("KR"), country=names.country(game.countries["KR"]), region=names.region(game.regions["KRJ"])
+    )
+    for code, race in game.races.items():
+        assert shown[names.race(race, code)] == p.RACE_UNPLAYED
+    assert shown[p.ABORTS] == p.ABORTS_LINE.format(left=3, total=3)
+    assert shown[p.STATUS] == p.STATUS_LINE.format(
+        status=p.table("STATUS_TEXT")["active"], state=p.table("STATE_TEXT")["idle"]
+    )
+    assert p.RECORD.format(wins=0, losses=0, draws=0) in shown[p.OVERALL]
 
 
 async def test_a_stranger_cannot_use_someone_elses_setup_form(sandbox: Sandbox) -> None:
@@ -245,11 +257,12 @@ async def test_an_admin_can_open_another_players_profile(sandbox: Sandbox) -> No
     await frank.slash("setup")
     await frank.submit_modal({**VALID, "main_id": "Frank", "battletag": "Frank#4321"})
     await frank.select(text.REGION_PLACEHOLDER, ["EUW"])
-    await frank.select("Country: Argentina – Indonesia", ["FR"])
+    await frank.select(text.COUNTRY_PLACEHOLDER.format(first="Argentina", last="Indonesia"), ["FR"])
     await frank.click(text.CONFIRM_LABEL)
 
     by_name = await root.slash("profile", player="frank")
-    assert by_name.embeds[0]["title"] == "Frank" and "🇫🇷 France" in by_name.text
+    france = names.country(sandbox.services.game.countries["FR"])
+    assert by_name.embeds[0]["title"] == "Frank" and f"{flag('FR')} {france}" in by_name.text
     by_id = await root.slash("profile", player=str(frank.id))
     assert by_id.embeds[0]["title"] == "Frank"
     nobody = await root.slash("profile", player="nobody")
