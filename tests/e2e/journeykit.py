@@ -9,6 +9,7 @@ and every wait is for what a player receives.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -173,6 +174,23 @@ def lead(template: str, **values: object) -> str:
         field = "{0" + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
         out.append(field.format(values[name]))
     return "".join(out)
+
+
+def matching(template: str, **values: object) -> re.Pattern[str]:
+    """A pattern for a line ``template`` renders: ``values`` filled in, every other placeholder a
+    named group of any text (for counts and timings a test cannot know exactly); the match ends
+    at the end of a line."""
+    out = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        out.append(re.escape(literal))
+        if name is None:
+            continue
+        if name in values:
+            field = "{0" + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            out.append(re.escape(field.format(values[name])))
+        else:
+            out.append(f"(?P<{name}>.+?)")
+    return re.compile("".join(out) + "$", re.MULTILINE)
 
 
 def race(code: str) -> str:

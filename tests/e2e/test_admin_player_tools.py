@@ -6,7 +6,6 @@ buttons refused, the queue removal DM), plus the database and the audit rows wit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
@@ -23,13 +22,17 @@ from adminkit import (
     services,
     with_text,
 )
-from journeykit import register
+from journeykit import closed_card, is_found_card, lead, matching, race, register
 
 from evoladder.bot.render.admin import CODES_INLINE_MAX
-from evoladder.domain.errors import Banned, MmrOutOfRange, TargetPlayerNotFound, UnknownRace
+from evoladder.domain.errors import AlreadyBanned, Banned, MmrOutOfRange, TargetPlayerNotFound, UnknownRace
 from evoladder.domain.players import PlayerState
 from evoladder.domain.rating import Outcome
+from evoladder.i18n import names
 from evoladder.i18n.text import admin as text
+from evoladder.i18n.text import errors as errors_text
+from evoladder.i18n.text import help as help_text
+from evoladder.i18n.text import match as match_text
 from evoladder.sandbox import Message
 from evoladder.sandbox.ladder import Sandbox
 
@@ -54,14 +57,18 @@ async def test_snapshot_shows_counts_queue_matches_cache_and_latency(sandbox: Sa
     card = reply.message
     assert card.embeds[0]["title"] == text.SNAPSHOT_TITLE
     players = field(card, text.FIELD_PLAYERS)
-    assert players.startswith("4 players · 3 accepted the terms · 3 set up")  # the owner has a record too
-    assert "1 queueing · 2 in a match" in players and "1 staff" in players
-    assert field(card, text.FIELD_QUEUE).startswith("1 queued (BW 1 · SC2 1 · both 1)")
-    assert "Last wave" in field(card, text.FIELD_QUEUE)
-    assert field(card, text.FIELD_MATCHES).startswith("1 open (1 waiting for confirmation, 0 being played)")
-    assert re.search(r"hits · \d+ misses · hit rate [\d.]+% · TTL 900 s", field(card, text.FIELD_CACHE))
-    latency = field(card, "Command latency")
-    assert re.search(r"`/ping` [123]× · [\d.]+ / [\d.]+ / [\d.]+ ms", latency), latency
+    counts, activity = text.PLAYERS_VALUE.splitlines()
+    assert players.startswith(lead(counts, total=4, terms=3, setup=3))  # the owner has a record too
+    assert matching(activity, queueing=1, in_match=2, admins=1).search(players)
+    assert field(card, text.FIELD_QUEUE).startswith(lead(text.QUEUE_VALUE, total=1, bw=1, sc2=1, both=1))
+    assert lead(text.LAST_WAVE).strip() in field(card, text.FIELD_QUEUE)
+    assert field(card, text.FIELD_MATCHES).startswith(
+        lead(text.MATCHES_VALUE, open=1, found=1, confirmed=0)
+    )
+    assert matching(text.CACHE_VALUE, ttl=900).search(field(card, text.FIELD_CACHE))
+    latency = field(card, text.FIELD_LATENCY)
+    pinged = matching(text.LATENCY_LINE, command="ping").search(latency)
+    assert pinged is not None and pinged["count"] in ("1", "2", "3"), latency
 
 
 async def test_player_file_by_user_uid_and_name_with_matches_and_admin_actions(sandbox: Sandbox) -> None:
@@ -72,21 +79,27 @@ async def test_player_file_by_user_uid_and_name_with_matches_and_admin_actions(s
     final = await played(sandbox, alice, bob, Outcome.PLAYER_1, Outcome.PLAYER_1)
     await root.slash("admin reset_aborts", player="Alice", reason="server outage")
 
+    france = names.country(services(sandbox).game.countries["FR"])
     by_user = (await root.slash("admin player", user=alice.user)).message
     by_uid = (await root.slash("admin player", uid=str(alice.id))).message
     by_name = (await root.slash("admin player", username="alice")).message  # the Discord username
     for card in (by_user, by_uid, by_name):
-        assert card.embeds[0]["title"] == "Player: Alice"
+        assert card.embeds[0]["title"] == text.PLAYER_TITLE.format(name="Alice")
         assert f"`{alice.id}`" in card.embeds[0]["description"]
-        assert "BattleTag: Alice#1234" in field(card, text.FIELD_IDENTITY)
-        assert "France" in field(card, text.FIELD_IDENTITY)
-        assert "State: idle" in field(card, text.FIELD_STATUS)
-        assert field(card, text.FIELD_MMR).startswith("**BW Zerg** 1520 · rank 1")
-        assert "1 games (1-0-0)" in field(card, text.FIELD_MMR)
-        recent = field(card, text.FIELD_RECENT)
-        assert f"#{final.id}" in recent and "vs **Bob**" in recent and "won (+20)" in recent
+        battletag = text.IDENTITY_VALUE.splitlines()[1].format(battletag="Alice#1234")
+        assert battletag in field(card, text.FIELD_IDENTITY) and france in field(card, text.FIELD_IDENTITY)
+        idle = text.STATUS_STATE.format(state=text.table("STATE_TEXT")["idle"])
+        assert idle in field(card, text.FIELD_STATUS)
+        mmr = matching(text.MMR_LINE, race=race("bw_zerg"), mmr=1520, games=1, wins=1, losses=0, draws=0)
+        found_mmr = mmr.search(field(card, text.FIELD_MMR))
+        assert found_mmr is not None and found_mmr["rank"].startswith(lead(text.RANK_TEXT, rank=1))
+        recent = matching(text.RECENT_LINE, match_id=final.id, opponent="Bob")
+        found_recent = recent.search(field(card, text.FIELD_RECENT))
+        won = text.RESULT_WON + text.SHIFT.format(shift=20)
+        assert found_recent is not None and found_recent["result"] == won
         actions = field(card, text.FIELD_ACTIONS)
-        assert "**reset_aborts**" in actions and "server outage" in actions and root.mention in actions
+        assert matching(text.ACTION_LINE, action="reset_aborts", reason="server outage").search(actions)
+        assert root.mention in actions
 
     twin_a, twin_b = sandbox.player("twin_a"), sandbox.player("twin_b")
     await register(sandbox, twin_a, "Twin")
@@ -95,7 +108,7 @@ async def test_player_file_by_user_uid_and_name_with_matches_and_admin_actions(s
     assert several.content.startswith(text.SEVERAL_PLAYERS.format(count=2))
     assert f"`{twin_a.id}`" in several.content and f"`{twin_b.id}`" in several.content
     ambiguous = await root.slash("admin reset_aborts", player="Twin", reason="x")
-    assert ambiguous.content.startswith("Several players match that name: Twin (")
+    assert ambiguous.content.startswith(lead(errors_text.AmbiguousPlayer) + "Twin (")
     assert str(twin_a.id) in ambiguous.content and str(twin_b.id) in ambiguous.content
     assert not any(r["action_type"] == "reset_aborts" and r["reason"] == "x" for r in await audit(sandbox))
 
@@ -116,24 +129,29 @@ async def test_adjust_mmr_by_value_and_by_delta_after_a_confirmation(sandbox: Sa
     question = await root.slash(
         "admin adjust_mmr", player="Alice", race="bw_zerg", value=1600, reason="smurf"
     )
-    assert "Change Alice's BW Zerg MMR from 1500 to 1600 (+100)?" in question.content
-    assert "no BW Zerg rating yet" in question.content and "Reason: smurf" in question.content
-    done = await root.click("Confirm", question.message)
-    assert done.content == "Done: Alice's BW Zerg MMR is now 1600 (was 1500)." and done.message.buttons == []
+    bw_zerg = race("bw_zerg")
+    asked = text.MMR_QUESTION.format(name="Alice", race=bw_zerg, before=1500, after=1600, shift=100)
+    assert asked in question.content
+    assert text.MMR_NO_ROW.format(race=bw_zerg, before=1500) in question.content
+    assert text.REASON_LINE.format(reason="smurf") in question.content
+    done = await root.click(text.CONFIRM_LABEL, question.message)
+    assert done.content == text.MMR_DONE.format(name="Alice", race=bw_zerg, after=1600, before=1500)
+    assert done.message.buttons == []
     assert (await rating(sandbox, alice.id, "bw_zerg")).mmr == 1600
 
     shifted = await root.slash(
         "admin adjust_mmr", player=str(alice.id), race="bw_zerg", delta=-50, reason="fix"
     )
-    assert "from 1600 to 1550 (-50)" in shifted.content
-    await root.click("Confirm", shifted.message)
+    asked = text.MMR_QUESTION.format(name="Alice", race=bw_zerg, before=1600, after=1550, shift=-50)
+    assert asked in shifted.content
+    await root.click(text.CONFIRM_LABEL, shifted.message)
     assert (await rating(sandbox, alice.id, "bw_zerg")).mmr == 1550
 
     # The rating moves between the question and the answer: nothing is overwritten.
     stale = await root.slash("admin adjust_mmr", player="Alice", race="bw_zerg", delta=10, reason="late")
     await services(sandbox).admin_players.adjust_mmr(root.id, alice.id, "bw_zerg", 1700, "someone else")
-    refused = await root.click("Confirm", stale.message)
-    assert refused.content.startswith("Not done: The rating changed since you asked (it is 1700 now")
+    refused = await root.click(text.CONFIRM_LABEL, stale.message)
+    assert refused.content == text.NOT_DONE.format(message=errors_text.RatingMovedMeanwhile.format(now=1700))
     assert refused.message.buttons == [] and (await rating(sandbox, alice.id, "bw_zerg")).mmr == 1700
 
     both = await root.slash("admin adjust_mmr", player="Alice", race="bw_zerg", value=1, delta=1, reason="x")
@@ -160,14 +178,14 @@ async def test_confirmation_buttons_refuse_another_admin_and_a_player(sandbox: S
     audited = len(await audit(sandbox))
 
     question = (await root.slash("admin ban", player="Mallory", reason="griefing")).message
-    for other, label in ((erin, "Confirm"), (bob, "Confirm"), (mallory, "Cancel")):
+    for other, label in ((erin, text.CONFIRM_LABEL), (bob, text.CONFIRM_LABEL), (mallory, text.CANCEL_LABEL)):
         refusal = await other.click(label, question)
         assert refusal.content == text.NOT_YOUR_CONFIRMATION
         assert refusal.message.id != question.id and question.buttons  # the question is untouched
     assert not (await player_record(sandbox, mallory.id)).is_banned
     assert len(await audit(sandbox)) == audited
 
-    cancelled = await root.click("Cancel", question)
+    cancelled = await root.click(text.CANCEL_LABEL, question)
     assert cancelled.content == text.CANCELLED and cancelled.message.buttons == []
     assert not (await player_record(sandbox, mallory.id)).is_banned
     assert len(await audit(sandbox)) == audited
@@ -181,15 +199,16 @@ async def test_ban_removes_the_queue_entry_ends_the_match_and_old_buttons_stop_w
     for p, name in ((alice, "Alice"), (bob, "Bob"), (carol, "Carol")):
         await register(sandbox, p, name)
     found = await match(sandbox, alice, bob)
-    match_message = await alice.wait_for_dm(titled("Match found"), include_existing=True)
+    match_message = await alice.wait_for_dm(is_found_card, include_existing=True)
     abort_question = (await alice.click(f"evo:match:{found.id}:abort", match_message)).message
-    assert abort_question.button("Yes, abort the match") is not None
+    assert abort_question.button(match_text.ABORT_CONFIRM_LABEL) is not None
     await queue(sandbox, carol, "bw_terran", None)
 
     question = await root.slash("admin ban", player="Alice", reason="smurf account")
     assert text.BAN_IN_MATCH.format(match_id=found.id) in question.content
     assert text.BAN_QUEUED not in question.content
-    assert (await root.click("Confirm", question.message)).content == text.BAN_DONE.format(name="Alice")
+    done = await root.click(text.CONFIRM_LABEL, question.message)
+    assert done.content == text.BAN_DONE.format(name="Alice")
 
     # Her existing buttons: the match message is closed, and the one left on the abort question
     # is refused by the guard: the abort does not happen (no abort used, the match was ended by
@@ -197,28 +216,29 @@ async def test_ban_removes_the_queue_entry_ends_the_match_and_old_buttons_stop_w
     closed = await alice.wait_for_dm(
         lambda m: m.id == match_message.id and not m.buttons, include_existing=True
     )
-    assert "aborted" in closed.text
-    refused = await alice.click("Yes, abort the match", abort_question)
+    assert closed_card(found.id, match_text.STATUS_ABORTED)(closed)
+    refused = await alice.click(match_text.ABORT_CONFIRM_LABEL, abort_question)
     assert refused.content == Banned.message
     banned = await player_record(sandbox, alice.id)
     assert banned.is_banned and banned.ban_reason == "smurf account"
     assert banned.state is PlayerState.IDLE and banned.aborts_left == 3
     ended = await services(sandbox).matches.get(found.id)
     assert ended.status.value == "aborted"
-    await bob.wait_for_dm(lambda m: m.id != match_message.id and "aborted" in m.text, include_existing=True)
-    assert (await alice.slash("ping")).content == "ok"  # /ping has no guard; everything else refuses her
+    await bob.wait_for_dm(closed_card(found.id, match_text.STATUS_ABORTED), include_existing=True)
+    # /ping has no guard; everything else refuses her
+    assert (await alice.slash("ping")).content == help_text.PING_REPLY
 
     carol_question = await root.slash("admin ban", player="Carol", reason="abusive in chat")
     assert text.BAN_QUEUED in carol_question.content
-    await root.click("Confirm", carol_question.message)
-    told = await carol.wait_for_dm(with_text("removed you from the queue"), include_existing=True)
-    assert "(banned)" in told.text
+    await root.click(text.CONFIRM_LABEL, carol_question.message)
+    removed = match_text.REMOVED_FROM_QUEUE.format(reason="banned")
+    await carol.wait_for_dm(with_text(removed), include_existing=True)
     async with services(sandbox).db.read() as uow:
         assert await uow.queue.get(carol.id) is None
     assert (await player_record(sandbox, carol.id)).state is PlayerState.IDLE
 
     again = await root.slash("admin ban", player="Carol", reason="twice")
-    assert again.content == "That player is already banned." and again.message.buttons == []
+    assert again.content == AlreadyBanned.message and again.message.buttons == []
     unbanned = await root.slash("admin unban", player="Alice", reason="appeal accepted")
     assert unbanned.content == text.UNBAN_DONE.format(name="Alice")
     assert not (await player_record(sandbox, alice.id)).is_banned
@@ -255,7 +275,7 @@ async def test_activation_codes_are_created_listed_and_counted(sandbox: Sandbox)
     [attachment] = created.attachments
     codes = attachment.data.decode().split()
     assert len(codes) == len(set(codes)) == 25
-    batch = re.search(r"batch `([^`]+)`", created.content)
+    batch = matching(text.CODES_CREATED, count=25).search(created.content.splitlines()[0])
     assert batch is not None
     shown = created.content.split("```")[1].split()
     assert shown == codes[: CODES_INLINE_MAX] and text.CODES_ALL_IN_FILE in created.content
@@ -265,9 +285,10 @@ async def test_activation_codes_are_created_listed_and_counted(sandbox: Sandbox)
     await services(sandbox).accounts.redeem_activation_code(player.id, codes[0])
 
     batches = await root.slash("admin codes_list")
-    assert f"`{batch.group(1)}` · 24/25 unused" in batches.embeds[0]["description"]
-    unused = (await root.slash("admin codes_list", batch=batch.group(1))).message
-    assert unused.content.startswith(text.CODES_UNUSED.format(batch=batch.group(1), count=24))
+    listed = lead(text.CODES_BATCH_LINE, batch=batch["batch"], unused=24, total=25)
+    assert listed in batches.embeds[0]["description"]
+    unused = (await root.slash("admin codes_list", batch=batch["batch"])).message
+    assert unused.content.startswith(text.CODES_UNUSED.format(batch=batch["batch"], count=24))
     assert sorted(unused.attachments[0].data.decode().split()) == sorted(codes[1:])
     missing = await root.slash("admin codes_list", batch="nope")
     assert missing.content == text.CODES_NONE_UNUSED.format(batch="nope")
@@ -287,8 +308,8 @@ async def test_reset_aborts_takes_a_count_and_the_player_is_told(sandbox: Sandbo
     reply = await root.slash("admin reset_aborts", player="Alice#1234", reason="two lost to a crash", count=5)
     assert reply.content == text.RESET_ABORTS_DONE.format(name="Alice", left=5)  # found by BattleTag
     assert (await player_record(sandbox, alice.id)).aborts_left == 5
-    told = await alice.wait_for_dm(with_text("aborts left this month to 5"))
-    assert "two lost to a crash" in told.text
+    told = match_text.ADMIN_SET_ABORTS.format(left=5, reason="two lost to a crash")
+    await alice.wait_for_dm(with_text(told))
 
 
 async def test_a_banned_and_unbanned_player_is_told_why(sandbox: Sandbox) -> None:
@@ -296,9 +317,7 @@ async def test_a_banned_and_unbanned_player_is_told_why(sandbox: Sandbox) -> Non
     alice = sandbox.player("alice")
     await register(sandbox, alice, "Alice")
     question = await root.slash("admin ban", player="alice#1234", reason="smurf account")
-    await root.click("Confirm", question.message)
-    banned = await alice.wait_for_dm(with_text("An admin banned you"))
-    assert "smurf account" in banned.text
+    await root.click(text.CONFIRM_LABEL, question.message)
+    await alice.wait_for_dm(with_text(match_text.ADMIN_BANNED.format(reason="smurf account")))
     await root.slash("admin unban", player="Alice", reason="appeal accepted")
-    lifted = await alice.wait_for_dm(with_text("lifted your ban"))
-    assert "appeal accepted" in lifted.text
+    await alice.wait_for_dm(with_text(match_text.ADMIN_UNBANNED.format(reason="appeal accepted")))
