@@ -184,8 +184,9 @@ async def test_admins_answer_in_dms_plainly_and_ephemerally_in_a_guild_channel(s
     mallory = sandbox.player("mallory")
     await register(sandbox, mallory, "Mallory")
     question = await staff_channel.slash("admin ban", player=str(mallory.id), reason="cheating")
-    assert question.ephemeral and [b["label"] for b in question.message.buttons] == ["Confirm", "Cancel"]
-    done = await staff_channel.click("Confirm", question.message)
+    labels = [b["label"] for b in question.message.buttons]
+    assert question.ephemeral and labels == [text.CONFIRM_LABEL, text.CANCEL_LABEL]
+    done = await staff_channel.click(text.CONFIRM_LABEL, question.message)
     assert done.content == text.BAN_DONE.format(name="Mallory") and done.message.buttons == []
     assert (await player_record(sandbox, mallory.id)).is_banned
 

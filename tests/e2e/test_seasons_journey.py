@@ -11,7 +11,7 @@ from adminkit import (
     rating,
 )
 from adminkit import services as deps
-from journeykit import register
+from journeykit import lead, matching, register
 
 from evoladder.domain.rating import Outcome
 from evoladder.i18n.text import admin as admin_text
@@ -33,10 +33,13 @@ async def test_an_admin_starts_a_season_and_players_read_the_closed_one(sandbox:
     question = await root.slash(
         "admin season_start", reason="summer break", season_name="Season Two", percent=100
     )
-    assert "**Season Two** starts" in question.content and "Reason: summer break" in question.content
-    assert "2 rating rows, 2 ranked" in question.content
-    done = await root.click("Confirm", question.message)
-    assert "**Season Two** started" in done.content and done.message.buttons == []
+    _, closes, starts, *_ = admin_text.SEASON_START_QUESTION.splitlines()
+    assert matching(closes, archived=2, ranked=2).search(question.content)
+    assert matching(starts, name="Season Two").search(question.content)
+    assert admin_text.REASON_LINE.format(reason="summer break") in question.content
+    done = await root.click(admin_text.CONFIRM_LABEL, question.message)
+    assert done.content.startswith(lead(admin_text.SEASON_START_DONE, name="Season Two"))
+    assert done.message.buttons == []
     assert (await rating(sandbox, alice.id, "bw_zerg")).mmr == 1500
 
     live = await alice.slash("leaderboard")
@@ -65,8 +68,9 @@ async def test_admin_player_lists_sc2_accounts_and_who_else_used_them(sandbox: S
         await uow.toon_handles.record(alice.id, "2-S2-1-222", now)
         await uow.toon_handles.record(mallory.id, "2-S2-1-222", now)
     reply = await root.slash("admin player", username="Alice")
-    accounts = field(reply.message, "SC2 accounts")
+    accounts = field(reply.message, admin_text.FIELD_ACCOUNTS)
     first, second = accounts.split("\n")
-    assert first.startswith("`2-S2-1-111`: 1 replays") and "Mallory" not in first
+    assert first.startswith(lead(admin_text.ACCOUNT_LINE, handle="2-S2-1-111", replays=1))
+    assert "Mallory" not in first
     assert second.startswith("`2-S2-1-222`")
     assert second.endswith(admin_text.ACCOUNT_SHARED.format(others=f"Mallory (<@{mallory.id}>)"))
