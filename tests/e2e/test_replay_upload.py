@@ -12,27 +12,32 @@ since no real SC: Evo 1v1 file exists:
   match service three minutes before the game started; the ladder's clock is the file's time.
 
 Everything after that is what players see. No sleeps: each step waits for what a player receives.
+The sandbox is conftest's; ``report_requires_replay`` (off, as the sandbox runs) is a fixture a
+test parametrizes to lock the result menu until a replay passed the checks (production's default).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from journeykit import LadderClock, register
+from journeykit import LadderClock, closed_card, lead, race, register, titled, with_text
 
 from evoladder.domain.errors import ReportLocked
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.rating import Outcome, rate
 from evoladder.domain.replays import ParsedReplay
 from evoladder.game.loader import packaged_data_dir
+from evoladder.i18n.text import checks as checks_text
+from evoladder.i18n.text import errors as errors_text
 from evoladder.i18n.text import match as match_text
+from evoladder.i18n.text import replays as text
 from evoladder.sandbox import Message, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.matches import confirmation_jobs
@@ -60,11 +65,18 @@ def replay_file(shared: Path) -> Path:
 
 
 @pytest.fixture
-def sandbox_options(replay_file: Path, tmp_path: Path) -> dict[str, Any]:
+def report_requires_replay() -> bool:
+    """Whether the result menu waits for a replay that passed the checks (a test parametrizes it)."""
+    return False
+
+
+@pytest.fixture
+def sandbox_options(replay_file: Path, tmp_path: Path, report_requires_replay: bool) -> dict[str, Any]:
     parsed = parse_file(replay_file)
     settings = load_settings(
         game_data_dir=game_data_with_standard_mod(tmp_path / "game", parsed),
         replay_storage=str(tmp_path / "replays"),
+        report_requires_replay=report_requires_replay,
     )
     clock = LadderClock(parsed.start_time - timedelta(minutes=3))
     return {"settings": settings, "clock": clock, "background": False}
@@ -95,8 +107,17 @@ async def confirmed_match(
     return await deps.matches.confirm(match_id, p2.id)
 
 
-def titled(prefix: str) -> Callable[[Message], bool]:
-    return lambda m: bool(m.embeds) and str(m.embeds[0].get("title", "")).startswith(prefix)
+def details_of(match_id: int) -> Callable[[Message], bool]:
+    """The match message once both confirmed (its title names the match and the races)."""
+    return titled(lead(match_text.DETAILS_TITLE, match_id=match_id))
+
+
+def replay_status(who: str, outcome: str) -> str:
+    """The match message's line for a replay that passed every check and shows ``outcome``."""
+    return text.STATUS_LINE.format(
+        mark=text.CHECK_PASS, who=who,
+        summary=text.SUMMARY_JOIN.join([text.STATUS_PASSED, text.STATUS_SHOWS.format(outcome=outcome)]),
+    )
 
 
 def fields(message: Message) -> dict[str, str]:
@@ -111,29 +132,39 @@ async def test_upload_checklist_auto_report_and_mmr(sandbox: Sandbox, replay_fil
     await register(sandbox, alice, "JiaanN")
     await register(sandbox, bob, "Rairden")
     match = await confirmed_match(sandbox, alice, bob, parsed)
-    card_a = await alice.wait_for_dm(titled(f"Match #{match.id}:"), include_existing=True)
-    await bob.wait_for_dm(titled(f"Match #{match.id}:"), include_existing=True)
+    card_a = await alice.wait_for_dm(details_of(match.id), include_existing=True)
+    await bob.wait_for_dm(details_of(match.id), include_existing=True)
     clock = sandbox.ladder.services.clock
     assert isinstance(clock, LadderClock)
     clock.set(parsed.end_time + timedelta(minutes=1))  # the game was played; now the upload
 
     await alice.upload(replay_file)  # the loser hands in the replay
 
-    details = await alice.wait_for_dm(titled(f"Replay of match #{match.id}"))
+    details = await alice.wait_for_dm(titled(text.TITLE.format(match_id=match.id)))
     shown = fields(details)
-    assert shown["Matchup"] == "**JiaanN** (SC2 Terran) vs **Rairden** (SC2 Zerg)"
-    assert shown["Result"] == "Rairden won" and shown["Map"] == "Ever Dream LE"
-    assert shown["Duration"] == "18m 31s" and shown["Observers"] == "none"
-    assert shown["Started"] == f"<t:{int(parsed.start_time.timestamp())}:f>"
-    checks = shown["Checks"].splitlines()
-    assert len(checks) == 12 and all(line.startswith("✅") for line in checks), checks
-    assert "Official SC: Evo Complete mod (EU)" in shown["Checks"]
-    assert "reported the result for both players: **you lost**" in details.embeds[0]["description"]
+    assert shown[text.FIELD_MATCHUP] == text.MATCHUP_SEPARATOR.join([
+        text.MATCHUP_PLAYER.format(name="JiaanN", race=race("sc2_terran")),
+        text.MATCHUP_PLAYER.format(name="Rairden", race=race("sc2_zerg")),
+    ])
+    assert shown[text.FIELD_RESULT] == text.RESULT_WINNER.format(name="Rairden")
+    assert shown[text.FIELD_MAP] == "Ever Dream LE"
+    assert shown[text.FIELD_DURATION] == text.DURATION.format(minutes=18, seconds=31)
+    assert shown[text.FIELD_OBSERVERS] == text.NO_OBSERVERS
+    assert shown[text.FIELD_START] == f"<t:{int(parsed.start_time.timestamp())}:f>"
+    checks = shown[text.FIELD_CHECKS].splitlines()
+    assert len(checks) == 12 and all(line.startswith(text.CHECK_PASS) for line in checks), checks
+    mod_ok = checks_text.get("mod.ok", "").format(region="EU")
+    assert text.CHECK_LINE.format(mark=text.CHECK_PASS, message=mod_ok) in checks
+    reported = text.EFFECT_REPORTED.format(outcome=match_text.OUTCOME_LOST)
+    assert reported in details.embeds[0]["description"]
 
-    await alice.wait_for_dm(lambda m: f"Match #{match.id} is final: **you lost**" in m.text)
-    await bob.wait_for_dm(lambda m: f"Match #{match.id} is final: **you won**" in m.text)
-    told = await bob.wait_for_dm(lambda m: "Your opponent uploaded the replay" in m.text)
-    assert "**you won**" in told.text
+    lost = lead(match_text.RESULT_FINAL, match_id=match.id, outcome=match_text.OUTCOME_LOST)
+    await alice.wait_for_dm(with_text(lost))
+    won = lead(match_text.RESULT_FINAL, match_id=match.id, outcome=match_text.OUTCOME_WON)
+    await bob.wait_for_dm(with_text(won))
+    await bob.wait_for_dm(
+        with_text(text.OPPONENT_REPORTED.format(match_id=match.id, outcome=match_text.OUTCOME_WON))
+    )
 
     delta = rate(1500, 1500, Outcome.PLAYER_2).delta
     async with sandbox.ladder.services.db.read() as uow:
@@ -144,11 +175,11 @@ async def test_upload_checklist_auto_report_and_mmr(sandbox: Sandbox, replay_fil
     assert final.status is MatchStatus.FINAL and final.result == Outcome.PLAYER_2
 
     # The match message (the same message, closed now) carries the replay status for each player.
-    mine = "✅ Your replay: all checks passed, shows you lost"
-    card = await alice.wait_for_dm(lambda m: fields(m).get("Replays") == mine, include_existing=True)
-    assert card.id == card_a.id and "final" in str(card.embeds[0]["title"])
-    theirs = "✅ Your opponent's replay: all checks passed, shows you won"
-    await bob.wait_for_dm(lambda m: fields(m).get("Replays") == theirs, include_existing=True)
+    mine = replay_status(text.STATUS_YOURS, match_text.OUTCOME_LOST)
+    card = await alice.wait_for_dm(lambda m: fields(m).get(text.STATUS_FIELD) == mine, include_existing=True)
+    assert card.id == card_a.id and closed_card(match.id, match_text.STATUS_FINAL)(card)
+    theirs = replay_status(text.STATUS_THEIRS, match_text.OUTCOME_WON)
+    await bob.wait_for_dm(lambda m: fields(m).get(text.STATUS_FIELD) == theirs, include_existing=True)
 
 
 async def test_a_file_that_is_not_a_replay_is_answered(sandbox: Sandbox) -> None:
@@ -156,25 +187,10 @@ async def test_a_file_that_is_not_a_replay_is_answered(sandbox: Sandbox) -> None
     await register(sandbox, alice, "JiaanN")
     await alice.send_dm("here", attachments=[("notes.txt", b"hello")])
     answer = await alice.wait_for_dm(lambda m: m.author_id == sandbox.discord.bot_user.id)
-    assert answer.content == "Only StarCraft II replay files (.SC2Replay) are accepted here."
+    assert answer.content == errors_text.NotAReplayName
     await alice.upload(("game.SC2Replay", b"MPQ\x1b" + bytes(64)))  # a replay's name and magic
     answer = await alice.wait_for_dm(lambda m: m.author_id == sandbox.discord.bot_user.id)
-    assert "no match to attach this replay to" in answer.content
-
-
-@pytest.fixture
-async def locked_sandbox(replay_file: Path, tmp_path: Path) -> AsyncIterator[Sandbox]:
-    """The same, with the result menu locked until a replay passed the checks (production's default)."""
-    parsed = parse_file(replay_file)
-    settings = load_settings(
-        game_data_dir=game_data_with_standard_mod(tmp_path / "game", parsed),
-        replay_storage=str(tmp_path / "replays"),
-        report_requires_replay=True,
-    )
-    clock = LadderClock(parsed.start_time - timedelta(minutes=3))
-    async with Sandbox(settings=settings, clock=clock, background=False) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
+    assert answer.content == errors_text.NoMatchForReplay
 
 
 def result_menu(message: Message) -> dict[str, object]:
@@ -182,15 +198,16 @@ def result_menu(message: Message) -> dict[str, object]:
     return dict(menu)
 
 
+@pytest.mark.parametrize("report_requires_replay", [True])
 async def test_the_result_menu_unlocks_once_a_replay_passed_the_critical_checks(
-    locked_sandbox: Sandbox, replay_file: Path
+    sandbox: Sandbox, replay_file: Path
 ) -> None:
-    sandbox, parsed = locked_sandbox, parse_file(replay_file)
+    parsed = parse_file(replay_file)
     alice, bob = sandbox.player("alice"), sandbox.player("bob")
     await register(sandbox, alice, "Someone")  # not a name in the file: it cannot report by itself
     await register(sandbox, bob, "Rairden")
     match = await confirmed_match(sandbox, alice, bob, parsed)
-    card = await alice.wait_for_dm(titled(f"Match #{match.id}:"), include_existing=True)
+    card = await alice.wait_for_dm(details_of(match.id), include_existing=True)
     menu = result_menu(card)
     assert menu["disabled"] is True and menu["placeholder"] == match_text.RESULT_LOCKED_PLACEHOLDER
     assert fields(card)[match_text.FIELD_RESULT_LOCKED] == match_text.RESULT_LOCKED
@@ -201,8 +218,8 @@ async def test_the_result_menu_unlocks_once_a_replay_passed_the_critical_checks(
     assert isinstance(clock, LadderClock)
     clock.set(parsed.end_time + timedelta(minutes=1))
     await alice.upload(replay_file)
-    details = await alice.wait_for_dm(titled(f"Replay of match #{match.id}"))
-    assert "not both players' ladder ids" in details.embeds[0]["description"]
+    details = await alice.wait_for_dm(titled(text.TITLE.format(match_id=match.id)))
+    assert text.EFFECT_NAMES in details.embeds[0]["description"]
 
     unlocked = await alice.wait_for_dm(
         lambda m: m.id == card.id and not result_menu(m).get("disabled"), include_existing=True
@@ -211,7 +228,7 @@ async def test_the_result_menu_unlocks_once_a_replay_passed_the_critical_checks(
     assert result_menu(unlocked)["placeholder"] == match_text.RESULT_PLACEHOLDER
     question = await alice.select(match_text.RESULT_PLACEHOLDER, ["2"], unlocked)
     answer = await alice.click(match_text.REPORT_CONFIRM_LABEL, question.message)
-    assert f"You reported match #{match.id}" in answer.content
+    assert answer.content.startswith(lead(match_text.REPORTED_WAITING, match_id=match.id))
     bob_card = await bob.wait_for_dm(
         lambda m: m.id != card.id and bool(m.selects) and not result_menu(m).get("disabled"),
         include_existing=True,
@@ -230,7 +247,7 @@ async def test_a_replay_of_strangers_is_flagged_in_the_admin_log(sandbox: Sandbo
     clock.set(parsed.end_time + timedelta(minutes=1))
     await alice.upload(replay_file)
     post = await sandbox.discord.wait_for_channel_message(
-        sandbox.admin_log, lambda m: f"Replay of match #{match.id}" in m.text
+        sandbox.admin_log, with_text(lead(match_text.ADMIN_REPLAY_FLAGGED, match_id=match.id))
     )
-    assert "neither player's id" in post.text and "JiaanN" in post.text and "Rairden" in post.text
+    assert match_text.FLAG_NAMES_UNKNOWN.format(names="JiaanN, Rairden") in post.text
     assert (await sandbox.ladder.services.matches.get(match.id)).status is MatchStatus.CONFIRMED
