@@ -17,8 +17,11 @@ from evoladder.bot.render import match as render
 from evoladder.domain.rating import Outcome
 from evoladder.game import load_game_data
 from evoladder.i18n import Catalogs, english
+from evoladder.i18n.text import match as text
+from evoladder.i18n.text import races
 from evoladder.services import events as ev
 from evoladder.services.messages import TrackedMessage
+from textmatch import lead
 
 GAME = load_game_data()
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -168,9 +171,12 @@ async def test_match_found_then_details_edit_the_same_message(setup: Setup) -> N
     [edit] = setup.discord.edits
     assert (edit.channel_id, edit.message_id) == (first.channel_id, first.message_id)  # by ids, no token
     embed = edit.kwargs["embeds"][0]
-    assert "Zerg" in embed.title and "Terran" in embed.title
+    assert embed.title == text.DETAILS_TITLE.format(
+        match_id=7, race=races.bw_zerg, opponent_race=races.sc2_terran
+    )
     names = [f.name for f in embed.fields]
-    assert {"Opponent", "BattleTag", "Map", "Server", "Lobby settings", "Report by"} <= set(names)
+    wanted = [text.FIELD_OPPONENT, text.FIELD_BATTLETAG, text.FIELD_MAP, text.FIELD_SERVER, text.FIELD_LOBBY]
+    assert {*wanted, text.FIELD_REPORT_BY} <= set(names)
     assert custom_ids(edit.kwargs) == ["evo:match:7:result", "evo:match:7:abort"]  # report or abort
 
 
@@ -178,7 +184,7 @@ async def test_details_without_a_stored_message_are_sent_as_a_new_one(setup: Set
     await setup.deliver(details(P1))
     assert setup.discord.edits == []
     [sent] = setup.discord.sent
-    assert sent.kwargs["embeds"][0].title.startswith("Match #7")
+    assert sent.kwargs["embeds"][0].title.startswith(lead(text.DETAILS_TITLE, match_id=7))
     assert setup.messages.rows[0].kind == MATCH_MESSAGE
 
 
@@ -201,10 +207,15 @@ async def test_a_final_result_closes_both_messages_tells_each_player_and_the_adm
     assert set(closed) == {10_000 + P1, 10_000 + P2}
     assert all(custom_ids(e.kwargs) == [] for e in closed.values())  # the buttons are gone
     dms = {s.channel_id: str(s.kwargs["content"]) for s in setup.discord.sent if s.kwargs.get("content")}
-    assert "you won" in dms[10_000 + P1] and "(+18)" in dms[10_000 + P1]
-    assert "you lost" in dms[10_000 + P2] and "(-18)" in dms[10_000 + P2]
+    won = text.RESULT_FINAL.format(
+        match_id=7, outcome=text.OUTCOME_WON, race=races.bw_zerg, after=1518, shift=18
+    )
+    lost = text.RESULT_FINAL.format(
+        match_id=7, outcome=text.OUTCOME_LOST, race=races.sc2_terran, after=1482, shift=-18
+    )
+    assert won in dms[10_000 + P1] and lost in dms[10_000 + P2]
     admin = dms[ADMIN_CHANNEL]
-    assert "Match #7 final" in admin and f"<@{P1}>" in admin
+    assert admin.startswith(lead(text.ADMIN_FINAL, match_id=7)) and f"<@{P1}>" in admin
     admin_post = next(s for s in setup.discord.sent if s.channel_id == ADMIN_CHANNEL)
     assert admin_post.kwargs["allowed_mentions"].roles is False  # nobody is pinged
     notices = [r for r in setup.messages.rows if r.kind == NOTICE]
@@ -226,13 +237,16 @@ async def test_each_player_reads_in_their_stored_language_and_the_admin_log_in_e
         shift_1=18, mmr_1_after=1518, mmr_2_after=1482, source="reports",
     )
     await setup.deliver(found(P1), found(P2), final)
+    ko, ru = catalogs.get("ko"), catalogs.get("ru")
     titles = {s.channel_id: s.kwargs["embeds"][0].title for s in setup.discord.sent if s.kwargs.get("embeds")}
-    assert titles[10_000 + P1] == "매치 발견: #7"
-    assert titles[10_000 + P2] == "Матч найден: №7"
+    assert titles[10_000 + P1] == ko.get("match", "FOUND_TITLE").format(match_id=7)
+    assert titles[10_000 + P2] == ru.get("match", "FOUND_TITLE").format(match_id=7)
     dms = {s.channel_id: str(s.kwargs["content"]) for s in setup.discord.sent if s.kwargs.get("content")}
-    assert "**승리**" in dms[10_000 + P1] and "스1 저그" in dms[10_000 + P1]
-    assert "**поражение**" in dms[10_000 + P2] and "Терраны" in dms[10_000 + P2]
-    assert "Match #7 final" in dms[ADMIN_CHANNEL]
+    assert f"**{ko.get('match', 'OUTCOME_WON')}**" in dms[10_000 + P1]
+    assert ko.get("races", "bw_zerg") in dms[10_000 + P1]
+    assert f"**{ru.get('match', 'OUTCOME_LOST')}**" in dms[10_000 + P2]
+    assert ru.get("races", "sc2_terran") in dms[10_000 + P2]
+    assert dms[ADMIN_CHANNEL].startswith(lead(text.ADMIN_FINAL, match_id=7))  # the admin log is English
 
 
 async def test_a_conflict_pings_the_staff_role_and_only_it(setup: Setup) -> None:
@@ -247,7 +261,7 @@ async def test_a_conflict_pings_the_staff_role_and_only_it(setup: Setup) -> None
 async def test_a_reminder_is_only_a_dm(setup: Setup) -> None:
     await setup.deliver(ev.ConfirmationReminder(P1, 7, NOW + timedelta(seconds=40)))
     [sent] = setup.discord.sent
-    assert "waiting for your confirmation" in sent.kwargs["content"]
+    assert sent.kwargs["content"].startswith(lead(text.REMINDER, match_id=7))
     assert "<t:" in sent.kwargs["content"]  # a Discord timestamp, shown in the reader's zone
     assert setup.discord.edits == []
 

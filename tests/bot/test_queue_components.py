@@ -28,6 +28,9 @@ from evoladder.bot.render import match as render_match
 from evoladder.bot.render import queue as render_queue
 from evoladder.domain.match_state import MatchStatus
 from evoladder.game import Game, GameData, load_game_data
+from evoladder.i18n.text import match as match_text
+from evoladder.i18n.text import queue as queue_text
+from evoladder.i18n.text import races
 from evoladder.services import events as ev
 from evoladder.services.queue import MAX_VETOES, QueueOptions, QueueStatus, SearchingView
 from evoladder.store.repositories.queue import QueueCounts
@@ -109,7 +112,7 @@ def test_the_queue_view_preselects_the_remembered_choices(game: GameData) -> Non
     selects = [i for i in items if isinstance(i, discord.ui.Select)]
     chosen = [[o.value for o in s.options if o.default] for s in selects]
     assert chosen == [["bw_zerg"], ["-"], [game.season.maps[1].name]]
-    join = next(i for i in items if isinstance(i, discord.ui.Button) and i.label == "Join")
+    join = next(i for i in items if isinstance(i, discord.ui.Button) and i.label == queue_text.JOIN_LABEL)
     assert not join.disabled
 
 
@@ -138,17 +141,23 @@ def revealed(slot: int) -> ev.DetailsRevealed:
 
 
 @pytest.mark.parametrize(
-    ("slot", "expected"),
+    ("slot", "players"),
     [
-        (1, ["Player 1 won: you (BW Terran)", "Player 2 won: Bob (SC2 Zerg)", "Draw"]),
-        (2, ["Player 1 won: Bob (BW Zerg)", "Player 2 won: you (SC2 Terran)", "Draw"]),
+        (1, [("you", "bw_terran"), ("Bob", "sc2_zerg")]),
+        (2, [("Bob", "bw_zerg"), ("you", "sc2_terran")]),
     ],
 )
 def test_result_options_name_the_players_and_carry_the_absolute_outcome(
-    game: GameData, slot: int, expected: list[str]
+    game: GameData, slot: int, players: list[tuple[str, str]]
 ) -> None:
     options = render_match.result_options(revealed(slot), game)
-    assert [o.label for o in options] == expected
+    expected = [
+        match_text.RESULT_WON.format(
+            slot=n, name=match_text.YOU if name == "you" else name, race=races.get(race, race)
+        )
+        for n, (name, race) in enumerate(players, start=1)
+    ]
+    assert [o.label for o in options] == [*expected, match_text.RESULT_DRAW]
     assert [o.value for o in options] == ["1", "2", "0"]
 
 
@@ -158,8 +167,10 @@ def test_the_details_keep_the_abort_button_and_add_the_result_select(game: GameD
     kinds = [type(c).__name__ for c in reply.view.children]
     assert kinds == ["ResultSelect", "AbortMatch"]
     shown = {f.name: f.value for f in reply.embeds[0].fields}
-    assert shown["Map"] == "**Khione** (Khione SEL)\n`battlenet:://x`"
-    assert shown["Replays"]  # the replay flow fills this field in place
+    assert shown[match_text.FIELD_MAP] == match_text.MAP_WITH_LINK.format(
+        short_name="Khione", name="Khione SEL", link="battlenet:://x"
+    )
+    assert shown[match_text.FIELD_REPLAYS]  # the replay flow fills this field in place
 
 
 # --- the searching messages -----------------------------------------------------------------------
@@ -238,7 +249,7 @@ async def test_a_cancel_after_a_queued_refresh_is_the_edit_that_stays(game: Game
     board.close(1, render_queue.left_queue(), (10, 100))  # queued behind the refresh
     outbound.start()
     await outbound.close()
-    assert client.done == [(100, "You left the queue")]  # the refresh saw the close and stood down
+    assert client.done == [(100, queue_text.LEFT_TITLE)]  # the refresh saw the close and stood down
 
 
 async def test_players_who_left_get_their_last_edit_and_gone_messages_are_dropped(game: GameData) -> None:
@@ -252,5 +263,5 @@ async def test_players_who_left_get_their_last_edit_and_gone_messages_are_droppe
     assert (report.closed, report.refreshed) == (2, 1)
     outbound.start()
     await asyncio.wait_for(outbound.close(), 5)
-    assert sorted(client.done) == [(100, "Match found!"), (200, "No longer searching")]
+    assert sorted(client.done) == [(100, queue_text.MATCHED_TITLE), (200, queue_text.GONE_TITLE)]
     assert board.tracked() == frozenset()  # 3's message is gone: nothing left to refresh

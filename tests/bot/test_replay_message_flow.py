@@ -29,6 +29,8 @@ from evoladder.domain.errors import Banned
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.replays import Check, CheckId
 from evoladder.i18n.text import common as text
+from evoladder.i18n.text import match as match_text
+from evoladder.i18n.text import replays as replays_text
 from evoladder.services.replays import MatchReplay, ReplayService, ReplayTooLarge
 from evoladder.store.repositories.replays import ReplayRecord
 
@@ -204,13 +206,28 @@ def test_status_lines_read_from_each_players_side() -> None:
     warned = (Check(CheckId.MAP, True, True, "Map"), Check(CheckId.SPEED, False, False, "Speed"))
     failed = (Check(CheckId.MAP, False, True, "Map"), Check(CheckId.MOD, False, True, "Mod"))
     replays = [stored(1, passed, 2, True), stored(2, warned, 2, True), stored(2, failed, None, False)]
+    r = replays_text
+    lost, won = r.STATUS_SHOWS.format(outcome=match_text.OUTCOME_LOST), r.STATUS_SHOWS.format(
+        outcome=match_text.OUTCOME_WON
+    )
+    names = r.table("CHECK_NAMES")
     assert status_text(replays, match_state(), 1).splitlines() == [
-        "✅ Your replay: all checks passed, shows you lost",
-        "⚠️ Your opponent's replay: 1 warning, shows you lost",
-        "❌ Your opponent's replay: critical check failed (map, mod); an admin will review it",
+        r.STATUS_LINE.format(
+            mark=r.CHECK_PASS, who=r.STATUS_YOURS, summary=f"{r.STATUS_PASSED}{r.SUMMARY_JOIN}{lost}"
+        ),
+        r.STATUS_LINE.format(
+            mark=r.CHECK_WARN, who=r.STATUS_THEIRS,
+            summary=f"{r.STATUS_WARNINGS.format(count=1)}{r.SUMMARY_JOIN}{lost}",
+        ),
+        r.STATUS_LINE.format(
+            mark=r.CHECK_FAIL, who=r.STATUS_THEIRS,
+            summary=r.STATUS_CRITICAL.format(checks=", ".join([names["map"], names["mod"]])),
+        ),
     ]
     theirs = status_text(replays[:1], match_state(), 2)
-    assert theirs == "✅ Your opponent's replay: all checks passed, shows you won"
+    assert theirs == r.STATUS_LINE.format(
+        mark=r.CHECK_PASS, who=r.STATUS_THEIRS, summary=f"{r.STATUS_PASSED}{r.SUMMARY_JOIN}{won}"
+    )
 
 
 def test_the_replay_status_field_is_added_once_then_replaced() -> None:

@@ -9,8 +9,6 @@ and every wait is for what a player receives.
 
 from __future__ import annotations
 
-import re
-import string
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -26,6 +24,8 @@ from evoladder.sandbox.ladder import Sandbox
 from evoladder.services.queue import MAX_VETOES
 from evoladder.services.wiring import Services
 from ladderclock import ManualClock
+from textmatch import lead as lead  # re-exported: the journeys take every text helper from here
+from textmatch import matching as matching
 
 START = datetime(2026, 3, 30, 18, 0, 5, tzinfo=UTC)
 
@@ -155,42 +155,6 @@ async def report(player: VirtualPlayer, details: Message, value: str) -> Message
 
 
 # --- texts as the bot renders them (the catalogs, never copies) -----------------------------------
-
-
-def lead(template: str, **values: object) -> str:
-    """``template`` filled with ``values`` up to its first placeholder not given: the part of a
-    text a test can know (a deadline is a Discord timestamp of the moment it was written).
-
-    ``lead(text.OPPONENT_REPORTED, match_id=7, outcome="player 1 won")`` is
-    "Your opponent reported match #7: **player 1 won**. Please report too before ".
-    """
-    out = []
-    for literal, name, spec, conversion in string.Formatter().parse(template):
-        out.append(literal)
-        if name is None:
-            continue
-        if name not in values:
-            break
-        field = "{0" + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-        out.append(field.format(values[name]))
-    return "".join(out)
-
-
-def matching(template: str, **values: object) -> re.Pattern[str]:
-    """A pattern for a line ``template`` renders: ``values`` filled in, every other placeholder a
-    named group of any text (for counts and timings a test cannot know exactly); the match ends
-    at the end of a line."""
-    out = []
-    for literal, name, spec, conversion in string.Formatter().parse(template):
-        out.append(re.escape(literal))
-        if name is None:
-            continue
-        if name in values:
-            field = "{0" + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-            out.append(re.escape(field.format(values[name])))
-        else:
-            out.append(f"(?P<{name}>.+?)")
-    return re.compile("".join(out) + "$", re.MULTILINE)
 
 
 def race(code: str) -> str:
