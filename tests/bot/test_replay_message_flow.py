@@ -158,6 +158,8 @@ async def test_after_shutdown_began_an_upload_is_refused_politely(h: Harness) ->
 
 
 async def test_the_cog_refuses_by_size_and_name_before_downloading(h: Harness) -> None:
+    """A ``ReplayService`` with nothing behind it, on purpose: the refusals happen before the
+    service touches a database, a parser or a storage, which is what this proves."""
     none = cast(Any, None)
     service = ReplayService(
         db=none, clock=none, game=none, matches=none, parser=none, storage=none, max_bytes=1024 * 1024

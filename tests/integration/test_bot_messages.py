@@ -1,4 +1,7 @@
-"""The bot's long-lived messages, on SQLite and PostgreSQL: found again to edit, and to prune."""
+"""The bot's long-lived messages, on SQLite and PostgreSQL: found again to edit, and to prune.
+
+``MessageLog`` is built alone: it is the only service these storage checks involve.
+"""
 
 from __future__ import annotations
 

@@ -17,6 +17,8 @@ from typing import TypeVar
 from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
 from evoladder.domain.players import MmrRow, month_key
 from evoladder.game import GameData, load_game_data
+from evoladder.services.accounts import AccountService
+from evoladder.services.history import HistoryService
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.matches import MatchService, confirmation_jobs
 from evoladder.services.matchmaker import Matchmaker
@@ -108,6 +110,8 @@ class Stack:
     timings: MatchTimings
     queue: QueueService
     matchmaker: Matchmaker
+    accounts: AccountService
+    history: HistoryService
 
 
 def build_stack(
@@ -134,7 +138,7 @@ def build_stack(
         rng=random.Random(seed),
     )
     return Stack(db, clock, notifier, recorder, services.matches, services.scheduler, services.timings,
-                 services.queue, services.matchmaker)
+                 services.queue, services.matchmaker, services.accounts, services.history)
 
 
 async def add_player(

@@ -3,6 +3,10 @@ last unflushed rows) on SIGKILL; never a duplicate; never an error raised into t
 
 No sleeps: the tests drive the flusher with ``flush_now()`` or wait on events its ``on_flush``
 hook sets; the timeouts below are only safety nets against a hang.
+
+Each test builds the ``CommandLog`` alone, not through ``build_services``, on purpose: it swaps the
+log's database for a flaky one and its ids for a sequence (seams the production graph does not
+have), and no other service takes part in what is checked.
 """
 
 from __future__ import annotations

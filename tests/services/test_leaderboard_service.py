@@ -1,4 +1,9 @@
-"""The leaderboard read model over a real database (SQLite and PostgreSQL)."""
+"""The leaderboard read model over a real database (SQLite and PostgreSQL).
+
+The live board comes from ``build_services`` (``accountkit``); two tests build a second
+``LeaderboardService`` over the same database on purpose, as a restarted process would, to
+compare it with the live one.
+"""
 
 from __future__ import annotations
 

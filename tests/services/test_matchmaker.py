@@ -256,6 +256,8 @@ async def test_a_wave_racing_a_leave_from_another_process(db_url: str) -> None:
 
 
 async def test_the_loop_runs_waves_on_epoch_multiples(db: Database) -> None:
+    """Built by hand like the stack's matchmaker, with one difference ``build_services`` has no
+    seam for: a ``sleep`` that moves the clock, so waves follow each other at once."""
     clock = FakeClock(datetime(2026, 11, 22, 12, 0, 10, tzinfo=UTC))
     waves: list[float] = []
     s = build_stack(db, clock)

@@ -5,6 +5,9 @@ for any queue: one match per matched player, BW side in slot 1, snapshots equal 
 ratings, every pair inside a window, players moved and entries removed exactly for the matched,
 waits counted for everyone else, and one "match found" outbox row per matched player (no job rows:
 confirmation time starts at delivery).
+
+The ``Matchmaker`` is built on its own with recording read models and notifier, on purpose: only
+the wave's writes are under test, and Hypothesis runs many queues, each on a fresh database.
 """
 
 from __future__ import annotations

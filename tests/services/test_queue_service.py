@@ -22,7 +22,6 @@ from evoladder.domain.errors import (
 from evoladder.domain.match_state import MatchStatus
 from evoladder.domain.players import PlayerState
 from evoladder.domain.rating import Outcome
-from evoladder.services.accounts import AccountService
 from evoladder.services.events import MatchAborted, RemovedFromQueue
 from evoladder.services.queue import BanCascade
 from evoladder.store.engine import create_engine
@@ -250,7 +249,7 @@ async def test_the_queue_status_counts_matches_in_progress(db: Database) -> None
 
 async def test_declining_the_terms_while_queued_leaves_the_queue(db: Database) -> None:
     s = build_stack(db)
-    accounts = AccountService(db=db, clock=s.clock, game=GAME, read_models=s.read_models)  # type: ignore[arg-type]
+    accounts = s.accounts
     await add_player(db, P)
     await s.queue.join(P, "bw_zerg", None)
     declined = await accounts.decline_terms(P)
@@ -263,7 +262,7 @@ async def test_declining_the_terms_while_queued_leaves_the_queue(db: Database) -
 
 async def test_declining_the_terms_in_a_match_is_refused_until_it_is_over(db: Database) -> None:
     s = build_stack(db)
-    accounts = AccountService(db=db, clock=s.clock, game=GAME, read_models=s.read_models)  # type: ignore[arg-type]
+    accounts = s.accounts
     match = await confirmed_match(s, P, Q)
     with pytest.raises(DeclineInMatch) as info:
         await accounts.decline_terms(P)

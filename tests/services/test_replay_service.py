@@ -4,6 +4,10 @@ What the players see depends on this: refusals write nothing, one file is accept
 critical failure never reports, a verified replay reports for both players exactly once, and two
 verified replays that disagree become a conflict. Files come from ``../shared/replays`` (skipped
 with the reason when absent); see ``replaykit`` for the test "mod" that lets a standard game pass.
+
+``Kit.service`` builds the ``ReplayService`` by hand over the stack's match service (built by
+``build_services``), on purpose: its parser turns chosen files' results around (``Flipping``) and
+some tests vary the game data or the options per call, which one ``build_services`` graph cannot.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""The scheduler: due order, exactly-once claims, retries, re-arming at start, and its loop."""
+"""The scheduler: due order, exactly-once claims, retries, re-arming at start, and its loop.
+
+The ``Scheduler`` is built alone with handlers the tests register, on purpose: the due order and
+the claims are checked apart from what the match service's jobs do (those run through
+``build_services`` in the match tests).
+"""
 
 from __future__ import annotations
 

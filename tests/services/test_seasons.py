@@ -8,28 +8,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from matchkit import GAME, build_stack, confirmed_match, mmr
+from matchkit import GAME, FakeClock, RecordingNotifier, build_stack, confirmed_match, mmr
 from sqlalchemy import func, select
 
 from evoladder.domain.errors import NotAuthorized, SeasonChanged, UnknownMapPool
 from evoladder.domain.history import HistoryKind, toward_start
 from evoladder.domain.rating import Outcome, rate
 from evoladder.services.leaderboard import LeaderboardService
-from evoladder.services.player_cache import PlayerCache
 from evoladder.services.profile import ProfileService
 from evoladder.services.seasons import SeasonBook, SeasonService
-from evoladder.services.stats_cache import StatsCache
+from evoladder.services.wiring import build_services
+from evoladder.settings import load_settings
 from evoladder.store.schema import season_standings_1v1
 from evoladder.store.uow import Database
 
 P1, P2, P3, P4, ADMIN = 11, 22, 33, 44, 99
 Z, T = "bw_zerg", "sc2_terran"
 NEW_POOL = next(code for code in GAME.seasons if code != GAME.current_season)
-
-
-async def admin_only(uid: int) -> None:
-    if uid != ADMIN:
-        raise NotAuthorized()
 
 
 @dataclass
@@ -42,19 +37,20 @@ class Ladder:
     profiles: ProfileService
 
 
-async def ladder(db: Database, clock: object, percent: int = 50) -> Ladder:
-    book = SeasonBook(game=GAME)
-    await book.load(db)
-    board = LeaderboardService(db=db, clock=clock, game=GAME)  # type: ignore[arg-type]
-    await board.build()
-    service = SeasonService(  # type: ignore[arg-type]
-        db=db, clock=clock, game=GAME, seasons=book, require_admin=admin_only, reset_percent=percent,  # type: ignore[arg-type]
+async def ladder(db: Database, clock: FakeClock, percent: int = 50) -> Ladder:
+    """A (re)started process: the services ``build_services`` makes over ``db``, with the start-up
+    reads production does (the season book, the leaderboard) and ``ADMIN`` as the one owner."""
+    services = build_services(
+        settings=load_settings(
+            season_reset_percent=percent, player_cache_ttl_seconds=0, activation_required=False,
+            owner_ids=frozenset({ADMIN}), report_requires_replay=False,
+        ),
+        db=db, clock=clock, game=GAME, notifier=lambda *_parts: RecordingNotifier(),
     )
-    profiles = ProfileService(  # type: ignore[arg-type]
-        db=db, cache=PlayerCache(0), leaderboard=board, clock=clock, game=GAME,  # type: ignore[arg-type]
-        activation_required=False, stats=StatsCache(0), seasons=book,
-    )
-    return Ladder(book, service, board, profiles)
+    await services.season_book.load(db)
+    await services.leaderboard.build()
+    await services.roster.sync_owners(services.settings.owner_ids)
+    return Ladder(services.season_book, services.seasons, services.leaderboard, services.profiles)
 
 
 async def play(s: object, p1: int, p2: int, outcome: Outcome, **kw: object) -> int:

@@ -1,4 +1,8 @@
-"""Flow timing: the command's real duration, labels, thresholds, the summary line, metrics."""
+"""Flow timing: the command's real duration, labels, thresholds, the summary line, metrics.
+
+``FlowTiming``, the player cache and the command log are built alone: the gauges are read from
+those objects, and no other service takes part.
+"""
 
 from __future__ import annotations
 
