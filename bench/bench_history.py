@@ -24,11 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.bench_accounts import generate, load_sqlite
-from bench.dbsetup import fresh_database
+from bench.dbsetup import bench_services, fresh_database
 from bench.harness import BenchContext
 from evoladder.game import load_game_data
-from evoladder.services.history import HistoryService
-from evoladder.services.seasons import SeasonBook, SeasonService
 from evoladder.store.engine import create_engine
 from evoladder.store.uow import Database
 
@@ -36,6 +34,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 GAMES = 3_000
 OTHER_ROWS = 300_000
 ME, RACE = 7, "bw_zerg"
+ADMIN = 1  # the owner who starts the season (an owner needs no player row)
 
 
 class FixedClock:
@@ -102,18 +101,16 @@ async def _chart(ctx: BenchContext, backend: str) -> None:
                 await driver.execute("VACUUM (FREEZE, ANALYZE) rating_history_1v1")  # type: ignore[union-attr]
             finally:
                 raw.close()
-        service = HistoryService(db=db, game=game, max_points=400)
+        services = bench_services(db, FixedClock(), game)
+        await services.season_book.load(db)  # as the process's start does: breaks named by season
+        service = services.history
         for _ in range(20):
-            chart = await service.chart(ME, RACE)
+            chart = await service.chart(ME, RACE, max_points=400)
         assert chart.total_points == GAMES and len(chart.points) <= 400 and len(chart.season_breaks) == 2
         await ctx.time_async(
-            f"history_chart_read_{backend}", "ms", lambda: service.chart(ME, RACE), 300,
+            f"history_chart_read_{backend}", "ms", lambda: service.chart(ME, RACE, max_points=400), 300,
             games=GAMES, other_rows=OTHER_ROWS, max_points=400, points=len(chart.points),
         )
-
-
-async def _admin(uid: int) -> None:
-    return None
 
 
 async def _season_start(ctx: BenchContext) -> None:
@@ -133,16 +130,17 @@ async def _season_start(ctx: BenchContext) -> None:
             shutil.copyfile(template, target)
             db = Database(create_engine(f"sqlite+aiosqlite:///{target}"))
             try:
-                book = SeasonBook(game=game)
-                await book.load(db)
-                service = SeasonService(
-                    db=db, clock=FixedClock(), game=game, seasons=book, require_admin=_admin, reset_percent=50
+                services = bench_services(
+                    db, FixedClock(), game, season_reset_percent=50, owner_ids=frozenset({ADMIN})
                 )
+                await services.season_book.load(db)  # what the process's start does
+                await services.roster.sync_owners(services.settings.owner_ids)
+                service = services.seasons
                 t0 = time.perf_counter()
-                plan = await service.preview(1)
+                plan = await service.preview(ADMIN)
                 previews.append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                result = await service.start(1, plan, "bench")
+                result = await service.start(ADMIN, plan, "bench")
                 starts.append(time.perf_counter() - t0)
                 assert result.plan.archived_rows == len(data.mmrs)
             finally:
