@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import pytest
+
 from evoladder.bot.cogs.queue import QueueCog, SearchingMessages
 from evoladder.domain.match_state import MatchState
 from evoladder.domain.players import MmrRow, Player
@@ -40,6 +42,19 @@ def journey_options(clock: LadderClock) -> dict[str, Any]:
     """The journeys' sandbox (conftest's ``sandbox_options``): the real bot on a fresh database,
     one owner ("root"), the ladder on ``clock``, no background loops."""
     return {"clock": clock, "owners": ["root"], "background": False}
+
+
+@pytest.fixture(name="clock")
+def journey_clock() -> LadderClock:
+    """The ladder's clock of a journey (import with ``journey_sandbox_options`` into a module)."""
+    return LadderClock()
+
+
+@pytest.fixture(name="sandbox_options")
+def journey_sandbox_options(clock: LadderClock) -> dict[str, Any]:
+    """conftest's ``sandbox`` as the journeys run it (:func:`journey_options`): import this and
+    ``journey_clock`` into a test module to use them."""
+    return journey_options(clock)
 
 
 def services(sandbox: Sandbox) -> Services:

@@ -8,8 +8,6 @@ clock was moved: nothing sleeps and nothing is timed.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from journeykit import (
     LadderClock,
@@ -20,7 +18,8 @@ from journeykit import (
     fields,
     found_message,
     is_found_card,
-    journey_options,
+    journey_clock,  # noqa: F401 (the ``clock`` fixture)
+    journey_sandbox_options,  # noqa: F401 (the ``sandbox_options`` fixture)
     lead,
     match_id_of,
     match_state,
@@ -55,16 +54,6 @@ pytestmark = pytest.mark.e2e
 RESULT = text.RESULT_PLACEHOLDER
 ABORT_3 = text.ABORT_LABEL.format(count=3)  # the abort button with the month's three aborts left
 PLAYER_1_WON = text.table("REPORT_TEXT")[1]
-
-
-@pytest.fixture
-def clock() -> LadderClock:
-    return LadderClock()
-
-
-@pytest.fixture
-def sandbox_options(clock: LadderClock) -> dict[str, Any]:
-    return journey_options(clock)
 
 
 async def two_players(sandbox: Sandbox) -> tuple[VirtualPlayer, VirtualPlayer]:

@@ -17,7 +17,8 @@ from journeykit import (
     LadderClock,
     details_message,
     found_message,
-    journey_options,
+    journey_clock,  # noqa: F401 (the ``clock`` fixture)
+    journey_sandbox_options,  # noqa: F401 (the ``sandbox_options`` fixture)
     lead,
     match_id_of,
     match_state,
@@ -35,16 +36,6 @@ from evoladder.sandbox.ladder import Sandbox
 pytestmark = pytest.mark.e2e
 
 KILL_POINTS = ("before_hand_over", "after_send", "after_reference", "after_done")
-
-
-@pytest.fixture
-def clock() -> LadderClock:
-    return LadderClock()
-
-
-@pytest.fixture
-def sandbox_options(clock: LadderClock) -> dict[str, Any]:
-    return journey_options(clock)
 
 
 async def _nothing(*_args: Any, **_kwargs: Any) -> Any:

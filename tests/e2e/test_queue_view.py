@@ -9,16 +9,15 @@ cog's loop does a few seconds after each wave.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from journeykit import (
-    LadderClock,
     board,
     button_labels,
     defaults,
     fields,
-    journey_options,
+    journey_clock,  # noqa: F401 (the ``clock`` fixture)
+    journey_sandbox_options,  # noqa: F401 (the ``sandbox_options`` fixture)
     pick,
     queue_up,
     race,
@@ -39,11 +38,6 @@ pytestmark = pytest.mark.e2e
 
 DISCORD_TIME = re.compile(r"<t:(\d+):R>")
 VETOES = text.VETO_PLACEHOLDER.format(max_vetoes=MAX_VETOES)
-
-
-@pytest.fixture
-def sandbox_options() -> dict[str, Any]:
-    return journey_options(LadderClock())
 
 
 async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox: Sandbox) -> None:
