@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from evoladder.bot.interaction import Call, FlowSpec, LadderCog, LadderItem, custom_id, ladder_command
 from evoladder.bot.reply import Reply
 from evoladder.i18n.text import common as text
+from evoladder.i18n.text import help as help_text
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.store.schema import command_calls
 
@@ -91,9 +92,9 @@ def sandbox_options() -> dict[str, Any]:
 async def test_ping_answers_ok_plain_in_dms_and_ephemeral_in_a_guild(sandbox: Sandbox) -> None:
     alice = sandbox.player("alice")
     in_dm = await alice.slash("ping")
-    assert in_dm.content == "ok" and not in_dm.ephemeral
+    assert in_dm.content == help_text.PING_REPLY and not in_dm.ephemeral
     in_guild = await alice.at(sandbox.discord.general).slash("ping")
-    assert in_guild.content == "ok" and in_guild.ephemeral
+    assert in_guild.content == help_text.PING_REPLY and in_guild.ephemeral
 
 
 async def test_help_lists_every_registered_command_with_its_description(sandbox: Sandbox) -> None:
