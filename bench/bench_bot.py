@@ -55,6 +55,7 @@ from typing import Any
 from bench.harness import BenchContext
 from evoladder.domain.players import month_key
 from evoladder.game import load_game_data
+from evoladder.i18n.text import help as help_text
 from evoladder.sandbox import BucketRule, RateLimitConfig, VirtualPlayer
 from evoladder.sandbox.ladder import Sandbox
 from evoladder.store.migrations import upgrade
@@ -294,7 +295,7 @@ async def bot_process(
                 await sb.discord.wait_commands("ping", "profile", "leaderboard", within=60)
                 probe = crowd[0] if crowd else sb.player("probe")
                 answer = await probe.slash("ping")
-                assert answer.content == "ok", answer.content
+                assert answer.content == help_text.PING_REPLY, answer.content
                 ready = time.perf_counter() - started
                 yield Started(sb, proc, ready, connected, log_path), crowd
             finally:
