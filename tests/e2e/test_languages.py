@@ -14,12 +14,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from journeykit import LadderClock, board, record
+from journeykit import (
+    LadderClock,
+    board,
+    journey_clock,  # noqa: F401 (the ``clock`` fixture)
+    journey_options,
+    record,
+)
 
 from evoladder.i18n import PSEUDO, Catalog
 from evoladder.i18n.languages import ENDONYMS
@@ -51,22 +56,10 @@ def deps(sandbox: Sandbox) -> Any:
 
 
 @pytest.fixture
-def clock() -> LadderClock:
-    return LadderClock()
-
-
-@asynccontextmanager
-async def language_sandbox(clock: LadderClock) -> AsyncIterator[Sandbox]:
+def sandbox_options(clock: LadderClock) -> dict[str, Any]:
+    """conftest's ``sandbox`` as the journeys run it, with the pseudo-locale available."""
     settings = load_settings().model_copy(update={"pseudo_locale": True})
-    async with Sandbox(settings=settings, clock=clock, owners=["root"], background=False) as sb:
-        yield sb
-        assert not sb.discord.violations, sb.discord.violations.describe()
-
-
-@pytest.fixture
-async def sandbox(clock: LadderClock) -> AsyncIterator[Sandbox]:
-    async with language_sandbox(clock) as sb:
-        yield sb
+    return {**journey_options(clock), "settings": settings}
 
 
 # --- what a player sees ----------------------------------------------------------------------
