@@ -5,6 +5,11 @@ features' journeys), and from there they act only as a Discord user can: /queue,
 Waves and deadlines run when a test says so (``run_wave``, ``run_due`` after moving the ladder's
 clock), never by waiting: ``background=False`` keeps the matchmaker and the scheduler stopped,
 and every wait is for what a player receives.
+
+A module runs as a journey by importing the ``journey_clock`` and ``journey_sandbox_options``
+fixtures. What players read is asserted through the catalogs: ``race``, ``result_final``,
+``closed_card``, ``is_found_card``, and ``lead`` / ``matching`` (``tests/textmatch.py``) for texts
+known only in part.
 """
 
 from __future__ import annotations
