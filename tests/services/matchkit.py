@@ -17,8 +17,6 @@ from typing import TypeVar
 from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
 from evoladder.domain.players import MmrRow, month_key
 from evoladder.game import GameData, load_game_data
-from evoladder.services.accounts import AccountService
-from evoladder.services.history import HistoryService
 from evoladder.services.leaderboard import LeaderboardService
 from evoladder.services.matches import MatchService, confirmation_jobs
 from evoladder.services.matchmaker import Matchmaker
@@ -26,7 +24,7 @@ from evoladder.services.player_cache import PlayerCache
 from evoladder.services.queue import QueueService
 from evoladder.services.read_models import ReadModels
 from evoladder.services.scheduler import Scheduler
-from evoladder.services.wiring import build_services
+from evoladder.services.wiring import Services, build_services
 from evoladder.settings import load_settings
 from evoladder.store.repositories.matches import match_to_row
 from evoladder.store.uow import Database
@@ -110,8 +108,8 @@ class Stack:
     timings: MatchTimings
     queue: QueueService
     matchmaker: Matchmaker
-    accounts: AccountService
-    history: HistoryService
+    # Everything build_services made (None for a Stack a test assembles itself): see ``services_of``.
+    services: Services | None = None
 
 
 def build_stack(
@@ -138,7 +136,13 @@ def build_stack(
         rng=random.Random(seed),
     )
     return Stack(db, clock, notifier, recorder, services.matches, services.scheduler, services.timings,
-                 services.queue, services.matchmaker, services.accounts, services.history)
+                 services.queue, services.matchmaker, services)
+
+
+def services_of(stack: Stack) -> Services:
+    """All the services of a stack made by :func:`build_stack` (the accounts, the history...)."""
+    assert stack.services is not None, "a Stack from build_stack"
+    return stack.services
 
 
 async def add_player(

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from matchkit import GAME, add_player, build_stack, confirmed_match, player_state, seed_match
+from matchkit import GAME, add_player, build_stack, confirmed_match, player_state, seed_match, services_of
 
 from evoladder.domain.errors import (
     AlreadyQueued,
@@ -249,7 +249,7 @@ async def test_the_queue_status_counts_matches_in_progress(db: Database) -> None
 
 async def test_declining_the_terms_while_queued_leaves_the_queue(db: Database) -> None:
     s = build_stack(db)
-    accounts = s.accounts
+    accounts = services_of(s).accounts
     await add_player(db, P)
     await s.queue.join(P, "bw_zerg", None)
     declined = await accounts.decline_terms(P)
@@ -262,7 +262,7 @@ async def test_declining_the_terms_while_queued_leaves_the_queue(db: Database) -
 
 async def test_declining_the_terms_in_a_match_is_refused_until_it_is_over(db: Database) -> None:
     s = build_stack(db)
-    accounts = s.accounts
+    accounts = services_of(s).accounts
     match = await confirmed_match(s, P, Q)
     with pytest.raises(DeclineInMatch) as info:
         await accounts.decline_terms(P)

@@ -4,7 +4,7 @@ reads one rating thinned to a budget of points."""
 
 from __future__ import annotations
 
-from matchkit import add_player, build_stack, confirmed_match, mmr
+from matchkit import add_player, build_stack, confirmed_match, mmr, services_of
 
 from evoladder.domain.history import HistoryKind, HistoryRow
 from evoladder.domain.match_state import Resolution
@@ -118,7 +118,7 @@ async def test_the_chart_reads_one_rating_thinned_and_keeps_its_ends_and_extreme
         await s.matches.report(m.id, P1, outcome)
         await s.matches.report(m.id, P2, outcome)
         s.clock.advance(minutes=30)
-    service = s.history
+    service = services_of(s).history
     full = await service.chart(P1, Z, max_points=100)
     assert full.total_points == len(full.points) == 20
     assert full.ratings[-1] == (await mmr(db, P1, Z)).mmr
