@@ -29,6 +29,7 @@ from evoladder.domain.errors import Banned
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.replays import Check, CheckId
 from evoladder.i18n.text import common as text
+from evoladder.i18n.text import errors as errors_text
 from evoladder.i18n.text import match as match_text
 from evoladder.i18n.text import replays as replays_text
 from evoladder.services.replays import MatchReplay, ReplayService, ReplayTooLarge
@@ -120,7 +121,7 @@ async def test_a_refusal_or_a_guard_error_is_answered_with_its_message(h: Harnes
         raise ReplayTooLarge(6 * 1024 * 1024, 5 * 1024 * 1024)
 
     await h.flows.run_message(dm.as_discord(), UPLOAD, refuse)
-    assert dm.channel.texts() == ["The file is 6.0 MB; replays are accepted up to 5.0 MB."]
+    assert dm.channel.texts() == [errors_text.ReplayTooLarge.format(size="6.0 MB", limit="5.0 MB")]
 
     banned = harness(guard_error=Banned())
     banned.flows.deps = h.flows.deps

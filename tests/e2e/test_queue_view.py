@@ -18,6 +18,7 @@ from journeykit import (
     fields,
     journey_clock,  # noqa: F401 (the ``clock`` fixture)
     journey_sandbox_options,  # noqa: F401 (the ``sandbox_options`` fixture)
+    matching,
     pick,
     queue_up,
     race,
@@ -46,7 +47,7 @@ async def test_guide_once_then_pickers_clear_join_and_remembered_choices(sandbox
 
     guide = (await alice.slash("queue")).message
     assert guide.embeds[0]["title"] == text.GUIDE_TITLE
-    assert "confirm within 60 seconds" in guide.text and "locked alliances Yes" in guide.text
+    assert matching(text.GUIDE_BODY, confirm=60).search(guide.text)  # its lobby settings included
     assert button_labels(guide) == [text.GUIDE_ACK_LABEL, text.CANCEL_LABEL]
     view = (await alice.click(text.GUIDE_ACK_LABEL, guide)).message
     assert view.id == guide.id  # the guide turns into the queue view
