@@ -16,7 +16,7 @@ from evoladder.bot.outbound import Outbound
 from evoladder.bot.render import match as render
 from evoladder.domain.rating import Outcome
 from evoladder.game import load_game_data
-from evoladder.i18n import Catalogs, english
+from evoladder.i18n import Catalogs, english, using
 from evoladder.i18n.text import match as text
 from evoladder.i18n.text import races
 from evoladder.services import events as ev
@@ -249,6 +249,17 @@ async def test_each_player_reads_in_their_stored_language_and_the_admin_log_in_e
     assert dms[ADMIN_CHANNEL].startswith(lead(text.ADMIN_FINAL, match_id=7))  # the admin log is English
 
 
+def test_a_ban_removal_is_told_in_the_players_words_not_as_the_systems_code() -> None:
+    """The system's reason for a removal (a ban) is a code; an admin's reason is their own text."""
+    ko = Catalogs.load(["en", "ko"]).get("ko")
+    with using(ko):
+        banned = render.player_text(ev.RemovedFromQueue(P1, admin_uid=None, reason="banned"), P1, GAME)
+        by_admin = render.player_text(ev.RemovedFromQueue(P1, admin_uid=5, reason="banned"), P1, GAME)
+    template = ko.get("match", "REMOVED_FROM_QUEUE")
+    assert banned == template.format(reason=ko.get("match", "ABORT_REASON")["banned"])
+    assert by_admin == template.format(reason="banned")
+
+
 async def test_a_conflict_pings_the_staff_role_and_only_it(setup: Setup) -> None:
     await setup.deliver(ev.MatchConflict(7, P1, P2, report_1=1, report_2=2))
     post = next(s for s in setup.discord.sent if s.channel_id == ADMIN_CHANNEL)
@@ -304,6 +315,7 @@ async def test_without_a_client_notify_still_does_not_raise() -> None:
         ),
         (ev.MatchAbandoned(7, P1, P2, reason="not_reported"), P1, "nobody reported"),
         (ev.RemovedFromQueue(P1, admin_uid=5, reason="cleanup"), P1, "removed you from the queue (cleanup)"),
+        (ev.RemovedFromQueue(P1, admin_uid=None, reason="banned"), P1, "removed you from the queue (ban)"),
     ],
 )
 def test_each_player_reads_the_event_from_their_side(event: ev.LadderEvent, uid: int, expected: str) -> None:

@@ -231,7 +231,7 @@ async def test_ban_removes_the_queue_entry_ends_the_match_and_old_buttons_stop_w
     carol_question = await root.slash("admin ban", player="Carol", reason="abusive in chat")
     assert text.BAN_QUEUED in carol_question.content
     await root.click(text.CONFIRM_LABEL, carol_question.message)
-    removed = match_text.REMOVED_FROM_QUEUE.format(reason="banned")
+    removed = match_text.REMOVED_FROM_QUEUE.format(reason=match_text.table("ABORT_REASON")["banned"])
     await carol.wait_for_dm(with_text(removed), include_existing=True)
     async with services(sandbox).db.read() as uow:
         assert await uow.queue.get(carol.id) is None

@@ -210,7 +210,12 @@ def player_text(event: ev.LadderEvent, discord_uid: int, game: GameData) -> str 
             )
         return text.DEADLINE_WARNING.format(match_id=event.match_id, deadline=when(event.report_deadline))
     if isinstance(event, ev.RemovedFromQueue):
-        return text.REMOVED_FROM_QUEUE.format(reason=event.reason)
+        # The system's own reason (a ban) is a code, told in the player's words; an admin's is
+        # their own text, shown as written.
+        reason = event.reason
+        if event.admin_uid is None:
+            reason = text.table("ABORT_REASON").get(reason, reason)
+        return text.REMOVED_FROM_QUEUE.format(reason=reason)
     if isinstance(event, ev.AdminChangedPlayer):
         return admin_changed(event, game)
     if isinstance(event, ev.ResultFinal):
