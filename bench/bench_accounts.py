@@ -1,4 +1,4 @@
-"""Account-side rows (issue 3): guard, command log, profile, leaderboard pages, updates, build, RSS.
+"""Account-side rows: guard, command log, profile, leaderboard pages, updates, build, RSS.
 
 Data: ``n`` (player, race) rows means n/2 players with two races each, every row played within the
 last 13 days (so all n rows are ranked), countries skewed like a real ladder (a few big

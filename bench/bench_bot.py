@@ -1,6 +1,6 @@
 """The bot as players meet it: round trips through the local Discord server, and start-up.
 
-Rows (DESIGN section 7, issue 5 section 4):
+Rows (the bot-side budgets of DESIGN section 7):
 
 - ``bot_roundtrip_noop`` / ``_profile`` / ``_leaderboard`` / ``_leaderboard_filtered``: a virtual
   player's slash command, timed from the gateway sending INTERACTION_CREATE to the server
