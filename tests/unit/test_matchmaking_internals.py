@@ -3,12 +3,15 @@
 Segments must never split an allowed pair; repaired duals must satisfy every allowed pair's
 constraint (that is what makes ``lower_bound`` valid); the cover bound must bound every matching.
 A warm start of the LP must not change its value; re-pairing for fixed sides must be optimal;
-the compiled augmenting-path search must find the distances of its scipy fallback.
+the compiled augmenting-path search must find the distances of its scipy fallback; the
+union-find that splits a wave into segments must find scipy's connected components.
 """
 
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from typing import Any
 from unittest import mock
 
@@ -66,6 +69,46 @@ def test_no_allowed_pair_crosses_segments(p: Players) -> None:
     assert (segment_of >= 0).all()
     for b, s in allowed_slot_pairs(p):
         assert segment_of[b] == segment_of[s]
+
+
+@SETTINGS
+@given(st.integers(1, 60).flatmap(
+    lambda size: st.tuples(st.just(size), st.lists(st.tuples(st.integers(0, size - 1),
+                                                              st.integers(0, size - 1)), max_size=80))
+))
+def test_the_union_find_finds_scipys_connected_components(graph_: tuple[int, list[tuple[int, int]]]) -> None:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    size, pairs = graph_
+    a, b = ints([u for u, _ in pairs]), ints([v for _, v in pairs])
+    labels = graph.components(size, a, b)
+    _, expected = connected_components(
+        coo_matrix((np.ones(len(pairs)), (a, b)), shape=(size, size)), directed=False
+    )
+    # The same partition, each component named by its smallest node.
+    for label in np.unique(expected):
+        members = np.flatnonzero(expected == label)
+        assert (labels[members] == members.min()).all()
+    assert len(np.unique(labels)) == len(np.unique(expected))
+
+
+def test_a_process_with_the_kernel_never_loads_scipy() -> None:
+    # The solver's component split is numpy; scipy's sparse graph routines (~40 MB of RSS) are
+    # the no-compiler fallback's only. A fresh interpreter, so this run's imports do not count.
+    if assignment.KERNEL != "compiled":
+        pytest.skip("the C kernel is not built: the fallback needs scipy")
+    code = (
+        "import sys\n"
+        "from evoladder.domain.matchmaking import WaveQueue, plan_wave\n"
+        "n = 300\n"
+        "plan_wave(WaveQueue(player=list(range(n)), bw_mmr=[1400 + i if i % 3 else None for i in range(n)],\n"
+        "    sc2_mmr=[1700 - i if i % 3 != 1 else None for i in range(n)], waits=[i % 4 for i in range(n)],\n"
+        "    last_opponent=[None] * n))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scipy')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 @SETTINGS

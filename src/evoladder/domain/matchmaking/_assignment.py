@@ -23,8 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 IntArray = npt.NDArray[np.int64]
 _Kernel = Callable[
@@ -118,7 +116,14 @@ def _solve_compiled(
 def _solve_scipy(
     n: int, rows: IntArray, cols: IntArray, cost: IntArray
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """scipy's LAPJVsp, then duals as shortest paths in the residual graph."""
+    """scipy's LAPJVsp, then duals as shortest paths in the residual graph.
+
+    scipy is imported here, not at the top: where the kernel is built this never runs, and
+    scipy's sparse graph routines would add ~40 MB to the process for nothing.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
