@@ -68,11 +68,12 @@ from evoladder.logging_setup import event
 from evoladder.services.events import ConfirmationReminder, DeadlineWarning, DetailsRevealed, LadderEvent
 from evoladder.services.match_events import Written, details_for, events_for
 from evoladder.services.match_locks import KeyedLocks
-from evoladder.services.outbox import OutboxRelay
+from evoladder.services.outbox import Delivery, OutboxRelay
 from evoladder.services.outbox import write as write_outbox
 from evoladder.services.ports import Clock, Notifier, ReadModelSink
 from evoladder.services.timing import LadderMetrics
 from evoladder.store.repositories.jobs import MATCH_WIDE, Job, NewJob
+from evoladder.store.repositories.matches import CasWrite, MatchBatches
 from evoladder.store.repositories.replays import ReplayRepository
 from evoladder.store.uow import Database, UnitOfWork
 
@@ -257,24 +258,53 @@ class MatchService:
             self.armed()
 
     async def arm(self, uow: UnitOfWork, match_id: int, discord_uid: int, at: datetime) -> bool:
-        """``delivered`` in the caller's transaction (the relay arms a batch of deliveries in one).
+        """``delivered`` in the caller's transaction: ``arm_many`` of one delivery."""
+        return await self.arm_many(uow, [Delivery(match_id, discord_uid, at)])
+
+    async def arm_many(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> bool:
+        """Start the confirmation time of every delivered "match found", in the caller's
+        transaction; whether any deadline was armed (then ``armed`` after the commit).
+
+        The rule is ``match_state.arm_confirmation``, applied to each delivery in the order given,
+        each on the state the previous ones left (a batch holding both players of a match arms
+        both; a delivery settled twice arms once, the second finds the time already running and
+        is skipped, so no second deadline and no deadline moved later; a match that moved on
+        meanwhile is skipped). Only how the result is written differs from one delivery at a time:
+        the batch is three statements, not three per delivery (on PostgreSQL each is a network
+        round trip, and a restart re-delivering a wave settles thousands at once): the matches
+        read ``FOR UPDATE`` in one statement in id order (``MatchBatches.lock_many``), the
+        changed rows written by version compare-and-set (``update_cas_many``; each row moves by
+        as many versions as deliveries armed it, as one-by-one arming would), the reminders and
+        deadlines inserted together.
 
         Arming changes no state a player acts on and announces nothing, so it needs no in-process
-        match lock: the row lock (PostgreSQL) or the write transaction (SQLite) orders it with any
+        match lock: the row locks (PostgreSQL) or the write transaction (SQLite) order it with any
         confirmation or abort, and the version compare-and-set still applies.
         """
-        before = await uow.matches.get(match_id, for_update=True)
-        if before is None:
+        if not deliveries:
             return False
-        try:
-            t = ms.arm_confirmation(before, discord_uid, at, self.timings)
-        except IllegalTransition as exc:  # already armed (a re-delivery), or the match moved on
-            event(log, "match.arm_skipped", match_id=match_id, uid=discord_uid, why=type(exc).__name__)
-            return False
-        if not await uow.matches.update_cas(t.before, t.after):
+        batches = MatchBatches(uow.conn)
+        read = await batches.lock_many(d.match_id for d in deliveries)
+        now = dict(read)
+        steps: dict[int, int] = {}
+        jobs: list[NewJob] = []
+        for match_id, discord_uid, at in deliveries:
+            state = now.get(match_id)
+            if state is None:
+                continue
+            try:
+                t = ms.arm_confirmation(state, discord_uid, at, self.timings)
+            except IllegalTransition as exc:  # already armed (a re-delivery), or the match moved on
+                event(log, "match.arm_skipped", match_id=match_id, uid=discord_uid, why=type(exc).__name__)
+                continue
+            now[match_id] = t.after
+            steps[match_id] = steps.get(match_id, 0) + 1
+            jobs.extend(armed_jobs(t.after, discord_uid, self.timings))
+        writes = [CasWrite(read[i], now[i], n) for i, n in steps.items()]
+        if await batches.update_cas_many(writes) != len(writes):
             raise ConcurrentUpdate()
-        await uow.jobs.add_many(armed_jobs(t.after, discord_uid, self.timings))
-        return True
+        await uow.jobs.add_batch(jobs)
+        return bool(writes)
 
     def armed(self) -> None:
         self._wake()

@@ -13,8 +13,11 @@ The path of a row:
    ``flush`` to read what is pending); the notifier takes it over and returns at once, with an
    awaitable receipt when delivery happens later (the bot's paced outbound queue);
 3. when the receipt says delivered, the row is marked done; a "match found" row also starts the
-   player's confirmation time then (``FoundHooks.delivered``), and a player who cannot be reached
-   (DMs closed) counts as not confirming (``FoundHooks.unreachable``);
+   player's confirmation time then (``FoundHooks.arm_many``), and a player who cannot be reached
+   (DMs closed) counts as not confirming (``FoundHooks.unreachable``). Receipts are settled in
+   batches (``_drain``), each one write transaction whose statements do not grow with the batch:
+   a restart that re-delivers a whole wave settles thousands of receipts at once, and on
+   PostgreSQL every statement is a network round trip;
 4. a row still pending at start-up (the process died anywhere between 1 and 3) is delivered again
    by ``flush``, in the order the rows were written; so is a row whose delivery failed (``sweep``).
 
@@ -34,7 +37,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from evoladder.domain.match_state import MatchState, MatchStatus, MatchTimings
 from evoladder.domain.players import Player, aborts_left_now
@@ -49,11 +52,20 @@ from evoladder.store.uow import Database, UnitOfWork
 log = logging.getLogger(__name__)
 
 
+class Delivery(NamedTuple):
+    """A player's "match found" was delivered at ``at`` (their confirmation time starts then)."""
+
+    match_id: int
+    discord_uid: int
+    at: datetime
+
+
 class FoundHooks(Protocol):
     """What delivering a "match found" means for the match (``MatchService`` implements it)."""
 
-    async def arm(self, uow: UnitOfWork, match_id: int, discord_uid: int, at: datetime) -> bool:
-        """Start the player's confirmation time in the caller's transaction (False: nothing to do)."""
+    async def arm_many(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> bool:
+        """Start each player's confirmation time in the caller's transaction, in a number of
+        statements that does not grow with the batch (False: nothing to do)."""
         ...
 
     def armed(self) -> None:
@@ -231,11 +243,15 @@ class OutboxRelay:
                 await self._hooks.unreachable(item.match_id, item.discord_uid)
         done = [row_id for row_id, _, r, _ in batch if r.delivered or r.unreachable]
         failed = [row_id for row_id, _, r, _ in batch if not (r.delivered or r.unreachable)]
+        delivered = [
+            Delivery(item.match_id, item.discord_uid, at)
+            for _row_id, item, receipt, at in batch
+            if isinstance(item, MatchFound) and receipt.delivered
+        ]
         armed = False
         async with self._db.transaction() as uow:
-            for _row_id, item, receipt, at in batch:
-                if isinstance(item, MatchFound) and receipt.delivered and self._hooks is not None:
-                    armed = await self._hooks.arm(uow, item.match_id, item.discord_uid, at) or armed
+            if delivered and self._hooks is not None:
+                armed = await self._hooks.arm_many(uow, delivered)
             await uow.outbox.done(done, self._clock.now())
             for row_id in failed:
                 await uow.outbox.attempted(row_id)

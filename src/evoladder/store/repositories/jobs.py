@@ -9,12 +9,27 @@ not stop a duplicate.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Integer,
+    Text,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
@@ -73,6 +88,40 @@ class JobRepository(Repository):
                 for j in jobs
             ],
         )
+
+    async def add_batch(self, jobs: Sequence[NewJob]) -> None:
+        """``add_many`` as ONE statement whatever the number of jobs (a wave's receipts arm
+        thousands at once; on PostgreSQL every statement is a round trip, and an executemany runs
+        one insert per row on the server): ``INSERT ... SELECT`` over the rows passed as arrays
+        (``unnest``, PostgreSQL) or as one JSON array (``json_each``, SQLite), each value
+        converted as the column's type converts it, so the rows equal ``add_many``'s."""
+        if not jobs:
+            return
+        j = scheduled_jobs.c
+        dialect = self.conn.dialect
+        to_time = j.due_at.type.dialect_impl(dialect).bind_processor(dialect)
+        to_json = j.payload.type.dialect_impl(dialect).bind_processor(dialect)  # None -> JSON 'null'
+        payloads = [to_json(x.payload) if to_json else json.dumps(x.payload) for x in jobs]
+        columns = [j.kind, j.match_id, j.discord_uid, j.due_at, j.payload]
+        if self.dialect == "sqlite":
+            rows = [
+                [x.kind, x.match_id, x.discord_uid, to_time(x.due_at) if to_time else x.due_at, p]
+                for x, p in zip(jobs, payloads, strict=True)
+            ]
+            listed = text(
+                "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(:rows)"
+            ).bindparams(rows=json.dumps(rows, separators=(",", ":"))).columns()
+            await self.conn.execute(insert(scheduled_jobs).from_select(columns, listed))
+            return
+        v = func.unnest(
+            literal([x.kind for x in jobs], ARRAY(j.kind.type)),
+            literal([x.match_id for x in jobs], ARRAY(Integer)),
+            literal([x.discord_uid for x in jobs], ARRAY(BigInteger)),
+            literal([x.due_at for x in jobs], ARRAY(j.due_at.type)),
+            literal(payloads, ARRAY(Text)),
+        ).table_valued("kind", "match_id", "discord_uid", "due_at", "payload").render_derived(name="v")
+        source = select(v.c.kind, v.c.match_id, v.c.discord_uid, v.c.due_at, cast(v.c.payload, JSON))
+        await self.conn.execute(insert(scheduled_jobs).from_select(columns, source))
 
     async def due(self, now: datetime, limit: int = 500) -> list[Job]:
         stmt = (

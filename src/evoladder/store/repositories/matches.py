@@ -32,11 +32,13 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.sql.expression import ColumnElement
 
 from evoladder.domain.match_state import MatchState, MatchStatus
 from evoladder.domain.players import PlayerState
@@ -450,3 +452,110 @@ def _involves(discord_uid: int) -> Any:
         matches_1v1.c.player_1_discord_uid == discord_uid,
         matches_1v1.c.player_2_discord_uid == discord_uid,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CasWrite:
+    """One match's change for ``MatchRepository.update_cas_many``: from ``before`` (as read under
+    the lock) to ``after``, which moves the row version by ``steps`` (the transitions it folds:
+    the same version one ``update_cas`` per transition would have left)."""
+
+    before: MatchState
+    after: MatchState
+    steps: int = 1
+
+    def changed(self) -> dict[str, Any]:
+        """The columns ``after`` changes, with their new values (as ``update_cas`` writes them)."""
+        out = {
+            COLUMN_OF.get(name, name): getattr(self.after, name)
+            for name in FIELDS
+            if name not in IMMUTABLE and getattr(self.after, name) != getattr(self.before, name)
+        }
+        if "status" in out:
+            out["status"] = self.after.status.value
+        return out
+
+
+_CasGroup = list[tuple[CasWrite, dict[str, Any]]]  # writes changing the same columns, with their values
+
+
+class MatchBatches(Repository):
+    """Set-based forms of ``MatchRepository``'s reads and compare-and-sets, for a batch of matches
+    changed in one transaction (a wave's delivery receipts): a constant number of statements
+    whatever the batch's size, because on PostgreSQL every statement is a network round trip.
+
+    Kept apart from ``MatchRepository`` (the wave's write lives there); built over the unit of
+    work's connection (``MatchBatches(uow.conn)``).
+    """
+
+    async def lock_many(self, match_ids: Iterable[int]) -> dict[int, MatchState]:
+        """The matches, read ``FOR UPDATE`` in one statement, locked in id order.
+
+        The order is the deadlock rule: every writer that locks more than one match locks them by
+        ascending id, so two batches (or a batch and a single change, which locks one) never wait
+        on each other in a circle. PostgreSQL locks the rows as the sorted scan returns them; on
+        SQLite the transaction already holds the database's write lock and the clause is dropped.
+        The ids go in as one parameter (an array; JSON on SQLite), so the statement's text and
+        its parameter count do not grow with the batch.
+        """
+        ids = sorted(set(match_ids))
+        if not ids:
+            return {}
+        m = matches_1v1.c
+        listed: ColumnElement[bool]
+        if self.dialect == "sqlite":
+            listed = m.id.in_(text("SELECT value FROM json_each(:ids)").bindparams(ids=json.dumps(ids)))
+        else:
+            listed = m.id == any_(literal(ids, ARRAY(Integer)))
+        stmt = select(matches_1v1).where(listed).order_by(m.id).with_for_update()
+        return {int(r["id"]): match_from_row(r) for r in (await self.conn.execute(stmt)).mappings()}
+
+    async def update_cas_many(self, writes: Sequence[CasWrite]) -> int:
+        """``update_cas`` for many matches: one statement per distinct set of changed columns;
+        how many rows were still at their ``before.version`` (and were written).
+
+        PostgreSQL: ``UPDATE ... FROM unnest(arrays)``, one array per column, one round trip.
+        SQLite: one executemany of the single-row compare-and-set (no network to save; the
+        driver runs it as one call and sums the rows it changed).
+        """
+        groups: dict[tuple[str, ...], _CasGroup] = {}
+        for w in writes:
+            changed = w.changed()
+            groups.setdefault(tuple(sorted(changed)), []).append((w, changed))
+        written = 0
+        for columns, group in groups.items():
+            if self.dialect == "sqlite":
+                written += await self._cas_sqlite(columns, group)
+            else:
+                written += await self._cas_postgres(columns, group)
+        return written
+
+    async def _cas_sqlite(self, columns: tuple[str, ...], group: _CasGroup) -> int:
+        m = matches_1v1.c
+        values: dict[str, Any] = {c: bindparam(f"w_{c}", type_=m[c].type) for c in columns}
+        values["version"] = bindparam("w_new")
+        same = (m.id == bindparam("w_id"), m.version == bindparam("w_old"))
+        stmt = update(matches_1v1).where(*same).values(values)
+        params = [
+            {"w_id": w.before.id, "w_old": w.before.version, "w_new": w.before.version + w.steps}
+            | {f"w_{c}": changed[c] for c in columns}
+            for w, changed in group
+        ]
+        return int((await self.conn.execute(stmt, params)).rowcount)
+
+    async def _cas_postgres(self, columns: tuple[str, ...], group: _CasGroup) -> int:
+        m = matches_1v1.c
+        arrays = [  # each bound as one typed array (``$n::INTEGER[]``), whatever the group's size
+            literal([w.before.id for w, _ in group], ARRAY(Integer)),
+            literal([w.before.version for w, _ in group], ARRAY(Integer)),
+            literal([w.before.version + w.steps for w, _ in group], ARRAY(Integer)),
+            *(literal([ch[c] for _, ch in group], ARRAY(m[c].type)) for c in columns),
+        ]
+        v = func.unnest(*arrays).table_valued("w_id", "w_old", "w_new", *columns).render_derived(name="w")
+        stmt = (
+            update(matches_1v1)
+            .where(m.id == v.c.w_id, m.version == v.c.w_old)
+            .values({c: v.c[c] for c in columns} | {"version": v.c.w_new})
+            .returning(m.id)
+        )
+        return len((await self.conn.execute(stmt)).all())
