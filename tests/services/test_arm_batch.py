@@ -294,3 +294,29 @@ async def test_a_batch_of_jobs_is_written_as_add_many_writes_it(db: Database) ->
         await uow.conn.execute(delete(scheduled_jobs))
         await uow.jobs.add_batch(jobs)
         assert (await uow.conn.execute(stored.order_by(c.id))).all() == expected
+
+
+async def test_two_processes_settling_one_wave_at_once_arm_each_player_once(db: Database) -> None:
+    """Two restarted processes re-deliver the same wave at the same time, their receipts in
+    opposite orders: the batches lock the matches in one order (no deadlock), the second finds
+    every deadline armed and changes nothing."""
+    clock = FakeClock()
+    ids = await wave(stack_with(db, clock, DiesBeforeHandOver()), 4)
+    one, two = build_stack(db, clock), build_stack(db, clock)
+    clock.advance(seconds=3)
+    states = [await one.matches.get(i) for i in ids]
+    deliveries = [Delivery(m.id, uid, clock.now()) for m in states for uid in m.players]
+
+    async def settle(s: Stack, batch: list[Delivery]) -> bool:
+        async with db.transaction() as uow:
+            return await s.matches.arm_many(uow, batch)
+
+    armed = await asyncio.gather(settle(one, deliveries), settle(two, deliveries[::-1]))
+    assert sorted(armed) == [False, True]
+    deadline = clock.now() + one.timings.confirm_timeout
+    for before in states:
+        after = await one.matches.get(before.id)
+        assert (after.confirm_deadline_1, after.confirm_deadline_2) == (deadline, deadline)
+        assert after.version == before.version + 2
+    async with db.read() as uow:
+        assert await uow.jobs.pending_count() == 4 * len(ids)

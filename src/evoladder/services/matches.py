@@ -30,8 +30,9 @@ the job row in the same transaction as their effect, so a job has its effect exa
 two schedulers, a restart or a racing player action get to it.
 
 Confirmation time runs per player from the delivery of their "match found" message: the outbox
-relay calls ``delivered`` (this service is its ``FoundHooks``), which arms that player's deadline
-and writes their reminder and deadline jobs; ``unreachable`` (DMs closed) abandons the match as
+relay calls ``arm_many`` with a batch of deliveries (this service is its ``FoundHooks``), which
+arms each player's deadline and writes their reminder and deadline jobs, in three statements
+whatever the batch's size; ``unreachable`` (DMs closed) abandons the match as
 not confirmed by that player, and the opponent is told why.
 
 Bans: the accounts service calls ``abandon_for_ban(uid)`` (and ``QueueService.remove``) when it
