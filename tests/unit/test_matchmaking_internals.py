@@ -4,7 +4,8 @@ Segments must never split an allowed pair; repaired duals must satisfy every all
 constraint (that is what makes ``lower_bound`` valid); the cover bound must bound every matching.
 A warm start of the LP must not change its value; re-pairing for fixed sides must be optimal;
 the compiled augmenting-path search must find the distances of its scipy fallback; the
-union-find that splits a wave into segments must find scipy's connected components.
+union-find that splits a wave into segments must find scipy's connected components, and the
+sort-based unique numpy's.
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ def test_the_union_find_finds_scipys_connected_components(graph_: tuple[int, lis
         members = np.flatnonzero(expected == label)
         assert (labels[members] == members.min()).all()
     assert len(np.unique(labels)) == len(np.unique(expected))
+
+
+@SETTINGS
+@given(st.lists(st.integers(-50, 50), max_size=60))
+def test_the_sort_based_unique_agrees_with_numpys(values: list[int]) -> None:
+    keys = ints(values)
+    expected, first = np.unique(keys, return_index=True)
+    assert graph.unique(keys).tolist() == expected.tolist()
+    assert graph.first_of_each(keys).tolist() == first.tolist()
 
 
 def test_a_process_with_the_kernel_never_loads_scipy() -> None:
