@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Select, Text, and_, cast, delete, func, insert, select, union
+from sqlalchemy import Select, Text, and_, cast, delete, func, insert, literal_column, select, union
 from sqlalchemy.engine import RowMapping
 
 from evoladder.store.repositories.base import Repository
@@ -79,7 +79,10 @@ def _wave_read() -> Any:
             players.c.aborts_period,
         )
         .select_from(
-            queue_entries.join(players, players.c.discord_uid == q.discord_uid)
+            # "+ 0": the queue drives the join. Without statistics SQLite otherwise scans
+            # every player and looks each up in the queue (100k players, 1,000 queued: the
+            # read took ~3x as long); the expression keeps it from using the queue's index.
+            queue_entries.join(players, players.c.discord_uid == q.discord_uid + literal_column("0"))
             .outerjoin(bw, and_(bw.c.discord_uid == q.discord_uid, bw.c.race == q.bw_race))
             .outerjoin(sc2, and_(sc2.c.discord_uid == q.discord_uid, sc2.c.race == q.sc2_race))
         )
