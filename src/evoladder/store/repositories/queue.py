@@ -80,8 +80,8 @@ def _wave_read() -> Any:
         )
         .select_from(
             # "+ 0": the queue drives the join. Without statistics SQLite otherwise scans
-            # every player and looks each up in the queue (100k players, 1,000 queued: the
-            # read took ~3x as long); the expression keeps it from using the queue's index.
+            # every player and looks each up in the queue (99k idle players beside 1,000 queued:
+            # 47 ms against 5.7); the expression keeps it from using the queue's index there.
             queue_entries.join(players, players.c.discord_uid == q.discord_uid + literal_column("0"))
             .outerjoin(bw, and_(bw.c.discord_uid == q.discord_uid, bw.c.race == q.bw_race))
             .outerjoin(sc2, and_(sc2.c.discord_uid == q.discord_uid, sc2.c.race == q.sc2_race))
