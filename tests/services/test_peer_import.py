@@ -243,7 +243,7 @@ async def test_import_brings_the_ladder_over_with_its_codes_mapped(db: Database,
     prefs = await rows(db, preferences_1v1)
     assert [(p["discord_uid"], p["last_chosen_races"], p["last_chosen_vetoes"]) for p in prefs] == [
         (A, ["bw_zerg", "sc2_terran"], [KHIONE, HOLY])]
-    logs = await rows(db, player_action_logs)
+    logs = await rows(db, player_action_logs, player_action_logs.c.changed_at)  # (ids: clean rows first)
     assert [(g["field"], g["changed_by"], g["changed_by_uid"], g["changed_at"]) for g in logs] == [
         ("main_id", "player", None, day(50)), ("country", "admin", 424242, day(40)),
         ("aborts_left", "system", None, day(30))]

@@ -46,8 +46,9 @@ from evoladder.services.ports import Clock
 from evoladder.store import peer_attach
 from evoladder.store.bulk_import import BulkWriter
 from evoladder.store.history_rebuild import rebuild_rating_history_async
-from evoladder.store.peer_attach import AttachedPeer
-from evoladder.store.peer_source import PeerSource, SqlitePeerSource
+from evoladder.store.peer_attach import AttachedPeer, SqliteSql
+from evoladder.store.peer_source import PeerSource, PostgresPeerSource, SqlitePeerSource
+from evoladder.store.peer_staged import StagedPeer
 from evoladder.store.replay_storage import ReplayStorage, replay_key
 from evoladder.store.schema import (
     command_calls,
@@ -62,6 +63,8 @@ from evoladder.store.schema import (
 from evoladder.store.uow import Database
 
 T = TypeVar("T", rules.NewMmr, rules.NewPreferences)
+InSql = AttachedPeer | StagedPeer  # the peer's tables mapped in SQL (SQLite / PostgreSQL pair)
+MappingOf = Callable[[SqliteSql], peer_attach.Mapping]
 SOURCE = "evoladderbot"
 BATCH = 20_000
 KEY_AT = rules.NewReplay._fields.index("storage_key")
@@ -160,8 +163,9 @@ class PeerImport:
         self._replays_dir = replays_dir.resolve() if replays_dir is not None else None
         self._batch = batch
         self._writer = BulkWriter(db, SOURCE)
-        # SQLite into SQLite: the big tables go over in SQL (store/peer_attach.py); False keeps
-        # every row on the domain's rules (the reference the tests compare the SQL against).
+        # SQLite into SQLite and PostgreSQL into PostgreSQL: the big tables go over in SQL
+        # (store/peer_attach.py, store/peer_staged.py); False keeps every row on the domain's
+        # rules (the reference the tests compare the SQL against).
         self._set_based = set_based
 
     async def run(self, source: PeerSource, progress: Progress | None = None) -> ImportReport:
@@ -189,9 +193,11 @@ class PeerImport:
                 "left out (counted as already here)"
             )
 
-        attached = None
+        attached: InSql | None = None
         if self._set_based and self._db.dialect == "sqlite" and isinstance(source, SqlitePeerSource):
             attached = AttachedPeer(self._db, source.path, self._writer)
+        elif self._set_based and self._db.dialect == "postgresql" and isinstance(source, PostgresPeerSource):
+            attached = StagedPeer(self._db, source, self._writer)
         uids = await self._players(source, report, progress, now)
         known = frozenset(uids) | await self._ladder_uids()
         issues = report.issues
@@ -211,12 +217,12 @@ class PeerImport:
         await self._marked(
             source, report, progress, marks, _Plan("player_action_logs", player_action_logs, False),
             lambda row: rules.map_action_log(rules.PeerActionLog._make(row), report.issues),
-            attached=(attached, peer_attach.action_log_mapping()),
+            attached=(attached, peer_attach.action_log_mapping),
         )
         await self._marked(
             source, report, progress, marks, _Plan("command_calls", command_calls, True),
             lambda row: rules.map_command_call(rules.PeerCommandCall._make(row), report.issues),
-            attached=(attached, peer_attach.command_call_mapping()),
+            attached=(attached, peer_attach.command_call_mapping),
         )
         await self._replays(source, report, progress, marks,
                             attached if self._replays_dir is None else None)
@@ -277,7 +283,7 @@ class PeerImport:
         progress: Progress,
         marks: dict[str, int],
         known: frozenset[int],
-        attached: AttachedPeer | None,
+        attached: InSql | None,
     ) -> None:
         top = await self._writer.max_id(matches_1v1)
         vocab, issues = self._vocab, report.issues
@@ -293,7 +299,7 @@ class PeerImport:
             source, report, progress, marks, _Plan("matches_1v1", matches_1v1, True), mapper,
             # Ids above every id the ladder held cannot collide: straight in (COPY).
             skip=lambda rows: int(rows[0][0]) <= top,  # a NewMatch's first field is its id
-            attached=(attached, peer_attach.match_mapping(vocab)),
+            attached=(attached, lambda d: peer_attach.match_mapping(vocab, d)),
         )
         if step.written:
             await self._writer.fix_sequence(matches_1v1)
@@ -310,7 +316,7 @@ class PeerImport:
         skip: Callable[[list[NamedTuple]], bool] | None = None,
         before_write: Callable[[list[NamedTuple]], Awaitable[None]] | None = None,
         batch: int | None = None,
-        attached: tuple[AttachedPeer | None, peer_attach.Mapping] | None = None,
+        attached: tuple[InSql | None, MappingOf] | None = None,
     ) -> StepReport:
         """An append-only table without a natural key: what comes after the last mark (in SQL
         when ``attached`` holds the attached peer and the table's mapping)."""
@@ -320,12 +326,14 @@ class PeerImport:
         total = await source.count(plan.step, after)
         if after:
             step.earlier = await source.count(plan.step) - total
+        done = None
         if attached is not None and attached[0] is not None:
             progress(plan.step, 0, total)
             done = await attached[0].run(
-                plan.step, plan.table.name, attached[1], after,
+                plan.step, plan.table.name, attached[1](attached[0].sql), after,
                 lambda rows: [m for m in map(mapper, rows) if m is not None], self._clock.now(),
             )
+        if done is not None:  # (None: the peer's columns are not the SQL's; row by row, then)
             step.read, step.written = done.read, done.written
             # The matches mapped in SQL, counted as the rules count them.
             report.issues.note_many(Issue.UNKNOWN_PLAYER_KEPT, plan.step, done.unknown_players,
@@ -410,7 +418,7 @@ class PeerImport:
         report: ImportReport,
         progress: Progress,
         marks: dict[str, int],
-        attached: AttachedPeer | None,
+        attached: InSql | None,
     ) -> None:
         name = "replays"
         async with self._db.read() as uow:
@@ -460,7 +468,7 @@ class PeerImport:
         await self._marked(source, report, progress, marks, _Plan(name, replays, True), mapper,
                            before_write=store if self._replays_dir is not None else None,
                            batch=FILE_BATCH if self._replays_dir is not None else None,
-                           attached=(attached, peer_attach.replay_mapping(self._vocab)))
+                           attached=(attached, lambda d: peer_attach.replay_mapping(self._vocab, d)))
         if self._replays_dir is not None:
             report.notices.append(
                 f"replay files: {counts['found']:,} found in {self._replays_dir}, {counts['stored']:,} stored"

@@ -211,6 +211,22 @@ class BulkWriter:
             await conn.exec_driver_sql(f'DROP INDEX "{name}"')
         return [str(definition) for _name, definition in found]
 
+    async def drop_indexes(self, conn: AsyncConnection, table: Table) -> list[str]:
+        """``_drop_indexes`` for a caller that holds the transaction (the staged import)."""
+        return await self._drop_indexes(conn, table)
+
+    async def save_mark(self, conn: AsyncConnection, step: str, last: int, n: int, now: datetime) -> None:
+        """The step's mark in the caller's transaction."""
+        await self._save_mark(conn, (step, last), n, now)
+
+    async def insert_postgres(
+        self, conn: AsyncConnection, table: Table, rows: Sequence[NamedTuple], *, skip_existing: bool
+    ) -> int:
+        """Mapped rows (named tuples of the table's columns) in the caller's transaction."""
+        if not rows:
+            return 0
+        return await self._postgres(conn, table, rows[0]._fields, rows, skip_existing)
+
     async def fix_sequence(self, table: Table) -> None:
         """After rows were written with explicit ids, new rows continue above them (PostgreSQL
         sequences do not move by themselves; SQLite takes max(id) + 1 anyway)."""

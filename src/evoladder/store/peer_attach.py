@@ -114,22 +114,59 @@ def time_out(column: str) -> str:
     return f"CASE WHEN length({column}) = 19 THEN {column} || '.000000' ELSE {column} END"
 
 
-def _int(column: str) -> str:
-    return f"typeof({column}) = 'integer'"
+class SqliteSql:
+    """The pieces of the mappings that depend on the database they run in: here SQLite, where a
+    peer column may hold a value of any type (``typeof``), times are text and JSON is text.
+    ``evoladder.store.peer_staged`` has PostgreSQL's, where the staged columns are typed."""
+
+    def int(self, c: str) -> str:
+        return f"typeof({c}) = 'integer'"
+
+    def int_or_null(self, c: str) -> str:
+        return f"({c} IS NULL OR typeof({c}) = 'integer')"
+
+    def text(self, c: str) -> str:
+        return f"typeof({c}) = 'text'"
+
+    def text_or_null(self, c: str) -> str:
+        return f"({c} IS NULL OR typeof({c}) = 'text')"
+
+    def plain(self, c: str) -> str:
+        """NULL, text or an integer: what the rules put into JSON as it is."""
+        return f"({c} IS NULL OR typeof({c}) IN ('text', 'integer'))"
+
+    def time(self, c: str) -> str:
+        return clean_time(c)
+
+    def time_out(self, c: str) -> str:
+        return time_out(c)
+
+    def later(self, a: str, b: str) -> str:
+        return f"max({a}, {b})"
+
+    def json_list(self, c: str) -> str:
+        # CASE, not AND: SQLite does not promise to skip json_type (which fails on bad JSON).
+        return (f"({c} IS NULL OR {c} = '' OR "
+                f"CASE WHEN json_valid({c}) THEN json_type({c}) = 'array' ELSE 0 END)")
+
+    def json_out(self, c: str) -> str:
+        return f"CASE WHEN {c} IS NULL OR {c} = '' THEN json('[]') ELSE json({c}) END"
+
+    def lower_hex(self, c: str) -> str:
+        return f"{c} NOT GLOB '*[^0-9a-f]*'"
+
+    def match_here(self, c: str) -> str:
+        return f"{c} IN (SELECT id FROM main.matches_1v1)"
+
+    def year_month(self, t: str) -> tuple[str, str]:
+        """The UTC year and month (``YYYY``, ``MM``) of a mapped time."""
+        return f"substr({t}, 1, 4)", f"substr({t}, 6, 2)"
+
+    json_object = "json_object"
+    json_array = "json_array"
 
 
-def _int_or_null(column: str) -> str:
-    return f"({column} IS NULL OR typeof({column}) = 'integer')"
-
-
-def _json_list(column: str) -> str:
-    # CASE, not AND: SQLite does not promise to skip json_type (which fails on bad JSON).
-    return (f"({column} IS NULL OR {column} = '' OR "
-            f"CASE WHEN json_valid({column}) THEN json_type({column}) = 'array' ELSE 0 END)")
-
-
-def _json_out(column: str) -> str:
-    return f"CASE WHEN {column} IS NULL OR {column} = '' THEN json('[]') ELSE json({column}) END"
+SQLITE = SqliteSql()
 
 
 class Mapping(NamedTuple):
@@ -141,22 +178,22 @@ class Mapping(NamedTuple):
     conflict: bool  # a unique key may refuse a row: ON CONFLICT DO NOTHING
 
 
-def match_mapping(vocab: rules.Vocabulary) -> Mapping:
+def match_mapping(vocab: rules.Vocabulary, d: SqliteSql = SQLITE) -> Mapping:
     """``rules.map_match`` for a clean row (see its module's decisions)."""
     final, conflict = MatchStatus.FINAL.value, MatchStatus.CONFLICT.value
     clean = " AND ".join((
-        _int("p.id"), _int("p.player_1_discord_uid"), _int("p.player_2_discord_uid"),
+        d.int("p.id"), d.int("p.player_1_discord_uid"), d.int("p.player_2_discord_uid"),
         "p.player_1_discord_uid <> p.player_2_discord_uid",
         _in("p.player_1_race", sorted(vocab.races)), _in("p.player_2_race", sorted(vocab.races)),
-        "p.played_at IS NOT NULL", clean_time("p.played_at"), clean_time("p.updated_at"),
-        clean_time("p.player_1_replay_time"), clean_time("p.player_2_replay_time"),
-        f"(p.match_result IS NULL OR ({_int('p.match_result')} AND "
+        "p.played_at IS NOT NULL", d.time("p.played_at"), d.time("p.updated_at"),
+        d.time("p.player_1_replay_time"), d.time("p.player_2_replay_time"),
+        f"(p.match_result IS NULL OR ({d.int('p.match_result')} AND "
         f"{_in('p.match_result', sorted(rules.RESULT_CODES))}))",
-        f"(p.player_1_report IS NULL OR ({_int('p.player_1_report')} AND "
+        f"(p.player_1_report IS NULL OR ({d.int('p.player_1_report')} AND "
         f"{_in('p.player_1_report', sorted(rules.REPORT_CODES))}))",
-        f"(p.player_2_report IS NULL OR ({_int('p.player_2_report')} AND "
+        f"(p.player_2_report IS NULL OR ({d.int('p.player_2_report')} AND "
         f"{_in('p.player_2_report', sorted(rules.REPORT_CODES))}))",
-        _int("p.mmr_change"), _int("p.player_1_mmr"), _int("p.player_2_mmr"),
+        d.int("p.mmr_change"), d.int("p.player_1_mmr"), d.int("p.player_2_mmr"),
         _in("p.map_played", sorted(vocab.map_names)), _in("p.server_used", sorted(vocab.servers)),
     ))
     status = (
@@ -166,13 +203,13 @@ def match_mapping(vocab: rules.Vocabulary) -> Mapping:
         f"WHEN p.player_1_report = -3 OR p.player_2_report = -3 THEN '{MatchStatus.ABORTED.value}' "
         f"ELSE '{MatchStatus.ABANDONED.value}' END"
     )
-    t1, t2 = time_out("p.player_1_replay_time"), time_out("p.player_2_replay_time")
+    t1, t2 = d.time_out("p.player_1_replay_time"), d.time_out("p.player_2_replay_time")
     finalized = (
-        f"CASE WHEN p.updated_at IS NOT NULL THEN {time_out('p.updated_at')} "
+        f"CASE WHEN p.updated_at IS NOT NULL THEN {d.time_out('p.updated_at')} "
         f"WHEN p.match_result = -2 THEN NULL "
         "WHEN p.player_1_replay_time IS NOT NULL AND p.player_2_replay_time IS NOT NULL "
-        f"THEN max({t1}, {t2}) "
-        f"ELSE COALESCE({t1}, {t2}, {time_out('p.played_at')}) END"
+        f"THEN {d.later(t1, t2)} "
+        f"ELSE COALESCE({t1}, {t2}, {d.time_out('p.played_at')}) END"
     )
     open_report = ("CASE WHEN p.match_result IS NULL THEN COALESCE(p.player_{n}_report, -1) "
                    "ELSE p.player_{n}_report END")
@@ -182,14 +219,14 @@ def match_mapping(vocab: rules.Vocabulary) -> Mapping:
             "p.id", "p.player_1_discord_uid", "p.player_2_discord_uid", "p.player_1_race", "p.player_2_race",
             "p.player_1_mmr", "p.player_2_mmr", open_report.format(n=1), open_report.format(n=2),
             "COALESCE(p.match_result, -1)", "CASE WHEN p.match_result IS NULL THEN 0 ELSE p.mmr_change END",
-            "p.map_played", "p.server_used", status, time_out("p.played_at"), finalized, "1",
+            "p.map_played", "p.server_used", status, d.time_out("p.played_at"), finalized, "1",
         ),
         clean=clean,
         conflict=True,
     )
 
 
-def action_log_mapping() -> Mapping:
+def action_log_mapping(d: SqliteSql = SQLITE) -> Mapping:
     """``rules.map_action_log`` for a clean row (player or system changes; an admin's goes the
     careful way)."""
     who = _in("p.changed_by", [ChangedBy.PLAYER.value, ChangedBy.SYSTEM.value])
@@ -201,52 +238,52 @@ def action_log_mapping() -> Mapping:
         columns=rules.NewActionLog._fields,
         values=(
             "p.discord_uid", f"substr({field}, 1, {rules.FIELD_MAX})", "p.old_value", "p.new_value",
-            f"COALESCE(p.changed_by, '{ChangedBy.PLAYER.value}')", "NULL", time_out("p.changed_at"),
+            f"COALESCE(p.changed_by, '{ChangedBy.PLAYER.value}')", "NULL", d.time_out("p.changed_at"),
         ),
         clean=" AND ".join((
-            _int("p.discord_uid"), "p.changed_at IS NOT NULL", clean_time("p.changed_at"),
-            "typeof(p.setting_name) = 'text'", "p.setting_name <> ''",
-            "(p.old_value IS NULL OR typeof(p.old_value) = 'text')",
-            "(p.new_value IS NULL OR typeof(p.new_value) = 'text')",
+            d.int("p.discord_uid"), "p.changed_at IS NOT NULL", d.time("p.changed_at"),
+            d.text("p.setting_name"), "p.setting_name <> ''",
+            d.text_or_null("p.old_value"), d.text_or_null("p.new_value"),
             f"(p.changed_by IS NULL OR {who})",
         )),
         conflict=False,
     )
 
 
-def command_call_mapping() -> Mapping:
+def command_call_mapping(d: SqliteSql = SQLITE) -> Mapping:
     """``rules.map_command_call`` for a clean row."""
     return Mapping(
         columns=rules.NewCommandCall._fields,
-        values=("p.discord_uid", "p.command", time_out("p.called_at"), "NULL",
+        values=("p.discord_uid", "p.command", d.time_out("p.called_at"), "NULL",
                 f"'{rules.CALL_ID_PREFIX}' || p.id"),
         clean=" AND ".join((
-            _int("p.id"), _int("p.discord_uid"), "p.called_at IS NOT NULL", clean_time("p.called_at"),
-            "typeof(p.command) = 'text'", f"length(p.command) <= {rules.COMMAND_MAX}",
+            d.int("p.id"), d.int("p.discord_uid"), "p.called_at IS NOT NULL", d.time("p.called_at"),
+            d.text("p.command"), f"length(p.command) <= {rules.COMMAND_MAX}",
         )),
         conflict=True,
     )
 
 
-def replay_mapping(vocab: rules.Vocabulary) -> Mapping:
+def replay_mapping(vocab: rules.Vocabulary, d: SqliteSql = SQLITE) -> Mapping:
     """``rules.plan_replay`` then ``rules.replay_row`` with the peer's hash (no replays folder)
     for a clean row: one match points at it, and that match is in the ladder."""
-    uploaded = (f"COALESCE({time_out('p.uploader_time')}, {time_out('p.uploaded_at')}, "
-                f"{time_out('p.replay_date')})")
-    key = (f"substr({uploaded}, 1, 4) || '/' || substr({uploaded}, 6, 2) || '/' || p.match_id || '/' "
-           f"|| p.replay_hash || '{REPLAY_SUFFIX}'")
+    uploaded = (f"COALESCE({d.time_out('p.uploader_time')}, {d.time_out('p.uploaded_at')}, "
+                f"{d.time_out('p.replay_date')})")
+    year, month = d.year_month(uploaded)
+    key = f"{year} || '/' || {month} || '/' || p.match_id || '/' || p.replay_hash || '{REPLAY_SUFFIX}'"
+    obj, arr = d.json_object, d.json_array
     peer = (
-        "json_object('source', 'evoladderbot', 'replay_path', p.replay_path, 'hash', p.replay_hash, "
-        "'player_names', json_array(p.player_1_name, p.player_2_name), "
-        "'races', json_array(p.player_1_race, p.player_2_race), 'result', p.result, "
-        "'toon_handles', json_array(p.player_1_handle, p.player_2_handle), "
-        f"'observers', {_json_out('p.observers')}, 'map_name', p.map_name, 'duration_seconds', p.duration, "
-        "'settings', json_object('privacy', p.game_privacy, 'speed', p.game_speed, "
+        f"{obj}('source', 'evoladderbot', 'replay_path', p.replay_path, 'hash', p.replay_hash, "
+        f"'player_names', {arr}(p.player_1_name, p.player_2_name), "
+        f"'races', {arr}(p.player_1_race, p.player_2_race), 'result', p.result, "
+        f"'toon_handles', {arr}(p.player_1_handle, p.player_2_handle), "
+        f"'observers', {d.json_out('p.observers')}, 'map_name', p.map_name, 'duration_seconds', p.duration, "
+        f"'settings', {obj}('privacy', p.game_privacy, 'speed', p.game_speed, "
         "'duration', p.game_duration_setting, 'locked_alliances', p.locked_alliances), "
-        f"'cache_handles', {_json_out('p.cache_handles')})"
+        f"'cache_handles', {d.json_out('p.cache_handles')})"
     )
     plain = " AND ".join(
-        f"(p.{c} IS NULL OR typeof(p.{c}) IN ('text', 'integer'))"
+        d.plain(f"p.{c}")
         for c in ("replay_path", "player_1_name", "player_2_name", "player_1_race", "player_2_race",
                   "player_1_handle", "player_2_handle", "game_privacy", "game_speed",
                   "game_duration_setting", "locked_alliances")
@@ -254,19 +291,19 @@ def replay_mapping(vocab: rules.Vocabulary) -> Mapping:
     return Mapping(
         columns=rules.NewReplay._fields,
         values=(
-            "p.match_id", "p.uploader_uid", "p.replay_hash", key, "0", uploaded, time_out("p.replay_date"),
-            "p.map_name", "NULL", "NULL", "NULL", "NULL", f"json_object('peer', {peer})",
+            "p.match_id", "p.uploader_uid", "p.replay_hash", key, "0", uploaded, d.time_out("p.replay_date"),
+            "p.map_name", "NULL", "NULL", "NULL", "NULL", f"{obj}('peer', {peer})",
         ),
         clean=" AND ".join((
-            _int("p.match_id"), _int("p.uploader_uid"),
-            "p.match_id IN (SELECT id FROM main.matches_1v1)",
-            "typeof(p.replay_hash) = 'text'", "length(p.replay_hash) BETWEEN 16 AND 128",
-            "p.replay_hash NOT GLOB '*[^0-9a-f]*'",
-            clean_time("p.replay_date"), clean_time("p.uploader_time"), clean_time("p.uploaded_at"),
+            d.int("p.match_id"), d.int("p.uploader_uid"),
+            d.match_here("p.match_id"),
+            d.text("p.replay_hash"), "length(p.replay_hash) BETWEEN 16 AND 128",
+            d.lower_hex("p.replay_hash"),
+            d.time("p.replay_date"), d.time("p.uploader_time"), d.time("p.uploaded_at"),
             "COALESCE(p.uploader_time, p.uploaded_at, p.replay_date) IS NOT NULL",
             f"(p.map_name IS NULL OR {_in('p.map_name', sorted(vocab.map_names))})",
-            _int_or_null("p.result"), _int_or_null("p.duration"),
-            _json_list("p.observers"), _json_list("p.cache_handles"), plain,
+            d.int_or_null("p.result"), d.int_or_null("p.duration"),
+            d.json_list("p.observers"), d.json_list("p.cache_handles"), plain,
         )),
         conflict=True,
     )
@@ -281,6 +318,7 @@ class AttachedPeer:
         self._writer = writer
         present = peer_queries(path, SCHEMA + ".")
         self._queries = present
+        self.sql = SQLITE
 
     def has(self, table: str) -> bool:
         return table in self._queries.present

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -133,8 +133,35 @@ class _Queries:
             f"FROM {self.schema}replays r "
             f"LEFT JOIN {self.schema}matches_1v1 m1 ON m1.player_1_replay_path = r.replay_path "
             f"LEFT JOIN {self.schema}matches_1v1 m2 ON m2.player_2_replay_path = r.replay_path "
-            f"WHERE r.id > {self.p} ORDER BY r.id"
+            # A record two matches point at: player 1's slot first, then the lower match id
+            # (one order on both backends, the set-based import's too).
+            f"WHERE r.id > {self.p} ORDER BY r.id, m1.id IS NULL, COALESCE(m1.id, m2.id)"
         )
+
+    def staged(self, table: str) -> str | None:
+        """A table's rows after the mark for the set-based import on PostgreSQL
+        (``evoladder.store.peer_staged``), unordered; the replay records with the match (and
+        slot) whose replay path names them, one row per such match, and with NULLs when none
+        does, as ``select`` gives them, plus the slot."""
+        if table not in self.present:
+            return None
+        if table != "replays":
+            return f"SELECT {self._cols(table)} FROM {self.schema}{table} WHERE id > {self.p}"
+        cols = self._cols("replays", "r")
+        have = self.present.get("matches_1v1", frozenset())
+        if not {"player_1_replay_path", "player_2_replay_path"} <= have:
+            return (f"SELECT {cols}, NULL::bigint AS match_id, NULL::bigint AS uploader_uid, "
+                    f"NULL::timestamptz AS uploader_time, 0 AS slot "
+                    f"FROM {self.schema}replays r WHERE r.id > {self.p}")
+        legs = " UNION ALL ".join(
+            f"SELECT id, {n} AS slot, player_{n}_replay_path AS path, player_{n}_discord_uid AS uid, "
+            f"{f'player_{n}_replay_time' if f'player_{n}_replay_time' in have else 'NULL'} AS at "
+            f"FROM {self.schema}matches_1v1 WHERE player_{n}_replay_path IS NOT NULL"
+            for n in (1, 2)
+        )
+        return (f"SELECT {cols}, m.id AS match_id, m.uid AS uploader_uid, m.at AS uploader_time, "
+                f"COALESCE(m.slot, 0) AS slot FROM {self.schema}replays r "
+                f"LEFT JOIN ({legs}) m ON m.path = r.replay_path WHERE r.id > {self.p}")
 
     def count(self, table: str) -> str:
         return f"SELECT count(*) FROM {table} WHERE id > {self.p}"
@@ -282,6 +309,26 @@ class PostgresPeerSource:
                 if not records:
                     return
                 yield [tuple(r) for r in records]
+
+    async def staged_columns(self, table: str) -> list[tuple[str, str]] | None:
+        """The columns of ``table``'s staged rows (``_Queries.staged``): name and type
+        (``pg_catalog.int8``...); None when the source lacks the table."""
+        conn, q = await self._open()
+        sql = q.staged(table)
+        if sql is None:
+            return None
+        statement = await conn.prepare(sql)
+        return [(a.name, f"{a.type.schema}.{a.type.name}") for a in statement.get_attributes()]
+
+    async def copy_staged(
+        self, table: str, after_id: int, output: Callable[[bytes], Awaitable[None]]
+    ) -> None:
+        """``table``'s staged rows after ``after_id`` in COPY's binary format, chunk by chunk."""
+        conn, q = await self._open()
+        sql = q.staged(table)
+        assert sql is not None
+        async with conn.transaction(readonly=True):
+            await conn.copy_from_query(sql, after_id, output=output, format="binary")
 
     async def open_match_ids(self) -> frozenset[int]:
         conn, q = await self._open()
