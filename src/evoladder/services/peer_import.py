@@ -317,9 +317,17 @@ class PeerImport:
         before_write: Callable[[list[NamedTuple]], Awaitable[None]] | None = None,
         batch: int | None = None,
         attached: tuple[InSql | None, MappingOf] | None = None,
+        prepare: Callable[[AsyncConnection | None], Awaitable[None]] | None = None,
     ) -> StepReport:
         """An append-only table without a natural key: what comes after the last mark (in SQL
-        when ``attached`` holds the attached peer and the table's mapping)."""
+        when ``attached`` holds the attached peer and the table's mapping). ``prepare`` runs
+        before ``mapper`` first maps a row (what it needs, loaded only when a row needs it)."""
+
+        async def map_odd(rows: list[tuple[Any, ...]], conn: AsyncConnection | None) -> list[NamedTuple]:
+            if prepare is not None:
+                await prepare(conn)
+            return [m for m in map(mapper, rows) if m is not None]
+
         step = StepReport(plan.step)
         report.steps.append(step)
         after = marks.get(plan.step, 0)
@@ -330,8 +338,7 @@ class PeerImport:
         if attached is not None and attached[0] is not None:
             progress(plan.step, 0, total)
             done = await attached[0].run(
-                plan.step, plan.table.name, attached[1](attached[0].sql), after,
-                lambda rows: [m for m in map(mapper, rows) if m is not None], self._clock.now(),
+                plan.step, plan.table.name, attached[1](attached[0].sql), after, map_odd, self._clock.now(),
             )
         if done is not None:  # (None: the peer's columns are not the SQL's; row by row, then)
             step.read, step.written = done.read, done.written
@@ -341,6 +348,8 @@ class PeerImport:
             step.already, step.left_out = done.mapped - done.written, done.read - done.mapped
             progress(plan.step, total, total)
             return step
+        if prepare is not None:
+            await prepare(None)
         await self._pipeline(source.batches(plan.step, after, batch or self._batch), mapper, step, progress,
                              total, plan, marked=True, skip=skip, before_write=before_write)
         return step
@@ -421,8 +430,20 @@ class PeerImport:
         attached: InSql | None,
     ) -> None:
         name = "replays"
-        async with self._db.read() as uow:
-            present = {int(i) for (i,) in (await uow.conn.execute(select(matches_1v1.c.id))).all()}
+        present: set[int] = set()
+        loaded: list[bool] = []
+
+        async def load_present(conn: AsyncConnection | None) -> None:
+            """The ladder's match ids, read once and only when a record is mapped by the rules
+            (the SQL looks its matches up itself): a million ids cost a second and a half."""
+            if not loaded:
+                if conn is not None:
+                    ids = (await conn.execute(select(matches_1v1.c.id))).all()
+                else:
+                    async with self._db.read() as uow:
+                        ids = (await uow.conn.execute(select(matches_1v1.c.id))).all()
+                present.update(int(i) for (i,) in ids)
+                loaded.append(True)
         seen: set[int] = set()
         found: dict[str, bytes] = {}  # storage key -> bytes read from the folder, until stored
         counts = Counter[str]()
@@ -468,7 +489,8 @@ class PeerImport:
         await self._marked(source, report, progress, marks, _Plan(name, replays, True), mapper,
                            before_write=store if self._replays_dir is not None else None,
                            batch=FILE_BATCH if self._replays_dir is not None else None,
-                           attached=(attached, lambda d: peer_attach.replay_mapping(self._vocab, d)))
+                           attached=(attached, lambda d: peer_attach.replay_mapping(self._vocab, d)),
+                           prepare=load_present)
         if self._replays_dir is not None:
             report.notices.append(
                 f"replay files: {counts['found']:,} found in {self._replays_dir}, {counts['stored']:,} stored"

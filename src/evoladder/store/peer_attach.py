@@ -29,13 +29,15 @@ nothing reads meaning into those ids. Matches keep the peer's id.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from evoladder.domain import peer_import as rules
 from evoladder.domain.match_state import MatchStatus
@@ -51,8 +53,10 @@ SCHEMA = "peer"
 ODD = "import_peer_odd"  # ids of the rows the domain's rules map (one step's length)
 STAGE = "import_peer_rows"  # the replays joined to their matches, for the length of one step
 Row = tuple[Any, ...]
-# (peer rows in the adapter's column order) -> the mapped rows (NamedTuples of target columns)
-MapOdd = Callable[[list[Row]], list[NamedTuple]]
+# (peer rows in the adapter's column order, the connection of the step's transaction where the
+# mapping may read what it needs, or None: on one of its own) -> the mapped rows (NamedTuples of
+# target columns). PostgreSQL's step holds locks another connection would wait for.
+MapOdd = Callable[[list[Row], AsyncConnection | None], Awaitable[list[NamedTuple]]]
 
 
 @dataclass
@@ -158,9 +162,9 @@ class SqliteSql:
     def match_here(self, c: str) -> str:
         return f"{c} IN (SELECT id FROM main.matches_1v1)"
 
-    def year_month(self, t: str) -> tuple[str, str]:
-        """The UTC year and month (``YYYY``, ``MM``) of a mapped time."""
-        return f"substr({t}, 1, 4)", f"substr({t}, 6, 2)"
+    def year_month(self, t: str) -> str:
+        """``YYYY/MM`` of a mapped time, in UTC (a replay's storage key starts with it)."""
+        return f"substr({t}, 1, 4) || '/' || substr({t}, 6, 2)"
 
     json_object = "json_object"
     json_array = "json_array"
@@ -269,8 +273,7 @@ def replay_mapping(vocab: rules.Vocabulary, d: SqliteSql = SQLITE) -> Mapping:
     for a clean row: one match points at it, and that match is in the ladder."""
     uploaded = (f"COALESCE({d.time_out('p.uploader_time')}, {d.time_out('p.uploaded_at')}, "
                 f"{d.time_out('p.replay_date')})")
-    year, month = d.year_month(uploaded)
-    key = f"{year} || '/' || {month} || '/' || p.match_id || '/' || p.replay_hash || '{REPLAY_SUFFIX}'"
+    key = f"{d.year_month(uploaded)} || '/' || p.match_id || '/' || p.replay_hash || '{REPLAY_SUFFIX}'"
     obj, arr = d.json_object, d.json_array
     peer = (
         f"{obj}('source', 'evoladderbot', 'replay_path', p.replay_path, 'hash', p.replay_hash, "
@@ -387,7 +390,7 @@ class AttachedPeer:
                 done.odd_read = len(odd)
                 done.clean = rows - len(odd)
                 if odd:
-                    mapped = map_odd(odd)
+                    mapped = await map_odd(odd, None)
                     done.odd_mapped = len(mapped)
                     done.odd_written = await self._writer.insert_sqlite(
                         driver, target, mapped, skip_existing=mapping.conflict

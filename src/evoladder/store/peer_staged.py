@@ -113,8 +113,8 @@ class PostgresSql(SqliteSql):
     def match_here(self, c: str) -> str:
         return f"EXISTS (SELECT 1 FROM matches_1v1 m WHERE m.id = {c})"
 
-    def year_month(self, t: str) -> tuple[str, str]:
-        return f"to_char({t} AT TIME ZONE 'UTC', 'YYYY')", f"to_char({t} AT TIME ZONE 'UTC', 'MM')"
+    def year_month(self, t: str) -> str:
+        return f"to_char({t} AT TIME ZONE 'UTC', 'YYYY/MM')"
 
     json_object = "json_build_object"
     json_array = "json_build_array"
@@ -153,7 +153,6 @@ class StagedPeer:
                 f"CREATE TEMPORARY TABLE {STAGE} ({', '.join(f'{n} {k}' for n, k in columns)}) ON COMMIT DROP"
             )
             await self._copy(driver, table, after)
-            await driver.execute(f"ANALYZE {STAGE}")
             counted = "count(DISTINCT id)" if replays else "count(*)"
             done.read, done.last_id, rows = await driver.fetchrow(
                 f"SELECT {counted}, COALESCE(max(id), 0), count(*) FROM {STAGE}"
@@ -161,6 +160,8 @@ class StagedPeer:
             target_table = metadata.tables[target]
             empty = await driver.fetchval(f"SELECT NOT EXISTS (SELECT 1 FROM {target})")
             rebuild = await self._writer.drop_indexes(conn, target_table) if empty else []
+            if empty:
+                rebuild += await self._defer_foreign_keys(driver, target)
             # A record more than one match points at goes the careful way (the first match has
             # it, player 1's slot first, as the adapter's join gives it).
             odd_too = f" UNION SELECT id FROM {STAGE} GROUP BY id HAVING count(*) > 1" if replays else ""
@@ -186,7 +187,7 @@ class StagedPeer:
             done.odd_read = len(odd)
             done.clean = rows - len(odd)
             if odd:
-                mapped = map_odd(odd)
+                mapped = await map_odd(odd, conn)
                 done.odd_mapped = len(mapped)
                 if mapped:
                     done.odd_written = await self._writer.insert_postgres(
@@ -225,6 +226,20 @@ class StagedPeer:
                 await producer
             raise
         await producer
+
+    @staticmethod
+    async def _defer_foreign_keys(driver: Any, target: str) -> list[str]:
+        """Drop the foreign keys of an empty ``target``; the statements that add them again.
+
+        A foreign key checks each inserted row by a trigger (a replay's match: a quarter of the
+        replays' insert); added again after the load, it checks every row in one join."""
+        found = await driver.fetch(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST($1 AS regclass) AND contype = 'f'", target
+        )
+        for name, _definition in found:
+            await driver.execute(f'ALTER TABLE {target} DROP CONSTRAINT "{name}"')
+        return [f'ALTER TABLE {target} ADD CONSTRAINT "{name}" {definition}' for name, definition in found]
 
     @staticmethod
     async def _unknown_players(driver: Any, done: AttachedResult, after: int) -> None:
