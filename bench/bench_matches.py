@@ -53,7 +53,7 @@ from evoladder.domain.matchmaking import plan_wave
 from evoladder.domain.rating import Outcome
 from evoladder.game import Game, load_game_data
 from evoladder.services.matches import reporting_jobs
-from evoladder.services.matchmaker import WaveReport
+from evoladder.services.matchmaker import Matchmaker, WaveReport
 from evoladder.store.schema import matches_1v1, mmrs_1v1, outbox, players, queue_entries, scheduled_jobs
 from evoladder.store.uow import Database
 
@@ -208,12 +208,12 @@ async def _shape_wave(ctx: BenchContext, backend: str, size: int, shape: Shape, 
         async with db.transaction() as uow:
             await uow.conn.execute(insert(players), people)
             await uow.conn.execute(insert(mmrs_1v1), ratings)
-        mm = bench_services(db, FixedClock(NOW), GAME, rng=random.Random(1)).matchmaker
         samples: list[float] = []
         cpu: list[float] = []
         reports: list[WaveReport] = []
         for _ in range(reps + 1):
             await _restore(db, entries)
+            mm = _matchmaker(db)
             t0, c0 = time.perf_counter(), time.process_time()
             reports.append(await mm.run_wave(NOW))
             samples.append(_budgeted(time.perf_counter() - t0, reports[-1]))
@@ -230,6 +230,15 @@ async def _shape_wave(ctx: BenchContext, backend: str, size: int, shape: Shape, 
         lower_bound=last.lower_bound, budget_ms={1_000: 50, 10_000: 2000}.get(size),
         **quality, **stages, cpu_ms=round(statistics.median(cpu[1:]) * 1000, 2),
     )
+
+
+def _matchmaker(db: Database) -> Matchmaker:
+    """A matchmaker with services of its own for one repetition (untimed). The restore deletes
+    the outbox rows and SQLite then gives the next wave's rows the same ids: a relay kept from
+    the previous repetition has those ids in its handed-over set and would skip them, so the
+    announce would deliver and arm nothing after the first wave (PostgreSQL's sequences never
+    reuse ids). Every repetition gets the same map draws (the same seed)."""
+    return bench_services(db, FixedClock(NOW), GAME, rng=random.Random(1)).matchmaker
 
 
 def _budgeted(elapsed: float, report: WaveReport) -> float:
@@ -251,12 +260,16 @@ async def _restore(db: Database, entries: list[dict[str, Any]]) -> None:
     deletes (its pairing stage measured 27-62 ms on PostgreSQL against 19-42 on SQLite, the same
     code), and would read tables full of dead rows. So the restore ends, on PostgreSQL, with
     ``VACUUM ANALYZE`` of the tables a wave touches and a ``CHECKPOINT``: what 45 s give a live
-    server, without a sleep."""
+    server, without a sleep. On SQLite a checkpoint of the write-ahead log (the previous
+    announce armed every player: thousands of rows written)."""
     async with db.transaction() as uow:
         for table in (queue_entries, scheduled_jobs, outbox, matches_1v1):
             await uow.conn.execute(delete(table))
         await uow.conn.execute(insert(queue_entries), entries)
         await uow.conn.execute(update(players).values(state="queueing", current_match_id=None))
+    if db.dialect == "sqlite":  # the same for SQLite's write-ahead log: copied back, emptied
+        async with db.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     if db.dialect == "postgresql":
         async with db.engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -272,11 +285,11 @@ async def _wave(ctx: BenchContext, backend: str, size: int, long_waits: bool = F
         async with db.transaction() as uow:
             await uow.conn.execute(insert(players), people)
             await uow.conn.execute(insert(mmrs_1v1), ratings)
-        mm = bench_services(db, FixedClock(NOW), GAME, rng=random.Random(1)).matchmaker
         samples: list[float] = []
         reports: list[WaveReport] = []
         for _ in range(reps + 1):
             await _restore(db, entries)
+            mm = _matchmaker(db)
             t0 = time.perf_counter()
             reports.append(await mm.run_wave(NOW))
             samples.append(_budgeted(time.perf_counter() - t0, reports[-1]))
