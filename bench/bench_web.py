@@ -12,9 +12,13 @@ Rows:
 - ``web_<row>_rps``: requests per second that ``bench.webload``, a separate process with 16
   concurrent clients, got from the bot process over ``SECONDS`` seconds on the same URL mix.
 - ``bot_roundtrip_profile_under_web_load``: a virtual player's /profile round trip while the load
-  generator saturates the web (the leaderboard and player-page mix), and
+  generator (its own process) saturates the web (the leaderboard and player-page mix), and
   ``bot_roundtrip_ratio_profile_under_web_load``: its median over the /ping (no-op) median
-  measured in the same run without web load (budget 1.5x).
+  measured in the same run without web load, half just before the load and half just after
+  (budget 1.5x). ``bot_roundtrip_noop_under_web_load``: the /ping taken before each loaded
+  /profile, to see what the load adds to any interaction. The web runs with its production
+  admission (``evoladder.web.admission``: global rate, the bot first); only the per-client
+  limit is lifted, since the generator is one client.
 
 How: the database is seeded as ``bench_bot`` does (multi-row INSERTs; one extra player with 3,000
 matches), ``evoladder run`` runs as its own process attached to the local Discord server, with
@@ -28,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
 import socket
 import sqlite3
 import statistics
@@ -87,12 +92,22 @@ async def server_times(session: aiohttp.ClientSession, base: str, paths: Sequenc
     return out
 
 
-async def webload(base: str, paths: Sequence[str], seconds: float = SECONDS) -> dict[str, Any]:
+async def webload(
+    base: str, paths: Sequence[str], seconds: float = SECONDS, stop: asyncio.Event | None = None
+) -> dict[str, Any]:
+    """Run ``bench.webload`` for ``seconds``, or until ``stop`` is set (it then reports early)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.webload", str(seconds), str(CONCURRENCY), *[base + p for p in paths],
         stdout=asyncio.subprocess.PIPE,
     )
-    out, _ = await proc.communicate()
+    reading = asyncio.ensure_future(proc.communicate())
+    if stop is not None:
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([reading, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not reading.done():
+            proc.send_signal(signal.SIGTERM)
+    out, _ = await reading
     result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
     return result
 
@@ -183,29 +198,43 @@ async def under_load(
     n = 50 if ctx.quick else 200
     for _ in range(20):
         await player.slash("profile")
-    noop = []
-    for _ in range(n):
-        await player.slash("ping")
-        noop.append((await player.slash("ping")).interaction.roundtrip or 0.0)
+
+    async def noops(k: int) -> list[float]:
+        out = []
+        for _ in range(k):
+            await player.slash("ping")
+            out.append((await player.slash("ping")).interaction.roundtrip or 0.0)
+        return out
+
+    # The no-op reference is taken half before and half after the web load, the same way as the
+    # loaded samples (a /ping, then the command measured), so a drift of the machine's load
+    # during the run moves both sides.
+    before = await noops(n // 2)
     rng = random.Random(9)
     mix = board_urls(rng, 200, pages, api=False) + [f"/players/{ladder_id}?page={i}" for i in range(1, 151)]
     rng.shuffle(mix)
-    load_task = asyncio.ensure_future(webload(base, mix, seconds=60.0))
+    stop = asyncio.Event()
+    load_task = asyncio.ensure_future(webload(base, mix, seconds=60.0, stop=stop))
     await asyncio.sleep(1.0)  # the generator is up and saturating before the first sample
-    samples = []
+    samples, pings = [], []
     try:
         while len(samples) < n and not load_task.done():
-            await player.slash("ping")
+            pings.append((await player.slash("ping")).interaction.roundtrip or 0.0)
             response = await player.slash("profile")
             assert response.embeds, response.content
             samples.append(response.interaction.roundtrip or 0.0)
     finally:
+        stop.set()
         loaded = await load_task
-    row = ctx.record("bot_roundtrip_profile_under_web_load", "ms", samples, web_rps=loaded["rps"],
-                     **params, **load())
-    noop_median = statistics.median(noop) * 1000
+    after = await noops(n - n // 2)
+    noop_median = statistics.median(before + after) * 1000
+    web = {"web_rps": loaded["rps"], "web_statuses": json.dumps(loaded["statuses"])}
+    row = ctx.record("bot_roundtrip_profile_under_web_load", "ms", samples, **web, **params, **load())
+    ctx.record("bot_roundtrip_noop_under_web_load", "ms", pings, **web, **params, **load())
     ctx.record_value("bot_roundtrip_ratio_profile_under_web_load", "x", row.median / noop_median, budget=1.5,
-                     noop_ms=round(noop_median, 3), median_ms=round(row.median, 3), web_rps=loaded["rps"])
+                     noop_ms=round(noop_median, 3), median_ms=round(row.median, 3),
+                     noop_before_ms=round(statistics.median(before) * 1000, 3),
+                     noop_after_ms=round(statistics.median(after) * 1000, 3), **web)
 
 
 __all__ = ["UID0", "run"]

@@ -64,6 +64,7 @@ from evoladder.store.migrations import head_revision
 from evoladder.store.peer_source import open_peer_source
 from evoladder.store.replay_storage import ReplayStorage, open_replay_storage
 from evoladder.store.uow import Database
+from evoladder.web.admission import Admission
 from evoladder.web.app import WebDeps, create_app
 from evoladder.web.metrics import WebMetrics
 from evoladder.web.ratelimit import RateLimiter
@@ -154,7 +155,9 @@ class Ladder:
     def public(self) -> PublicLadder:
         return self.services.public
 
-    def web_app(self, *, limiter: RateLimiter | None = None) -> Application:
+    def web_app(
+        self, *, limiter: RateLimiter | None = None, admission: Admission | None = None
+    ) -> Application:
         """The public site over this ladder's services (tests serve it without a socket)."""
         settings = self.core.settings
         bot, db = self.bot, self.core.db
@@ -178,7 +181,11 @@ class Ladder:
             limiter=limiter or RateLimiter(settings.web_rate_per_second, settings.web_rate_burst),
             trust_forwarded=settings.web_trust_forwarded,
             replay_downloads=settings.web_replay_downloads,
-            max_concurrency=settings.web_max_concurrency,
+            admission=admission or Admission(
+                rate=settings.web_global_rate, concurrency=settings.web_max_concurrency,
+                max_waiting=settings.web_max_waiting,
+                bot_busy=lambda: bool(bot.flows.handling),  # the bot first
+            ),
             catalogs=Catalogs.load(),
         )
         return create_app(deps)

@@ -88,7 +88,11 @@ class Settings(BaseSettings):
     public_url: str | None = None  # absolute base of the pages, for links (Discord, og: tags)
     web_rate_per_second: float = Field(default=10.0, gt=0)  # per client, sustained
     web_rate_burst: int = Field(default=40, ge=1)  # per client, at once
-    web_max_concurrency: int = Field(default=2, ge=1)  # web requests worked on at once (the bot first)
+    # The site's share of the bot's event loop (evoladder.web.admission): requests started a
+    # second over all clients, worked on at once, and waiting before a new one gets 503.
+    web_global_rate: float = Field(default=2000.0, gt=0)
+    web_max_concurrency: int = Field(default=2, ge=1)
+    web_max_waiting: int = Field(default=256, ge=0)
     web_trust_forwarded: bool = False  # behind a reverse proxy: the client is X-Forwarded-For
     web_replay_downloads: bool = False  # match pages link the replay files
 

@@ -24,9 +24,11 @@ from evoladder.domain.match_state import Resolution
 from evoladder.domain.players import MmrRow
 from evoladder.domain.rating import Outcome
 from evoladder.i18n import Catalogs, names, using
+from evoladder.i18n.text import web as web_text
 from evoladder.store.repositories.replays import NewReplay, ReplayRepository
 from evoladder.store.schema import players
 from evoladder.store.uow import Database
+from evoladder.web.admission import Admission
 from evoladder.web.card import CardData, CardLine, CardRenderer, match_card_data
 from evoladder.web.render import Texts
 
@@ -207,6 +209,28 @@ async def test_rate_limit_answers_429_with_retry_after(db_url: str, tmp_path: Pa
         assert (await client.get("/healthz")).status == 200  # health checks are never limited
         ticker[0] += 1.0  # a second later one token is back
         assert (await client.get("/api/v1/seasons")).status == 200
+
+
+async def test_a_saturated_site_answers_503_with_retry_after(
+    db_url: str, tmp_path: Path, world: World
+) -> None:
+    # One request at a time and none may wait: while one holds the slot, the next is refused.
+    admission = Admission(concurrency=1, max_waiting=0)
+    async with served(db_url, tmp_path, world.clock, admission=admission) as (client, _ladder):
+        assert (await client.get("/api/v1/seasons")).status == 200
+        assert admission.enter() is None  # a request in flight
+        refused = await client.get("/api/v1/seasons")
+        assert refused.status == 503 and int(refused.headers["Retry-After"]) >= 1
+        assert (await refused.json())["error"]["message"] == web_text.ERROR_RATE_LIMITED
+        page = await client.get("/leaderboard")
+        assert page.status == 503 and int(page.headers["Retry-After"]) >= 1
+        assert web_text.ERROR_RATE_LIMITED in await page.text()
+        assert (await client.get("/healthz")).status == 200  # the probes never wait for the gate
+        metrics = await (await client.get("/metrics")).text()
+        assert "evoladder_web_saturated_total 2.0" in metrics
+        admission.leave()
+        assert (await client.get("/api/v1/seasons")).status == 200
+        assert admission.running == 0
 
 
 async def test_health_readiness_and_metrics(db_url: str, tmp_path: Path, world: World) -> None:

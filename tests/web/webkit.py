@@ -18,6 +18,7 @@ from evoladder.domain.rating import Outcome
 from evoladder.settings import load_settings
 from evoladder.store.repositories.queue import StoredEntry
 from evoladder.store.uow import Database
+from evoladder.web.admission import Admission
 from evoladder.web.ratelimit import RateLimiter
 
 ALICE, BOB, CAROL, DAVE, ERIN = 101, 102, 103, 104, 105
@@ -49,7 +50,7 @@ async def seed(db: Database) -> World:
 @asynccontextmanager
 async def served(
     db_url: str, tmp_path: Path, clock: FakeClock, *, rate: float = 1000.0, burst: int = 1000,
-    ticker: list[float] | None = None,
+    ticker: list[float] | None = None, admission: Admission | None = None,
 ) -> AsyncIterator[tuple[TestClient, Ladder]]:
     settings = load_settings(
         database_url=db_url, discord_token=SecretStr("x"), replay_storage=str(tmp_path / "replays"),
@@ -59,7 +60,7 @@ async def served(
     limiter = RateLimiter(rate, burst, clock=lambda: clock_now[0])
     async with AsyncExitStack() as stack:
         ladder = await build_ladder(settings, stack, clock=clock, sync_commands=False)
-        client = TestClient(TestServer(ladder.web_app(limiter=limiter)))
+        client = TestClient(TestServer(ladder.web_app(limiter=limiter, admission=admission)))
         await client.start_server()
         stack.push_async_callback(client.close)
         yield client, ladder

@@ -21,22 +21,23 @@ but the health checks and the metrics: a crawler gets 429 with Retry-After, neve
 time.
 
 The bot first. The web runs on the bot's event loop, whose ready callbacks run first come, first
-served: with many web requests in flight, every step of a bot interaction (the gateway event,
-the service call, the HTTP reply) would wait behind all of them. So at most ``max_concurrency``
-requests are worked on at once (``gate``; the others wait on it, which costs the loop nothing),
-and a bot step waits behind at most that many web handlers (about a millisecond each), however
-many clients hammer the site.
+served: every step of a bot interaction (the gateway event, the service call, the HTTP reply)
+waits behind the web work the loop was given. Every request but the health checks and the
+metrics passes :class:`~evoladder.web.admission.Admission` after the per-client limit: a global
+rate (requests spaced evenly, ``EVOLADDER_WEB_GLOBAL_RATE``), at most ``max_concurrency`` at
+once, none started while the bot answers an interaction (held a bounded time), and a bounded
+number waiting; beyond it a request is refused with 503 and Retry-After. Refusals (429 and 503)
+are kept bodies per language, so refusing a crawler costs the loop less than serving it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime
 from enum import Enum
 from importlib.resources import files
@@ -56,6 +57,7 @@ from evoladder.i18n.text import errors as errors_text
 from evoladder.logging_setup import event
 from evoladder.services.public import BoardQuery, PlayerPage, PublicLadder, PublicSeason, UnknownSeason
 from evoladder.web import chart
+from evoladder.web.admission import Admission, Saturated
 from evoladder.web.card import CardCache, CardRenderer, card_data, match_card_data
 from evoladder.web.fragments import BoardFragments
 from evoladder.web.metrics import WebMetrics
@@ -136,7 +138,7 @@ class WebDeps:
     limiter: RateLimiter
     trust_forwarded: bool = False
     replay_downloads: bool = False
-    max_concurrency: int = 2
+    admission: Admission = field(default_factory=Admission)
     catalogs: Catalogs | None = None  # the languages the pages speak (English only without)
     clock: Callable[[], float] = time.time
 
@@ -164,7 +166,8 @@ class Site:
         self.texts = texts or Texts()
         self.renderer = Renderer(deps.game, self.texts, deps.base_url)
         self.cache = PageCache()
-        self.gate = asyncio.Semaphore(deps.max_concurrency)
+        self.admission = deps.admission
+        self.refusals: dict[tuple[str, int, bool], Body] = {}
         game = deps.game
         self.catalogs = deps.catalogs or Catalogs({ENGLISH: english()})
         common = tuple(c.code for c in game.countries.values() if c.common and c.code != "ZZ")
@@ -209,6 +212,25 @@ class Site:
                                   languages=self.languages)
         return web.Response(status=status, text=page, content_type="text/html",
                             headers={"Cache-Control": "no-store"})
+
+    def refusal(self, request: web.Request, status: int, retry_after: float) -> web.Response:
+        """429 or 503 with Retry-After, from a body kept per language and kind (HTML or JSON): a
+        refusal must cost the loop less than the page it refuses."""
+        api = request.path.startswith("/api/")
+        key = (active_language(), status, api)
+        body = self.refusals.get(key)
+        if body is None:
+            message = self.texts("error.rate_limited")
+            if api:
+                body = make_body(dump({"error": {"status": status, "message": message}}), JSON)
+            else:
+                page = self.renderer.page("error.html", path="/", message=message, lang=active_language(),
+                                          languages=self.languages)
+                body = make_body(page.encode(), HTML)
+            self.refusals[key] = body
+        return web.Response(status=status, body=body.data, headers={
+            "Content-Type": body.content_type, "Cache-Control": "no-store",
+            "Retry-After": retry_after_header(retry_after)})
 
     # -- board -----------------------------------------------------------------------------------
 
@@ -430,18 +452,24 @@ class Site:
         started: float, route: str,
     ) -> web.StreamResponse:
         metrics = self.deps.metrics
+        response: web.StreamResponse
         try:
-            if request.path not in UNLIMITED:
-                wait = self.deps.limiter.take(self.client_of(request))
-                if wait > 0:
-                    metrics.rate_limited.inc()
-                    response: web.StreamResponse = self.error(
-                        request, 429, self.texts("error.rate_limited"))
-                    response.headers["Retry-After"] = retry_after_header(wait)
-                    return response
             try:
-                async with self.gate:
+                if request.path in UNLIMITED:
                     response = await handler(request)
+                else:
+                    wait = self.deps.limiter.take(self.client_of(request))
+                    if wait > 0:
+                        metrics.rate_limited.inc()
+                        response = self.refusal(request, 429, wait)
+                        return response
+                    try:
+                        async with self.admission.slot():
+                            response = await handler(request)
+                    except Saturated as exc:
+                        metrics.saturated.inc()
+                        response = self.refusal(request, 503, exc.retry_after)
+                        return response
             except BadQuery as exc:
                 response = self.error(request, 400, self.texts("error.bad_request", detail=str(exc)))
             except UnknownSeason as exc:

@@ -46,6 +46,10 @@ class WebMetrics:
         self.rate_limited = Counter(
             "evoladder_web_rate_limited", "Requests answered 429.", registry=self.registry
         )
+        self.saturated = Counter(
+            "evoladder_web_saturated", "Requests answered 503: too many waiting for the site's global gate.",
+            registry=self.registry,
+        )
         self.queue_size = Gauge(
             "evoladder_queue_size", "Players queueing, by race.", ("race",), registry=self.registry
         )
