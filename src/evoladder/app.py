@@ -35,7 +35,6 @@ from pathlib import Path
 
 import discord
 from aiohttp.web import Application
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text as sa_text
 
 from evoladder.bot.client import CogFactory, LadderBot
@@ -60,9 +59,9 @@ from evoladder.services.timing import Gauge
 from evoladder.services.wiring import Services, build_services
 from evoladder.settings import Settings
 from evoladder.store.engine import create_engine
-from evoladder.store.migrations import head_revision
 from evoladder.store.peer_source import open_peer_source
 from evoladder.store.replay_storage import ReplayStorage, open_replay_storage
+from evoladder.store.revisions import database_revision, packaged_head
 from evoladder.store.uow import Database
 from evoladder.web.admission import Admission
 from evoladder.web.app import WebDeps, create_app
@@ -107,8 +106,8 @@ async def check_schema(db: Database) -> None:
     once with the command to run is kinder to the operator.
     """
     async with db.engine.connect() as conn:
-        current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-    head = head_revision()
+        current = await database_revision(conn)  # read without Alembic: it stays out of the bot process
+    head = packaged_head()
     if current != head:
         raise SchemaOutOfDate(
             f"the database schema is at {current or 'nothing (empty database)'} but this version "
@@ -186,7 +185,7 @@ class Ladder:
                 max_waiting=settings.web_max_waiting,
                 bot_busy=lambda: bool(bot.flows.handling),  # the bot first
             ),
-            catalogs=Catalogs.load(),
+            catalogs=self.deps.catalogs,  # the bot's: one copy of the five catalogs in memory
         )
         return create_app(deps)
 

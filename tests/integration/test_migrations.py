@@ -26,6 +26,7 @@ from evoladder.store.migrations import (
     revision,
     upgrade,
 )
+from evoladder.store.revisions import MigrationHistoryError, database_revision, packaged_head
 from evoladder.store.schema import metadata
 
 
@@ -41,6 +42,33 @@ async def test_migrated_database_matches_the_schema(db_url: str) -> None:
     finally:
         await engine.dispose()
     assert diff == [], "schema.py and the migrations disagree: write a migration"
+
+
+async def test_the_start_up_check_reads_the_revisions_as_alembic_does(db_url: str, tmp_path: Path) -> None:
+    # The bot checks its schema without Alembic; the answers must be Alembic's own.
+    assert packaged_head() == head_revision()
+    engine = create_engine(db_url)
+    empty = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    try:
+        async with engine.connect() as conn:
+            assert await database_revision(conn) == await asyncio.to_thread(current_revision, db_url)
+            assert await database_revision(conn) == head_revision()
+        async with empty.connect() as conn:
+            assert await database_revision(conn) is None
+    finally:
+        await engine.dispose()
+        await empty.dispose()
+
+
+def test_two_heads_in_the_migrations_are_refused(tmp_path: Path) -> None:
+    for name in ("0001_a.py", "0002_b.py", "0002_c.py"):
+        shutil.copyfile(MIGRATIONS_DIR / "versions" / "0001_initial_schema.py", tmp_path / name)
+    (tmp_path / "0002_b.py").write_text("revision: str = '0002'\ndown_revision: str | None = '0001'\n")
+    (tmp_path / "0002_c.py").write_text("revision = '0003'\ndown_revision = '0001'\n")
+    with pytest.raises(MigrationHistoryError):
+        packaged_head(tmp_path)
+    (tmp_path / "0002_c.py").write_text("revision = '0003'\ndown_revision = '0002'\n")
+    assert packaged_head(tmp_path) == "0003"
 
 
 async def test_upgrade_twice_is_harmless_and_every_index_is_present(db_url: str) -> None:

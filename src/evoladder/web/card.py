@@ -12,9 +12,11 @@ names in that language (``evoladder.i18n.names``), filled in by ``card_data`` an
 the cache key.
 
 Drawn with Pillow in the default executor (never on the event loop: a card takes tens of
-milliseconds), and kept per player and what it shows (``CardCache``): the key holds the newest
-match and the ratings and letters drawn, so a new game or a letter that moved makes a new card,
-and a link pasted again and again costs nothing.
+milliseconds; Pillow itself, ~4 MB resident, is imported there when the first card is drawn, so
+a process whose links are never unfurled does not carry it), and kept per player and what it
+shows (``CardCache``): the key holds the newest match and the ratings and letters drawn, so a
+new game or a letter that moved makes a new card, and a link pasted again and again costs
+nothing.
 
 Fonts. Ladder names are written in every script (Korean, Chinese, Cyrillic...). The card uses
 Noto Sans CJK when the host has it (Debian ``fonts-noto-cjk``), which covers them all; otherwise
@@ -32,11 +34,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from evoladder.logging_setup import event
 from evoladder.services.public import PublicMatch, PublicPlayer, RatingChart
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
+
+    Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +60,6 @@ PLAIN_LIMIT = 0x0530  # Latin, Greek, Cyrillic, Armenian: what DejaVu Sans cover
 CACHE_SIZE = 512
 BG, FG, MUTED, ACCENT = (250, 250, 250), (27, 31, 36), (102, 102, 119), (36, 86, 166)
 COLORS = ((36, 86, 166), (176, 42, 42), (30, 123, 52), (142, 68, 173), (184, 134, 11), (17, 122, 139))
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +152,8 @@ class CardRenderer:
                          "are shortened on link previews")
 
     def font(self, size: int) -> Font:
+        from PIL import ImageFont
+
         if self.path is not None:
             return ImageFont.truetype(str(self.path), size)
         return ImageFont.load_default(size)
@@ -160,6 +167,8 @@ class CardRenderer:
     def render(self, data: CardData | MatchCardData) -> bytes:
         if isinstance(data, MatchCardData):
             return self.render_match(data)
+        from PIL import Image, ImageDraw
+
         image = Image.new("RGB", (WIDTH, HEIGHT), BG)
         draw = ImageDraw.Draw(image)
         draw.rectangle((0, 0, WIDTH, 14), fill=ACCENT)
@@ -181,6 +190,8 @@ class CardRenderer:
         return out.getvalue()
 
     def render_match(self, data: MatchCardData) -> bytes:
+        from PIL import Image, ImageDraw
+
         image = Image.new("RGB", (WIDTH, HEIGHT), BG)
         draw = ImageDraw.Draw(image)
         draw.rectangle((0, 0, WIDTH, 14), fill=ACCENT)

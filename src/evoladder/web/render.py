@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from evoladder.game import GameData
 from evoladder.i18n import names
 from evoladder.i18n.text import web
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 def web_key(key: str) -> str:
@@ -54,16 +55,33 @@ def signed(value: int | None) -> str:
 
 
 class Renderer:
+    """The pages' templates. Jinja2 (~2 MB resident with its compiled templates) is imported and
+    its environment made when the first page is rendered, not at start-up: a process whose site
+    nobody visits does not carry it, and the first visitor pays a few milliseconds once."""
+
     def __init__(self, game: GameData, texts: Texts, base_url: str) -> None:
         self.texts = texts
-        self.env = Environment(
+        self._game = game
+        self._base_url = base_url
+        self._env: Environment | None = None
+
+    @property
+    def env(self) -> Environment:
+        if self._env is None:
+            self._env = self._environment()
+        return self._env
+
+    def _environment(self) -> Environment:
+        from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+        env = Environment(
             loader=PackageLoader("evoladder.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        races, countries = game.races, game.countries
+        races, countries = self._game.races, self._game.countries
 
         def race_name(code: str | None) -> str:
             return names.race(races.get(code or ""), code or "") if code else ""
@@ -79,8 +97,9 @@ class Renderer:
             "race_name": race_name,
             "country_name": country_name,
         }
-        self.env.filters.update(filters)
-        self.env.globals.update(t=texts, base_url=base_url, site="evoladder")
+        env.filters.update(filters)
+        env.globals.update(t=self.texts, base_url=self._base_url, site="evoladder")
+        return env
 
     def page(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
