@@ -9,6 +9,9 @@ Rows:
   after the ladder changed): the board and its JSON take a random filter set (race, country,
   letter, best-only) and a random page; the player page is one player with 3,000 matches on a
   random page of their matches; the match page a random match of the 2M.
+  ``web_player_page_miss``: the same player's page at a random cursor (``?before=<match id>``),
+  a page the cache has never seen, so every request is a miss (the price after the player's
+  ratings moved); the random pages of ``web_player_page`` are mostly hits after the first pass.
 - ``web_<row>_rps``: requests per second that ``bench.webload``, a separate process with 16
   concurrent clients, got from the bot process over ``SECONDS`` seconds on the same URL mix.
 - ``bot_roundtrip_profile_under_web_load``: a virtual player's /profile round trip while the load
@@ -150,6 +153,20 @@ def ids_of(path: str, discord_uid: int) -> tuple[int, int]:
     return int(ladder_id), int(top)
 
 
+def match_span(path: str, discord_uid: int) -> tuple[int, int]:
+    """The lowest and highest id of ``discord_uid``'s matches (their cursors give full pages)."""
+    conn = sqlite3.connect(path)
+    try:
+        low, high = conn.execute(
+            "SELECT min(id), max(id) FROM matches_1v1"
+            " WHERE player_1_discord_uid = ? OR player_2_discord_uid = ?",
+            (discord_uid, discord_uid),
+        ).fetchone()
+    finally:
+        conn.close()
+    return int(low), int(high)
+
+
 async def run(ctx: BenchContext) -> None:
     scale = Scale(10_000, 200_000) if ctx.quick else Scale(100_000, 2_000_000)
     with tempfile.TemporaryDirectory(prefix="evoladder-bench-web-") as tmp:
@@ -166,12 +183,14 @@ async def run(ctx: BenchContext) -> None:
             base = f"http://127.0.0.1:{port}"
             ladder_id, top_match = ids_of(path, crowd[0].id)
             params = {"players": scale.players, "matches": scale.matches, "db_mb": round(size_mb)}
-            await measure(ctx, base, ladder_id, top_match, 2 * scale.players // 40, params)
+            span = match_span(path, crowd[0].id)
+            await measure(ctx, base, ladder_id, top_match, span, 2 * scale.players // 40, params)
             await under_load(ctx, base, crowd[1], ladder_id, 2 * scale.players // 40, params)
 
 
 async def measure(
-    ctx: BenchContext, base: str, ladder_id: int, top_match: int, pages: int, params: dict[str, Any]
+    ctx: BenchContext, base: str, ladder_id: int, top_match: int, span: tuple[int, int], pages: int,
+    params: dict[str, Any],
 ) -> None:
     rng = random.Random(7)
     n = 100 if ctx.quick else 400
@@ -180,6 +199,10 @@ async def measure(
         "web_api_leaderboard": lambda k: board_urls(rng, k, pages, api=True),
         "web_player_page": lambda k: [f"/players/{ladder_id}?page={rng.randint(1, 150)}" for _ in range(k)],
         "web_match_page": lambda k: [f"/matches/{rng.randint(1, top_match)}" for _ in range(k)],
+        # Every request a page nobody asked for before (a random cursor): the page cache always
+        # misses, which the random pages above hide (150 pages, mostly kept after the first pass).
+        "web_player_page_miss": lambda k: [
+            f"/players/{ladder_id}?before={rng.randint(span[0] + 20, span[1])}" for _ in range(k)],
     }
     async with aiohttp.ClientSession() as session:
         for name, urls in rows.items():
@@ -216,7 +239,8 @@ async def under_load(
     stop = asyncio.Event()
     load_task = asyncio.ensure_future(webload(base, mix, seconds=60.0, stop=stop))
     await asyncio.sleep(1.0)  # the generator is up and saturating before the first sample
-    samples, pings = [], []
+    samples: list[float] = []
+    pings: list[float] = []
     try:
         while len(samples) < n and not load_task.done():
             pings.append((await player.slash("ping")).interaction.roundtrip or 0.0)
