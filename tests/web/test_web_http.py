@@ -434,3 +434,25 @@ async def test_a_match_page_is_kept_until_the_match_its_replays_or_names_change(
             await uow.conn.execute(update(players).where(players.c.discord_uid == ALICE)
                                    .values(main_id="Renamed"))
         assert "Renamed" in await (await client.get(final)).text()
+
+
+async def test_a_player_page_shows_a_rename_at_the_next_request(
+    db_url: str, tmp_path: Path, world: World
+) -> None:
+    """The page reads the player's record through the player cache: a writer's invalidation (a
+    new setup, a country) shows on the next page, though the record was cached by the page."""
+    async with served(db_url, tmp_path, world.clock) as (client, ladder):
+        ids = await _ids(client, ladder)
+        path = f"/players/{ids[ALICE]}"
+        assert f"Main{ALICE}" in await (await client.get(path)).text()
+        cache = ladder.services.read_models.players
+        assert cache.get(ALICE) is not None  # the page left the record in the cache
+
+        await ladder.services.accounts.complete_setup(ALICE, "Renamed", "Renamed#1234", [], "FR", "EUW")
+        text = await (await client.get(path)).text()
+        assert "Renamed" in text and f"Main{ALICE}" not in text
+        api = await (await client.get(f"/api/v1/players/{ids[ALICE]}?before=999999")).json()
+        assert api["player"]["name"] == "Renamed" and api["player"]["country"] == "FR"
+
+        await ladder.services.accounts.set_country(ALICE, "JP")
+        assert (await (await client.get(f"/api/v1/players/{ids[ALICE]}")).json())["player"]["country"] == "JP"

@@ -46,6 +46,7 @@ from datetime import datetime
 from evoladder.domain.errors import MatchNotFound, NotFound, PlayerNotFound
 from evoladder.domain.leaderboard import Entry
 from evoladder.domain.match_state import MatchState, MatchStatus
+from evoladder.domain.players import Player
 from evoladder.domain.records import Record
 from evoladder.game import GameData
 from evoladder.services.history import HistoryService
@@ -462,7 +463,7 @@ class PublicLadder:
         uid = await self.ids.discord_uid(ladder_id)
         if uid is None:
             raise PlayerNotFound()
-        profile = await self._profiles.profile(uid)
+        profile = await self._profiles.profile(uid, await self._record(uid))
         total, identity = await player_head(self._db, uid)
         pages = max(1, math.ceil(total / MATCHES_PAGE_SIZE))
         page = max(1, min(page, pages))
@@ -490,6 +491,24 @@ class PublicLadder:
             next_cursor=next_cursor,
             identity=identity,
         )
+
+    async def _record(self, discord_uid: int) -> Player:
+        """The player's record through the player cache (the command guard's: every writer of a
+        player invalidates it after its commit, and the ticket refuses a read that raced a write).
+        A page-cache miss of a known player then costs no read transaction for the record (three
+        hops to the database thread, an ORM statement); a player seen once by the web is held for
+        the cache's TTL, as the guard holds one who clicked."""
+        cache = self._read_models.players
+        player = cache.get(discord_uid)
+        if player is not None:
+            return player
+        ticket = cache.ticket(discord_uid)
+        async with self._db.read() as uow:
+            player = await uow.players.get(discord_uid)
+        if player is None:
+            raise PlayerNotFound()
+        cache.put(player, ticket)
+        return player
 
     async def player_page(self, ladder_id: int, *, page: int = 1, before: int | None = None) -> PlayerPage:
         """The player and their chart. The chart is kept per player while what it is drawn from

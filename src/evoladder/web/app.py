@@ -55,7 +55,14 @@ from evoladder.i18n import ENGLISH, Catalog, Catalogs, active_language, english,
 from evoladder.i18n.languages import ENDONYMS
 from evoladder.i18n.text import errors as errors_text
 from evoladder.logging_setup import event
-from evoladder.services.public import BoardQuery, PlayerPage, PublicLadder, PublicSeason, UnknownSeason
+from evoladder.services.public import (
+    BoardQuery,
+    PlayerPage,
+    PublicLadder,
+    PublicPlayer,
+    PublicSeason,
+    UnknownSeason,
+)
 from evoladder.web import chart
 from evoladder.web.admission import Admission, Saturated
 from evoladder.web.card import CardCache, CardRenderer, card_data, match_card_data
@@ -174,6 +181,7 @@ class Site:
         self.openapi = make_body(dump(openapi_document(game, deps.base_url)), JSON)
         self.cards = CardCache(CardRenderer())
         self.charts: OrderedDict[tuple[str, int], DrawnChart] = OrderedDict()
+        self.heads: OrderedDict[tuple[str, int], tuple[object, Markup]] = OrderedDict()
         self.fragments = BoardFragments(self.texts, game.races, game.countries, common, LETTERS)
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -295,7 +303,7 @@ class Site:
                 return make_body(dump(player_json(player, points)), JSON)
             svg, data = self.drawn_chart(ladder_id, found)
             return self.html(
-                "player.html", request, player=player, windows=DEFAULT_WINDOWS_DAYS,
+                "player.html", request, player=player, head=self.player_head(ladder_id, player),
                 chart_svg=svg, chart_json=data,
                 card_url=f"{self.deps.base_url}/players/{ladder_id}/card.png?lang={active_language()}",
             )
@@ -315,6 +323,25 @@ class Site:
         if len(self.charts) > CHART_CACHE_SIZE:
             self.charts.popitem(last=False)
         return svg, data
+
+    def player_head(self, ladder_id: int, player: PublicPlayer) -> Markup:
+        """The top of the player's page (name, summary, the races' table), kept per player and
+        language while what it shows is equal: every page of a player's matches, and every page
+        built again after someone else's match moved the ladder's version, shows the same top, so
+        a page-cache miss renders only its rows. Compared by value (the races carry their windows'
+        records), so nothing stale is shown."""
+        key = (active_language(), ladder_id)
+        shown = (player.player, player.identity, player.region, player.overall, player.overall_win_percent,
+                 player.races)
+        kept = self.heads.get(key)
+        if kept is not None and kept[0] == shown:
+            self.heads.move_to_end(key)
+            return kept[1]
+        head = Markup(self.renderer.page("player_head.html", player=player, windows=DEFAULT_WINDOWS_DAYS))
+        self.heads[key] = (shown, head)
+        if len(self.heads) > CHART_CACHE_SIZE:
+            self.heads.popitem(last=False)
+        return head
 
     async def card(self, request: web.Request) -> web.Response:
         """The player's 1200x630 link-preview PNG (og:image), kept per player and what it shows."""
