@@ -10,7 +10,9 @@ asyncpg COPY), outside the timing.
 Measured: ``evoladder``'s import end to end (``PeerImport.run``: read, map, write, marks, and the
 rating history rebuilt from the imported matches) from a fresh migrated target, SQLite file into
 SQLite (the set-based path: the file attached, the big tables mapped by ``INSERT ... SELECT``)
-and PostgreSQL into PostgreSQL (the domain's rules row by row, COPY), then the same import again
+and PostgreSQL into PostgreSQL (set-based too: the big tables staged by binary COPY from the
+peer, then mapped by ``INSERT ... SELECT``; players, ratings and preferences by the domain's
+rules on both), then the same import again
 (the idempotent re-run, which must write nothing). One run each: a single import is
 a minute of work, so a row's n is 1 and its figure is seconds. Its params carry rows/s (rows read
 from the peer / seconds), the CPU seconds this process spent (``cpu_s``: the mapping, both

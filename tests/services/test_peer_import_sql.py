@@ -104,7 +104,12 @@ def trap_data(pg: bool = False) -> PeerData:
         "game_privacy": "Normal", "game_speed": "Faster", "game_duration_setting": "Infinite",
         "locked_alliances": "Yes",
     }
-    for mid in [*range(21, 140, 2), 0]:
+    # The same file for two matches (one hash), the later match's record first: the first record
+    # keeps the hash, whichever way the rows go.
+    d.add("replays", replay_path="r/139.SC2Replay", replay_hash=f"{21:020x}", replay_date=day(3),
+          uploaded_at=day(3), result=1, duration=900, observers=[], cache_handles=[], map_name=KHIONE,
+          **replay)
+    for mid in [*range(21, 139, 2), 0]:
         d.add("replays", replay_path=f"r/{mid}.SC2Replay" if mid else "r/shared.SC2Replay",
               replay_hash=pick([f"{mid:020x}"], [f"{mid:020X}", f"  {mid:020x}", "not-hex", "ab"]),
               replay_date=when(optional=True), uploaded_at=when(optional=True),

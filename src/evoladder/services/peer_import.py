@@ -2,8 +2,13 @@
 
 ``PeerImport.run`` reads the peer's database through a ``PeerSource`` (store adapter), maps each
 row with the pure rules of ``evoladder.domain.peer_import`` (the decisions are written there),
-and writes through ``BulkWriter`` in batches. Steps, in order: players, ratings, matches,
-preferences, action logs, command calls, replay records (and files), rating history.
+and writes through ``BulkWriter`` in batches. When source and ladder are the same kind of
+database, the big append-only tables (matches, action logs, command calls, replay records) go
+over in SQL instead, their clean rows mapped by ``INSERT ... SELECT`` and the rest by the same
+rules (SQLite: ``store/peer_attach.py``, the file attached; PostgreSQL: ``store/peer_staged.py``,
+the rows staged by COPY); the tests hold both ways to the same result. Steps, in order:
+players, ratings, matches, preferences, action logs, command calls, replay records (and files),
+rating history.
 
 Idempotent: a second run over the same source writes nothing and says so.
 

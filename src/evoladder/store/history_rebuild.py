@@ -90,7 +90,7 @@ def rebuild_rating_history(
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:  # the running sum and the index builds sort every row: SQLite may use two threads
         conn.exec_driver_sql(f"PRAGMA threads = {SORT_THREADS}")
-    legs = int(conn.execute(_legs_insert(spans, uids is not None)).rowcount)
+    legs = int(conn.execute(_legs_insert(spans, uids is not None, sqlite)).rowcount)
     for index in deferred:
         index.create(conn)
     if sqlite:
@@ -148,9 +148,17 @@ def _season_case(spans: list[SeasonSpan]) -> tuple[str, dict[str, Any]]:
     return f"CASE {' '.join(whens)} ELSE {spans[0].id} END", params
 
 
-def _legs_insert(spans: list[SeasonSpan], wanted: bool) -> TextClause:
+def _legs_insert(spans: list[SeasonSpan], wanted: bool, sqlite: bool = False) -> TextClause:
     """One ``match``/``resolve`` row per player of each final match, the rating before and after
-    it from a running sum of the deltas per rating."""
+    it from a running sum of the deltas per rating.
+
+    On SQLite the matches are read ``NOT INDEXED``: left to itself, SQLite walks each leg through
+    the index on the player's id (to sort only by race and time within a player), which reads
+    the matches in random order, page by page; a plain scan and one full sort (two sorter
+    threads) cost 30% less at a million matches (8.5 s instead of 12 s of CPU; BENCHMARKS.md,
+    "Import from EvoLadderBot"). The callers (the import, the migration's backfill) rebuild
+    every player or most of them; for a handful the index would be the better way."""
+    table = f"{matches_1v1.name} m" + (" NOT INDEXED" if sqlite else "")
     season, params = _season_case(spans)
     final = f"m.match_result IN ({', '.join(str(r) for r in FINAL_RESULTS)})"
     e1 = (f"CAST(1 AS {_FLOAT}) / (CAST(1 AS {_FLOAT}) + power(CAST(10 AS {_FLOAT}), "
@@ -164,7 +172,7 @@ def _legs_insert(spans: list[SeasonSpan], wanted: bool) -> TextClause:
             f"SELECT m.player_{slot}_discord_uid AS uid, m.player_{slot}_race AS race, {season} AS season, "
             f"{kind} AS kind, m.id AS match_id, {sign}COALESCE(m.mmr_change, 0) AS delta, "
             f"{expected} AS expected, m.played_at AS at, {slot} AS slot "
-            f"FROM {matches_1v1.name} m WHERE {final}{only}"
+            f"FROM {table} WHERE {final}{only}"
         )
     running = "SUM(delta) OVER (PARTITION BY uid, race ORDER BY at, match_id ROWS UNBOUNDED PRECEDING)"
     sql = (

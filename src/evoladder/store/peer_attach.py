@@ -173,6 +173,15 @@ class SqliteSql:
 SQLITE = SqliteSql()
 
 
+def shared_hash(stage: str) -> str:
+    """The ids of the staged replay records whose hash (as the rules read it: trimmed, lower
+    case) another record has too. They go the careful way, in id order, so that the first
+    record keeps the hash as the rules keep it (the ladder's hashes are unique): the clean
+    rows' insert would take them in whatever order the stage holds them, before the odd ones."""
+    return (f"SELECT id FROM {stage} WHERE lower(trim(replay_hash)) IN (SELECT lower(trim(replay_hash)) "
+            f"FROM {stage} GROUP BY lower(trim(replay_hash)) HAVING count(DISTINCT id) > 1)")
+
+
 class Mapping(NamedTuple):
     """One table's SQL: the target columns, the mapped values, and when a row is clean."""
 
@@ -356,8 +365,10 @@ class AttachedPeer:
                     rows_from, params = f"FROM temp.{STAGE} p", tuple[int, ...]()
                     counted = f"SELECT count(DISTINCT id), COALESCE(max(id), 0), count(*) FROM temp.{STAGE}"
                     # A record more than one match points at goes the careful way (the first
-                    # match has it, player 1's slot first, as the adapter's join gives it).
-                    odd_too = f" UNION SELECT id FROM temp.{STAGE} GROUP BY id HAVING count(*) > 1"
+                    # match has it, player 1's slot first, as the adapter's join gives it), and
+                    # so do records sharing a hash (``shared_hash``).
+                    odd_too = (f" UNION SELECT id FROM temp.{STAGE} GROUP BY id HAVING count(*) > 1"
+                               f" UNION {shared_hash(f'temp.{STAGE}')}")
                     order = "p.id, p.slot, p.match_id"
                 else:
                     rows_from, params = f"FROM ({source}) p", (after,)

@@ -32,7 +32,7 @@ from sqlalchemy import text
 from evoladder.domain import peer_import as rules
 from evoladder.store.bulk_import import BulkWriter
 from evoladder.store.engine import driver_connection
-from evoladder.store.peer_attach import AttachedResult, MapOdd, Mapping, SqliteSql
+from evoladder.store.peer_attach import AttachedResult, MapOdd, Mapping, SqliteSql, shared_hash
 from evoladder.store.peer_source import PostgresPeerSource
 from evoladder.store.schema import metadata
 from evoladder.store.uow import Database
@@ -163,8 +163,10 @@ class StagedPeer:
             if empty:
                 rebuild += await self._defer_foreign_keys(driver, target)
             # A record more than one match points at goes the careful way (the first match has
-            # it, player 1's slot first, as the adapter's join gives it).
-            odd_too = f" UNION SELECT id FROM {STAGE} GROUP BY id HAVING count(*) > 1" if replays else ""
+            # it, player 1's slot first, as the adapter's join gives it), and so do records
+            # sharing a hash (``shared_hash``).
+            odd_too = (f" UNION SELECT id FROM {STAGE} GROUP BY id HAVING count(*) > 1"
+                       f" UNION {shared_hash(STAGE)}") if replays else ""
             await driver.execute(
                 f"CREATE TEMPORARY TABLE {ODD} ON COMMIT DROP AS SELECT DISTINCT p.id FROM {STAGE} p "
                 f"WHERE ({mapping.clean}) IS NOT TRUE{odd_too}"
@@ -232,7 +234,10 @@ class StagedPeer:
         """Drop the foreign keys of an empty ``target``; the statements that add them again.
 
         A foreign key checks each inserted row by a trigger (a replay's match: a quarter of the
-        replays' insert); added again after the load, it checks every row in one join."""
+        replays' insert); added again after the load, it checks every row in one join. Until the
+        step commits, the referenced table (the matches) is locked too: that is a first import
+        into an empty table, before the ladder goes live on the data; anything the step reads
+        meanwhile goes through the step's own connection (``MapOdd``)."""
         found = await driver.fetch(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = CAST($1 AS regclass) AND contype = 'f'", target
