@@ -319,5 +319,7 @@ async def test_a_banned_and_unbanned_player_is_told_why(sandbox: Sandbox) -> Non
     question = await root.slash("admin ban", player="alice#1234", reason="smurf account")
     await root.click(text.CONFIRM_LABEL, question.message)
     await alice.wait_for_dm(with_text(match_text.ADMIN_BANNED.format(reason="smurf account")))
+    assert (await player_record(sandbox, alice.id)).is_banned
     await root.slash("admin unban", player="Alice", reason="appeal accepted")
     await alice.wait_for_dm(with_text(match_text.ADMIN_UNBANNED.format(reason="appeal accepted")))
+    assert not (await player_record(sandbox, alice.id)).is_banned

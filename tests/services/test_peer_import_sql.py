@@ -191,7 +191,7 @@ async def test_the_sql_import_writes_what_the_rules_write_row_by_row(
             results[set_based] = (first, second, await _tables(db))
         finally:
             await db.close()
-    _same(results)
+    _assert_same(results)
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
@@ -220,10 +220,12 @@ async def test_the_staged_import_writes_what_the_rules_write_row_by_row_on_postg
                 finally:
                     await db.close()
     assert staged == ["matches_1v1", "player_action_logs", "command_calls", "replays"]  # in SQL, mostly
-    _same(results)
+    _assert_same(results)
 
 
-def _same(results: dict[bool, tuple[ImportReport, ImportReport, dict[str, list[tuple[Any, ...]]]]]) -> None:
+def _assert_same(
+    results: dict[bool, tuple[ImportReport, ImportReport, dict[str, list[tuple[Any, ...]]]]],
+) -> None:
     sql_first, sql_second, sql_tables = results[True]
     rule_first, rule_second, rule_tables = results[False]
     assert sql_tables == rule_tables
