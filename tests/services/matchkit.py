@@ -113,13 +113,15 @@ class Stack:
 
 
 def build_stack(
-    db: Database, clock: FakeClock | None = None, timings: MatchTimings | None = None, seed: int = 1
+    db: Database, clock: FakeClock | None = None, timings: MatchTimings | None = None, seed: int = 1,
+    notifier: RecordingNotifier | None = None,
 ) -> Stack:
     """Everything the composition root builds for matches (:func:`build_services`), with the
-    announcements and read-model updates recorded."""
+    announcements and read-model updates recorded (by ``notifier`` when a test brings one that
+    fails or holds its receipts)."""
     clock = clock or FakeClock()
     timings = timings or MatchTimings()
-    notifier = RecordingNotifier()
+    notifier = notifier or RecordingNotifier()
     recorder = RecordingReadModels()
     services = build_services(
         settings=load_settings(

@@ -46,14 +46,6 @@ class DiesBeforeHandOver(RecordingNotifier):
         raise ConnectionResetError("the process is gone")
 
 
-def stack_with(db: Database, clock: FakeClock, notifier: RecordingNotifier) -> Stack:
-    s = build_stack(db, clock)
-    s.notifier = notifier
-    s.matches._notifier = notifier
-    s.matches.outbox._notifier = notifier
-    return s
-
-
 async def wave(s: Stack, pairs: int, first_uid: int = 100) -> list[int]:
     """``pairs`` matches from one wave (each BW player's only candidate is their SC2 twin)."""
     for i in range(pairs):
@@ -122,7 +114,7 @@ async def batch_rows(s: Stack, deliveries: Sequence[Delivery]) -> tuple[Any, Any
 async def mixed(db: Database) -> AsyncIterator[tuple[Stack, dict[str, int]]]:
     """Five matches of one wave, moved to every state a receipt can find them in."""
     clock = FakeClock()
-    s = stack_with(db, clock, InFlight())
+    s = build_stack(db, clock, notifier=InFlight())
     fresh, half, own_confirmed, confirmed, closed = await wave(s, 5)
     at = clock.now()
     await s.matches.delivered(half, (await s.matches.get(half)).player_1, at)
@@ -179,7 +171,7 @@ async def test_a_batch_arms_every_match_exactly_as_one_by_one(
 
 async def test_duplicates_in_one_batch_arm_once_and_never_later(db: Database) -> None:
     clock = FakeClock()
-    s = stack_with(db, clock, InFlight())
+    s = build_stack(db, clock, notifier=InFlight())
     (match_id,) = await wave(s, 1)
     match = await s.matches.get(match_id)
     t0 = clock.now()
@@ -206,7 +198,7 @@ async def test_duplicates_in_one_batch_arm_once_and_never_later(db: Database) ->
 
 async def test_a_restart_settles_a_whole_wave_at_once_and_everyone_gets_the_full_time(db: Database) -> None:
     clock = FakeClock()
-    first = stack_with(db, clock, DiesBeforeHandOver())
+    first = build_stack(db, clock, notifier=DiesBeforeHandOver())
     ids = await wave(first, 6)
     clock.advance(minutes=3)  # the bot comes back later; nobody was charged meanwhile
     restarted = build_stack(db, clock)  # delivers on hand-over: the whole wave's receipts at once
@@ -249,7 +241,7 @@ async def test_the_statements_of_a_batch_do_not_grow_with_its_size(db: Database)
     clock = FakeClock()
     counts = {}
     for pairs, first_uid in ((1, 100), (2, 200), (7, 300)):
-        s = stack_with(db, clock, InFlight())
+        s = build_stack(db, clock, notifier=InFlight())
         ids = await wave(s, pairs, first_uid)
         states = [await s.matches.get(i) for i in ids]
         deliveries = [Delivery(m.id, uid, clock.now()) for m in states for uid in m.players]
@@ -267,7 +259,7 @@ async def test_the_statements_of_a_restarts_redelivery_do_not_grow_with_the_wave
     clock = FakeClock()
     counts = {}
     for pairs, first_uid in ((1, 100), (6, 200)):
-        ids = await wave(stack_with(db, clock, DiesBeforeHandOver()), pairs, first_uid)
+        ids = await wave(build_stack(db, clock, notifier=DiesBeforeHandOver()), pairs, first_uid)
         restarted = build_stack(db, clock)
         with counting(db) as seen:
             assert await restarted.matches.outbox.flush() == 2 * pairs
@@ -301,7 +293,7 @@ async def test_two_processes_settling_one_wave_at_once_arm_each_player_once(db: 
     opposite orders: the batches lock the matches in one order (no deadlock), the second finds
     every deadline armed and changes nothing."""
     clock = FakeClock()
-    ids = await wave(stack_with(db, clock, DiesBeforeHandOver()), 4)
+    ids = await wave(build_stack(db, clock, notifier=DiesBeforeHandOver()), 4)
     one, two = build_stack(db, clock), build_stack(db, clock)
     clock.advance(seconds=3)
     states = [await one.matches.get(i) for i in ids]

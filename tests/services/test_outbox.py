@@ -60,14 +60,6 @@ async def _answer(receipt: Receipt) -> Receipt:
     return receipt
 
 
-def stack_with(db: Database, clock: FakeClock, notifier: RecordingNotifier) -> Stack:
-    s = build_stack(db, clock)
-    s.notifier = notifier
-    s.matches._notifier = notifier
-    s.matches.outbox._notifier = notifier
-    return s
-
-
 async def wave(s: Stack) -> int:
     await add_player(s.db, P1, mmr={"bw_zerg": 1500})
     await add_player(s.db, P2, mmr={"sc2_terran": 1500})
@@ -87,7 +79,7 @@ async def test_a_crash_between_the_commit_and_the_dm_loses_nothing(
     db: Database, crash: type[RecordingNotifier]
 ) -> None:
     clock = FakeClock()
-    first = stack_with(db, clock, crash())
+    first = build_stack(db, clock, notifier=crash())
     match_id = await wave(first)
     assert await pending(db) == 2  # both rows outlive the process
     clock.advance(minutes=10)  # the bot comes back much later: nobody was charged meanwhile
@@ -108,7 +100,7 @@ async def test_a_crash_between_the_commit_and_the_dm_loses_nothing(
 
 async def test_the_time_to_confirm_counts_from_each_players_delivery(db: Database) -> None:
     clock = FakeClock()
-    s = stack_with(db, clock, DiesInFlight())
+    s = build_stack(db, clock, notifier=DiesInFlight())
     match_id = await wave(s)
     rows = sorted(s.matches.outbox._handled)
     receipts = list(s.matches.outbox._waiting)
@@ -132,7 +124,7 @@ async def test_the_time_to_confirm_counts_from_each_players_delivery(db: Databas
 
 async def test_the_late_player_still_confirms_55_s_after_their_delivery(db: Database) -> None:
     clock = FakeClock()
-    s = stack_with(db, clock, DiesInFlight())
+    s = build_stack(db, clock, notifier=DiesInFlight())
     match_id = await wave(s)
     await s.matches.delivered(match_id, P1, clock.now())
     await s.matches.confirm(match_id, P1)
@@ -148,7 +140,7 @@ async def test_the_late_player_still_confirms_55_s_after_their_delivery(db: Data
 async def test_a_player_with_closed_dms_counts_as_not_confirming_and_the_opponent_is_told(
     db: Database,
 ) -> None:
-    s = stack_with(db, FakeClock(), Unreachable(P2))
+    s = build_stack(db, FakeClock(), notifier=Unreachable(P2))
     match_id = await wave(s)
     await s.matches.outbox.settled()
     match = await s.matches.get(match_id)
