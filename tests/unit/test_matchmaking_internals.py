@@ -215,6 +215,50 @@ def test_a_warm_start_changes_no_lp_value(p: Players, seed: int) -> None:
         assert cut.value2 == cold.value2
 
 
+@SETTINGS
+@given(players(max_size=30, lo=1300, hi=1700))
+def test_the_wait_potentials_start_the_same_lp(p: Players) -> None:
+    # The long-wait start removes the wait bonus from every pair by node potentials: the LP
+    # it ends at is worth exactly what the cold solve's is.
+    edges = graph.candidate_edges(p, 2)
+    if not len(edges):
+        return
+    t = solver.tiers(p, bool((p.last >= 0).any()))
+    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
+    cold = solver._relax(p.n, edges, combined)
+    potentials = ints(-2 * graph.WAIT_WEIGHT * p.waits)
+    assert solver._relax(p.n, edges, combined, warm=potentials).value2 == cold.value2
+
+
+def test_the_wait_potentials_apply_to_long_tails_only() -> None:
+    def queue(waits: list[int]) -> Players:
+        n = len(waits)
+        w = ints(waits)
+        return Players(waits=w, radius=ints(100 + 50 * w), last=ints([-1] * n),
+                       bw_x=ints([1500] * n), sc_x=ints([1500] * n),
+                       has_bw=np.ones(n, dtype=np.bool_), has_sc=np.ones(n, dtype=np.bool_))
+
+    short = [1, 2, 3, 6] * 25
+    assert len(solver._wait_potentials(queue(short))) == 0
+    # One long waiter in a hundred is below the share; five are a long tail.
+    assert len(solver._wait_potentials(queue([*short[:99], solver.LONG_WAIT]))) == 0
+    tail = short[:95] + [solver.LONG_WAIT + 4] * 5
+    assert solver._wait_potentials(queue(tail)).tolist() == [-40 * w for w in tail]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 30).flatmap(
+    lambda half: st.lists(st.integers(-10**12, 10**12), min_size=2 * half + 1, max_size=2 * half + 1)
+))
+def test_the_cheapest_drop_of_an_odd_cycle_sums_every_matching(weights: list[int]) -> None:
+    # Against the definition: leaving out member d keeps edges d + 1, d + 3, ... (mod length);
+    # the first cheapest d wins.
+    w = ints(weights)
+    length = w.shape[0]
+    picks = (np.arange(length)[:, None] + 1 + 2 * np.arange(length // 2)[None, :]) % length
+    assert solver._cheapest_drop(w) == int(np.argmin(w[picks].sum(axis=1)))
+
+
 SOLVE = assignment.solve
 
 

@@ -84,7 +84,9 @@ def solve(
     """
     wu = warm_u if warm_u is not None else np.zeros(n, dtype=np.int64)
     wv = warm_v if warm_v is not None else np.zeros(n, dtype=np.int64)
-    reduced = cost - wu[rows] - wv[cols]
+    # A cold solve skips subtracting zeros (two gathers over every entry).
+    cold = warm_u is None and warm_v is None
+    reduced = cost if cold else cost - wu[rows] - wv[cols]
     use_c = _compiled is not None if compiled is None else compiled
     if use_c:
         if _compiled is None:
@@ -94,6 +96,8 @@ def solve(
         )
     else:
         (col_of_row, u, v), scans = _solve_scipy(n, rows, cols, reduced), 0
+    if cold:
+        return Assignment(col_of_row, u, v, scans)
     return Assignment(col_of_row, u + wu, v + wv, scans)
 
 
