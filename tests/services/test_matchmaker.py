@@ -16,7 +16,7 @@ from evoladder.services.events import MatchFound
 from evoladder.services.matches import JobKind
 from evoladder.services.matchmaker import Made, Matchmaker
 from evoladder.store.engine import create_engine
-from evoladder.store.repositories.matches import WaveMatch
+from evoladder.store.repositories.matches import WaveMatch, WaveWrite
 from evoladder.store.schema import outbox
 from evoladder.store.uow import Database
 
@@ -209,6 +209,27 @@ async def test_wave_timestamps_compare_with_stored_ones(db: Database) -> None:
         assert sorted(uid for (uid,) in told) == [1, 2]
     reminders = [(JobKind.CONFIRM_REMINDER, match.id, uid) for uid in (1, 2)]
     assert [(j.kind, j.match_id, j.discord_uid) for j in due] == reminders
+
+
+async def test_a_wave_stores_every_map_name_as_written(db: Database) -> None:
+    """The wave's rows reach the database as text (one JSON array on SQLite, array literals on
+    PostgreSQL): names with quotes, commas, braces, a backslash, the word NULL or non-ASCII
+    letters come back exactly as written, each on its own match."""
+    s = build_stack(db)
+    names = ['Nul"l, {x} \\ "NULL"', "NULL", "Ölfeld 한국 {}", ""]
+    rows: list[WaveMatch] = []
+    for k, name in enumerate(names):
+        bw, sc2 = 10 + 2 * k, 11 + 2 * k
+        await queue(s, bw, "bw_zerg", None)
+        await queue(s, sc2, None, "sc2_zerg")
+        rows.append((bw, sc2, "bw_zerg", "sc2_zerg", 1500 + k, 1400, name, "EUW"))
+    now = s.clock.now()
+    async with db.transaction() as uow:
+        ids = await uow.matches.create_wave(WaveWrite(rows, now, now, now))
+    stored = [await s.matches.get(i) for i in ids if i is not None]
+    assert [(m.player_1, m.map_name, m.mmr_1) for m in stored] == [
+        (row[0], row[6], row[4]) for row in rows
+    ]
 
 
 async def test_no_immediate_rematch_when_another_pairing_exists(db: Database) -> None:
