@@ -212,8 +212,8 @@ async def test_wave_timestamps_compare_with_stored_ones(db: Database) -> None:
 
 
 async def test_a_wave_stores_every_map_name_as_written(db: Database) -> None:
-    """The wave's rows reach the database as text (one JSON array on SQLite, array literals on
-    PostgreSQL): names with quotes, commas, braces, a backslash, the word NULL or non-ASCII
+    """The wave's rows reach the database packed (one JSON array on SQLite, one array per column
+    on PostgreSQL): names with quotes, commas, braces, a backslash, the word NULL or non-ASCII
     letters come back exactly as written, each on its own match."""
     s = build_stack(db)
     names = ['Nul"l, {x} \\ "NULL"', "NULL", "Ölfeld 한국 {}", ""]

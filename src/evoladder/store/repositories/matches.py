@@ -124,14 +124,11 @@ pairable" is settled here, and ``PG_WAVE`` checks only the queue entries (two jo
 four: about 1 ms less server time at 1,000 queued). The entries must still be read by a later
 statement: this one's snapshot was taken before it waited, and an entry re-created meanwhile
 (every writer of an entry locks its player first, but need not change the player's row) would be
-missed. The uids go in as asyncpg's own ``bigint[]``, not as text (``pg_array``): a text cast to
-an array is not a constant the planner can hash, and ``= ANY`` evaluated it for every row of
-``players`` (50 ms a wave at 1,000 queued)."""
+missed."""
 PG_WAVE = f"""
 WITH v AS (
-    SELECT * FROM unnest($1::text::bigint[], $2::text::bigint[], $3::text::varchar[],
-                         $4::text::varchar[], $5::text::integer[], $6::text::integer[],
-                         $7::text::varchar[], $8::text::varchar[])
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::varchar[], $4::varchar[],
+                         $5::integer[], $6::integer[], $7::varchar[], $8::varchar[])
         AS u(p1, p2, r1, r2, m1, m2, map_played, server_choice)
 ), made AS (
     {_NEW_MATCH}
@@ -161,18 +158,6 @@ sub-statements of one statement see the same snapshot and not each other's chang
 touch a row another one changes: the waits skip the entries this statement deletes (the matched
 players'). The arrays go in as text (``pg_array``)."""
 
-
-def pg_array(values: Iterable[int | str]) -> str:
-    """``values`` as the text of a PostgreSQL array, for a ``$n::text::<type>[]`` parameter.
-
-    asyncpg's own array encoder tests every element against the ``collections.abc`` classes (to
-    find nested arrays) in Python: for a wave at 1,000 queued (5,000 values) that was about 0.5 ms
-    of CPU, against one ``join`` per column here. Every string is quoted, so none is read as NULL,
-    and commas, braces, quotes and backslashes in a map's name stay what they are."""
-    return "{" + ",".join(
-        str(v) if isinstance(v, int) else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        for v in values
-    ) + "}"
 
 
 SQLITE_WAVE_INSERT = (
@@ -308,7 +293,7 @@ class MatchRepository(Repository):
         uids = [uid for row in wave.rows for uid in row[:2]]
         pairable = {int(uid) for (uid,) in await driver.fetch(PG_LOCK_PLAYERS, uids)}
         kept = [row for row in wave.rows if row[0] in pairable and row[1] in pairable]
-        columns = [pg_array(column) for column in zip(*kept, strict=True)] or ["{}"] * len(WAVE_COLUMNS)
+        columns = [list(column) for column in zip(*kept, strict=True)] or [[]] * len(WAVE_COLUMNS)
         rows = await driver.fetch(PG_WAVE, *columns, at["now"], at["wave_at"], at["waited_by"])
         return {int(p1): int(i) for i, p1 in rows}
 
