@@ -246,6 +246,20 @@ def test_the_wait_potentials_apply_to_long_tails_only() -> None:
     assert solver._wait_potentials(queue(tail)).tolist() == [-40 * w for w in tail]
 
 
+def test_a_balanced_segment_without_two_game_players_starts_wider() -> None:
+    def segment(bw: int, sc: int, both: int = 0) -> Players:
+        n = bw + sc + both
+        has_bw = np.array([True] * bw + [False] * sc + [True] * both)
+        has_sc = np.array([False] * bw + [True] * sc + [True] * both)
+        return Players(waits=ints([1] * n), radius=ints([150] * n), last=ints([-1] * n),
+                       bw_x=ints(range(n)), sc_x=ints(range(n)), has_bw=has_bw, has_sc=has_sc)
+
+    assert solver._neighbours(segment(500, 500)) == solver.BALANCED_NEIGHBOURS
+    assert solver._neighbours(segment(540, 460)) == solver.BALANCED_NEIGHBOURS
+    assert solver._neighbours(segment(600, 400)) == solver.CANDIDATE_NEIGHBOURS
+    assert solver._neighbours(segment(490, 490, both=20)) == solver.CANDIDATE_NEIGHBOURS
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 30).flatmap(
     lambda half: st.lists(st.integers(-10**12, 10**12), min_size=2 * half + 1, max_size=2 * half + 1)
