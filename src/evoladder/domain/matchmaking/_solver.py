@@ -423,13 +423,14 @@ def _wait_potentials(players: Players) -> IntArray:
     bonus makes them every neighbour's cheapest partner; the kernel's reductions then leave
     about half the rows to its path searches, and on queues with a long tail of waits the LP
     they end at more often has odd cycles that the augmenting paths must repair. With the
-    potentials (1,000 queued, long-wait shapes of the bench) the first solve scans 30-45% fewer
+    potentials (1,000 queued, long-wait shapes of the bench) the first solve scans 16-43% fewer
     columns, and `dense_long` ends at an integral LP (no augmentation at all): its pairing
-    went from ~22 to ~11 ms of CPU. Where waits are short (all below LONG_WAIT) the bonus is a
-    small perturbation and the plain start scanned fewer columns (the bench's `field` 23k
-    against 32k), so it is kept there. Only the start changes: the LP optimum (its value and
-    the proof drawn from its duals) is the same, though among equally good optima the kernel
-    may end at another one, and the rounding of another optimum can differ in ties.
+    went from ~22 to ~11 ms of CPU. Where fewer than one player in LONG_WAIT_SHARE has waited
+    LONG_WAIT waves the bonus is a small perturbation and the plain start scanned fewer columns
+    (the bench's `field` 23k against 32k; `bimodal` at 10,000 queued 294k against 497k), so it
+    is kept there. Only the start changes: the LP's value is the same, though among equally
+    good optima the kernel may end at another one, whose rounding (and the bound its duals
+    give) can differ in ties.
     """
     long_waits = int(np.count_nonzero(players.waits >= LONG_WAIT))
     if not long_waits or long_waits * LONG_WAIT_SHARE < players.n:
