@@ -21,7 +21,9 @@ waits; plus ``grid_worst``, the shape of ``GRID`` whose pairing alone was slowes
 this run), at 1,000 and 10,000 queued. Params: the shape, the stage medians, ``cpu_ms`` (the
 median CPU time of this process over the wave: on a shared machine it shows what the wave itself
 costs when the wall time includes waiting for a core; SQLite's thread is in it, PostgreSQL's
-server is not), and the pairing's
+server is not), ``pair_cpu_ms`` (the CPU time of the pairing alone, ``plan_wave`` on the
+same queue outside the wave: median of 3 at 1,000, one run at 10,000; it moves far less with the
+machine's load than ``pair_ms``, which is wall time), and the pairing's
 quality on that queue (``queue_shapes.quality``: pairs, proven gap, players left unpaired who
 could have been paired, mean rating gap and mean wait of the matched players).
 ``mm_wave_worst_<n>_<backend>``: the slowest of those shapes by median (the budget row: 1,000
@@ -202,7 +204,13 @@ def _grid_worst(ctx: BenchContext) -> Shape:
 
 async def _shape_wave(ctx: BenchContext, backend: str, size: int, shape: Shape, seed: int) -> Row:
     drawn, people, ratings, entries = _shaped_queue(shape, size, seed)
-    quality = queue_shapes.quality(drawn, plan_wave(queue_shapes.wave_queue(drawn)))
+    queue = queue_shapes.wave_queue(drawn)
+    pair_cpu: list[float] = []
+    for _ in range(3 if size <= 1_000 else 1):
+        c0 = time.process_time()
+        plan = plan_wave(queue)
+        pair_cpu.append(time.process_time() - c0)
+    quality = queue_shapes.quality(drawn, plan)
     reps = max(REPS[size] // (2 if ctx.quick else 1), 2)
     async with fresh_database(backend, ctx.pg_url) as db:
         async with db.transaction() as uow:
@@ -229,6 +237,7 @@ async def _shape_wave(ctx: BenchContext, backend: str, size: int, shape: Shape, 
         backend=backend, queued=size, shape=shape.describe(), total_cost=last.total_cost,
         lower_bound=last.lower_bound, budget_ms={1_000: 50, 10_000: 2000}.get(size),
         **quality, **stages, cpu_ms=round(statistics.median(cpu[1:]) * 1000, 2),
+        pair_cpu_ms=round(statistics.median(pair_cpu) * 1000, 2),
     )
 
 
