@@ -14,15 +14,18 @@ Rows:
   ratings moved); the random pages of ``web_player_page`` are mostly hits after the first pass.
 - ``web_<row>_rps``: requests per second that ``bench.webload``, a separate process with 16
   concurrent clients, got from the bot process over ``SECONDS`` seconds on the same URL mix.
-- ``bot_roundtrip_profile_under_web_load``: a virtual player's /profile round trip while the load
-  generator (its own process) saturates the web (the leaderboard and player-page mix), and
-  ``bot_roundtrip_ratio_profile_under_web_load``: its median over the /ping (no-op) median
-  measured without web load in the same rounds: ``ROUNDS`` rounds each take their unloaded
-  /pings and then their loaded samples, and the rounds' own ratios are in the params to show
-  the spread (budget 1.5x). ``bot_roundtrip_noop_under_web_load``: the /ping taken before each loaded
-  /profile, to see what the load adds to any interaction. The web runs with its production
-  admission (``evoladder.web.admission``: global rate, the bot first); only the per-client
-  limit is lifted, since the generator is one client.
+- ``bot_roundtrip_{profile,leaderboard}_under_web_load``: a virtual player's /profile and
+  /leaderboard round trips while the load generator (its own process, at a low CPU priority)
+  saturates the web (the leaderboard and player-page mix), and
+  ``bot_roundtrip_ratio_{profile,leaderboard}_under_web_load``: their medians over the /ping
+  (no-op) median measured without load in the same rounds (budget 1.5x); the rounds' own ratios
+  are in the params to show the spread. ``bot_roundtrip_noop_under_web_load``: the /ping taken
+  before each loaded command, to see what the load adds to any interaction. The same rows
+  ``..._under_web_load_equal_priority`` (the generator at the bot's priority, competing for the
+  2 cores) and ``..._under_cpu_load`` (no web traffic, one CPU-bound process: the control) say
+  how much of a slowdown is the machine's scheduling rather than the web (``under_load``'s
+  docstring). The web runs with its production admission (``evoladder.web.admission``: global
+  rate, the bot first); only the per-client limit is lifted, since the generator is one client.
 
 How: the database is seeded as ``bench_bot`` does (multi-row INSERTs; one extra player with 3,000
 matches), ``evoladder run`` runs as its own process attached to the local Discord server, with
@@ -57,6 +60,7 @@ from evoladder.store.migrations import upgrade
 SECONDS = 10.0
 CONCURRENCY = 16
 ROUNDS = 5  # interleaved unloaded/loaded rounds of the bot-under-web-load row
+GENERATOR_NICENESS = 19  # the budget row's generator: the cores' leftovers only (see under_load)
 COUNTRIES = ("KR", "US", "DE", "CN", "RU", "FR", "PL", "BR", "SE", "UA")
 
 
@@ -98,12 +102,19 @@ async def server_times(session: aiohttp.ClientSession, base: str, paths: Sequenc
 
 
 async def webload(
-    base: str, paths: Sequence[str], seconds: float = SECONDS, stop: asyncio.Event | None = None
+    base: str, paths: Sequence[str], seconds: float = SECONDS, stop: asyncio.Event | None = None,
+    niceness: int = 0,
 ) -> dict[str, Any]:
-    """Run ``bench.webload`` for ``seconds``, or until ``stop`` is set (it then reports early)."""
+    """Run ``bench.webload`` for ``seconds``, or until ``stop`` is set (it then reports early).
+
+    ``niceness`` > 0 runs the generator at that lower CPU priority (``nice``): it then uses the
+    cores only when the bot and the local Discord server do not, as a crawler on another host
+    would, while still keeping the site saturated.
+    """
+    prefix = ["nice", "-n", str(niceness)] if niceness else []
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.webload", str(seconds), str(CONCURRENCY), *[base + p for p in paths],
-        stdout=asyncio.subprocess.PIPE,
+        *prefix, sys.executable, "-m", "bench.webload", str(seconds), str(CONCURRENCY),
+        *[base + p for p in paths], stdout=asyncio.subprocess.PIPE,
     )
     reading = asyncio.ensure_future(proc.communicate())
     if stop is not None:
@@ -217,22 +228,39 @@ async def measure(
                              statuses=json.dumps(loaded["statuses"]), **params, **load())
 
 
+LOADS = {  # what loads the machine during the loaded samples: (web generator niceness or None, burner)
+    "web_load": (GENERATOR_NICENESS, False),
+    "web_load_equal_priority": (0, False),
+    "cpu_load": (None, True),
+}
+COMMANDS = ("profile", "leaderboard")
+
+
 async def under_load(
     ctx: BenchContext, base: str, player: Any, ladder_id: int, pages: int, params: dict[str, Any]
 ) -> None:
-    """The bot's round trips with and without the web saturated, in ``ROUNDS`` interleaved rounds.
+    """The bot's round trips with and without load, in ``ROUNDS`` interleaved rounds.
 
     One run of "the reference, then the load, then the reference" moved by more than the
-    budget's margin from run to run (BENCHMARKS.md, the web section): the machine's state drifts
-    over a minute. Each round takes its own unloaded /ping reference and then its loaded
-    samples, so every round's ratio compares samples seconds apart; the row's ratio is the median
-    of the loaded /profile samples over the median of all reference samples, and the rounds'
-    own ratios (min, median, max) are kept in its params to show the spread.
+    budget's margin from run to run: the machine's state drifts over a minute. Each round takes
+    its own unloaded /ping reference and then the loaded samples of each load of ``LOADS`` in
+    turn (a /ping, /profile, a /ping, /leaderboard, until ``per_round`` of each), so every
+    ratio compares samples seconds apart. A row's ratio is the median of its loaded samples over
+    the median of all reference /pings; the rounds' own ratios (min, median, max) are in its
+    params to show the spread.
+
+    The loads: ``web_load`` is the budget's (the site saturated by the generator, run at a low
+    CPU priority so that it takes the cores only when the bot and the local Discord server leave
+    them, as a crawler on another host would); ``web_load_equal_priority`` the same generator
+    competing for the 2 cores at the bot's priority; ``cpu_load`` no web traffic at all but one
+    CPU-bound process at the bot's priority: the control that shows how much of the equal-priority
+    figure is the machine's scheduling rather than the web on the bot's loop.
     """
     n = 50 if ctx.quick else 200
     per_round = max(1, n // ROUNDS)
     for _ in range(20):
         await player.slash("profile")
+        await player.slash("leaderboard")
     rng = random.Random(9)
     mix = board_urls(rng, 200, pages, api=False) + [f"/players/{ladder_id}?page={i}" for i in range(1, 151)]
     rng.shuffle(mix)
@@ -242,41 +270,74 @@ async def under_load(
         return (await player.slash("ping")).interaction.roundtrip or 0.0
 
     reference: list[float] = []
-    samples: list[float] = []
-    pings: list[float] = []
-    ratios: list[float] = []
-    served: list[float] = []
-    statuses: dict[str, int] = {}
+    runs = {name: LoadedRuns() for name in LOADS}
     for _ in range(ROUNDS):
         unloaded = [await noop() for _ in range(per_round)]
-        stop = asyncio.Event()
-        load_task = asyncio.ensure_future(webload(base, mix, seconds=60.0, stop=stop))
-        await asyncio.sleep(1.0)  # the generator is up and saturating before the first sample
-        loaded: list[float] = []
-        try:
-            while len(loaded) < per_round and not load_task.done():
-                pings.append((await player.slash("ping")).interaction.roundtrip or 0.0)
-                response = await player.slash("profile")
-                assert response.embeds, response.content
-                loaded.append(response.interaction.roundtrip or 0.0)
-        finally:
-            stop.set()
-            result = await load_task
         reference += unloaded
-        samples += loaded
-        ratios.append(statistics.median(loaded) / statistics.median(unloaded))
-        served.append(float(result["rps"]))
-        for status, count in result["statuses"].items():
-            statuses[status] = statuses.get(status, 0) + count
+        for name, (niceness, burner) in LOADS.items():
+            await loaded_round(runs[name], player, base, mix, niceness, burner, per_round,
+                               statistics.median(unloaded))
     noop_median = statistics.median(reference) * 1000
-    web = {"web_rps": round(statistics.median(served), 1), "web_statuses": json.dumps(statuses)}
-    row = ctx.record("bot_roundtrip_profile_under_web_load", "ms", samples, **web, **params, **load())
-    ctx.record("bot_roundtrip_noop_under_web_load", "ms", pings, **web, **params, **load())
-    ctx.record_value("bot_roundtrip_ratio_profile_under_web_load", "x", row.median / noop_median, budget=1.5,
-                     noop_ms=round(noop_median, 3), median_ms=round(row.median, 3), rounds=ROUNDS,
-                     round_ratio_min=round(min(ratios), 3),
-                     round_ratio_median=round(statistics.median(ratios), 3),
-                     round_ratio_max=round(max(ratios), 3), **web)
+    for name, run in runs.items():
+        extra = {"web_rps": round(statistics.median(run.served), 1),
+                 "web_statuses": json.dumps(run.statuses)} if run.served else {}
+        budget = {"budget": 1.5} if name == "web_load" else {}
+        ctx.record(f"bot_roundtrip_noop_under_{name}", "ms", run.pings, **extra, **params, **load())
+        for command in COMMANDS:
+            row = ctx.record(f"bot_roundtrip_{command}_under_{name}", "ms", run.samples[command],
+                             **extra, **params, **load())
+            ratios = run.ratios[command]
+            ctx.record_value(
+                f"bot_roundtrip_ratio_{command}_under_{name}", "x", row.median / noop_median, **budget,
+                noop_ms=round(noop_median, 3), median_ms=round(row.median, 3), rounds=ROUNDS,
+                round_ratio_min=round(min(ratios), 3), round_ratio_median=round(statistics.median(ratios), 3),
+                round_ratio_max=round(max(ratios), 3), **extra,
+            )
+
+
+class LoadedRuns:
+    """The loaded samples of one kind of load over the rounds."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = {command: [] for command in COMMANDS}
+        self.ratios: dict[str, list[float]] = {command: [] for command in COMMANDS}
+        self.pings: list[float] = []
+        self.served: list[float] = []
+        self.statuses: dict[str, int] = {}
+
+
+async def loaded_round(
+    runs: LoadedRuns, player: Any, base: str, mix: list[str], niceness: int | None, burner: bool,
+    per_round: int, reference: float,
+) -> None:
+    """One round's samples of every command under one load (started, warmed up, stopped)."""
+    stop = asyncio.Event()
+    generator = (asyncio.ensure_future(webload(base, mix, seconds=60.0, stop=stop, niceness=niceness))
+                 if niceness is not None else None)
+    spinner = (await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
+               if burner else None)
+    await asyncio.sleep(1.0)  # the load is up (the generator saturating) before the first sample
+    loaded: dict[str, list[float]] = {command: [] for command in COMMANDS}
+    try:
+        while len(loaded[COMMANDS[-1]]) < per_round and not (generator is not None and generator.done()):
+            for command in COMMANDS:
+                runs.pings.append((await player.slash("ping")).interaction.roundtrip or 0.0)
+                response = await player.slash(command)
+                assert response.embeds, response.content
+                loaded[command].append(response.interaction.roundtrip or 0.0)
+    finally:
+        stop.set()
+        if spinner is not None:
+            spinner.kill()
+            await spinner.wait()
+        result = await generator if generator is not None else None
+    for command, samples in loaded.items():
+        runs.samples[command] += samples
+        runs.ratios[command].append(statistics.median(samples) / reference)
+    if result is not None:
+        runs.served.append(float(result["rps"]))
+        for status, count in result["statuses"].items():
+            runs.statuses[status] = runs.statuses.get(status, 0) + count
 
 
 __all__ = ["UID0", "run"]

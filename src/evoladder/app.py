@@ -183,7 +183,7 @@ class Ladder:
             admission=admission or Admission(
                 rate=settings.web_global_rate, concurrency=settings.web_max_concurrency,
                 max_waiting=settings.web_max_waiting,
-                bot_busy=lambda: bool(bot.flows.handling),  # the bot first
+                bot_busy=lambda: bot.flows.busy,  # the bot first, from its gateway frame on
             ),
             catalogs=self.deps.catalogs,  # the bot's: one copy of the five catalogs in memory
         )

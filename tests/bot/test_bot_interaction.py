@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import discord
 import pytest
@@ -13,6 +14,7 @@ from botfakes import harness
 from discord import app_commands
 from discord.ext import commands
 
+from evoladder.bot.client import LadderBot
 from evoladder.bot.interaction import Call, FlowSpec, LadderCog, custom_id, iter_commands, ladder_command
 from evoladder.bot.reply import Ack, ModalReply, Reply, Track
 from evoladder.domain.errors import Banned, NotAuthorized
@@ -339,3 +341,31 @@ async def test_a_group_cog_makes_subcommands_that_run_through_the_wrapper() -> N
     callback: Any = command.callback
     await callback(cog, interaction.as_discord())
     assert interaction.texts() == ["snapshot"] and h.guard.calls[0][2] == "admin"
+
+
+async def test_the_bot_counts_as_busy_from_the_gateway_frame_until_the_wrapper_answered() -> None:
+    # The site on the bot's loop yields while ``busy``; the frame's parse is the earliest point.
+    h = harness()
+    bot = LadderBot(deps=cast(Any, SimpleNamespace(catalogs=None)), flows=h.flows,
+                    outbound=cast(Any, object()), cogs=())
+    interaction = h.interaction().as_discord()
+    assert not h.flows.busy
+    async with bot:  # discord.py gives the client its loop here (no login, no gateway)
+        bot.dispatch("interaction", interaction)
+    assert h.flows.busy
+    seen: list[bool] = []
+
+    async def handler(call: Call) -> Reply:
+        seen.append(h.flows.busy)
+        return Reply(content="done")
+
+    await h.flows.run(interaction, SPEC, handler)
+    assert seen == [True] and not h.flows.busy
+
+
+async def test_an_arrival_no_wrapper_takes_stops_counting_when_forgotten() -> None:
+    h = harness()
+    h.flows.arrived(77)  # an autocomplete: no wrapper runs for it
+    assert h.flows.busy
+    h.flows.forget(77)
+    assert not h.flows.busy

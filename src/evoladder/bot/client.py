@@ -55,6 +55,11 @@ CogFactory = Callable[[BotDeps, Flows], LadderCog]
 # (a view that did not survive a restart); the wrapper defers its own slow flows at 2 s.
 STALE_COMPONENT_AFTER = 2.4
 
+# An interaction counts as the bot's work from its gateway frame (the site yields to it) until a
+# wrapper takes it; one no wrapper takes (an autocomplete, a click nobody handles) stops counting
+# after this many seconds, so the site is never held for work that is not coming.
+ARRIVAL_TIMEOUT = 0.25
+
 # discord.py raises RateLimited instead of sleeping when a (non-global) 429 asks for longer than
 # this; the outbound queue then parks the job and keeps serving other channels. 30 s is the
 # smallest value discord.py accepts.
@@ -140,6 +145,15 @@ class LadderBot(commands.Bot):
         self._sync_commands = sync_commands
         self.ready = asyncio.Event()
         self._stale_answers: set[asyncio.Task[None]] = set()
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # Called while the gateway frame is parsed, before any task of the interaction runs:
+        # the earliest point the bot can tell the site on its loop to yield (Flows.arrived).
+        if event_name == "interaction" and args:
+            interaction_id = args[0].id
+            self.flows.arrived(interaction_id)
+            asyncio.get_running_loop().call_later(ARRIVAL_TIMEOUT, self.flows.forget, interaction_id)
+        super().dispatch(event_name, *args, **kwargs)
 
     async def setup_hook(self) -> None:
         # setup_hook runs on the task that runs start(); every event task is created from it and

@@ -214,7 +214,29 @@ class Flows:
         self._messages = messages
         self._dm_only = dm_only
         self.handling: set[int] = set()  # ids of the interactions this wrapper is answering
+        # ids received from the gateway that no wrapper has taken yet (see ``arrived``)
+        self.arriving: set[int] = set()
         self.client: discord.Client | None = None  # set by the bot (message flows send through it)
+
+    def arrived(self, interaction_id: int) -> None:
+        """An interaction's gateway frame was just parsed: the bot is busy from now on.
+
+        The site on the same loop yields to the bot while it is busy (``web.admission``), and
+        the steps between the frame and this wrapper (the command tree's task, the check, the
+        handler's lookup) are loop iterations like any other: counting the bot busy only once
+        the wrapper starts let the web's work run between every one of them. The client calls
+        this from the parse of the frame; the wrapper takes the id over when it starts, and the
+        client forgets an id nobody took (an autocomplete, a click no view knows) shortly after.
+        """
+        self.arriving.add(interaction_id)
+
+    def forget(self, interaction_id: int) -> None:
+        self.arriving.discard(interaction_id)
+
+    @property
+    def busy(self) -> bool:
+        """The bot has an interaction on its way to an answer (the web waits for it)."""
+        return bool(self.handling or self.arriving)
 
     def attach(self, client: discord.Client) -> None:
         """The client the flows belong to (message handlers reach other players' DMs with it)."""
@@ -225,6 +247,7 @@ class Flows:
         user = interaction.user
         self._recorder.record(user.id, spec.name, interaction.guild_id)
         self.handling.add(interaction.id)
+        self.arriving.discard(interaction.id)
         catalogs = self.catalogs
         # The client's language until the guard has read the record, then the stored one.
         language = catalogs.language_for(interaction.locale)
