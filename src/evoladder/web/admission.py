@@ -16,9 +16,10 @@ request's price:
   of page-cache hits).
 - **Concurrency** (``concurrency``, ``EVOLADDER_WEB_MAX_CONCURRENCY``): at most that many
   requests are worked on at once.
-- **The bot first**: while the bot has an interaction in flight (``bot_busy``), no new web
-  request starts; requests already started finish. A request is held for the bot at most
-  ``max_hold`` seconds, so a busy ladder slows its site down but never shuts it.
+- **The bot first**: while the bot has an interaction in flight (``bot_busy``: from the parse of
+  its gateway frame until the wrapper has answered), no new web request starts; requests
+  already started finish. A request is held for the bot at most ``max_hold`` seconds, so a busy
+  ladder slows its site down but never shuts it.
 - **Waiting is free, refusing is cheap**: a request that may not start yet waits on a future
   (no loop work until it is woken). When more than ``max_waiting`` are waiting
   (``EVOLADDER_WEB_MAX_WAITING``), a new one is refused at once (the site answers 503 with
