@@ -15,17 +15,16 @@ Rows:
 - ``web_<row>_rps``: requests per second that ``bench.webload``, a separate process with 16
   concurrent clients, got from the bot process over ``SECONDS`` seconds on the same URL mix.
 - ``bot_roundtrip_{profile,leaderboard}_under_web_load``: a virtual player's /profile and
-  /leaderboard round trips while the load generator (its own process, at a low CPU priority)
-  saturates the web (the leaderboard and player-page mix), and
-  ``bot_roundtrip_ratio_{profile,leaderboard}_under_web_load``: their medians over the /ping
-  (no-op) median measured without load in the same rounds (budget 1.5x); the rounds' own ratios
-  are in the params to show the spread. ``bot_roundtrip_noop_under_web_load``: the /ping taken
-  before each loaded command, to see what the load adds to any interaction. The same rows
-  ``..._under_web_load_equal_priority`` (the generator at the bot's priority, competing for the
-  2 cores) and ``..._under_cpu_load`` (no web traffic, one CPU-bound process: the control) say
-  how much of a slowdown is the machine's scheduling rather than the web (``under_load``'s
-  docstring). The web runs with its production admission (``evoladder.web.admission``: global
-  rate, the bot first); only the per-client limit is lifted, since the generator is one client.
+  /leaderboard round trips while the load generator (its own process) saturates the web (the
+  leaderboard and player-page mix), and ``bot_roundtrip_ratio_{profile,leaderboard}_under_web_load``:
+  their medians over the /ping (no-op) median measured without load in the same rounds (budget
+  1.5x); the rounds' own ratios are in the params to show the spread, with the generator's own
+  CPU share. ``bot_roundtrip_noop_under_web_load``: the /ping taken before each loaded command,
+  to see what the load adds to any interaction. The same rows ``..._under_cpu_load`` (no web
+  traffic, one CPU-bound process beside the bot: the control) say how much of a slowdown is the
+  machine's second core being busy rather than the web (``under_load``'s docstring). The web runs
+  with its production admission (``evoladder.web.admission``: global rate, the bot first); only
+  the per-client limit is lifted, since the generator is one client.
 
 How: the database is seeded as ``bench_bot`` does (multi-row INSERTs; one extra player with 3,000
 matches), ``evoladder run`` runs as its own process attached to the local Discord server, with
@@ -60,7 +59,6 @@ from evoladder.store.migrations import upgrade
 SECONDS = 10.0
 CONCURRENCY = 16
 ROUNDS = 5  # interleaved unloaded/loaded rounds of the bot-under-web-load row
-GENERATOR_NICENESS = 19  # the budget row's generator: the cores' leftovers only (see under_load)
 COUNTRIES = ("KR", "US", "DE", "CN", "RU", "FR", "PL", "BR", "SE", "UA")
 
 
@@ -102,19 +100,12 @@ async def server_times(session: aiohttp.ClientSession, base: str, paths: Sequenc
 
 
 async def webload(
-    base: str, paths: Sequence[str], seconds: float = SECONDS, stop: asyncio.Event | None = None,
-    niceness: int = 0,
+    base: str, paths: Sequence[str], seconds: float = SECONDS, stop: asyncio.Event | None = None
 ) -> dict[str, Any]:
-    """Run ``bench.webload`` for ``seconds``, or until ``stop`` is set (it then reports early).
-
-    ``niceness`` > 0 runs the generator at that lower CPU priority (``nice``): it then uses the
-    cores only when the bot and the local Discord server do not, as a crawler on another host
-    would, while still keeping the site saturated.
-    """
-    prefix = ["nice", "-n", str(niceness)] if niceness else []
+    """Run ``bench.webload`` for ``seconds``, or until ``stop`` is set (it then reports early)."""
     proc = await asyncio.create_subprocess_exec(
-        *prefix, sys.executable, "-m", "bench.webload", str(seconds), str(CONCURRENCY),
-        *[base + p for p in paths], stdout=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "bench.webload", str(seconds), str(CONCURRENCY), *[base + p for p in paths],
+        stdout=asyncio.subprocess.PIPE,
     )
     reading = asyncio.ensure_future(proc.communicate())
     if stop is not None:
@@ -228,10 +219,9 @@ async def measure(
                              statuses=json.dumps(loaded["statuses"]), **params, **load())
 
 
-LOADS = {  # what loads the machine during the loaded samples: (web generator niceness or None, burner)
-    "web_load": (GENERATOR_NICENESS, False),
-    "web_load_equal_priority": (0, False),
-    "cpu_load": (None, True),
+LOADS = {  # what loads the machine during the loaded samples: the web generator, or a CPU burner
+    "web_load": "generator",
+    "cpu_load": "burner",
 }
 COMMANDS = ("profile", "leaderboard")
 
@@ -249,12 +239,11 @@ async def under_load(
     the median of all reference /pings; the rounds' own ratios (min, median, max) are in its
     params to show the spread.
 
-    The loads: ``web_load`` is the budget's (the site saturated by the generator, run at a low
-    CPU priority so that it takes the cores only when the bot and the local Discord server leave
-    them, as a crawler on another host would); ``web_load_equal_priority`` the same generator
-    competing for the 2 cores at the bot's priority; ``cpu_load`` no web traffic at all but one
-    CPU-bound process at the bot's priority: the control that shows how much of the equal-priority
-    figure is the machine's scheduling rather than the web on the bot's loop.
+    The loads: ``web_load`` is the budget's (the site saturated by ``bench.webload``, which is
+    lean so that its own CPU does not stand in for the web's: see its docstring); ``cpu_load``
+    no web traffic at all but one CPU-bound process beside the bot: the control that shows how
+    much a busy second core slows the round trips by itself (the machine, not the web on the
+    bot's loop).
     """
     n = 50 if ctx.quick else 200
     per_round = max(1, n // ROUNDS)
@@ -274,13 +263,12 @@ async def under_load(
     for _ in range(ROUNDS):
         unloaded = [await noop() for _ in range(per_round)]
         reference += unloaded
-        for name, (niceness, burner) in LOADS.items():
-            await loaded_round(runs[name], player, base, mix, niceness, burner, per_round,
-                               statistics.median(unloaded))
+        for name, kind in LOADS.items():
+            await loaded_round(runs[name], player, base, mix, kind, per_round, statistics.median(unloaded))
     noop_median = statistics.median(reference) * 1000
     for name, run in runs.items():
-        extra = {"web_rps": round(statistics.median(run.served), 1),
-                 "web_statuses": json.dumps(run.statuses)} if run.served else {}
+        extra = {"web_rps": round(statistics.median(run.served), 1), "web_statuses": json.dumps(run.statuses),
+                 "generator_cpu_share": round(statistics.median(run.generator_cpu), 3)} if run.served else {}
         budget = {"budget": 1.5} if name == "web_load" else {}
         ctx.record(f"bot_roundtrip_noop_under_{name}", "ms", run.pings, **extra, **params, **load())
         for command in COMMANDS:
@@ -303,19 +291,19 @@ class LoadedRuns:
         self.ratios: dict[str, list[float]] = {command: [] for command in COMMANDS}
         self.pings: list[float] = []
         self.served: list[float] = []
+        self.generator_cpu: list[float] = []  # the generator's CPU seconds per second of its run
         self.statuses: dict[str, int] = {}
 
 
 async def loaded_round(
-    runs: LoadedRuns, player: Any, base: str, mix: list[str], niceness: int | None, burner: bool,
-    per_round: int, reference: float,
+    runs: LoadedRuns, player: Any, base: str, mix: list[str], kind: str, per_round: int, reference: float,
 ) -> None:
     """One round's samples of every command under one load (started, warmed up, stopped)."""
     stop = asyncio.Event()
-    generator = (asyncio.ensure_future(webload(base, mix, seconds=60.0, stop=stop, niceness=niceness))
-                 if niceness is not None else None)
+    generator = (asyncio.ensure_future(webload(base, mix, seconds=60.0, stop=stop))
+                 if kind == "generator" else None)
     spinner = (await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
-               if burner else None)
+               if kind == "burner" else None)
     await asyncio.sleep(1.0)  # the load is up (the generator saturating) before the first sample
     loaded: dict[str, list[float]] = {command: [] for command in COMMANDS}
     try:
@@ -336,6 +324,7 @@ async def loaded_round(
         runs.ratios[command].append(statistics.median(samples) / reference)
     if result is not None:
         runs.served.append(float(result["rps"]))
+        runs.generator_cpu.append(float(result["cpu_s"]) / float(result["seconds"]))
         for status, count in result["statuses"].items():
             runs.statuses[status] = runs.statuses.get(status, 0) + count
 
