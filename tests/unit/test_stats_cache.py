@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from evoladder.domain.records import Record
 from evoladder.services.stats_cache import StatsCache
 from evoladder.store.repositories.stats import PlayerStats, RaceStats
@@ -73,3 +75,32 @@ def test_the_size_bound_evicts_the_least_recently_stored() -> None:
     assert len(cache) == 2
     assert cache.get(1, NOW) is None
     assert cache.get(2, NOW) is not None and cache.get(3, NOW) is not None
+
+
+async def test_fill_stores_what_it_read_unless_an_invalidation_came_during_the_read() -> None:
+    cache = StatsCache(900)
+    value = stats()
+
+    async def read() -> PlayerStats:
+        return value
+
+    assert await cache.fill(1, read) is value and cache.get(1, NOW) is value
+
+    async def raced() -> PlayerStats:
+        cache.invalidate(2)  # a write to player 2 committed while its row was being read
+        return value
+
+    assert await cache.fill(2, raced) is value  # the caller still gets what it read
+    assert cache.get(2, NOW) is None  # but it is not kept past the write
+
+
+async def test_fill_whose_read_fails_keeps_nothing_and_leaves_no_ticket() -> None:
+    cache = StatsCache(900)
+
+    async def failing() -> PlayerStats:
+        raise LookupError("no such player")
+
+    for uid in range(100):  # a crawler asking for players who do not exist
+        with pytest.raises(LookupError):
+            await cache.fill(uid, failing)
+    assert cache.get(5, NOW) is None and not cache._tickets

@@ -118,7 +118,5 @@ class CommandGuard:
             raise state_error(player.state, policy.states)
 
     async def _load(self, discord_uid: int, username: str, language: str) -> Player:
-        ticket = self._cache.ticket(discord_uid)
-        player = await self._accounts.ensure_player(discord_uid, username, language)
-        self._cache.put(player, ticket)
-        return player
+        return await self._cache.fill(
+            discord_uid, lambda: self._accounts.ensure_player(discord_uid, username, language))

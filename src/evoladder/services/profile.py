@@ -257,15 +257,16 @@ class ProfileService:
         cached = self._stats.get(discord_uid, now)
         if cached is not None:
             return cached
-        ticket = self._stats.ticket(discord_uid)
         season_from = self._seasons.current_from if self._seasons is not None else SEASONS_BEGIN
-        rows = await self._db.snapshot(
-            player_stats_statement(self._windows),
-            player_stats_params(discord_uid, now, self._windows, season_from),
-        )
-        read = player_stats_from(rows, self._windows)
-        self._stats.put(read, ticket)
-        return read
+
+        async def read() -> PlayerStats:
+            rows = await self._db.snapshot(
+                player_stats_statement(self._windows),
+                player_stats_params(discord_uid, now, self._windows, season_from),
+            )
+            return player_stats_from(rows, self._windows)
+
+        return await self._stats.fill(discord_uid, read)
 
     async def _past(self, discord_uid: int, player: Player | None, season: SeasonInfo) -> Profile:
         player = player or self._cache.get(discord_uid)

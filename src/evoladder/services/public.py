@@ -502,13 +502,15 @@ class PublicLadder:
         player = cache.get(discord_uid)
         if player is not None:
             return player
-        ticket = cache.ticket(discord_uid)
-        async with self._db.read() as uow:
-            player = await uow.players.get(discord_uid)
-        if player is None:
-            raise PlayerNotFound()
-        cache.put(player, ticket)
-        return player
+
+        async def read() -> Player:
+            async with self._db.read() as uow:
+                found = await uow.players.get(discord_uid)
+            if found is None:
+                raise PlayerNotFound()
+            return found
+
+        return await cache.fill(discord_uid, read)
 
     async def player_page(self, ladder_id: int, *, page: int = 1, before: int | None = None) -> PlayerPage:
         """The player and their chart. The chart is kept per player while what it is drawn from

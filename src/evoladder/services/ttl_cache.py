@@ -18,7 +18,7 @@ Sharing: values are frozen, so ``get`` hands out the stored value itself.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -103,6 +103,21 @@ class TtlCache(Generic[V]):
         ticket = Ticket(discord_uid)
         self._tickets[discord_uid] = ticket
         return ticket
+
+    async def fill(self, discord_uid: int, read: Callable[[], Awaitable[V]]) -> V:
+        """``read`` the player's value from the database under a ticket and store it: the one
+        way a miss is loaded, so no caller can forget the ticket or take it after the read. A
+        read that raises leaves no ticket behind (a crawler asking for unknown players must not
+        grow the table)."""
+        ticket = self.ticket(discord_uid)
+        try:
+            value = await read()
+        except BaseException:
+            if self._tickets.get(discord_uid) is ticket:
+                del self._tickets[discord_uid]
+            raise
+        self.put(value, ticket)
+        return value
 
     def put(self, value: V, ticket: Ticket) -> bool:
         """Store ``value`` unless an invalidation happened since ``ticket``; True when stored."""
