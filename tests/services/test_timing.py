@@ -18,6 +18,7 @@ from evoladder.services.timing import (
     FlowTiming,
     Gauge,
     Label,
+    LadderMetrics,
     can_print_emoji,
     classify,
     command_log_gauges,
@@ -174,3 +175,20 @@ def test_cache_and_command_log_gauges_are_exposed() -> None:
                      "evoladder_player_cache_ttl_seconds 900", "evoladder_command_log_pending 1",
                      "evoladder_command_log_dropped 0"):
         assert expected in lines
+
+
+def test_a_waves_matches_recorded_at_once_read_as_one_by_one() -> None:
+    # Gaps on, below and above the bucket bounds (negative: the SC2 side rated higher), and
+    # waits on the bounds and past the last one (counted in the total only).
+    gaps = [0, 25, -26, 100, -1000, 1001, 37, -150]
+    waits = [0, 0, 1, 2, 3, 4, 5, 8, 9, 40, 41, 13, 0, 7, 20, 1]
+    one, many = LadderMetrics(), LadderMetrics()
+    for k, gap in enumerate(gaps):
+        one.match_formed(gap, waits[2 * k : 2 * k + 2])
+    many.matches_formed(gaps, waits)
+    rendered_one: list[str] = []
+    rendered_many: list[str] = []
+    one.render(rendered_one)
+    many.render(rendered_many)
+    assert rendered_many == rendered_one
+    assert "evoladder_match_wait_waves_count 16" in rendered_many

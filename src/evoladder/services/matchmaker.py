@@ -21,7 +21,8 @@ every player computes the same wave times. One wave:
    the wave saw and left waiting. No deadline is written here: each player's confirmation time
    starts when their message is delivered (``MatchService.delivered``), so the last DMs of a big
    wave lose nothing, and a crash before delivery leaves nobody charged for a match they never saw;
-5. after the commit: read models, then the outbox relay delivers the rows (``OutboxRelay.flush``).
+5. after the commit: the metrics of the matches made, the read models, then the outbox relay
+   delivers the rows (``OutboxRelay.flush``).
 
 **Slots:** player 1 is always the Brood War side, player 2 the StarCraft II side. Every match of
 this ladder is BW vs SC2, so this makes "player 1 won" mean "the BW player won" everywhere (reports,
@@ -164,9 +165,10 @@ class Matchmaker:
             plan = plan_wave(queue)
         rows = self._rows(plan, candidates)
         lap("pair")
-        created, dropped = await self._write(rows, wave_at, read_at)
-        self._measure(created, candidates)
+        created, kept = await self._write(rows, wave_at, read_at)
+        dropped = len(rows) - len(created)
         lap("write")
+        self._measure(queue, plan, kept)
         await self._announce(created)
         lap("announce")
         report = self._report(wave_at, len(candidates), plan, created, dropped, lap.ms)
@@ -199,27 +201,44 @@ class Matchmaker:
 
     async def _write(
         self, rows: list[WaveMatch], wave_at: datetime, read_at: datetime
-    ) -> tuple[list[Made], int]:
+    ) -> tuple[list[Made], list[int]]:
         """One transaction: the pairs the queue still allows become matches, with their entries,
-        players, outbox rows, and the waits of everyone left (``MatchRepository.create_wave``)."""
+        players, outbox rows, and the waits of everyone left (``MatchRepository.create_wave``).
+        Returns the matches made and their positions among ``rows`` (the plan's pairs)."""
         now = self._clock.now()
         async with self._db.transaction() as uow:
             ids = await uow.matches.create_wave(WaveWrite(rows, now, wave_at, read_at))
-        created = [
-            Made(i, row[0], row[1], row[2], row[3])
-            for row, i in zip(rows, ids, strict=True)
-            if i is not None
-        ]
-        return created, len(rows) - len(created)
+        created: list[Made] = []
+        kept: list[int] = []
+        for k, (row, i) in enumerate(zip(rows, ids, strict=True)):
+            if i is not None:
+                created.append(Made(i, row[0], row[1], row[2], row[3]))
+                kept.append(k)
+        return created, kept
 
-    def _measure(self, created: Sequence[Made], candidates: Sequence[WaveCandidate]) -> None:
-        """The rating gap and the players' waits of every match written (the metrics)."""
-        if not created:
+    def _measure(self, queue: WaveQueue, plan: WavePlan, kept: Sequence[int]) -> None:
+        """The rating gap and the players' waits of every match written (the metrics).
+
+        Called after the commit, outside the write stage: recording what a wave did is no part
+        of creating its matches, and the wave's budget (pairing plus the writes that create the
+        matches) should not carry it. Read from the columns the pairing already had (the
+        queue's ratings with the start rating applied, its waits before this wave) at the
+        plan's positions of the pairs written, and recorded in one call per histogram: the
+        same observations as one ``match_formed`` per match, without a lookup table of every
+        candidate or a bucket scan per observation (at 10,000 queued that was ~12 ms).
+        """
+        if not kept:
             return
-        by_uid = {c.discord_uid: c for c in candidates}
-        for m in created:
-            bw, sc2 = by_uid[m.player_1], by_uid[m.player_2]
-            self._metrics.match_formed(_rating(bw.bw_mmr) - _rating(sc2.sc2_mmr), (bw.waits, sc2.waits))
+        bw_mmr, sc2_mmr, waits = queue.bw_mmr, queue.sc2_mmr, queue.waits
+        gaps: list[int] = []
+        waited: list[int] = []
+        for k in kept:
+            b, s = plan.bw[k], plan.sc2[k]
+            mmr_b, mmr_s = bw_mmr[b], sc2_mmr[s]
+            assert mmr_b is not None and mmr_s is not None  # a pair's slots are queued races
+            gaps.append(mmr_b - mmr_s)
+            waited += (waits[b], waits[s])
+        self._metrics.matches_formed(gaps, waited)
 
     def _report(
         self,
