@@ -205,19 +205,19 @@ def _cheapest_paths(
     mate_reduced[bw_of] = mate_reduced[sc_of] = 2 * mate_cost - pi2[bw_of] - pi2[sc_of]
     dist, prev = graph.search(players, mate, mate_reduced, sources)
     # Path ends: from (b, BW) to a free SC2 player s, or from (s, SC2) to a free BW player b.
-    b, s, reduced = graph.b, graph.s, graph.reduced
-    end_state = ints(np.concatenate([2 * b + 1, 2 * s]))
-    end_player = ints(np.concatenate([s, b]))
-    end_w = np.concatenate([reduced, reduced])
+    end_state, end_player, end_w = graph.end_state, graph.end_player, graph.end_w
     free = mate < 0
     ends = free[end_player] & ~sources[end_player] & np.isfinite(dist[end_state])
     # Twice a path's change in cost is its reduced costs plus both ends' duals: rank by that.
-    rank = dist[end_state[ends]] + np.maximum(end_w[ends], 0) + pi2[end_player[ends]]
+    rank = dist[end_state[ends]] + end_w[ends] + pi2[end_player[ends]]
     order = np.argsort(rank, kind="stable")
     states, players_at = end_state[ends][order], end_player[ends][order]
     paths: list[list[int]] = []
+    # The walks read the predecessors and mates as lists: a numpy scalar read per step cost
+    # more than the whole conversion.
+    prev_of, mate_of = prev.tolist(), mate.tolist()
     for state, end in zip(states[:TRACED].tolist(), players_at[:TRACED].tolist(), strict=True):
-        path = _trace(state, end, prev, mate)
+        path = _trace(state, end, prev_of, mate_of)
         if path is not None:
             paths.append(path)
     return _apply_best(players, matching, paths, target)
@@ -226,16 +226,27 @@ def _cheapest_paths(
 @dataclass(frozen=True, slots=True)
 class _SearchGraph:
     """The allowed slot pairs a search may use: (BW owner, SC2 owner, 2 x reduced cost). They
-    do not change while a matching grows, so they are built once per augmentation."""
+    do not change while a matching grows, so they are built once per augmentation, and so are
+    the path ends they offer (``end_*``: the state a path ends in, the free player it ends at,
+    the last pair's reduced cost clamped at 0), which every search ranks."""
 
     b: IntArray
     s: IntArray
     reduced: IntArray
+    end_state: IntArray
+    end_player: IntArray
+    end_w: IntArray
 
     @staticmethod
     def of(oriented: tuple[IntArray, IntArray, IntArray]) -> _SearchGraph:
         b, s, reduced = (np.ascontiguousarray(a, dtype=np.int64) for a in oriented)
-        return _SearchGraph(b, s, reduced)
+        clamped = np.maximum(reduced, 0)
+        return _SearchGraph(
+            b, s, reduced,
+            end_state=ints(np.concatenate([2 * b + 1, 2 * s])),
+            end_player=ints(np.concatenate([s, b])),
+            end_w=ints(np.concatenate([clamped, clamped])),
+        )
 
     def search(
         self, players: Players, mate: IntArray, mate_reduced: IntArray, sources: BoolArray
@@ -373,13 +384,13 @@ def _shortest(
     return np.asarray(dist, dtype=np.float64), ints(pred)
 
 
-def _trace(state: int, end: int, prev: IntArray, mate: IntArray) -> list[int] | None:
+def _trace(state: int, end: int, prev: list[int], mate: list[int]) -> list[int] | None:
     """Players u, q1, m1, q2, m2, ..., m_k, end of the path whose last state is ``state``,
     or None when the walk repeats a player (it went through an odd cycle)."""
     seq = [end, state // 2]
     seen = {end, state // 2}
     while prev[state] >= 0:
-        partner, before = int(mate[state // 2]), int(prev[state])
+        partner, before = mate[state // 2], prev[state]
         if partner in seen or before // 2 in seen:
             return None
         seq += [partner, before // 2]

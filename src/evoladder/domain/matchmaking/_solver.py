@@ -469,20 +469,19 @@ def _best_sides(
 
 
 def _one_way(players: Players, pool: Edges, on_bw: BoolArray, on_sc: BoolArray) -> Edges:
-    """The pool's pairs allowed with BW owners in ``on_bw`` and SC2 owners in ``on_sc``."""
-    bs: list[IntArray] = []
-    ss: list[IntArray] = []
-    for b, s in ((pool.p, pool.q), (pool.q, pool.p)):
-        allowed, _, _ = pair_terms(players, b, s)
-        ok = allowed & on_bw[b] & on_sc[s]
-        bs.append(b[ok])
-        ss.append(s[ok])
-    b, s = ints(np.concatenate(bs)), ints(np.concatenate(ss))
-    # The sides are disjoint, so each pair passes in one orientation at most.
-    order = np.argsort(np.minimum(b, s) * players.n + np.maximum(b, s))
-    b, s = b[order], s[order]
-    _, cost, rematch = pair_terms(players, b, s)
-    return Edges(ints(np.minimum(b, s)), ints(np.maximum(b, s)), cost, rematch, b < s)
+    """The pool's pairs allowed with BW owners in ``on_bw`` and SC2 owners in ``on_sc``.
+
+    The sides are disjoint, so each pair can pass in one orientation at most: it is chosen by
+    the sides first and the pair's terms are computed once, for that orientation only. The
+    pool is sorted by (p, q) (every ``Edges`` is), so the pairs that pass stay in that order.
+    """
+    p_bw = on_bw[pool.p] & on_sc[pool.q]
+    q_bw = on_bw[pool.q] & on_sc[pool.p]
+    b = ints(np.where(p_bw, pool.p, pool.q))
+    s = ints(np.where(p_bw, pool.q, pool.p))
+    allowed, cost, rematch = pair_terms(players, b, s)
+    ok = allowed & (p_bw | q_bw)
+    return Edges(pool.p[ok], pool.q[ok], cost[ok], rematch[ok], p_bw[ok])
 
 
 def _relax_and_price(
