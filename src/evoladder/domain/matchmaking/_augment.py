@@ -519,12 +519,15 @@ def _unwind(end: int, root: int, parent: list[int], mate: list[int]) -> list[int
 
 
 def _flip(matching: Matching, path: list[int]) -> Matching:
-    """Swap matched and unmatched edges along an augmenting path (one more pair)."""
-    removed = {frozenset(path[i : i + 2]) for i in range(1, len(path) - 1, 2)}
-    kept = [
-        (p, q)
-        for p, q in zip(matching.p.tolist(), matching.q.tolist(), strict=True)
-        if frozenset((p, q)) not in removed
-    ]
-    kept += [(path[i], path[i + 1]) for i in range(0, len(path), 2)]
-    return Matching.of_pairs(ints([p for p, _ in kept]), ints([q for _, q in kept]))
+    """Swap matched and unmatched edges along an augmenting path (one more pair).
+
+    The pairs removed are those of the path's inner players, matched to each other along it
+    (its ends are free): the pairs that touch a path player, found with one mask instead of
+    a set of every pair. The others keep their order; the path's pairs come after them.
+    """
+    size = max(max(path), int(matching.q.max(initial=-1))) + 1  # p < q in every pair
+    on_path = np.zeros(size, dtype=np.bool_)
+    on_path[path] = True
+    keep = ~(on_path[matching.p] | on_path[matching.q])
+    return Matching.of_pairs(ints(np.concatenate([matching.p[keep], path[0::2]])),
+                             ints(np.concatenate([matching.q[keep], path[1::2]])))
