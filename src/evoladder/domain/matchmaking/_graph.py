@@ -14,7 +14,7 @@ the pairs it left out cannot improve its linear relaxation (or to repair its dua
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,9 @@ class Players:
 
     ``last`` is the index of the player's last opponent when that opponent is in the same
     array, else -1. ``bw_x``/``sc_x`` are only meaningful where ``has_bw``/``has_sc``.
+    ``sides``: each side's slots by MMR (:func:`side`), sorted once per ``Players``: the start
+    graph, every pricing round and the bounds ask for them, a dozen sorts a wave otherwise.
+    The arrays are never modified, so one copy serves every caller.
     """
 
     waits: IntArray
@@ -76,6 +79,7 @@ class Players:
     sc_x: IntArray
     has_bw: BoolArray
     has_sc: BoolArray
+    sides: dict[bool, Side] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n(self) -> int:
@@ -105,11 +109,15 @@ class Side:
 
 
 def side(players: Players, bw: bool) -> Side:
+    known = players.sides.get(bw)
+    if known is not None:
+        return known
     has = players.has_bw if bw else players.has_sc
     xs = players.bw_x if bw else players.sc_x
     owners = ints(np.flatnonzero(has))
     order = np.lexsort((owners, xs[owners]))
-    return Side(x=xs[owners][order], player=owners[order])
+    found = players.sides[bw] = Side(x=xs[owners][order], player=owners[order])
+    return found
 
 
 def pair_terms(players: Players, b: IntArray, s: IntArray) -> tuple[BoolArray, IntArray, BoolArray]:

@@ -311,13 +311,18 @@ def _round(n: int, edges: Edges, combined: IntArray, sigma: IntArray) -> tuple[l
     if even:
         chosen += _round_even(n, edges, combined, even)
     odd = [c for c in cycles if len(c) % 2 == 1]
+    # Every odd cycle's edges in one lookup (one pass over the edge keys, not one per cycle).
+    ring_edges = edges.lookup(
+        n, ints([v for c in odd for v in c]), ints([v for c in odd for v in (*c[1:], c[0])])
+    ) if odd else ints([])
+    start = 0
     for cycle in odd:
-        ring = ints(cycle)
-        idx = edges.lookup(n, ring, np.roll(ring, -1))
         length = len(cycle)
+        idx = ring_edges[start : start + length]
+        start += length
         drop = _cheapest_drop(combined[idx])
         picks = (drop + 1 + 2 * np.arange(length // 2)) % length
-        chosen.extend(int(e) for e in idx[picks])
+        chosen += idx[picks].tolist()
     return chosen, len(odd)
 
 
