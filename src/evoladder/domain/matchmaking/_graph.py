@@ -521,12 +521,25 @@ def _pricing(players: Players, found: list[_Found], d_clean: bool) -> Pricing:
 
 
 def _slack(
-    players: Players, a: IntArray, b: IntArray, s: IntArray, rematch_penalty: int
+    players: Players, a_b: IntArray, a_s: IntArray, b: IntArray, s: IntArray, rematch_penalty: int
 ) -> IntArray:
-    """2 * cost' - a_b - a_s per slot pair, and a large value where the pair is not allowed."""
-    allowed, _, rematch = pair_terms(players, b, s)
+    """2 * cost' - a_b - a_s per slot pair, and a large value where the pair is not allowed.
+
+    ``a_b``, ``a_s``: ``a`` of each pair's ends, which the caller has gathered already. The
+    terms of :func:`pair_terms` written out: pricing scans the most pairs of a wave and needs
+    neither the wait part of the cost nor, without a rematch penalty, the rematch flags.
+    """
     gap = players.bw_x[b] - players.sc_x[s]
-    slack = 2 * gap * gap + 2 * rematch_penalty * rematch - a[b] - a[s]
+    allowed = (
+        (b != s)
+        & players.has_bw[b]
+        & players.has_sc[s]
+        & (np.abs(gap) <= np.maximum(players.radius[b], players.radius[s]))
+    )
+    slack = 2 * gap * gap - a_b - a_s
+    if rematch_penalty:
+        _, _, rematch = pair_terms(players, b, s)
+        slack = slack + 2 * rematch_penalty * rematch
     return ints(np.where(allowed, slack, np.iinfo(np.int64).max))
 
 
@@ -650,11 +663,13 @@ class _Scan:
         parts: list[_Found] = []
         for q_idx, t_idx in _expand_ranges(ints(lo), ints(hi)):
             qp, tp = query.player[q_idx], target.player[t_idx]
+            aq, at = a[qp], a[tp]
             if by_larger:
-                mine = (a[tp] < a[qp]) | ((a[tp] == a[qp]) & (tp <= qp))
-                qp, tp = qp[mine], tp[mine]
+                mine = (at < aq) | ((at == aq) & (tp <= qp))
+                qp, tp, aq, at = qp[mine], tp[mine], aq[mine], at[mine]
             b, s = (qp, tp) if self.query_is_bw else (tp, qp)
-            slack = _slack(self.players, a, b, s, self.rematch_penalty)
+            a_b, a_s = (aq, at) if self.query_is_bw else (at, aq)
+            slack = _slack(self.players, a_b, a_s, b, s, self.rematch_penalty)
             bad = slack < 0
             parts.append(_Found(b[bad], s[bad], slack[bad], 2 * qp[bad] + int(self.query_is_bw)))
         return _Found(
