@@ -225,7 +225,8 @@ class Matchmaker:
         queue's ratings with the start rating applied, its waits before this wave) at the
         plan's positions of the pairs written, and recorded in one call per histogram: the
         same observations as one ``match_formed`` per match, without a lookup table of every
-        candidate or a bucket scan per observation (at 10,000 queued that was ~12 ms).
+        candidate or a bucket scan per observation (about half the CPU: 6 -> 3 ms at 10,000
+        queued, 0.5 -> 0.3 ms at 1,000, on a shared machine).
         """
         if not kept:
             return
