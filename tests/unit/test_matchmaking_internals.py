@@ -376,3 +376,41 @@ def test_the_compiled_path_search_rejects_malformed_input() -> None:
         call([2], [-1, -1])
     with pytest.raises(ValueError, match="mate"):
         call([0], [5, -1])
+
+
+def test_column_generation_stops_after_its_cost_rounds_on_a_tie_heavy_queue() -> None:
+    # 200 players on 20 ratings: the start graph carries the full pair count, but pricing keeps
+    # finding cheaper pairs, so uncapped the column generation solves the LP 3 times.
+    rng = np.random.default_rng(1)
+    n = 200
+    kind = rng.choice([1, 2, 3], size=n, p=[0.5, 0.25, 0.25])
+    waits = ints(rng.integers(0, 6, n))
+    p = Players(waits=waits, radius=ints(100 + 50 * waits), last=ints([-1] * n),
+                bw_x=ints(1500 + rng.integers(0, 20, n)), sc_x=ints(1500 + rng.integers(0, 20, n)),
+                has_bw=(kind & 1) > 0, has_sc=(kind & 2) > 0)
+
+    def lp_solves_before_rounding(cost_rounds: int) -> tuple[int, solver.Solution]:
+        events: list[str] = []
+        relax, round_ = solver._relax, solver._round
+
+        def counted_relax(*args: Any, **kwargs: Any) -> Any:
+            events.append("lp")
+            return relax(*args, **kwargs)
+
+        def counted_round(*args: Any, **kwargs: Any) -> Any:
+            events.append("round")
+            return round_(*args, **kwargs)
+
+        with (mock.patch.object(solver, "COST_ROUNDS", cost_rounds),
+              mock.patch.object(solver, "_relax", counted_relax),
+              mock.patch.object(solver, "_round", counted_round)):
+            found = solver.solve(p)
+        return events.index("round"), found
+
+    uncapped_solves, uncapped = lp_solves_before_rounding(solver.PRICING_ROUNDS)
+    capped_solves, capped = lp_solves_before_rounding(solver.COST_ROUNDS)
+    assert uncapped_solves > solver.COST_ROUNDS
+    assert capped_solves == solver.COST_ROUNDS
+    # The cap costs proof, never pairs; the bound stays a valid one.
+    assert len(capped.bw) == len(uncapped.bw)
+    assert capped.lower_bound <= min(capped.total, uncapped.total)

@@ -75,6 +75,9 @@ BALANCED_SIDES = 10
 # between 2 and PRICING_ROUNDS. Realistic queues need 1-2; queues full of ties need more.
 PRICING_ROUNDS = 8
 PRICING_WORK = 24_000
+# ... of which at most COST_ROUNDS when the start graph already carries the full LP's pair
+# count (the further rounds would only lower the cost and tighten its bound; see _lp_solve).
+COST_ROUNDS = 2
 # Another LP solve is worth it while the candidate graph misses pairs the full LP needs for
 # its pair count (class D violations), or while repairing the duals would cost the bound more
 # than this much per player (in cost units); below that the duals are repaired instead.
@@ -370,7 +373,22 @@ def _round_even(n: int, edges: Edges, combined: IntArray, cycles: list[list[int]
 
 
 def _lp_solve(players: Players, edges: Edges) -> Solution:
-    """LP with pricing, rounding, augmentation and the certificate (module doc, steps 1-3)."""
+    """LP with pricing, rounding, augmentation and the certificate (module doc, steps 1-3).
+
+    The column generation is bounded by work, never by time (a plan is the same on every
+    machine): at most ``PRICING_ROUNDS`` LP solves while pricing finds pairs the start graph
+    lacks for the pair count, and at most ``COST_ROUNDS`` once it finds none, when further
+    rounds would only lower the cost. Every shape of the bench's family settles in 1-2 solves
+    at 1,000 and 10,000 queued, so their plans did not change; but grid shapes with bimodal
+    ratings, a quarter to half two-game players and uneven sides (``bimodal_b50_s75_typical``)
+    ran all 8 rounds without settling, 45 ms of pairing CPU at 1,000 queued, about the whole
+    wave budget. With the cap they take about 23 ms and keep every pair; the price is paid in
+    cost and proof on those shapes only (the best pairing found is returned with its proven
+    bound, never proven optimal before either): e.g. ``bimodal_b50_s75_typical`` at the
+    family's seed costs 196,403 instead of 94,965 (proven gap 241,041 instead of 6): the same
+    pairs count and mean gap (8.3), but 7 of its 500 pairs 100-159 apart where none was over
+    60 (BENCHMARKS.md, session 8, has every shape the cap changed).
+    """
     n = players.n
     t = tiers(players, bool((players.last >= 0).any()))
     rounds = max(2, min(PRICING_ROUNDS, PRICING_WORK // max(n, 1)))
@@ -382,7 +400,9 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
         cold_scans = relax.scans if cold_scans is None else cold_scans
         pi2 = _duals(relax, t.lam)
         pricing = price(players, pi2, t.lam, t.penalty, repair=False)
-        if round_ == rounds - 1 or (pricing.d_clean and _small_repair(pricing, n)):
+        if round_ == rounds - 1 or (
+            pricing.d_clean and (round_ >= COST_ROUNDS - 1 or _small_repair(pricing, n))
+        ):
             break
         edges = merge(players, edges, pricing.add)
     if not pricing.d_clean:
