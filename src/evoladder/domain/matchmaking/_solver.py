@@ -77,7 +77,7 @@ PRICING_ROUNDS = 8
 PRICING_WORK = 24_000
 # ... of which at most COST_ROUNDS when the start graph already carries the full LP's pair
 # count (the further rounds would only lower the cost and tighten its bound; see _lp_solve).
-COST_ROUNDS = 2
+COST_ROUNDS = 3
 # Another LP solve is worth it while the candidate graph misses pairs the full LP needs for
 # its pair count (class D violations), or while repairing the duals would cost the bound more
 # than this much per player (in cost units); below that the duals are repaired instead.
@@ -382,12 +382,14 @@ def _lp_solve(players: Players, edges: Edges) -> Solution:
     at 1,000 and 10,000 queued, so their plans did not change; but grid shapes with bimodal
     ratings, a quarter to half two-game players and uneven sides (``bimodal_b50_s75_typical``)
     ran all 8 rounds without settling, 45 ms of pairing CPU at 1,000 queued, about the whole
-    wave budget. With the cap they take about 23 ms and keep every pair; the price is paid in
-    cost and proof on those shapes only (the best pairing found is returned with its proven
-    bound, never proven optimal before either): e.g. ``bimodal_b50_s75_typical`` at the
-    family's seed costs 196,403 instead of 94,965 (proven gap 241,041 instead of 6): the same
-    pairs count and mean gap (8.3), but 7 of its 500 pairs 100-159 apart where none was over
-    60 (BENCHMARKS.md, session 8, has every shape the cap changed).
+    wave budget. With the cap they keep every pair and take about 29 ms (loaded machine); the
+    price is paid in cost and proof on those grid shapes only (the best pairing found is
+    returned with its proven bound; none was proven optimal before): ``bimodal_b50_s75_typical``
+    at the family's seed costs 135,245 instead of 94,965 and ``bimodal_b50_s75_long`` 110,953
+    instead of 70,061; 13 other grid queues of 270 cost 0.1-15% more (BENCHMARKS.md, session 8).
+    Why 3 and not 2: at 2 those two queues cost twice as much (196,403 and 171,503: 7 of 500
+    pairs 100-159 MMR apart where none was over 60) to save 6 ms; at 4 the first took 36 ms,
+    most of the budget again. Players see a bad pairing; they do not see 6 ms of a wave.
     """
     n = players.n
     t = tiers(players, bool((players.last >= 0).any()))
