@@ -61,6 +61,14 @@ def allowed_slot_pairs(p: Players) -> list[tuple[int, int]]:
     return out
 
 
+def cold_lp(p: Players, edges: graph.Edges) -> tuple[solver.Tiers, graph.IntArray, solver._Relaxation]:
+    """The tiers, the combined costs and the cold LP solve of ``edges``: ``_lp_solve``'s first
+    round, the common start of the tests on duals and warm starts."""
+    t = solver.tiers(p, bool((p.last >= 0).any()))
+    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
+    return t, combined, solver._relax(p.n, edges, combined)
+
+
 @SETTINGS
 @given(players(max_size=40))
 def test_no_allowed_pair_crosses_segments(p: Players) -> None:
@@ -130,9 +138,7 @@ def test_repaired_duals_hold_on_every_allowed_pair(p: Players) -> None:
     edges = graph.candidate_edges(p, 1)
     if not len(edges):
         return
-    t = solver.tiers(p, bool((p.last >= 0).any()))
-    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
-    relax = solver._relax(p.n, edges, combined)
+    t, combined, relax = cold_lp(p, edges)
     pi2 = solver._duals(relax, t.lam)
     # The duals hold on the graph the LP saw, tightly on the pairs it uses.
     for e in range(len(edges)):
@@ -202,9 +208,7 @@ def test_a_warm_start_changes_no_lp_value(p: Players, seed: int) -> None:
     edges = graph.candidate_edges(p, 2)
     if not len(edges):
         return
-    t = solver.tiers(p, bool((p.last >= 0).any()))
-    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
-    cold = solver._relax(p.n, edges, combined)
+    t, combined, cold = cold_lp(p, edges)
     pi2 = solver._duals(cold, t.lam)
     rng = np.random.default_rng(seed)
     for warm in (pi2, pi2 + rng.integers(-500, 501, p.n), ints(rng.integers(-t.lam, t.lam, p.n))):
@@ -223,9 +227,7 @@ def test_the_wait_potentials_start_the_same_lp(p: Players) -> None:
     edges = graph.candidate_edges(p, 2)
     if not len(edges):
         return
-    t = solver.tiers(p, bool((p.last >= 0).any()))
-    combined = ints(edges.cost + t.penalty * edges.rematch - t.lam)
-    cold = solver._relax(p.n, edges, combined)
+    _, combined, cold = cold_lp(p, edges)
     potentials = ints(-2 * graph.WAIT_WEIGHT * p.waits)
     assert solver._relax(p.n, edges, combined, warm=potentials).value2 == cold.value2
 
